@@ -1,0 +1,353 @@
+//! The command line: parse arguments, call the library, map the result to an exit code.
+
+mod progress;
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use stray::report::{Format, ReportOptions, write_report};
+use stray::rules::selftest;
+use stray::size::parse_size;
+use stray::walk::{DEFAULT_SKIP_DIRS, WalkOptions};
+use stray::{Matcher, Progress, RuleSet, ScanOptions, Scanner};
+
+/// Exit code when the scan ran and found nothing to act on.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit code when credentials were found (the policy failed).
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code for usage and runtime errors.
+pub const EXIT_ERROR: u8 = 2;
+
+/// How many file warnings to print before summarising the rest.
+const WARNINGS_SHOWN: usize = 20;
+
+#[derive(Parser)]
+#[command(
+    name = "stray",
+    version,
+    about = "Find credentials that live outside the vault",
+    long_about = "stray walks a laptop, a repository or a directory tree and reports every \
+credential it finds (API keys, tokens, private keys), grouped by credential, with every place \
+it occurs. Secrets are redacted unless --show-secrets is given.\n\n\
+Exit codes: 0 nothing found, 1 credentials found, 2 usage or runtime error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan files and directories for credentials
+    Scan(ScanArgs),
+    /// List or check rule packs
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Files or directories to scan
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+
+    /// Write the report to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Print secrets in full (they are redacted by default)
+    #[arg(long)]
+    show_secrets: bool,
+
+    #[command(flatten)]
+    rules: RuleArgs,
+
+    /// Skip files that .gitignore, .ignore and git's excludes ignore (for repository scans)
+    #[arg(long)]
+    respect_gitignore: bool,
+
+    /// Leave out files or directories matching GLOB (by name or by path under the root)
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+
+    /// Skip files larger than SIZE (e.g. 25MiB, 512K)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "25MiB")]
+    max_file_size: u64,
+
+    /// Follow symbolic links (loops are detected and reported)
+    #[arg(long)]
+    follow: bool,
+
+    /// Scan inside a directory that is skipped by default (e.g. --no-skip node_modules)
+    #[arg(long, value_name = "DIR")]
+    no_skip: Vec<String>,
+
+    /// Scan inside every directory that is skipped by default
+    #[arg(long)]
+    no_default_skips: bool,
+
+    /// Also skip directories with this name (or parent/name)
+    #[arg(long, value_name = "DIR")]
+    skip_dir: Vec<String>,
+
+    /// Worker threads (0 = one per core)
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+
+    /// No progress line and no warnings on standard error
+    #[arg(short, long)]
+    quiet: bool,
+
+    /// Colour in the table format
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Args)]
+struct RuleArgs {
+    /// Extra rule pack: a TOML file or a directory of them (repeatable)
+    #[arg(long = "rules", value_name = "PATH")]
+    packs: Vec<PathBuf>,
+
+    /// Use only the packs given with --rules
+    #[arg(long)]
+    no_builtin_rules: bool,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// List every rule in use
+    List {
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate rule packs and run their examples and negatives
+    Check {
+        /// Rule pack files or directories
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Parses the command line and runs it; returns the process exit code.
+pub fn main() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Rules(RulesCommand::List { rules, json }) => list_rules(&rules, json),
+        Command::Rules(RulesCommand::Check { paths }) => check_rules(&paths),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("stray: error: {error:#}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Built-in packs (unless disabled) plus every `--rules` pack, each team rule self-tested.
+fn load_rules(args: &RuleArgs) -> Result<RuleSet> {
+    let mut set = if args.no_builtin_rules {
+        RuleSet::default()
+    } else {
+        RuleSet::builtin()?
+    };
+    let builtin_count = set.len();
+    for path in &args.packs {
+        set.add_path(path)?;
+    }
+    let failures = selftest::check_each(&set.rules()[builtin_count..])?;
+    if let Some(first) = failures.first() {
+        bail!(
+            "{first}{}",
+            if failures.len() > 1 {
+                format!(" (and {} more problems)", failures.len() - 1)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if set.is_empty() {
+        bail!("no rules to scan with: --no-builtin-rules needs at least one --rules pack");
+    }
+    Ok(set)
+}
+
+fn scan(args: ScanArgs) -> Result<u8> {
+    let rules = load_rules(&args.rules)?;
+    let matcher = Matcher::new(rules)?;
+    let mut skip_dirs: Vec<String> = if args.no_default_skips {
+        Vec::new()
+    } else {
+        DEFAULT_SKIP_DIRS
+            .iter()
+            .map(|s| s.to_string())
+            .filter(|s| !args.no_skip.contains(s))
+            .collect()
+    };
+    skip_dirs.extend(args.skip_dir.iter().cloned());
+    let options = ScanOptions {
+        walk: WalkOptions {
+            roots: args.paths.clone(),
+            respect_gitignore: args.respect_gitignore,
+            follow_links: args.follow,
+            excludes: args.exclude.clone(),
+            skip_dirs,
+            threads: args.threads,
+        },
+        max_file_size: args.max_file_size,
+    };
+    let scanner = Scanner::new(matcher, options)?;
+    let counters = Progress::default();
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let outcome = progress::while_running(show_progress, &counters, || scanner.scan(&counters))?;
+
+    if !args.quiet {
+        print_warnings(&outcome.warnings);
+    }
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let report_options = ReportOptions {
+        show_secrets: args.show_secrets,
+        color,
+    };
+    let rules = scanner.matcher().rules();
+    match &args.output {
+        Some(path) => {
+            let file = File::create(path)
+                .with_context(|| format!("cannot create report file {}", path.display()))?;
+            let mut out = BufWriter::new(file);
+            write_report(args.format, &outcome, rules, report_options, &mut out)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            write_report(args.format, &outcome, rules, report_options, &mut out)?;
+        }
+    }
+    Ok(if outcome.findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+fn print_warnings(warnings: &[stray::scan::Warning]) {
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for warning in warnings.iter().take(WARNINGS_SHOWN) {
+        let _ = match &warning.path {
+            Some(path) => writeln!(
+                err,
+                "stray: warning: {}: {} (skipped)",
+                path.display(),
+                warning.message
+            ),
+            None => writeln!(err, "stray: warning: {}", warning.message),
+        };
+    }
+    if warnings.len() > WARNINGS_SHOWN {
+        let _ = writeln!(
+            err,
+            "stray: warning: … and {} more files or directories could not be read",
+            warnings.len() - WARNINGS_SHOWN
+        );
+    }
+}
+
+fn list_rules(args: &RuleArgs, json: bool) -> Result<u8> {
+    let set = load_rules(args)?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if json {
+        let rules: Vec<_> = set
+            .rules()
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id,
+                    "provider": r.provider,
+                    "description": r.description,
+                    "keywords": r.keywords,
+                    "validator": r.validator.map(|v| v.name()),
+                    "origin": r.origin,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &rules)?;
+        writeln!(out)?;
+    } else {
+        for rule in set.rules() {
+            writeln!(out, "{:<36} {:<16} {}", rule.id, rule.provider, rule.description)?;
+        }
+        writeln!(out, "{} rules", set.len())?;
+    }
+    out.flush()?;
+    Ok(EXIT_CLEAN)
+}
+
+fn check_rules(paths: &[PathBuf]) -> Result<u8> {
+    let mut set = RuleSet::default();
+    for path in paths {
+        set.add_path(path)?;
+    }
+    let failures = selftest::check_each(set.rules())?;
+    for failure in &failures {
+        eprintln!("stray: {failure}");
+    }
+    let examples: usize = set.rules().iter().map(|r| r.examples.len()).sum();
+    let negatives: usize = set.rules().iter().map(|r| r.negatives.len()).sum();
+    println!(
+        "{} rules, {} examples, {} negatives: {}",
+        set.len(),
+        examples,
+        negatives,
+        if failures.is_empty() {
+            "all pass".to_string()
+        } else {
+            format!("{} failed", failures.len())
+        }
+    );
+    Ok(if failures.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERROR
+    })
+}

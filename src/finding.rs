@@ -1,0 +1,127 @@
+//! Findings: one credential (identified by the SHA-256 of its bytes) and every place it occurs.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::classify::LocationKind;
+use crate::rules::Rule;
+
+/// One place a credential occurs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub kind: LocationKind,
+}
+
+/// A secret seen at one location, before grouping by fingerprint.
+#[derive(Debug, Clone)]
+pub struct Sighting {
+    pub rule: usize,
+    pub secret: Vec<u8>,
+    pub location: Location,
+}
+
+/// One credential and all the places it occurs.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule_id: String,
+    pub provider: String,
+    pub description: String,
+    /// Lowercase hex SHA-256 of the exact secret bytes.
+    pub fingerprint: String,
+    pub redacted: String,
+    /// The plaintext. Reports print it only when asked to (`--show-secrets`).
+    pub secret: Vec<u8>,
+    pub locations: Vec<Location>,
+}
+
+pub fn fingerprint(secret: &[u8]) -> String {
+    let digest = Sha256::digest(secret);
+    let mut hex = String::with_capacity(64);
+    for byte in digest.iter() {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}
+
+/// At most the first and last 4 characters, fewer for short secrets; never the middle.
+pub fn redact(secret: &[u8]) -> String {
+    let text = String::from_utf8_lossy(secret);
+    let chars: Vec<char> = text.chars().collect();
+    let shown = (chars.len() / 6).min(4);
+    if shown == 0 {
+        return "…".to_string();
+    }
+    let head: String = chars[..shown].iter().collect();
+    let tail: String = chars[chars.len() - shown..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// Groups sightings by fingerprint. When two rules found the same bytes, the rule with the
+/// higher priority names the finding. Output is sorted by provider, rule and first location.
+pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
+    let mut by_secret: HashMap<Vec<u8>, (usize, Vec<Location>)> = HashMap::new();
+    for sighting in sightings {
+        let entry = by_secret
+            .entry(sighting.secret)
+            .or_insert_with(|| (sighting.rule, Vec::new()));
+        if rules[sighting.rule].priority > rules[entry.0].priority {
+            entry.0 = sighting.rule;
+        }
+        entry.1.push(sighting.location);
+    }
+    let mut findings: Vec<Finding> = by_secret
+        .into_iter()
+        .map(|(secret, (rule_index, mut locations))| {
+            locations.sort();
+            locations.dedup();
+            let rule = &rules[rule_index];
+            Finding {
+                rule_id: rule.id.clone(),
+                provider: rule.provider.clone(),
+                description: rule.description.clone(),
+                fingerprint: fingerprint(&secret),
+                redacted: redact(&secret),
+                secret,
+                locations,
+            }
+        })
+        .collect();
+    findings.sort_by(|a, b| {
+        (&a.provider, &a.rule_id, &a.locations, &a.fingerprint).cmp(&(
+            &b.provider,
+            &b.rule_id,
+            &b.locations,
+            &b.fingerprint,
+        ))
+    });
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_is_sha256_hex() {
+        assert_eq!(
+            fingerprint(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn redaction_never_shows_the_middle() {
+        assert_eq!(redact(b"sk-proj-Q7fL2mZp9XvR4tKw8NcB1yHdx9Qa"), "sk-p…x9Qa");
+        assert_eq!(redact(b"hunter2hunter"), "hu…er");
+        assert_eq!(redact(b"short"), "…");
+        let redacted = redact("ключ-секрет-значение".as_bytes());
+        assert!(redacted.starts_with("клю"));
+    }
+}

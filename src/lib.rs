@@ -1,0 +1,22 @@
+//! stray: a fast, local secret-sprawl scanner.
+//!
+//! The data path is walk → read → match → group → report (see `../shared/DESIGN.md`):
+//! [`walk`] decides which files to visit, [`scan::Scanner`] reads them and runs the
+//! [`matcher::Matcher`] built from [`rules::RuleSet`], [`finding::group`] turns sightings into one
+//! [`finding::Finding`] per credential, and [`report`] writes the result.
+
+pub mod classify;
+pub mod finding;
+pub mod matcher;
+pub mod placeholder;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod size;
+pub mod walk;
+
+pub use classify::LocationKind;
+pub use finding::{Finding, Location};
+pub use matcher::Matcher;
+pub use rules::{Rule, RuleSet};
+pub use scan::{Progress, ScanOptions, ScanOutcome, Scanner, Stats};

@@ -1,0 +1,291 @@
+//! Keyword automaton + regex confirmation.
+//!
+//! One Aho-Corasick automaton over every rule's keywords is the only thing that sees every byte.
+//! Each keyword hit opens a bounded window for the rules that own that keyword; windows of the
+//! same rule are merged so no byte is searched twice by one regex, and only then does the rule's
+//! regex run. Candidates then pass the rule's entropy floor, its validator and the placeholder
+//! filter.
+
+use std::collections::BTreeMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::placeholder::is_placeholder;
+use crate::rules::validators::shannon_entropy;
+use crate::rules::{Rule, RuleSet};
+
+/// How far a window may grow to reach the start or end of its line.
+const LINE_EXTENSION_LIMIT: usize = 1024;
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the keyword automaton: {0}")]
+pub struct MatcherError(#[from] aho_corasick::BuildError);
+
+/// A confirmed secret: which rule found it and where its bytes are in the haystack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    pub rule: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+pub struct Matcher {
+    rules: Vec<Rule>,
+    automaton: AhoCorasick,
+    /// For each automaton pattern, the rules that list that keyword.
+    rules_by_keyword: Vec<Vec<usize>>,
+}
+
+impl Matcher {
+    pub fn new(rule_set: RuleSet) -> Result<Matcher, MatcherError> {
+        let rules = rule_set.rules().to_vec();
+        let mut keywords: Vec<String> = Vec::new();
+        let mut rules_by_keyword: Vec<Vec<usize>> = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            for keyword in &rule.keywords {
+                match keywords.iter().position(|k| k == keyword) {
+                    Some(pattern) => rules_by_keyword[pattern].push(index),
+                    None => {
+                        keywords.push(keyword.clone());
+                        rules_by_keyword.push(vec![index]);
+                    }
+                }
+            }
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)?;
+        Ok(Matcher {
+            rules,
+            automaton,
+            rules_by_keyword,
+        })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Every secret in `haystack`, sorted by position, with overlaps between rules resolved.
+    pub fn find(&self, haystack: &[u8]) -> Vec<Candidate> {
+        let windows = self.windows(haystack);
+        let mut candidates = Vec::new();
+        for (rule_index, start, end) in windows {
+            let rule = &self.rules[rule_index];
+            let (start, end) = extend_to_lines(haystack, start, end);
+            confirm(rule, rule_index, haystack, start, end, &mut candidates);
+        }
+        resolve_overlaps(&self.rules, candidates)
+    }
+
+    /// Merged (rule, start, end) windows around every keyword hit.
+    fn windows(&self, haystack: &[u8]) -> Vec<(usize, usize, usize)> {
+        let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        for hit in self.automaton.find_overlapping_iter(haystack) {
+            for &rule_index in &self.rules_by_keyword[hit.pattern().as_usize()] {
+                let reach = self.rules[rule_index].window;
+                windows.push((
+                    rule_index,
+                    hit.start().saturating_sub(reach),
+                    (hit.end() + reach).min(haystack.len()),
+                ));
+            }
+        }
+        windows.sort_unstable();
+        let mut merged: Vec<(usize, usize, usize)> = Vec::with_capacity(windows.len());
+        for window in windows {
+            match merged.last_mut() {
+                Some(last) if last.0 == window.0 && window.1 <= last.2 => {
+                    last.2 = last.2.max(window.2);
+                }
+                _ => merged.push(window),
+            }
+        }
+        merged
+    }
+}
+
+/// Grows a window to whole lines (within a limit) so a regex never starts mid-token.
+fn extend_to_lines(haystack: &[u8], start: usize, end: usize) -> (usize, usize) {
+    let floor = start.saturating_sub(LINE_EXTENSION_LIMIT);
+    let new_start = match memchr::memrchr(b'\n', &haystack[floor..start]) {
+        Some(pos) => floor + pos + 1,
+        None => floor,
+    };
+    let ceiling = (end + LINE_EXTENSION_LIMIT).min(haystack.len());
+    let new_end = match memchr::memchr(b'\n', &haystack[end..ceiling]) {
+        Some(pos) => end + pos,
+        None => ceiling,
+    };
+    (new_start, new_end)
+}
+
+fn confirm(
+    rule: &Rule,
+    rule_index: usize,
+    haystack: &[u8],
+    start: usize,
+    end: usize,
+    out: &mut Vec<Candidate>,
+) {
+    let window = &haystack[start..end];
+    for captures in rule.regex.captures_iter(window) {
+        let Some(secret) = captures.name("secret") else {
+            continue;
+        };
+        let bytes = secret.as_bytes();
+        if rule.entropy.is_some_and(|min| shannon_entropy(bytes) < min) {
+            continue;
+        }
+        if rule.validator.is_some_and(|v| !v.accepts(bytes)) {
+            continue;
+        }
+        if is_placeholder(bytes) {
+            continue;
+        }
+        out.push(Candidate {
+            rule: rule_index,
+            start: start + secret.start(),
+            end: start + secret.end(),
+        });
+    }
+}
+
+/// Keeps one rule per stretch of text: higher priority first, then the longer secret.
+fn resolve_overlaps(rules: &[Rule], mut candidates: Vec<Candidate>) -> Vec<Candidate> {
+    candidates.sort_unstable_by(|a, b| {
+        rules[b.rule]
+            .priority
+            .cmp(&rules[a.rule].priority)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.start.cmp(&b.start))
+            .then(a.rule.cmp(&b.rule))
+    });
+    // start -> end of every accepted candidate; spans never overlap, so neighbours suffice.
+    let mut accepted: BTreeMap<usize, Candidate> = BTreeMap::new();
+    for candidate in candidates {
+        let overlaps_before = accepted
+            .range(..=candidate.start)
+            .next_back()
+            .is_some_and(|(_, prev)| prev.end > candidate.start);
+        let overlaps_after = accepted
+            .range(candidate.start..)
+            .next()
+            .is_some_and(|(_, next)| next.start < candidate.end);
+        if !overlaps_before && !overlaps_after {
+            accepted.insert(candidate.start, candidate);
+        }
+    }
+    accepted.into_values().collect()
+}
+
+/// Converts byte offsets into 1-based (line, column) pairs; column counts Unicode scalar values
+/// (bytes for invalid UTF-8). Offsets must be sorted ascending.
+pub fn line_columns(haystack: &[u8], offsets: &[usize]) -> Vec<(usize, usize)> {
+    let mut positions = Vec::with_capacity(offsets.len());
+    let mut line = 1;
+    let mut line_start = 0;
+    let mut scanned = 0;
+    for &offset in offsets {
+        let offset = offset.min(haystack.len());
+        if offset > scanned {
+            let segment = &haystack[scanned..offset];
+            line += memchr::memchr_iter(b'\n', segment).count();
+            if let Some(last) = memchr::memrchr(b'\n', segment) {
+                line_start = scanned + last + 1;
+            }
+            scanned = offset;
+        }
+        let column = haystack[line_start..offset]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count()
+            + 1;
+        positions.push((line, column));
+    }
+    positions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::PackSource;
+
+    fn matcher(pack: &str) -> Matcher {
+        let mut set = RuleSet::default();
+        set.add_pack(&PackSource::Builtin("test.toml"), pack)
+            .expect("test pack is valid");
+        Matcher::new(set).expect("automaton builds")
+    }
+
+    const PACK: &str = r#"
+[[rules]]
+id = "acme-key"
+provider = "acme"
+description = "Acme key"
+keywords = ["acme_"]
+regex = '(?P<secret>acme_[a-zA-Z0-9]{16})'
+
+[[rules]]
+id = "generic-token"
+provider = "generic"
+description = "token assignment"
+keywords = ["token"]
+regex = '(?i)token\s*=\s*(?P<secret>[A-Za-z0-9_]{12,})'
+priority = -10
+"#;
+
+    #[test]
+    fn finds_secret_and_ignores_text_without_keyword() {
+        let m = matcher(PACK);
+        let hay = b"nothing here\nkey = acme_Q7fL2mZp9XvR4tKw\n";
+        let found = m.find(hay);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&hay[found[0].start..found[0].end], b"acme_Q7fL2mZp9XvR4tKw");
+        assert!(m.find(b"acme is a company; Q7fL2mZp9XvR4tKw").is_empty());
+    }
+
+    #[test]
+    fn keyword_match_is_case_insensitive_and_works_on_invalid_utf8() {
+        let m = matcher(PACK);
+        let mut hay = vec![0xff, 0xfe, b'\n'];
+        hay.extend_from_slice(b"TOKEN = Zk8mQ2pL7xW4rT9v\n");
+        let found = m.find(&hay);
+        assert_eq!(found.len(), 1);
+        assert_eq!(m.rules()[found[0].rule].id, "generic-token");
+    }
+
+    #[test]
+    fn specific_rule_wins_over_generic_on_same_text() {
+        let m = matcher(PACK);
+        let hay = b"token = acme_Q7fL2mZp9XvR4tKw";
+        let found = m.find(hay);
+        assert_eq!(found.len(), 1);
+        assert_eq!(m.rules()[found[0].rule].id, "acme-key");
+    }
+
+    #[test]
+    fn many_hits_on_one_line_are_each_found_once() {
+        let m = matcher(PACK);
+        let hay = b"acme_Q7fL2mZp9XvR4tKw acme_Q7fL2mZp9XvR4tKx acme_Q7fL2mZp9XvR4tKy";
+        assert_eq!(m.find(hay).len(), 3);
+    }
+
+    #[test]
+    fn placeholders_are_dropped() {
+        let m = matcher(PACK);
+        assert!(m.find(b"acme_xxxxxxxxxxxxxxxx").is_empty());
+        assert!(m.find(b"token = ${{secrets.TOKEN_VALUE}}").is_empty());
+    }
+
+    #[test]
+    fn line_columns_count_lines_and_characters() {
+        let hay = "ab\ncé x\n\nzz".as_bytes();
+        let offsets = [0, 4, 6, 10];
+        assert_eq!(
+            line_columns(hay, &offsets),
+            vec![(1, 1), (2, 2), (2, 3), (4, 1)]
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! Values that look like credentials but are not: placeholders, templates and vault references.
+//!
+//! Applied to every candidate secret after its rule matched, so that documentation, `.env.example`
+//! files and CI expressions do not light up. A reference (`op://…`, `${{ secrets.X }}`) is the
+//! pattern stray wants people to use; it must never be reported as a leak.
+
+/// Substrings (compared lowercase) that only placeholders and documentation contain.
+const MARKERS: &[&str] = &[
+    "xxxx",
+    "****",
+    "....",
+    "example",
+    "placeholder",
+    "changeme",
+    "change_me",
+    "change-me",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "redacted",
+    "dummy",
+    "replace_me",
+    "replace-me",
+    "insert_",
+    "insert-",
+    "0123456789",
+    "1234567890",
+    "abcdefghij",
+];
+
+/// Substrings that mark a reference to a secret stored elsewhere.
+const REFERENCES: &[&str] = &[
+    "${",
+    "{{",
+    "op://",
+    "arn:aws:secretsmanager:",
+    "@microsoft.keyvault(",
+    "vault:",
+];
+
+/// Whole values (compared lowercase) that are never real secrets.
+const STOPWORDS: &[&str] = &[
+    "password", "passwd", "pass", "secret", "token", "apikey", "api_key", "api-key", "key",
+    "none", "null", "nil", "true", "false", "empty", "undefined", "admin", "root", "user",
+    "username", "test", "testing", "foo", "bar", "foobar", "value", "string", "default",
+];
+
+/// The longest run of one repeated byte that a random token plausibly contains.
+const MAX_REPEAT: usize = 5;
+/// Longer values (key blocks, base64 of binary) legitimately hold long runs such as `AAAAAA`.
+const REPEAT_CHECK_MAX_LEN: usize = 100;
+
+/// True when `secret` is a placeholder, template or reference rather than a credential.
+pub fn is_placeholder(secret: &[u8]) -> bool {
+    if secret.is_empty() {
+        return true;
+    }
+    let lower = secret.to_ascii_lowercase();
+    if lower[0] == b'$' || (lower[0] == b'<' && lower.last() == Some(&b'>')) {
+        return true;
+    }
+    let contains = |needle: &str| memchr::memmem::find(&lower, needle.as_bytes()).is_some();
+    if REFERENCES.iter().any(|r| contains(r)) || MARKERS.iter().any(|m| contains(m)) {
+        return true;
+    }
+    if STOPWORDS.iter().any(|w| lower == w.as_bytes()) {
+        return true;
+    }
+    secret.len() <= REPEAT_CHECK_MAX_LEN && longest_repeat(secret) > MAX_REPEAT
+}
+
+fn longest_repeat(data: &[u8]) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    let mut previous = None;
+    for &b in data {
+        if Some(b) == previous {
+            run += 1;
+        } else {
+            run = 1;
+            previous = Some(b);
+        }
+        longest = longest.max(run);
+    }
+    longest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_and_references_are_not_secrets() {
+        for value in [
+            "${{ secrets.OPENAI_API_KEY }}",
+            "$OPENAI_API_KEY",
+            "${OPENAI_API_KEY}",
+            "op://Engineering/OpenAI/credential",
+            "<your-api-key>",
+            "sk-proj-xxxxxxxxxxxxxxxxxxxxxxxx",
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "your-key-here",
+            "changeme",
+            "password",
+            "ghp_000000000000000000000000000000000000",
+            "",
+        ] {
+            assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
+        }
+    }
+
+    #[test]
+    fn random_looking_values_are_kept() {
+        for value in [
+            "sk-proj-Q7fL2mZp9XvR4tKw8NcB1yHd",
+            "hunter2-Horse-Battery",
+            "AKIAZ7QH4LMN2PXR6TWB",
+            "aaaaab",
+        ] {
+            assert!(!is_placeholder(value.as_bytes()), "{value} should be kept");
+        }
+    }
+
+    #[test]
+    fn long_runs_mark_placeholders() {
+        assert_eq!(longest_repeat(b"abccc"), 3);
+        assert!(is_placeholder(b"tok_aaaaaaaaaaaa"));
+    }
+}

@@ -1,0 +1,53 @@
+//! CSV inventory: one row per credential location, the Step-1 spreadsheet.
+
+use std::io::Write;
+
+use super::{ReportError, ReportOptions, plaintext};
+use crate::scan::ScanOutcome;
+
+const HEADER: &[&str] = &[
+    "provider",
+    "rule",
+    "fingerprint",
+    "redacted",
+    "path",
+    "line",
+    "column",
+    "kind",
+    "places",
+];
+
+pub fn write(
+    outcome: &ScanOutcome,
+    options: ReportOptions,
+    out: &mut dyn Write,
+) -> Result<(), ReportError> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header: Vec<&str> = HEADER.to_vec();
+    if options.show_secrets {
+        header.push("secret");
+    }
+    writer.write_record(&header)?;
+    for finding in &outcome.findings {
+        let places = finding.locations.len().to_string();
+        for location in &finding.locations {
+            let mut row = vec![
+                finding.provider.clone(),
+                finding.rule_id.clone(),
+                finding.fingerprint.clone(),
+                finding.redacted.clone(),
+                location.path.to_string_lossy().into_owned(),
+                location.line.to_string(),
+                location.column.to_string(),
+                location.kind.to_string(),
+                places.clone(),
+            ];
+            if options.show_secrets {
+                row.push(plaintext(&finding.secret));
+            }
+            writer.write_record(&row)?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! SARIF 2.1.0 for GitHub code scanning: every rule in the driver, one result per location, and
+//! no secret (not even the redacted form) in any message.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::ReportError;
+use crate::rules::Rule;
+use crate::scan::ScanOutcome;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+pub fn write(outcome: &ScanOutcome, rules: &[Rule], out: &mut dyn Write) -> Result<(), ReportError> {
+    let driver_rules: Vec<Value> = rules
+        .iter()
+        .map(|rule| {
+            json!({
+                "id": rule.id,
+                "name": rule_name(&rule.id),
+                "shortDescription": { "text": rule.description },
+                "fullDescription": {
+                    "text": format!("{} A credential in plaintext outside the vault.", rule.description)
+                },
+                "help": {
+                    "text": "Move the credential into the team vault, reference it from there, and rotate it: this copy has been exposed.",
+                },
+                "defaultConfiguration": { "level": "error" },
+                "properties": {
+                    "tags": ["security", "secret", rule.provider],
+                    "security-severity": "8.0",
+                    "precision": "high",
+                },
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for finding in &outcome.findings {
+        let rule_index = rules.iter().position(|r| r.id == finding.rule_id);
+        let places = finding.locations.len();
+        for location in &finding.locations {
+            let mut result = json!({
+                "ruleId": finding.rule_id,
+                "level": "error",
+                "message": {
+                    "text": format!(
+                        "{} found (fingerprint {}, {} place{}). Move it into the vault and rotate it.",
+                        finding.description,
+                        &finding.fingerprint[..12],
+                        places,
+                        if places == 1 { "" } else { "s" },
+                    )
+                },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": path_uri(&location.path) },
+                        "region": {
+                            "startLine": location.line,
+                            "startColumn": location.column,
+                        }
+                    }
+                }],
+                "partialFingerprints": { "stray/fingerprint/v1": finding.fingerprint },
+                "properties": { "provider": finding.provider, "kind": location.kind },
+            });
+            if let Some(index) = rule_index {
+                result["ruleIndex"] = json!(index);
+            }
+            results.push(result);
+        }
+    }
+    let document = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "stray",
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://crates.io/crates/stray-scan",
+                    "rules": driver_rules,
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// `openai-project-key` → `OpenaiProjectKey`, the PascalCase name SARIF viewers show.
+fn rule_name(id: &str) -> String {
+    id.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+/// A relative URI reference with forward slashes and percent-encoding (RFC 3986).
+fn path_uri(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let mut uri = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            uri.push(byte as char);
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    if path.is_absolute() && !uri.starts_with('/') {
+        uri.insert(0, '/');
+    }
+    if path.is_absolute() {
+        uri.insert_str(0, "file://");
+    }
+    uri
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_encoded() {
+        assert_eq!(path_uri(Path::new("a b/c#.env")), "a%20b/c%23.env");
+        assert_eq!(path_uri(Path::new("/home/x/.env")), "file:///home/x/.env");
+    }
+
+    #[test]
+    fn rule_names_are_pascal_case() {
+        assert_eq!(rule_name("openai-project-key"), "OpenaiProjectKey");
+    }
+}

@@ -1,0 +1,104 @@
+//! The default human report: one block per credential, then its places.
+
+use std::io::Write;
+
+use super::{ReportError, ReportOptions, plaintext};
+use crate::scan::ScanOutcome;
+
+struct Style {
+    bold: &'static str,
+    dim: &'static str,
+    red: &'static str,
+    reset: &'static str,
+}
+
+const PLAIN: Style = Style {
+    bold: "",
+    dim: "",
+    red: "",
+    reset: "",
+};
+const ANSI: Style = Style {
+    bold: "\x1b[1m",
+    dim: "\x1b[2m",
+    red: "\x1b[31m",
+    reset: "\x1b[0m",
+};
+
+pub fn write(
+    outcome: &ScanOutcome,
+    options: ReportOptions,
+    out: &mut dyn Write,
+) -> Result<(), ReportError> {
+    let s = if options.color { &ANSI } else { &PLAIN };
+    for finding in &outcome.findings {
+        let places = finding.locations.len();
+        let value = if options.show_secrets {
+            plaintext(&finding.secret)
+        } else {
+            finding.redacted.clone()
+        };
+        writeln!(
+            out,
+            "{}{}{} {} {}{}{}  {} place{}  {}{}{}",
+            s.bold,
+            finding.provider,
+            s.reset,
+            finding.rule_id,
+            s.red,
+            value,
+            s.reset,
+            places,
+            if places == 1 { "" } else { "s" },
+            s.dim,
+            &finding.fingerprint[..12],
+            s.reset,
+        )?;
+        for location in &finding.locations {
+            writeln!(
+                out,
+                "    {}:{}:{}  {}{}{}",
+                location.path.display(),
+                location.line,
+                location.column,
+                s.dim,
+                location.kind,
+                s.reset,
+            )?;
+        }
+    }
+    let stats = &outcome.stats;
+    let credentials = outcome.findings.len();
+    let places: usize = outcome.findings.iter().map(|f| f.locations.len()).sum();
+    if credentials > 0 {
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "{} credential{} in {} place{}; {} files ({}) scanned, {} skipped, in {} ms",
+        credentials,
+        if credentials == 1 { "" } else { "s" },
+        places,
+        if places == 1 { "" } else { "s" },
+        stats.files_scanned,
+        human_bytes(stats.bytes_scanned),
+        stats.files_skipped,
+        stats.elapsed_ms,
+    )?;
+    Ok(())
+}
+
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

@@ -1,0 +1,365 @@
+//! Rule packs: TOML files that describe credentials as data.
+//!
+//! A pack is a file of `[[rules]]` tables. Built-in packs live in `rules/` and are compiled into
+//! the binary; teams add their own with `--rules PATH`. Loading validates every rule so that a
+//! malformed pack fails with the file, the rule id and the problem instead of matching nothing.
+
+mod builtin;
+pub mod selftest;
+pub mod validators;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use regex::bytes::Regex;
+use serde::Deserialize;
+
+pub use validators::Validator;
+
+/// Bytes searched on each side of a keyword hit unless a rule asks for more.
+pub const DEFAULT_WINDOW: usize = 256;
+/// The largest window a rule may ask for; keeps regex work per hit bounded.
+pub const MAX_WINDOW: usize = 16 * 1024;
+
+/// One rule as written in a pack file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub id: String,
+    pub provider: String,
+    pub description: String,
+    pub keywords: Vec<String>,
+    pub regex: String,
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    #[serde(default)]
+    pub validator: Option<String>,
+    /// Higher wins when two rules claim overlapping text (specific beats generic).
+    #[serde(default)]
+    pub priority: i32,
+    /// Bytes around a keyword hit that the regex may look at (default 256).
+    #[serde(default)]
+    pub window: Option<usize>,
+    #[serde(default)]
+    pub examples: Vec<Example>,
+    #[serde(default)]
+    pub negatives: Vec<String>,
+}
+
+/// A string the rule must find, and the secret it must extract from it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub input: String,
+    pub secret: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackFile {
+    #[serde(default)]
+    rules: Vec<RuleSpec>,
+}
+
+/// A validated rule with its regex compiled.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub provider: String,
+    pub description: String,
+    pub keywords: Vec<String>,
+    pub regex: Regex,
+    pub entropy: Option<f64>,
+    pub validator: Option<Validator>,
+    pub priority: i32,
+    pub window: usize,
+    pub examples: Vec<Example>,
+    pub negatives: Vec<String>,
+    /// Where the rule came from: `builtin:ai.toml` or a file path.
+    pub origin: String,
+}
+
+/// Where a pack comes from, for error messages.
+#[derive(Debug, Clone)]
+pub enum PackSource {
+    Builtin(&'static str),
+    File(PathBuf),
+}
+
+impl fmt::Display for PackSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PackSource::Builtin(name) => write!(f, "builtin:{name}"),
+            PackSource::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("{source_name}: cannot read rule pack: {error}")]
+    Read {
+        source_name: String,
+        error: std::io::Error,
+    },
+    #[error("{source_name}: not a valid rule pack: {message}")]
+    Parse {
+        source_name: String,
+        message: String,
+    },
+    #[error("{source_name}: rule '{rule}': {problem}")]
+    Invalid {
+        source_name: String,
+        rule: String,
+        problem: String,
+    },
+}
+
+/// Every rule in use, in a stable order (built-in packs first, then `--rules` packs).
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The rules compiled into the binary.
+    pub fn builtin() -> Result<RuleSet, RuleError> {
+        let mut set = RuleSet::default();
+        for (name, text) in builtin::PACKS {
+            set.add_pack(&PackSource::Builtin(name), text)?;
+        }
+        Ok(set)
+    }
+
+    /// A set of already-validated rules (for example, one rule to test on its own).
+    pub fn from_rules(rules: Vec<Rule>) -> RuleSet {
+        RuleSet { rules }
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Loads a pack file, or every `*.toml` file in a directory (sorted by name).
+    pub fn add_path(&mut self, path: &Path) -> Result<(), RuleError> {
+        let read_error = |error| RuleError::Read {
+            source_name: path.display().to_string(),
+            error,
+        };
+        if path.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(read_error)?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
+                .collect();
+            files.sort();
+            for file in files {
+                self.add_path(&file)?;
+            }
+            return Ok(());
+        }
+        let text = std::fs::read_to_string(path).map_err(read_error)?;
+        self.add_pack(&PackSource::File(path.to_path_buf()), &text)
+    }
+
+    /// Parses and validates one pack. Nothing is added unless every rule in it is valid.
+    pub fn add_pack(&mut self, source: &PackSource, text: &str) -> Result<(), RuleError> {
+        let source_name = source.to_string();
+        let pack: PackFile = toml::from_str(text).map_err(|e| RuleError::Parse {
+            source_name: source_name.clone(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        if pack.rules.is_empty() {
+            return Err(RuleError::Parse {
+                source_name,
+                message: "no [[rules]] tables found".to_string(),
+            });
+        }
+        let mut compiled = Vec::with_capacity(pack.rules.len());
+        for spec in pack.rules {
+            let rule_id = spec.id.clone();
+            let invalid = |problem: String| RuleError::Invalid {
+                source_name: source_name.clone(),
+                rule: rule_id.clone(),
+                problem,
+            };
+            if self.rules.iter().chain(compiled.iter()).any(|r: &Rule| r.id == spec.id) {
+                return Err(invalid("duplicate rule id".to_string()));
+            }
+            compiled.push(compile(spec, &source_name).map_err(invalid)?);
+        }
+        self.rules.extend(compiled);
+        Ok(())
+    }
+}
+
+fn is_kebab_case(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && !id.contains("--")
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, String> {
+    if !is_kebab_case(&spec.id) {
+        return Err("id must be kebab case (lowercase letters, digits, '-')".to_string());
+    }
+    if spec.provider.trim().is_empty() {
+        return Err("provider is empty".to_string());
+    }
+    if spec.description.trim().is_empty() {
+        return Err("description is empty".to_string());
+    }
+    if spec.keywords.is_empty() {
+        return Err("needs at least one keyword".to_string());
+    }
+    for keyword in &spec.keywords {
+        if keyword.len() < 2 {
+            return Err(format!("keyword '{keyword}' is shorter than 2 bytes"));
+        }
+        if keyword.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(format!(
+                "keyword '{keyword}' must be lowercase (keywords match case-insensitively)"
+            ));
+        }
+    }
+    let regex = Regex::new(&spec.regex).map_err(|e| format!("regex does not compile: {e}"))?;
+    if !regex.capture_names().any(|name| name == Some("secret")) {
+        return Err("regex has no capture group named 'secret'".to_string());
+    }
+    if let Some(min) = spec.entropy
+        && !(0.0..=8.0).contains(&min)
+    {
+        return Err(format!("entropy {min} is outside 0..=8 bits per byte"));
+    }
+    let validator = match &spec.validator {
+        Some(name) => Some(Validator::from_name(name).ok_or_else(|| {
+            format!(
+                "unknown validator '{name}' (known: {})",
+                Validator::NAMES.join(", ")
+            )
+        })?),
+        None => None,
+    };
+    let window = spec.window.unwrap_or(DEFAULT_WINDOW);
+    if window == 0 || window > MAX_WINDOW {
+        return Err(format!("window {window} must be between 1 and {MAX_WINDOW}"));
+    }
+    for example in &spec.examples {
+        if example.secret.is_empty() {
+            return Err("an example has an empty secret".to_string());
+        }
+        if !example.input.contains(&example.secret) {
+            return Err(format!(
+                "an example's input does not contain its secret (input starts {:?})",
+                example.input.chars().take(24).collect::<String>()
+            ));
+        }
+    }
+    Ok(Rule {
+        id: spec.id,
+        provider: spec.provider,
+        description: spec.description,
+        keywords: spec.keywords,
+        regex,
+        entropy: spec.entropy,
+        validator,
+        priority: spec.priority,
+        window,
+        examples: spec.examples,
+        negatives: spec.negatives,
+        origin: origin.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pack(body: &str) -> Result<RuleSet, RuleError> {
+        let mut set = RuleSet::default();
+        set.add_pack(&PackSource::File(PathBuf::from("team.toml")), body)?;
+        Ok(set)
+    }
+
+    const GOOD: &str = r#"
+[[rules]]
+id = "acme-key"
+provider = "acme"
+description = "Acme key"
+keywords = ["acme_"]
+regex = '(?P<secret>acme_[a-z0-9]{16})'
+examples = [{ input = "k=acme_0123456789abcdef", secret = "acme_0123456789abcdef" }]
+negatives = ["acme_short"]
+"#;
+
+    #[test]
+    fn loads_a_valid_pack() {
+        let set = pack(GOOD).expect("valid pack");
+        assert_eq!(set.len(), 1);
+        assert_eq!(set.rules()[0].window, DEFAULT_WINDOW);
+    }
+
+    #[test]
+    fn rejects_rule_without_secret_group() {
+        let err = pack(&GOOD.replace("(?P<secret>", "(")).unwrap_err().to_string();
+        assert!(err.contains("team.toml"), "{err}");
+        assert!(err.contains("acme-key"), "{err}");
+        assert!(err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn rejects_bad_regex_uppercase_keyword_and_bad_id() {
+        let err = pack(&GOOD.replace("[a-z0-9]{16}", "[a-z0-9{16}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("regex does not compile"), "{err}");
+        let err = pack(&GOOD.replace("[\"acme_\"]", "[\"ACME_\"]"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lowercase"), "{err}");
+        let err = pack(&GOOD.replace("acme-key", "Acme Key"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("kebab"), "{err}");
+    }
+
+    #[test]
+    fn rejects_unknown_fields_and_validators() {
+        let err = pack(&GOOD.replace("provider =", "provder ="))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("team.toml"), "{err}");
+        let err = pack(&GOOD.replace(
+            "description = \"Acme key\"",
+            "description = \"Acme key\"\nvalidator = \"luhn9\"",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unknown validator"), "{err}");
+    }
+
+    #[test]
+    fn rejects_duplicate_ids() {
+        let doubled = format!("{GOOD}\n{GOOD}");
+        let err = pack(&doubled).unwrap_err().to_string();
+        assert!(err.contains("duplicate"), "{err}");
+    }
+
+    #[test]
+    fn builtin_packs_load() {
+        let set = RuleSet::builtin().expect("built-in packs are valid");
+        assert!(set.len() >= 30, "only {} built-in rules", set.len());
+    }
+}

@@ -1,0 +1,303 @@
+//! The scan: walk, read, match and group, with counts of everything skipped.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkState};
+use serde::Serialize;
+
+use crate::classify::{LocationKind, classify, refine_with_content};
+use crate::finding::{Finding, Location, Sighting, group};
+use crate::matcher::{Matcher, line_columns};
+use crate::walk::{PathFilter, WalkError, WalkOptions, build_walker};
+
+/// Files larger than this are skipped unless `--max-file-size` says otherwise.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
+/// Bytes at the start of a file searched for a NUL to decide it is binary.
+const BINARY_SNIFF_LEN: usize = 8192;
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub walk: WalkOptions,
+    pub max_file_size: u64,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            walk: WalkOptions::default(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
+/// Live counters a progress display can poll while a scan runs.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub files: AtomicU64,
+    pub bytes: AtomicU64,
+    pub sightings: AtomicU64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    /// Sum of the three `skipped_*` counts.
+    pub files_skipped: u64,
+    pub skipped_binary: u64,
+    pub skipped_too_large: u64,
+    pub skipped_unreadable: u64,
+    pub elapsed_ms: u64,
+}
+
+impl Stats {
+    fn absorb(&mut self, other: &Stats) {
+        self.files_scanned += other.files_scanned;
+        self.bytes_scanned += other.bytes_scanned;
+        self.skipped_binary += other.skipped_binary;
+        self.skipped_too_large += other.skipped_too_large;
+        self.skipped_unreadable += other.skipped_unreadable;
+    }
+}
+
+/// Something that went wrong with one file or directory; the scan carried on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub path: Option<PathBuf>,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct ScanOutcome {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Walk(#[from] WalkError),
+}
+
+pub struct Scanner {
+    matcher: Matcher,
+    options: ScanOptions,
+    filter: PathFilter,
+}
+
+impl Scanner {
+    pub fn new(matcher: Matcher, options: ScanOptions) -> Result<Scanner, ScanError> {
+        let filter = PathFilter::new(&options.walk)?;
+        Ok(Scanner {
+            matcher,
+            options,
+            filter,
+        })
+    }
+
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// Walks every root in parallel and returns the grouped findings.
+    pub fn scan(&self, progress: &Progress) -> Result<ScanOutcome, ScanError> {
+        let started = Instant::now();
+        let walker = build_walker(&self.options.walk, &self.filter)?;
+        let shared = Mutex::new(Collected::default());
+        let mut builder = VisitorBuilder {
+            scanner: self,
+            shared: &shared,
+            progress,
+        };
+        walker.visit(&mut builder);
+        let collected = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut stats = collected.stats;
+        stats.files_skipped = stats.skipped_binary + stats.skipped_too_large + stats.skipped_unreadable;
+        stats.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let mut warnings = collected.warnings;
+        warnings.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));
+        Ok(ScanOutcome {
+            findings: group(self.matcher.rules(), collected.sightings),
+            stats,
+            warnings,
+        })
+    }
+
+    /// Finds every secret in one in-memory file; `path` is reported as given.
+    pub fn scan_bytes(&self, path: &Path, kind: LocationKind, content: &[u8]) -> Vec<Sighting> {
+        let candidates = self.matcher.find(content);
+        let offsets: Vec<usize> = candidates.iter().map(|c| c.start).collect();
+        let positions = line_columns(content, &offsets);
+        candidates
+            .into_iter()
+            .zip(positions)
+            .map(|(candidate, (line, column))| Sighting {
+                rule: candidate.rule,
+                secret: content[candidate.start..candidate.end].to_vec(),
+                location: Location {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    kind,
+                },
+            })
+            .collect()
+    }
+
+    /// Reads and scans one walked file, counting it as scanned or skipped.
+    fn scan_file(&self, path: &Path, buffer: &mut Vec<u8>, local: &mut Collected) {
+        let display = display_path(&self.options.walk.roots, path);
+        let warn = |local: &mut Collected, message: String| {
+            local.stats.skipped_unreadable += 1;
+            local.warnings.push(Warning {
+                path: Some(display.clone()),
+                message,
+            });
+        };
+        let size = match std::fs::metadata(path) {
+            Ok(meta) => meta.len(),
+            Err(e) => return warn(local, e.to_string()),
+        };
+        if size > self.options.max_file_size {
+            local.stats.skipped_too_large += 1;
+            return;
+        }
+        buffer.clear();
+        let read = File::open(path).and_then(|file| {
+            file.take(self.options.max_file_size + 1)
+                .read_to_end(buffer)
+        });
+        if let Err(e) = read {
+            return warn(local, e.to_string());
+        }
+        if buffer.len() as u64 > self.options.max_file_size {
+            local.stats.skipped_too_large += 1;
+            return;
+        }
+        let sniff = &buffer[..buffer.len().min(BINARY_SNIFF_LEN)];
+        if memchr::memchr(0, sniff).is_some() {
+            local.stats.skipped_binary += 1;
+            return;
+        }
+        let kind = refine_with_content(classify(path), path, buffer);
+        let sightings = self.scan_bytes(&display, kind, buffer);
+        local.stats.files_scanned += 1;
+        local.stats.bytes_scanned += buffer.len() as u64;
+        local.sightings.extend(sightings);
+    }
+}
+
+/// Paths are reported as the user gave them; a walk of `.` reports `src/x`, not `./src/x`.
+fn display_path(roots: &[PathBuf], path: &Path) -> PathBuf {
+    if roots.iter().any(|r| r == Path::new(".")) {
+        if let Ok(stripped) = path.strip_prefix(".") {
+            if !stripped.as_os_str().is_empty() {
+                return stripped.to_path_buf();
+            }
+        }
+    }
+    path.to_path_buf()
+}
+
+#[derive(Default)]
+struct Collected {
+    sightings: Vec<Sighting>,
+    stats: Stats,
+    warnings: Vec<Warning>,
+}
+
+struct VisitorBuilder<'s> {
+    scanner: &'s Scanner,
+    shared: &'s Mutex<Collected>,
+    progress: &'s Progress,
+}
+
+impl<'s> ParallelVisitorBuilder<'s> for VisitorBuilder<'s> {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
+        Box::new(Visitor {
+            scanner: self.scanner,
+            shared: self.shared,
+            progress: self.progress,
+            local: Collected::default(),
+            buffer: Vec::new(),
+        })
+    }
+}
+
+/// One per walker thread: results stay thread-local and merge once, when the thread ends.
+struct Visitor<'s> {
+    scanner: &'s Scanner,
+    shared: &'s Mutex<Collected>,
+    progress: &'s Progress,
+    local: Collected,
+    buffer: Vec<u8>,
+}
+
+impl ParallelVisitor for Visitor<'_> {
+    fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                self.local.stats.skipped_unreadable += 1;
+                self.local.warnings.push(walk_warning(&error));
+                return WalkState::Continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            return WalkState::Continue;
+        }
+        let bytes_before = self.local.stats.bytes_scanned;
+        let sightings_before = self.local.sightings.len();
+        self.scanner
+            .scan_file(entry.path(), &mut self.buffer, &mut self.local);
+        let new_bytes = self.local.stats.bytes_scanned - bytes_before;
+        let new_sightings = (self.local.sightings.len() - sightings_before) as u64;
+        self.progress.files.fetch_add(1, Ordering::Relaxed);
+        self.progress.bytes.fetch_add(new_bytes, Ordering::Relaxed);
+        self.progress
+            .sightings
+            .fetch_add(new_sightings, Ordering::Relaxed);
+        WalkState::Continue
+    }
+}
+
+impl Drop for Visitor<'_> {
+    fn drop(&mut self) {
+        let local = std::mem::take(&mut self.local);
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        shared.stats.absorb(&local.stats);
+        shared.sightings.extend(local.sightings);
+        shared.warnings.extend(local.warnings);
+    }
+}
+
+fn walk_warning(error: &ignore::Error) -> Warning {
+    let mut path = None;
+    let mut current = error;
+    loop {
+        match current {
+            ignore::Error::WithPath { path: p, err } => {
+                path.get_or_insert_with(|| p.clone());
+                current = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                current = err;
+            }
+            ignore::Error::Loop { child, .. } => {
+                path.get_or_insert_with(|| child.clone());
+                break;
+            }
+            _ => break,
+        }
+    }
+    Warning {
+        path,
+        message: current.to_string(),
+    }
+}

@@ -1,0 +1,244 @@
+//! File discovery: which directories and files a scan visits.
+//!
+//! Defaults fit a laptop inventory: gitignored and hidden files are scanned (that is where `.env`
+//! files live), while bulky directories that never hold hand-placed credentials are skipped.
+
+use std::path::{Path, PathBuf};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use ignore::{WalkBuilder, WalkParallel};
+
+/// Directories skipped by default. An entry is a directory name (`node_modules`) or a
+/// `parent/name` pair (`.git/objects`) matched against the end of a directory's path.
+pub const DEFAULT_SKIP_DIRS: &[&str] = &[
+    ".git/objects",
+    ".git/lfs",
+    ".hg/store",
+    ".svn/pristine",
+    "node_modules",
+    "bower_components",
+    ".pnpm-store",
+    ".yarn/cache",
+    ".npm/_cacache",
+    "target",
+    "site-packages",
+    "dist-packages",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
+    ".nox",
+    ".cache/pip",
+    ".cache/yarn",
+    ".cache/go-build",
+    ".cache/huggingface",
+    ".cache/torch",
+    ".cache/ms-playwright",
+    ".cache/bazel",
+    ".cargo/registry",
+    ".cargo/git",
+    ".rustup",
+    ".gradle/caches",
+    ".m2/repository",
+    "go/pkg",
+    ".terraform/providers",
+    ".next/cache",
+    ".nuxt",
+    ".vscode-server",
+    ".vscode/extensions",
+    ".cursor/extensions",
+    "Library/Caches",
+    ".Trash",
+    ".local/share/Trash",
+];
+
+/// What to walk and what to leave out.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    pub roots: Vec<PathBuf>,
+    pub respect_gitignore: bool,
+    pub follow_links: bool,
+    pub excludes: Vec<String>,
+    pub skip_dirs: Vec<String>,
+    pub threads: usize,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            roots: vec![PathBuf::from(".")],
+            respect_gitignore: false,
+            follow_links: false,
+            excludes: Vec::new(),
+            skip_dirs: DEFAULT_SKIP_DIRS.iter().map(|s| s.to_string()).collect(),
+            threads: 0,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    #[error("invalid --exclude pattern '{pattern}': {message}")]
+    BadExclude { pattern: String, message: String },
+    #[error("{0}: no such file or directory")]
+    MissingRoot(PathBuf),
+}
+
+/// Decides, from path alone, whether an entry is left out of the walk.
+#[derive(Debug, Clone)]
+pub struct PathFilter {
+    excludes: GlobSet,
+    skip_names: Vec<String>,
+    skip_pairs: Vec<(String, String)>,
+}
+
+impl PathFilter {
+    pub fn new(options: &WalkOptions) -> Result<PathFilter, WalkError> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in &options.excludes {
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(false)
+                .build()
+                .map_err(|e| WalkError::BadExclude {
+                    pattern: pattern.clone(),
+                    message: e.kind().to_string(),
+                })?;
+            builder.add(glob);
+        }
+        let excludes = builder.build().map_err(|e| WalkError::BadExclude {
+            pattern: options.excludes.join(", "),
+            message: e.to_string(),
+        })?;
+        let mut skip_names = Vec::new();
+        let mut skip_pairs = Vec::new();
+        for entry in &options.skip_dirs {
+            match entry.split_once('/') {
+                Some((parent, name)) => skip_pairs.push((parent.to_string(), name.to_string())),
+                None => skip_names.push(entry.clone()),
+            }
+        }
+        Ok(PathFilter {
+            excludes,
+            skip_names,
+            skip_pairs,
+        })
+    }
+
+    /// True when the entry (file or directory) at `path`, found under `root`, is left out.
+    pub fn excluded(&self, root: &Path, path: &Path, is_dir: bool) -> bool {
+        if is_dir && self.is_skipped_dir(path) {
+            return true;
+        }
+        if self.excludes.is_empty() {
+            return false;
+        }
+        let relative = path.strip_prefix(root).unwrap_or(path);
+        self.excludes.is_match(path)
+            || self.excludes.is_match(relative)
+            || path
+                .file_name()
+                .is_some_and(|name| self.excludes.is_match(name))
+    }
+
+    fn is_skipped_dir(&self, path: &Path) -> bool {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            return false;
+        };
+        if self.skip_names.iter().any(|s| s == name) {
+            return true;
+        }
+        let parent = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str());
+        self.skip_pairs
+            .iter()
+            .any(|(p, n)| n == name && Some(p.as_str()) == parent)
+    }
+}
+
+/// A parallel walker over every root, with the filter applied to directories and files.
+pub fn build_walker(options: &WalkOptions, filter: &PathFilter) -> Result<WalkParallel, WalkError> {
+    let Some((first, rest)) = options.roots.split_first() else {
+        return Err(WalkError::MissingRoot(PathBuf::new()));
+    };
+    for root in &options.roots {
+        if std::fs::symlink_metadata(root).is_err() {
+            return Err(WalkError::MissingRoot(root.clone()));
+        }
+    }
+    let mut builder = WalkBuilder::new(first);
+    for root in rest {
+        builder.add(root);
+    }
+    let respect = options.respect_gitignore;
+    builder
+        .hidden(false)
+        .parents(respect)
+        .ignore(respect)
+        .git_ignore(respect)
+        .git_global(respect)
+        .git_exclude(respect)
+        .require_git(false)
+        .follow_links(options.follow_links)
+        .threads(options.threads);
+    let filter = filter.clone();
+    let roots = options.roots.clone();
+    builder.filter_entry(move |entry| {
+        if entry.depth() == 0 {
+            return true;
+        }
+        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        let root = roots
+            .iter()
+            .find(|r| entry.path().starts_with(r))
+            .map(PathBuf::as_path)
+            .unwrap_or(Path::new(""));
+        !filter.excluded(root, entry.path(), is_dir)
+    });
+    Ok(builder.build_parallel())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(excludes: &[&str]) -> PathFilter {
+        let options = WalkOptions {
+            excludes: excludes.iter().map(|s| s.to_string()).collect(),
+            ..WalkOptions::default()
+        };
+        PathFilter::new(&options).expect("valid filter")
+    }
+
+    #[test]
+    fn skips_bulky_directories_by_name_and_pair() {
+        let f = filter(&[]);
+        let root = Path::new("home");
+        assert!(f.excluded(root, Path::new("home/app/node_modules"), true));
+        assert!(f.excluded(root, Path::new("home/repo/.git/objects"), true));
+        assert!(!f.excluded(root, Path::new("home/repo/.git"), true));
+        assert!(!f.excluded(root, Path::new("home/objects"), true));
+        assert!(!f.excluded(root, Path::new("home/node_modules"), false));
+    }
+
+    #[test]
+    fn excludes_match_name_or_relative_path() {
+        let f = filter(&["*.log", "fixtures/**"]);
+        let root = Path::new("repo");
+        assert!(f.excluded(root, Path::new("repo/a/b/server.log"), false));
+        assert!(f.excluded(root, Path::new("repo/fixtures/x/.env"), false));
+        assert!(!f.excluded(root, Path::new("repo/src/.env"), false));
+    }
+
+    #[test]
+    fn bad_exclude_is_reported() {
+        let options = WalkOptions {
+            excludes: vec!["a[".to_string()],
+            ..WalkOptions::default()
+        };
+        let err = PathFilter::new(&options).unwrap_err().to_string();
+        assert!(err.contains("a["), "{err}");
+    }
+}
