@@ -135,9 +135,9 @@ const PACKAGE_FILES: &[&str] = &[
 const SOURCE_EXTENSIONS: &[&str] = &[
     "rs", "py", "pyw", "ipynb", "js", "mjs", "cjs", "ts", "mts", "cts", "jsx", "tsx", "vue",
     "svelte", "go", "java", "kt", "kts", "scala", "groovy", "gradle", "rb", "php", "cs", "fs",
-    "vb", "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "m", "mm", "swift", "dart", "lua", "pl",
-    "pm", "r", "jl", "ex", "exs", "erl", "clj", "cljs", "hs", "ml", "elm", "zig", "nim", "sh",
-    "bash", "zsh", "fish", "ps1", "psm1", "bat", "cmd", "sql",
+    "vb", "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "m", "mm", "swift", "dart", "lua", "pl", "pm",
+    "r", "jl", "ex", "exs", "erl", "clj", "cljs", "hs", "ml", "elm", "zig", "nim", "sh", "bash",
+    "zsh", "fish", "ps1", "psm1", "bat", "cmd", "sql",
 ];
 
 /// Classifies a file by its path. `path` may be relative or absolute; only its last few
@@ -156,7 +156,7 @@ pub fn classify(path: &Path) -> LocationKind {
     let parent = |n: usize| -> Option<&str> {
         components
             .len()
-            .checked_sub(n + 1)
+            .checked_sub(n + 2)
             .map(|i| components[i].as_str())
     };
     let under = |dir: &str| components[..components.len() - 1].iter().any(|c| c == dir);
@@ -237,9 +237,7 @@ fn is_chat_export(name: &str, under: &dyn Fn(&str) -> bool, components: &[String
         }
     }
     // Claude Code transcripts: ~/.claude/projects/<escaped-path>/<session>.jsonl
-    under(".claude")
-        && components.iter().any(|c| c == "projects")
-        && name.ends_with(".jsonl")
+    under(".claude") && components.iter().any(|c| c == "projects") && name.ends_with(".jsonl")
 }
 
 fn is_ai_tool_config(
@@ -324,7 +322,10 @@ mod tests {
             ("proj/.envrc", Dotenv),
             ("/home/a/.zshrc", ShellProfile),
             ("/home/a/.config/fish/config.fish", ShellProfile),
-            ("Documents/PowerShell/Microsoft.PowerShell_profile.ps1", ShellProfile),
+            (
+                "Documents/PowerShell/Microsoft.PowerShell_profile.ps1",
+                ShellProfile,
+            ),
             ("/home/a/.bash_history", ShellProfile),
             ("repo/.github/workflows/ci.yml", CiConfig),
             ("repo/.gitlab-ci.yml", CiConfig),
@@ -346,7 +347,10 @@ mod tests {
             ("/home/a/.aws/credentials", CloudCredentials),
             ("/home/a/.kube/config", CloudCredentials),
             ("/home/a/.docker/config.json", CloudCredentials),
-            ("/home/a/.config/gcloud/application_default_credentials.json", CloudCredentials),
+            (
+                "/home/a/.config/gcloud/application_default_credentials.json",
+                CloudCredentials,
+            ),
             ("/home/a/.azure/accessTokens.json", CloudCredentials),
             ("/home/a/.npmrc", PackageConfig),
             ("/home/a/.pypirc", PackageConfig),

@@ -41,9 +41,40 @@ const REFERENCES: &[&str] = &[
 
 /// Whole values (compared lowercase) that are never real secrets.
 const STOPWORDS: &[&str] = &[
-    "password", "passwd", "pass", "secret", "token", "apikey", "api_key", "api-key", "key",
-    "none", "null", "nil", "true", "false", "empty", "undefined", "admin", "root", "user",
-    "username", "test", "testing", "foo", "bar", "foobar", "value", "string", "default",
+    "password",
+    "passwd",
+    "pass",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "key",
+    "none",
+    "null",
+    "nil",
+    "true",
+    "false",
+    "empty",
+    "undefined",
+    "admin",
+    "root",
+    "user",
+    "username",
+    "test",
+    "testing",
+    "foo",
+    "bar",
+    "foobar",
+    "value",
+    "string",
+    "default",
+    // Well-known default credentials of local development services.
+    "guest",
+    "postgres",
+    "mysql",
+    "redis",
+    "changeit",
 ];
 
 /// The longest run of one repeated byte that a random token plausibly contains.
@@ -57,7 +88,12 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         return true;
     }
     let lower = secret.to_ascii_lowercase();
-    if lower[0] == b'$' || (lower[0] == b'<' && lower.last() == Some(&b'>')) {
+    let wrapped = |open: u8, close: u8| lower[0] == open && lower.last() == Some(&close);
+    // `$VAR`, `<your-key>`, and template fields such as `{password}` or `%(password)s`.
+    if lower[0] == b'$' || wrapped(b'<', b'>') || wrapped(b'{', b'}') {
+        return true;
+    }
+    if memchr::memmem::find(&lower, b"%(").is_some() || lower.as_slice() == b"%s" {
         return true;
     }
     let contains = |needle: &str| memchr::memmem::find(&lower, needle.as_bytes()).is_some();
@@ -104,10 +140,16 @@ mod tests {
             "your-key-here",
             "changeme",
             "password",
+            "{password}",
+            "%(password)s",
+            "guest",
             "ghp_000000000000000000000000000000000000",
             "",
         ] {
-            assert!(is_placeholder(value.as_bytes()), "{value} should be a placeholder");
+            assert!(
+                is_placeholder(value.as_bytes()),
+                "{value} should be a placeholder"
+            );
         }
     }
 

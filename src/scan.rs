@@ -118,7 +118,8 @@ impl Scanner {
         walker.visit(&mut builder);
         let collected = shared.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut stats = collected.stats;
-        stats.files_skipped = stats.skipped_binary + stats.skipped_too_large + stats.skipped_unreadable;
+        stats.files_skipped =
+            stats.skipped_binary + stats.skipped_too_large + stats.skipped_unreadable;
         stats.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut warnings = collected.warnings;
         warnings.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));

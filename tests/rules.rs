@@ -17,7 +17,10 @@ fn every_builtin_rule_has_examples_and_negatives() {
         .filter(|r| r.examples.is_empty() || r.negatives.is_empty())
         .map(|r| r.id.clone())
         .collect();
-    assert!(missing.is_empty(), "rules without examples or negatives: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "rules without examples or negatives: {missing:?}"
+    );
 }
 
 #[test]
@@ -25,7 +28,12 @@ fn every_builtin_example_and_negative_behaves() {
     let matcher = Matcher::new(builtin()).expect("automaton builds");
     let failures = selftest::check_all(&matcher);
     let report: Vec<String> = failures.iter().map(ToString::to_string).collect();
-    assert!(report.is_empty(), "{} failures:\n{}", report.len(), report.join("\n"));
+    assert!(
+        report.is_empty(),
+        "{} failures:\n{}",
+        report.len(),
+        report.join("\n")
+    );
 }
 
 #[test]
@@ -33,9 +41,29 @@ fn builtin_rules_cover_the_required_providers() {
     let set = builtin();
     assert!(set.len() >= 30, "only {} rules", set.len());
     for provider in [
-        "openai", "anthropic", "google", "huggingface", "groq", "replicate", "perplexity", "xai",
-        "openrouter", "github", "gitlab", "slack", "stripe", "aws", "gcp", "npm", "pypi",
-        "dockerhub", "doppler", "1password", "hashicorp-vault", "private-key", "database",
+        "openai",
+        "anthropic",
+        "google",
+        "huggingface",
+        "groq",
+        "replicate",
+        "perplexity",
+        "xai",
+        "openrouter",
+        "github",
+        "gitlab",
+        "slack",
+        "stripe",
+        "aws",
+        "gcp",
+        "npm",
+        "pypi",
+        "dockerhub",
+        "doppler",
+        "1password",
+        "hashicorp-vault",
+        "private-key",
+        "database",
     ] {
         assert!(
             set.rules().iter().any(|r| r.provider == provider),

@@ -315,7 +315,11 @@ fn list_rules(args: &RuleArgs, json: bool) -> Result<u8> {
         writeln!(out)?;
     } else {
         for rule in set.rules() {
-            writeln!(out, "{:<36} {:<16} {}", rule.id, rule.provider, rule.description)?;
+            writeln!(
+                out,
+                "{:<36} {:<16} {}",
+                rule.id, rule.provider, rule.description
+            )?;
         }
         writeln!(out, "{} rules", set.len())?;
     }

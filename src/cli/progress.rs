@@ -1,6 +1,7 @@
 //! A progress line on standard error while a long walk runs.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -20,10 +21,12 @@ pub fn while_running<T>(enabled: bool, counters: &Progress, work: impl FnOnce() 
         ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
-    let done = AtomicBool::new(false);
+    let (finished, finish_signal) = mpsc::channel::<()>();
     let result = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            while !done.load(Ordering::Relaxed) {
+        let bar = &bar;
+        scope.spawn(move || {
+            // Wakes every REFRESH to redraw, and at once when the work is done.
+            while let Err(mpsc::RecvTimeoutError::Timeout) = finish_signal.recv_timeout(REFRESH) {
                 bar.set_message(format!(
                     "{} files, {:.1} MiB, {} hits",
                     counters.files.load(Ordering::Relaxed),
@@ -31,11 +34,10 @@ pub fn while_running<T>(enabled: bool, counters: &Progress, work: impl FnOnce() 
                     counters.sightings.load(Ordering::Relaxed),
                 ));
                 bar.tick();
-                std::thread::sleep(REFRESH);
             }
         });
         let result = work();
-        done.store(true, Ordering::Relaxed);
+        drop(finished);
         result
     });
     bar.finish_and_clear();

@@ -12,7 +12,11 @@ use crate::scan::ScanOutcome;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-pub fn write(outcome: &ScanOutcome, rules: &[Rule], out: &mut dyn Write) -> Result<(), ReportError> {
+pub fn write(
+    outcome: &ScanOutcome,
+    rules: &[Rule],
+    out: &mut dyn Write,
+) -> Result<(), ReportError> {
     let driver_rules: Vec<Value> = rules
         .iter()
         .map(|rule| {

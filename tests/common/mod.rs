@@ -1,0 +1,126 @@
+//! Shared helpers for end-to-end tests: fake credentials and temporary trees.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A tiny deterministic generator, so fake keys differ per test but never come from a real one.
+pub struct Fake(u64);
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+impl Fake {
+    pub fn new(seed: u64) -> Fake {
+        Fake(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn chars(&mut self, alphabet: &[u8], len: usize) -> String {
+        (0..len)
+            .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize] as char)
+            .collect()
+    }
+
+    pub fn base62(&mut self, len: usize) -> String {
+        self.chars(BASE62, len)
+    }
+
+    /// A GitHub classic PAT with a valid CRC32 checksum.
+    pub fn github_pat(&mut self) -> String {
+        let random = self.base62(30);
+        let checksum = stray::rules::validators::github_checksum(random.as_bytes());
+        format!("ghp_{random}{checksum}")
+    }
+
+    pub fn openai_project_key(&mut self) -> String {
+        format!("sk-proj-{}T3BlbkFJ{}", self.base62(40), self.base62(40))
+    }
+
+    pub fn aws_key_id(&mut self) -> String {
+        format!(
+            "AKIA{}",
+            self.chars(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+        )
+    }
+
+    pub fn npm_token(&mut self) -> String {
+        format!("npm_{}", self.base62(36))
+    }
+}
+
+/// A temporary directory with helpers to write files into it.
+pub struct Tree {
+    pub dir: tempfile::TempDir,
+}
+
+impl Tree {
+    pub fn new() -> Tree {
+        Tree {
+            dir: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, relative: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.path().join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create parent directories");
+        }
+        std::fs::write(&path, content).expect("write file");
+        path
+    }
+}
+
+pub fn stray() -> Command {
+    let mut cmd = Command::cargo_bin("stray").expect("stray binary is built");
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+/// Runs `stray scan --format json` in `dir` with extra args; returns (exit code, JSON, stderr).
+pub fn scan_json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let output = stray()
+        .current_dir(dir)
+        .args(["scan", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("stray runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let json: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stdout}\nstderr: {stderr}"));
+    (output.status.code().unwrap_or(-1), json, stderr)
+}
+
+/// Every (path, kind) pair in a JSON report, paths with forward slashes.
+pub fn places(json: &serde_json::Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for finding in json["findings"].as_array().into_iter().flatten() {
+        for location in finding["locations"].as_array().into_iter().flatten() {
+            out.push((
+                location["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace('\\', "/"),
+                location["kind"].as_str().unwrap_or_default().to_string(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn paths(json: &serde_json::Value) -> Vec<String> {
+    places(json).into_iter().map(|(p, _)| p).collect()
+}
