@@ -8,7 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::classify::LocationKind;
-use crate::rules::Rule;
+use crate::rules::{Rule, RuleClass};
 
 /// One place a credential occurs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -32,6 +32,7 @@ pub struct Sighting {
 pub struct Finding {
     pub rule_id: String,
     pub provider: String,
+    pub class: RuleClass,
     pub description: String,
     /// Lowercase hex SHA-256 of the exact secret bytes.
     pub fingerprint: String,
@@ -85,6 +86,7 @@ pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
             Finding {
                 rule_id: rule.id.clone(),
                 provider: rule.provider.clone(),
+                class: rule.class,
                 description: rule.description.clone(),
                 fingerprint: fingerprint(&secret),
                 redacted: redact(&secret),

@@ -223,6 +223,7 @@ mod tests {
 [[rules]]
 id = "acme-key"
 provider = "acme"
+class = "saas"
 description = "Acme key"
 keywords = ["acme_"]
 regex = '(?P<secret>acme_[a-zA-Z0-9]{16})'
@@ -230,6 +231,7 @@ regex = '(?P<secret>acme_[a-zA-Z0-9]{16})'
 [[rules]]
 id = "generic-token"
 provider = "generic"
+class = "generic"
 description = "token assignment"
 keywords = ["token"]
 regex = '(?i)token\s*=\s*(?P<secret>[A-Za-z0-9_]{12,})'

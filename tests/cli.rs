@@ -230,6 +230,7 @@ fn malformed_rule_pack_is_a_clear_error() {
 [[rules]]
 id = "acme-key"
 provider = "acme"
+class = "saas"
 description = "Acme"
 keywords = ["acme_"]
 regex = '(acme_[0-9]{8})'
@@ -265,6 +266,7 @@ fn team_rule_pack_finds_its_credentials() {
 [[rules]]
 id = "acme-key"
 provider = "acme"
+class = "saas"
 description = "Acme internal key"
 keywords = ["acme_live_"]
 regex = '(?P<secret>acme_live_[0-9a-f]{16})'
@@ -284,6 +286,7 @@ negatives = ["acme_live_short"]
 [[rules]]
 id = "acme-key2"
 provider = "acme"
+class = "saas"
 description = "Acme internal key"
 keywords = ["acme_live_"]
 regex = '(?P<secret>acme_live_[0-9a-f]{16})'

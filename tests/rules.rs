@@ -82,6 +82,7 @@ fn a_broken_example_is_caught() {
 [[rules]]
 id = "acme-key"
 provider = "acme"
+class = "saas"
 description = "Acme"
 keywords = ["acme_"]
 regex = '(?P<secret>acme_[0-9]{8})'

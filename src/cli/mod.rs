@@ -304,6 +304,7 @@ fn list_rules(args: &RuleArgs, json: bool) -> Result<u8> {
                 serde_json::json!({
                     "id": r.id,
                     "provider": r.provider,
+                    "class": r.class,
                     "description": r.description,
                     "keywords": r.keywords,
                     "validator": r.validator.map(|v| v.name()),

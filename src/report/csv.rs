@@ -7,6 +7,7 @@ use crate::scan::ScanOutcome;
 
 const HEADER: &[&str] = &[
     "provider",
+    "class",
     "rule",
     "fingerprint",
     "redacted",
@@ -33,6 +34,7 @@ pub fn write(
         for location in &finding.locations {
             let mut row = vec![
                 finding.provider.clone(),
+                finding.class.to_string(),
                 finding.rule_id.clone(),
                 finding.fingerprint.clone(),
                 finding.redacted.clone(),

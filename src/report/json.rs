@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::{ReportError, ReportOptions, plaintext};
 use crate::finding::{Finding, Location};
+use crate::rules::RuleClass;
 use crate::scan::{ScanOutcome, Stats};
 
 /// Bumped only when a field is removed or changes meaning.
@@ -22,6 +23,7 @@ struct Document<'a> {
 pub(super) struct FindingView<'a> {
     rule: &'a str,
     provider: &'a str,
+    class: RuleClass,
     description: &'a str,
     fingerprint: &'a str,
     redacted: &'a str,
@@ -35,6 +37,7 @@ impl<'a> FindingView<'a> {
         FindingView {
             rule: &finding.rule_id,
             provider: &finding.provider,
+            class: finding.class,
             description: &finding.description,
             fingerprint: &finding.fingerprint,
             redacted: &finding.redacted,

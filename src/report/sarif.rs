@@ -32,7 +32,7 @@ pub fn write(
                 },
                 "defaultConfiguration": { "level": "error" },
                 "properties": {
-                    "tags": ["security", "secret", rule.provider],
+                    "tags": ["security", "secret", rule.class.as_str(), rule.provider],
                     "security-severity": "8.0",
                     "precision": "high",
                 },
@@ -66,7 +66,7 @@ pub fn write(
                     }
                 }],
                 "partialFingerprints": { "stray/fingerprint/v1": finding.fingerprint },
-                "properties": { "provider": finding.provider, "kind": location.kind },
+                "properties": { "provider": finding.provider, "class": finding.class, "kind": location.kind },
             });
             if let Some(index) = rule_index {
                 result["ruleIndex"] = json!(index);

@@ -27,6 +27,8 @@ pub const MAX_WINDOW: usize = 16 * 1024;
 pub struct RuleSpec {
     pub id: String,
     pub provider: String,
+    /// Severity class: what kind of credential this is.
+    pub class: RuleClass,
     pub description: String,
     pub keywords: Vec<String>,
     pub regex: String,
@@ -44,6 +46,41 @@ pub struct RuleSpec {
     pub examples: Vec<Example>,
     #[serde(default)]
     pub negatives: Vec<String>,
+}
+
+/// The severity class every rule declares and every finding carries.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleClass {
+    AiProvider,
+    Cloud,
+    CodeHost,
+    Saas,
+    SecretManager,
+    PrivateKey,
+    Generic,
+}
+
+impl RuleClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleClass::AiProvider => "ai-provider",
+            RuleClass::Cloud => "cloud",
+            RuleClass::CodeHost => "code-host",
+            RuleClass::Saas => "saas",
+            RuleClass::SecretManager => "secret-manager",
+            RuleClass::PrivateKey => "private-key",
+            RuleClass::Generic => "generic",
+        }
+    }
+}
+
+impl fmt::Display for RuleClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A string the rule must find, and the secret it must extract from it.
@@ -66,6 +103,7 @@ struct PackFile {
 pub struct Rule {
     pub id: String,
     pub provider: String,
+    pub class: RuleClass,
     pub description: String,
     pub keywords: Vec<String>,
     pub regex: Regex,
@@ -283,6 +321,7 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, String> {
     Ok(Rule {
         id: spec.id,
         provider: spec.provider,
+        class: spec.class,
         description: spec.description,
         keywords: spec.keywords,
         regex,
@@ -310,6 +349,7 @@ mod tests {
 [[rules]]
 id = "acme-key"
 provider = "acme"
+class = "saas"
 description = "Acme key"
 keywords = ["acme_"]
 regex = '(?P<secret>acme_[a-z0-9]{16})'
