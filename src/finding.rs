@@ -17,6 +17,9 @@ pub struct Location {
     pub line: usize,
     pub column: usize,
     pub kind: LocationKind,
+    /// The variable, key or field the credential is assigned to, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
 }
 
 /// A secret seen at one location, before grouping by fingerprint.

@@ -5,8 +5,12 @@
 //! [`matcher::Matcher`] built from [`rules::RuleSet`], [`finding::group`] turns sightings into one
 //! [`finding::Finding`] per credential, and [`report`] writes the result.
 
+pub mod archive;
 pub mod classify;
+pub mod context;
+pub mod decode;
 pub mod finding;
+pub mod laptop;
 pub mod matcher;
 pub mod placeholder;
 pub mod report;

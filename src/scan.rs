@@ -1,7 +1,7 @@
 //! The scan: walk, read, match and group, with counts of everything skipped.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,7 +10,10 @@ use std::time::Instant;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkState};
 use serde::Serialize;
 
+use crate::archive::{self, ArchiveLimits, ArchiveMode, is_zip};
 use crate::classify::{LocationKind, classify, refine_with_content};
+use crate::context::{self, syntax_of};
+use crate::decode;
 use crate::finding::{Finding, Location, Sighting, group};
 use crate::matcher::{Matcher, line_columns};
 use crate::walk::{PathFilter, WalkError, WalkOptions, build_walker};
@@ -24,6 +27,8 @@ const BINARY_SNIFF_LEN: usize = 8192;
 pub struct ScanOptions {
     pub walk: WalkOptions,
     pub max_file_size: u64,
+    pub archives: ArchiveMode,
+    pub archive_limits: ArchiveLimits,
 }
 
 impl Default for ScanOptions {
@@ -31,6 +36,8 @@ impl Default for ScanOptions {
         ScanOptions {
             walk: WalkOptions::default(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            archives: ArchiveMode::default(),
+            archive_limits: ArchiveLimits::default(),
         }
     }
 }
@@ -130,25 +137,79 @@ impl Scanner {
         })
     }
 
-    /// Finds every secret in one in-memory file; `path` is reported as given.
-    pub fn scan_bytes(&self, path: &Path, kind: LocationKind, content: &[u8]) -> Vec<Sighting> {
-        let candidates = self.matcher.find(content);
-        let offsets: Vec<usize> = candidates.iter().map(|c| c.start).collect();
+    /// Finds every secret in one in-memory file: the raw bytes, then decoded views (JSON string
+    /// escapes, base64 values). `path` is reported as given and classified by name.
+    pub fn scan_bytes(&self, path: &Path, content: &[u8]) -> Vec<Sighting> {
+        let kind = refine_with_content(classify(path), path, content);
+        self.scan_classified(path, kind, content)
+    }
+
+    fn scan_classified(&self, path: &Path, kind: LocationKind, content: &[u8]) -> Vec<Sighting> {
+        let rules = self.matcher.rules();
+        let raw = self.matcher.find(content);
+        // (position in content, secret) of every hit, raw and decoded.
+        let mut hits: Vec<(usize, usize, Vec<u8>)> = raw
+            .iter()
+            .map(|c| {
+                (
+                    c.start,
+                    c.rule,
+                    rules[c.rule].decode_secret(&content[c.start..c.end]),
+                )
+            })
+            .collect();
+        let syntax = syntax_of(path, content);
+        for segment in decode::segments(path, kind, syntax, content) {
+            for candidate in self.matcher.find(&segment.bytes) {
+                let secret = rules[candidate.rule]
+                    .decode_secret(&segment.bytes[candidate.start..candidate.end]);
+                // The raw scan already saw secrets that the encoding did not break apart.
+                let seen_raw = raw.iter().any(|r| {
+                    r.start >= segment.start
+                        && r.end <= segment.end
+                        && content[r.start..r.end] == segment.bytes[candidate.start..candidate.end]
+                });
+                if !seen_raw {
+                    hits.push((segment.start, candidate.rule, secret));
+                }
+            }
+        }
+        if hits.is_empty() {
+            return Vec::new();
+        }
+        hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.cmp(&b.2)));
+        hits.dedup();
+        let offsets: Vec<usize> = hits.iter().map(|h| h.0).collect();
         let positions = line_columns(content, &offsets);
-        candidates
-            .into_iter()
+        let contexts = context::names_at(syntax, content, &offsets);
+        hits.into_iter()
             .zip(positions)
-            .map(|(candidate, (line, column))| Sighting {
-                rule: candidate.rule,
-                secret: content[candidate.start..candidate.end].to_vec(),
+            .zip(contexts)
+            .map(|(((_, rule, secret), (line, column)), context)| Sighting {
+                rule,
+                secret,
                 location: Location {
                     path: path.to_path_buf(),
                     line,
                     column,
                     kind,
+                    context,
                 },
             })
             .collect()
+    }
+
+    /// Scans one file's content (or one archive member's) and counts it.
+    fn scan_content(&self, display: &Path, content: &[u8], local: &mut Collected) {
+        let sniff = &content[..content.len().min(BINARY_SNIFF_LEN)];
+        if memchr::memchr(0, sniff).is_some() {
+            local.stats.skipped_binary += 1;
+            return;
+        }
+        let sightings = self.scan_bytes(display, content);
+        local.stats.files_scanned += 1;
+        local.stats.bytes_scanned += content.len() as u64;
+        local.sightings.extend(sightings);
     }
 
     /// Reads and scans one walked file, counting it as scanned or skipped.
@@ -165,33 +226,103 @@ impl Scanner {
             Ok(meta) => meta.len(),
             Err(e) => return warn(local, e.to_string()),
         };
+        let mut file = match File::open(path) {
+            Ok(file) => file,
+            Err(e) => return warn(local, e.to_string()),
+        };
+        buffer.clear();
+        let mut magic = [0u8; 4];
+        let magic_len = match read_prefix(&mut file, &mut magic) {
+            Ok(n) => n,
+            Err(e) => return warn(local, e.to_string()),
+        };
+        if self.options.archives != ArchiveMode::Never && is_zip(&magic[..magic_len]) {
+            if size > self.options.archive_limits.max_archive_size {
+                local.stats.skipped_too_large += 1;
+                return;
+            }
+            return self.scan_archive(&display, file, local);
+        }
         if size > self.options.max_file_size {
             local.stats.skipped_too_large += 1;
             return;
         }
-        buffer.clear();
-        let read = File::open(path).and_then(|file| {
-            file.take(self.options.max_file_size + 1)
-                .read_to_end(buffer)
-        });
-        if let Err(e) = read {
+        buffer.extend_from_slice(&magic[..magic_len]);
+        let limit = self.options.max_file_size + 1 - magic_len as u64;
+        if let Err(e) = file.take(limit).read_to_end(buffer) {
             return warn(local, e.to_string());
         }
         if buffer.len() as u64 > self.options.max_file_size {
             local.stats.skipped_too_large += 1;
             return;
         }
-        let sniff = &buffer[..buffer.len().min(BINARY_SNIFF_LEN)];
-        if memchr::memchr(0, sniff).is_some() {
-            local.stats.skipped_binary += 1;
+        self.scan_content(&display, buffer, local);
+    }
+
+    fn scan_archive(&self, display: &Path, mut file: File, local: &mut Collected) {
+        if let Err(e) = file.seek(SeekFrom::Start(0)) {
+            local.stats.skipped_unreadable += 1;
+            local.warnings.push(Warning {
+                path: Some(display.to_path_buf()),
+                message: e.to_string(),
+            });
             return;
         }
-        let kind = refine_with_content(classify(path), path, buffer);
-        let sightings = self.scan_bytes(&display, kind, buffer);
-        local.stats.files_scanned += 1;
-        local.stats.bytes_scanned += buffer.len() as u64;
-        local.sightings.extend(sightings);
+        let mut sink = ArchiveSink {
+            scanner: self,
+            archive: display,
+            local,
+        };
+        let result = archive::read_members(
+            std::io::BufReader::new(file),
+            self.options.archives,
+            &self.options.archive_limits,
+            &mut sink,
+        );
+        if let Err(message) = result {
+            local.stats.skipped_unreadable += 1;
+            local.warnings.push(Warning {
+                path: Some(display.to_path_buf()),
+                message,
+            });
+        }
     }
+}
+
+/// Hands archive members to the scanner, reported as `archive.zip!member/path`.
+struct ArchiveSink<'a, 's> {
+    scanner: &'s Scanner,
+    archive: &'a Path,
+    local: &'a mut Collected,
+}
+
+impl archive::MemberSink for ArchiveSink<'_, '_> {
+    fn member(&mut self, name: &str, content: &[u8]) {
+        let mut member_path = self.archive.as_os_str().to_os_string();
+        member_path.push("!");
+        member_path.push(name);
+        self.scanner
+            .scan_content(Path::new(&member_path), content, self.local);
+    }
+
+    fn warn(&mut self, message: String) {
+        self.local.warnings.push(Warning {
+            path: Some(self.archive.to_path_buf()),
+            message,
+        });
+    }
+}
+
+/// Fills as much of `buf` as the file has.
+fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
 }
 
 /// Paths are reported as the user gave them; a walk of `.` reports `src/x`, not `./src/x`.

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkParallel};
 
-/// Directories skipped by default. An entry is a directory name (`node_modules`) or a
-/// `parent/name` pair (`.git/objects`) matched against the end of a directory's path.
+/// Directories skipped by default. An entry is a directory name (`node_modules`), a
+/// `parent/name` pair (`.git/objects`) matched against the end of a directory's path, or a
+/// `*.suffix` pattern (`*.app`) matched against the name.
 pub const DEFAULT_SKIP_DIRS: &[&str] = &[
     ".git/objects",
     ".git/lfs",
@@ -91,6 +92,7 @@ pub struct PathFilter {
     excludes: GlobSet,
     skip_names: Vec<String>,
     skip_pairs: Vec<(String, String)>,
+    skip_suffixes: Vec<String>,
 }
 
 impl PathFilter {
@@ -112,16 +114,21 @@ impl PathFilter {
         })?;
         let mut skip_names = Vec::new();
         let mut skip_pairs = Vec::new();
+        let mut skip_suffixes = Vec::new();
         for entry in &options.skip_dirs {
-            match entry.split_once('/') {
-                Some((parent, name)) => skip_pairs.push((parent.to_string(), name.to_string())),
-                None => skip_names.push(entry.clone()),
+            if let Some(suffix) = entry.strip_prefix('*') {
+                skip_suffixes.push(suffix.to_string());
+            } else if let Some((parent, name)) = entry.split_once('/') {
+                skip_pairs.push((parent.to_string(), name.to_string()));
+            } else {
+                skip_names.push(entry.clone());
             }
         }
         Ok(PathFilter {
             excludes,
             skip_names,
             skip_pairs,
+            skip_suffixes,
         })
     }
 
@@ -145,7 +152,12 @@ impl PathFilter {
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             return false;
         };
-        if self.skip_names.iter().any(|s| s == name) {
+        if self.skip_names.iter().any(|s| s == name)
+            || self
+                .skip_suffixes
+                .iter()
+                .any(|s| name.ends_with(s.as_str()))
+        {
             return true;
         }
         let parent = path

@@ -9,10 +9,12 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use stray::archive::{ArchiveLimits, ArchiveMode};
+use stray::laptop;
 use stray::report::{Format, ReportOptions, write_report};
 use stray::rules::selftest;
 use stray::size::parse_size;
-use stray::walk::{DEFAULT_SKIP_DIRS, WalkOptions};
+use stray::walk::{DEFAULT_SKIP_DIRS, PathFilter, WalkOptions};
 use stray::{Matcher, Progress, RuleSet, ScanOptions, Scanner};
 
 /// Exit code when the scan ran and found nothing to act on.
@@ -44,6 +46,8 @@ struct Cli {
 enum Command {
     /// Scan files and directories for credentials
     Scan(ScanArgs),
+    /// Scan this laptop's home directory (same as `scan --home`)
+    Laptop(ScanArgs),
     /// List or check rule packs
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -51,9 +55,13 @@ enum Command {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// Files or directories to scan
-    #[arg(default_value = ".")]
+    /// Files or directories to scan (default: the current directory, unless --home)
     paths: Vec<PathBuf>,
+
+    /// Walk this user's home: shell profiles, cloud CLIs, package managers, AI tools, git
+    /// credentials and projects, skipping media, caches, toolchains and app bundles
+    #[arg(long)]
+    home: bool,
 
     /// Output format
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
@@ -97,6 +105,18 @@ struct ScanArgs {
     /// Also skip directories with this name (or parent/name)
     #[arg(long, value_name = "DIR")]
     skip_dir: Vec<String>,
+
+    /// Open zip archives: auto = those holding a chat export (Slack, ChatGPT, Claude, Discord);
+    /// a bare --archives = every zip; never = none
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHICH",
+        num_args = 0..=1,
+        default_value_t = ArchiveMode::Auto,
+        default_missing_value = "all"
+    )]
+    archives: ArchiveMode,
 
     /// Worker threads (0 = one per core)
     #[arg(long, default_value_t = 0)]
@@ -162,6 +182,7 @@ pub fn main() -> u8 {
     };
     let result = match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Laptop(args) => scan(ScanArgs { home: true, ..args }),
         Command::Rules(RulesCommand::List { rules, json }) => list_rules(&rules, json),
         Command::Rules(RulesCommand::Check { paths }) => check_rules(&paths),
     };
@@ -215,9 +236,29 @@ fn scan(args: ScanArgs) -> Result<u8> {
             .collect()
     };
     skip_dirs.extend(args.skip_dir.iter().cloned());
+    let mut roots = args.paths.clone();
+    if args.home {
+        let home = laptop::home_dir().context("--home: neither HOME nor USERPROFILE is set")?;
+        if !args.no_default_skips {
+            skip_dirs = laptop::home_skip_dirs(&skip_dirs)
+                .into_iter()
+                .filter(|s| !args.no_skip.contains(s))
+                .collect();
+        }
+        let probe = WalkOptions {
+            skip_dirs: skip_dirs.clone(),
+            ..WalkOptions::default()
+        };
+        let filter = PathFilter::new(&probe)?;
+        roots.extend(laptop::hidden_known_locations(&home, &filter));
+        roots.push(home);
+    }
+    if roots.is_empty() {
+        roots.push(PathBuf::from("."));
+    }
     let options = ScanOptions {
         walk: WalkOptions {
-            roots: args.paths.clone(),
+            roots,
             respect_gitignore: args.respect_gitignore,
             follow_links: args.follow,
             excludes: args.exclude.clone(),
@@ -225,6 +266,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
             threads: args.threads,
         },
         max_file_size: args.max_file_size,
+        archives: args.archives,
+        archive_limits: ArchiveLimits::default(),
     };
     let scanner = Scanner::new(matcher, options)?;
     let counters = Progress::default();

@@ -15,6 +15,7 @@ const HEADER: &[&str] = &[
     "line",
     "column",
     "kind",
+    "context",
     "places",
 ];
 
@@ -42,6 +43,7 @@ pub fn write(
                 location.line.to_string(),
                 location.column.to_string(),
                 location.kind.to_string(),
+                location.context.clone().unwrap_or_default(),
                 places.clone(),
             ];
             if options.show_secrets {

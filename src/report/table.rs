@@ -55,7 +55,7 @@ pub fn write(
             s.reset,
         )?;
         for location in &finding.locations {
-            writeln!(
+            write!(
                 out,
                 "    {}:{}:{}  {}{}{}",
                 location.path.display(),
@@ -65,6 +65,10 @@ pub fn write(
                 location.kind,
                 s.reset,
             )?;
+            match &location.context {
+                Some(context) => writeln!(out, "  {context}")?,
+                None => writeln!(out)?,
+            }
         }
     }
     let stats = &outcome.stats;

@@ -42,10 +42,31 @@ pub struct RuleSpec {
     /// Bytes around a keyword hit that the regex may look at (default 256).
     #[serde(default)]
     pub window: Option<usize>,
+    /// How the captured text is encoded; the credential is its decoded form.
+    #[serde(default)]
+    pub secret_encoding: Option<SecretEncoding>,
     #[serde(default)]
     pub examples: Vec<Example>,
     #[serde(default)]
     pub negatives: Vec<String>,
+}
+
+/// Encodings a captured secret may be in (`secret_encoding` in a rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretEncoding {
+    /// RFC 3986 percent-encoding, as in the password of a connection URL.
+    Percent,
+}
+
+impl Rule {
+    /// The credential itself: the captured bytes, decoded as the rule says.
+    pub fn decode_secret(&self, captured: &[u8]) -> Vec<u8> {
+        match self.secret_encoding {
+            Some(SecretEncoding::Percent) => percent_encoding::percent_decode(captured).collect(),
+            None => captured.to_vec(),
+        }
+    }
 }
 
 /// The severity class every rule declares and every finding carries.
@@ -111,6 +132,7 @@ pub struct Rule {
     pub validator: Option<Validator>,
     pub priority: i32,
     pub window: usize,
+    pub secret_encoding: Option<SecretEncoding>,
     pub examples: Vec<Example>,
     pub negatives: Vec<String>,
     /// Where the rule came from: `builtin:ai.toml` or a file path.
@@ -329,6 +351,7 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, String> {
         validator,
         priority: spec.priority,
         window,
+        secret_encoding: spec.secret_encoding,
         examples: spec.examples,
         negatives: spec.negatives,
         origin: origin.to_string(),

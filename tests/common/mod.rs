@@ -51,6 +51,28 @@ impl Fake {
         )
     }
 
+    pub fn slack_webhook(&mut self) -> String {
+        let upper = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        format!(
+            "https://hooks.slack.com/services/T{}/B{}/{}",
+            self.chars(upper, 10),
+            self.chars(upper, 10),
+            self.base62(24)
+        )
+    }
+
+    /// A PEM private key block with a random (not a real key) base64 body.
+    pub fn pem_private_key(&mut self) -> String {
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut pem = String::from("-----BEGIN RSA PRIVATE KEY-----\n");
+        for _ in 0..8 {
+            pem.push_str(&self.chars(alphabet, 64));
+            pem.push('\n');
+        }
+        pem.push_str("-----END RSA PRIVATE KEY-----");
+        pem
+    }
+
     pub fn npm_token(&mut self) -> String {
         format!("npm_{}", self.base62(36))
     }

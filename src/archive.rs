@@ -1,0 +1,265 @@
+//! Zip archives: Slack and ChatGPT exports arrive as zips; so do many other things.
+//!
+//! Members are read with hard bounds (per member, per archive, nesting depth and compression
+//! ratio) so a zip bomb costs a warning, not the machine.
+
+use std::io::{Cursor, Read, Seek};
+use std::path::Path;
+
+use crate::classify::{LocationKind, classify};
+
+/// Which archives a scan opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ArchiveMode {
+    /// Open zips that hold a chat export (Slack, ChatGPT, Claude, Discord)
+    #[default]
+    Auto,
+    /// Open every zip archive
+    All,
+    /// Never open archives
+    Never,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ArchiveLimits {
+    /// Largest archive file opened at all.
+    pub max_archive_size: u64,
+    /// Largest member read (decompressed).
+    pub max_member_size: u64,
+    /// Most decompressed bytes read from one archive, nested members included.
+    pub max_total: u64,
+    /// Zips inside zips are opened this many levels deep.
+    pub max_depth: u32,
+    /// A member that expands more than this many times its compressed size is refused.
+    pub max_ratio: u64,
+}
+
+impl Default for ArchiveLimits {
+    fn default() -> Self {
+        ArchiveLimits {
+            max_archive_size: 2 << 30,
+            max_member_size: 64 << 20,
+            max_total: 1 << 30,
+            max_depth: 2,
+            max_ratio: 200,
+        }
+    }
+}
+
+pub fn is_zip(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06")
+}
+
+/// What the archive walk asks of its caller.
+pub trait MemberSink {
+    /// A member's content, with its path inside the archive (nested: `inner.zip!a/b.json`).
+    fn member(&mut self, name: &str, content: &[u8]);
+    /// Something about the archive or a member was refused or unreadable.
+    fn warn(&mut self, message: String);
+}
+
+/// Reads the members of the zip in `reader` and hands each file to `sink`.
+pub fn read_members<R: Read + Seek>(
+    reader: R,
+    mode: ArchiveMode,
+    limits: &ArchiveLimits,
+    sink: &mut dyn MemberSink,
+) -> Result<(), String> {
+    let mut budget = limits.max_total;
+    walk(reader, mode, limits, 0, "", &mut budget, sink)
+}
+
+fn holds_chat_export(names: &[String]) -> bool {
+    names
+        .iter()
+        .any(|n| classify(Path::new(n)) == LocationKind::ChatExport)
+}
+
+fn walk<R: Read + Seek>(
+    reader: R,
+    mode: ArchiveMode,
+    limits: &ArchiveLimits,
+    depth: u32,
+    prefix: &str,
+    budget: &mut u64,
+    sink: &mut dyn MemberSink,
+) -> Result<(), String> {
+    let mut archive =
+        zip::ZipArchive::new(reader).map_err(|e| format!("not a readable zip: {e}"))?;
+    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
+    if mode == ArchiveMode::Auto && depth == 0 && !holds_chat_export(&names) {
+        return Ok(());
+    }
+    for index in 0..archive.len() {
+        let mut member = match archive.by_index(index) {
+            Ok(member) => member,
+            Err(e) => {
+                sink.warn(format!("member #{index}: {e}"));
+                continue;
+            }
+        };
+        if member.is_dir() {
+            continue;
+        }
+        let name = format!("{prefix}{}", member.name());
+        let declared = member.size();
+        let compressed = member.compressed_size().max(1);
+        if declared > limits.max_member_size {
+            sink.warn(format!(
+                "{name}: larger than {} bytes, skipped",
+                limits.max_member_size
+            ));
+            continue;
+        }
+        if declared > (1 << 20) && declared / compressed > limits.max_ratio {
+            sink.warn(format!(
+                "{name}: expands {}x (a zip bomb?), refused",
+                declared / compressed
+            ));
+            continue;
+        }
+        let cap = limits.max_member_size.min(*budget);
+        let mut content = Vec::with_capacity(declared.min(cap) as usize);
+        if let Err(e) = member.by_ref().take(cap + 1).read_to_end(&mut content) {
+            sink.warn(format!("{name}: {e}"));
+            continue;
+        }
+        // Declared sizes can lie; what was actually inflated is what counts.
+        if content.len() as u64 > cap {
+            sink.warn(format!(
+                "{name}: expands past the archive's read limit, stopped"
+            ));
+            return Ok(());
+        }
+        *budget -= content.len() as u64;
+        if is_zip(&content) {
+            if depth + 1 > limits.max_depth {
+                sink.warn(format!(
+                    "{name}: nested deeper than {} zips, skipped",
+                    limits.max_depth
+                ));
+                continue;
+            }
+            let nested_prefix = format!("{name}!");
+            if let Err(e) = walk(
+                Cursor::new(content),
+                ArchiveMode::All,
+                limits,
+                depth + 1,
+                &nested_prefix,
+                budget,
+                sink,
+            ) {
+                sink.warn(format!("{name}: {e}"));
+            }
+            continue;
+        }
+        sink.member(&name, &content);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    struct Collect {
+        members: Vec<(String, Vec<u8>)>,
+        warnings: Vec<String>,
+    }
+
+    impl MemberSink for Collect {
+        fn member(&mut self, name: &str, content: &[u8]) {
+            self.members.push((name.to_string(), content.to_vec()));
+        }
+        fn warn(&mut self, message: String) {
+            self.warnings.push(message);
+        }
+    }
+
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, content) in files {
+            writer.start_file(*name, options).expect("start file");
+            writer.write_all(content).expect("write member");
+        }
+        writer.finish().expect("finish zip").into_inner()
+    }
+
+    fn read(bytes: Vec<u8>, mode: ArchiveMode, limits: ArchiveLimits) -> Collect {
+        let mut sink = Collect {
+            members: Vec::new(),
+            warnings: Vec::new(),
+        };
+        read_members(Cursor::new(bytes), mode, &limits, &mut sink).expect("readable zip");
+        sink
+    }
+
+    #[test]
+    fn auto_opens_chat_exports_only() {
+        let slack = zip_of(&[
+            ("channels.json", b"[]"),
+            ("general/2024-01-02.json", b"[{}]"),
+        ]);
+        let other = zip_of(&[("lib/a.class", b"cafe")]);
+        assert_eq!(
+            read(slack.clone(), ArchiveMode::Auto, ArchiveLimits::default())
+                .members
+                .len(),
+            2
+        );
+        assert!(
+            read(other.clone(), ArchiveMode::Auto, ArchiveLimits::default())
+                .members
+                .is_empty()
+        );
+        assert_eq!(
+            read(other, ArchiveMode::All, ArchiveLimits::default())
+                .members
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn nested_zips_are_bounded_by_depth() {
+        let inner = zip_of(&[("conversations.json", b"[]")]);
+        let outer = zip_of(&[("export.zip", &inner)]);
+        let got = read(outer.clone(), ArchiveMode::All, ArchiveLimits::default());
+        assert_eq!(got.members[0].0, "export.zip!conversations.json");
+        let shallow = ArchiveLimits {
+            max_depth: 0,
+            ..ArchiveLimits::default()
+        };
+        let got = read(outer, ArchiveMode::All, shallow);
+        assert!(got.members.is_empty());
+        assert!(got.warnings[0].contains("nested"), "{:?}", got.warnings);
+    }
+
+    #[test]
+    fn zip_bombs_are_refused() {
+        let zeros = vec![b'a'; 8 << 20];
+        let bomb = zip_of(&[("conversations.json", &zeros)]);
+        let got = read(bomb, ArchiveMode::All, ArchiveLimits::default());
+        assert!(got.members.is_empty());
+        assert!(got.warnings[0].contains("zip bomb"), "{:?}", got.warnings);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let mut sink = Collect {
+            members: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let result = read_members(
+            Cursor::new(b"PK\x03\x04garbage".to_vec()),
+            ArchiveMode::All,
+            &ArchiveLimits::default(),
+            &mut sink,
+        );
+        assert!(result.is_err());
+    }
+}

@@ -1,0 +1,40 @@
+//! Decoders: text that hides inside another encoding, scanned in addition to the raw bytes.
+//!
+//! Each decoder returns [`Segment`]s: decoded bytes plus the offset of the encoded text in the
+//! original file, so a finding in decoded text is reported at the original file and line.
+
+mod base64_values;
+mod json_strings;
+
+use std::path::Path;
+
+use crate::classify::LocationKind;
+use crate::context::Syntax;
+
+/// Decoded text and where its encoded form starts and ends in the original content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub bytes: Vec<u8>,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Every decoded segment worth scanning in a file of this kind and syntax.
+pub fn segments(path: &Path, kind: LocationKind, syntax: Syntax, content: &[u8]) -> Vec<Segment> {
+    let mut out = Vec::new();
+    if syntax == Syntax::Json {
+        json_strings::escaped_strings(content, &mut out);
+        if is_docker_config(path, content) {
+            base64_values::docker_auths(content, &mut out);
+        }
+    }
+    if kind == LocationKind::Iac && syntax == Syntax::Yaml {
+        base64_values::kubernetes_secret_data(content, &mut out);
+    }
+    out
+}
+
+fn is_docker_config(path: &Path, content: &[u8]) -> bool {
+    path.file_name().is_some_and(|n| n == "config.json")
+        && memchr::memmem::find(content, b"\"auths\"").is_some()
+}
