@@ -526,3 +526,49 @@ fn rules_list_and_check() {
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("all pass"), "{text}");
 }
+
+#[test]
+fn laptop_walk_covers_known_places_and_skips_bulk() {
+    let home = Tree::new();
+    let mut fake = Fake::new(12);
+    for path in [
+        ".zshrc",
+        "code/api/.env",
+        "Library/Application Support/Claude/claude_desktop_config.json",
+        "Music/lyrics.txt",
+        ".cache/pip/log.txt",
+        ".nvm/versions/node/v20/.env",
+        "Applications/Tool.app/Contents/config.txt",
+    ] {
+        home.write(path, format!("TOKEN={}\n", fake.github_pat()));
+    }
+    for args in [&["laptop"][..], &["scan", "--home"][..]] {
+        let output = stray()
+            .env("HOME", home.path())
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .expect("stray runs");
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let root = home.path().to_string_lossy().replace('\\', "/");
+        let mut found: Vec<String> = paths(&json)
+            .into_iter()
+            .map(|p| {
+                p.trim_start_matches(&root)
+                    .trim_start_matches('/')
+                    .to_string()
+            })
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            vec![
+                ".zshrc",
+                "Library/Application Support/Claude/claude_desktop_config.json",
+                "code/api/.env",
+            ],
+            "{args:?}"
+        );
+    }
+}

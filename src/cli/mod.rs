@@ -149,8 +149,11 @@ enum RulesCommand {
         #[command(flatten)]
         rules: RuleArgs,
         /// Print JSON instead of a table
-        #[arg(long)]
+        #[arg(long, conflicts_with = "markdown")]
         json: bool,
+        /// Print the provider catalogue as Markdown (as in README.md)
+        #[arg(long)]
+        markdown: bool,
     },
     /// Validate rule packs and run their examples and negatives
     Check {
@@ -183,7 +186,11 @@ pub fn main() -> u8 {
     let result = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Laptop(args) => scan(ScanArgs { home: true, ..args }),
-        Command::Rules(RulesCommand::List { rules, json }) => list_rules(&rules, json),
+        Command::Rules(RulesCommand::List {
+            rules,
+            json,
+            markdown,
+        }) => list_rules(&rules, json, markdown),
         Command::Rules(RulesCommand::Check { paths }) => check_rules(&paths),
     };
     match result {
@@ -335,11 +342,13 @@ fn print_warnings(warnings: &[stray::scan::Warning]) {
     }
 }
 
-fn list_rules(args: &RuleArgs, json: bool) -> Result<u8> {
+fn list_rules(args: &RuleArgs, json: bool, markdown: bool) -> Result<u8> {
     let set = load_rules(args)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    if json {
+    if markdown {
+        write!(out, "{}", stray::rules::catalog::markdown(&set))?;
+    } else if json {
         let rules: Vec<_> = set
             .rules()
             .iter()

@@ -5,6 +5,7 @@
 //! malformed pack fails with the file, the rule id and the problem instead of matching nothing.
 
 mod builtin;
+pub mod catalog;
 pub mod selftest;
 pub mod validators;
 
