@@ -129,8 +129,16 @@ fn confirm(
     end: usize,
     out: &mut Vec<Candidate>,
 ) {
-    let window = &haystack[start..end];
-    for captures in rule.regex.captures_iter(window) {
+    // Searching `haystack[..end]` from `start` (rather than a sub-slice) keeps `^` and boundary
+    // classes honest: they see the real byte before the window, not a fake start of text.
+    let bounded = &haystack[..end];
+    let mut at = start;
+    while at <= end {
+        let Some(captures) = rule.regex.captures_at(bounded, at) else {
+            break;
+        };
+        let whole = captures.get(0).map_or(at..at + 1, |m| m.range());
+        at = if whole.end > whole.start { whole.end } else { whole.end + 1 };
         let Some(secret) = captures.name("secret") else {
             continue;
         };
@@ -146,8 +154,8 @@ fn confirm(
         }
         out.push(Candidate {
             rule: rule_index,
-            start: start + secret.start(),
-            end: start + secret.end(),
+            start: secret.start(),
+            end: secret.end(),
         });
     }
 }
