@@ -4,21 +4,22 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::classify::LocationKind;
+use crate::reconcile::VaultVerdict;
 use crate::rules::{Rule, RuleClass};
 
 /// One place a credential occurs.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Location {
     pub path: PathBuf,
     pub line: usize,
     pub column: usize,
     pub kind: LocationKind,
     /// The variable, key or field the credential is assigned to, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
 }
 
@@ -43,6 +44,8 @@ pub struct Finding {
     /// The plaintext. Reports print it only when asked to (`--show-secrets`).
     pub secret: Vec<u8>,
     pub locations: Vec<Location>,
+    /// The vault's verdict, when the scan was given a vault.
+    pub vault: Option<VaultVerdict>,
 }
 
 pub fn fingerprint(secret: &[u8]) -> String {
@@ -95,6 +98,7 @@ pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
                 redacted: redact(&secret),
                 secret,
                 locations,
+                vault: None,
             }
         })
         .collect();

@@ -10,13 +10,18 @@ pub mod classify;
 pub mod context;
 pub mod decode;
 pub mod finding;
+pub mod host;
 pub mod laptop;
 pub mod matcher;
+pub mod merge;
 pub mod placeholder;
+pub mod reconcile;
+pub mod references;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod size;
+pub mod vault;
 pub mod walk;
 
 pub use classify::LocationKind;

@@ -138,7 +138,11 @@ fn confirm(
             break;
         };
         let whole = captures.get(0).map_or(at..at + 1, |m| m.range());
-        at = if whole.end > whole.start { whole.end } else { whole.end + 1 };
+        at = if whole.end > whole.start {
+            whole.end
+        } else {
+            whole.end + 1
+        };
         let Some(secret) = captures.name("secret") else {
             continue;
         };

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkState};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, ArchiveLimits, ArchiveMode, is_zip};
 use crate::classify::{LocationKind, classify, refine_with_content};
@@ -16,6 +16,7 @@ use crate::context::{self, syntax_of};
 use crate::decode;
 use crate::finding::{Finding, Location, Sighting, group};
 use crate::matcher::{Matcher, line_columns};
+use crate::references::{Reference, ReferenceFinder};
 use crate::walk::{PathFilter, WalkError, WalkOptions, build_walker};
 
 /// Files larger than this are skipped unless `--max-file-size` says otherwise.
@@ -50,7 +51,7 @@ pub struct Progress {
     pub sightings: AtomicU64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
@@ -79,9 +80,32 @@ pub struct Warning {
     pub message: String,
 }
 
+/// Where and when a scan ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanInfo {
+    pub machine: String,
+    pub user: String,
+    pub scanned_at: jiff::Timestamp,
+    pub stray_version: String,
+}
+
+impl ScanInfo {
+    pub fn here_and_now() -> ScanInfo {
+        ScanInfo {
+            machine: crate::host::machine_name(),
+            user: crate::host::user_name(),
+            scanned_at: jiff::Timestamp::now(),
+            stray_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct ScanOutcome {
+    pub info: ScanInfo,
     pub findings: Vec<Finding>,
+    /// Vault references (`op://…`, `${{ secrets.X }}`): the good pattern, never findings.
+    pub references: Vec<Reference>,
     pub stats: Stats,
     pub warnings: Vec<Warning>,
 }
@@ -94,6 +118,7 @@ pub enum ScanError {
 
 pub struct Scanner {
     matcher: Matcher,
+    references: ReferenceFinder,
     options: ScanOptions,
     filter: PathFilter,
 }
@@ -103,6 +128,7 @@ impl Scanner {
         let filter = PathFilter::new(&options.walk)?;
         Ok(Scanner {
             matcher,
+            references: ReferenceFinder::new(),
             options,
             filter,
         })
@@ -130,8 +156,20 @@ impl Scanner {
         stats.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut warnings = collected.warnings;
         warnings.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));
+        let mut references = collected.references;
+        references.sort_by(|a, b| {
+            (&a.path, a.line, a.column, &a.reference).cmp(&(
+                &b.path,
+                b.line,
+                b.column,
+                &b.reference,
+            ))
+        });
+        references.dedup();
         Ok(ScanOutcome {
+            info: ScanInfo::here_and_now(),
             findings: group(self.matcher.rules(), collected.sightings),
+            references,
             stats,
             warnings,
         })
@@ -199,6 +237,31 @@ impl Scanner {
             .collect()
     }
 
+    /// Vault references in one file, with their places.
+    pub fn references_in(&self, path: &Path, content: &[u8]) -> Vec<Reference> {
+        let raw = self.references.find(content);
+        if raw.is_empty() {
+            return Vec::new();
+        }
+        let kind = refine_with_content(classify(path), path, content);
+        let offsets: Vec<usize> = raw.iter().map(|r| r.start).collect();
+        let positions = line_columns(content, &offsets);
+        let contexts = context::names_at(syntax_of(path, content), content, &offsets);
+        raw.into_iter()
+            .zip(positions)
+            .zip(contexts)
+            .map(|((r, (line, column)), context)| Reference {
+                kind: r.kind.to_string(),
+                reference: r.text,
+                path: path.to_path_buf(),
+                line,
+                column,
+                location_kind: kind,
+                context,
+            })
+            .collect()
+    }
+
     /// Scans one file's content (or one archive member's) and counts it.
     fn scan_content(&self, display: &Path, content: &[u8], local: &mut Collected) {
         let sniff = &content[..content.len().min(BINARY_SNIFF_LEN)];
@@ -207,6 +270,9 @@ impl Scanner {
             return;
         }
         let sightings = self.scan_bytes(display, content);
+        local
+            .references
+            .extend(self.references_in(display, content));
         local.stats.files_scanned += 1;
         local.stats.bytes_scanned += content.len() as u64;
         local.sightings.extend(sightings);
@@ -340,6 +406,7 @@ fn display_path(roots: &[PathBuf], path: &Path) -> PathBuf {
 #[derive(Default)]
 struct Collected {
     sightings: Vec<Sighting>,
+    references: Vec<Reference>,
     stats: Stats,
     warnings: Vec<Warning>,
 }
@@ -405,6 +472,7 @@ impl Drop for Visitor<'_> {
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         shared.stats.absorb(&local.stats);
         shared.sightings.extend(local.sightings);
+        shared.references.extend(local.references);
         shared.warnings.extend(local.warnings);
     }
 }

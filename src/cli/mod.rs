@@ -4,16 +4,18 @@ mod progress;
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use stray::archive::{ArchiveLimits, ArchiveMode};
 use stray::laptop;
+use stray::reconcile::{DEFAULT_MAX_AGE_DAYS, FailOn, reconcile, violates};
 use stray::report::{Format, ReportOptions, write_report};
 use stray::rules::selftest;
 use stray::size::parse_size;
+use stray::vault::{self, VaultFormat, VaultIndex};
 use stray::walk::{DEFAULT_SKIP_DIRS, PathFilter, WalkOptions};
 use stray::{Matcher, Progress, RuleSet, ScanOptions, Scanner};
 
@@ -51,6 +53,55 @@ enum Command {
     /// List or check rule packs
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Work with vault exports
+    #[command(subcommand)]
+    Vault(VaultCommand),
+    /// Join JSON results of several laptops into one team view, grouped by fingerprint
+    Merge(MergeArgs),
+}
+
+#[derive(Subcommand)]
+enum VaultCommand {
+    /// Write a fingerprint file (no plaintext) from vault exports, for CI
+    Fingerprint {
+        /// Vault exports (files or directories)
+        #[arg(required = true)]
+        exports: Vec<PathBuf>,
+        /// Where to write the fingerprint file
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        #[command(flatten)]
+        format: VaultFormatArgs,
+    },
+}
+
+#[derive(Args)]
+struct VaultFormatArgs {
+    /// Read every export as this format instead of detecting it
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    vault_format: Option<VaultFormat>,
+    /// Vault or project name for exports that do not carry one (Doppler, dotenv)
+    #[arg(long, value_name = "NAME")]
+    vault_name: Option<String>,
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// JSON results written by `stray scan --format json`
+    #[arg(required = true)]
+    results: Vec<PathBuf>,
+    /// json (the merged team view) or inventory (one CSV row per credential)
+    #[arg(short, long, value_enum, default_value_t = MergeFormat::Json)]
+    format: MergeFormat,
+    /// Write to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MergeFormat {
+    Json,
+    Inventory,
 }
 
 #[derive(Args)]
@@ -117,6 +168,22 @@ struct ScanArgs {
         default_missing_value = "all"
     )]
     archives: ArchiveMode,
+
+    /// Vault export or fingerprint file to reconcile against (repeatable; format detected)
+    #[arg(long, value_name = "FILE")]
+    vault: Vec<PathBuf>,
+
+    #[command(flatten)]
+    vault_format: VaultFormatArgs,
+
+    /// Days after which a vaulted credential is overdue for rotation
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_MAX_AGE_DAYS)]
+    max_age: i64,
+
+    /// What fails the scan (exit 1), comma-separated [default: unvaulted with --vault, any
+    /// without]
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "WHAT")]
+    fail_on: Vec<FailOn>,
 
     /// Worker threads (0 = one per core)
     #[arg(long, default_value_t = 0)]
@@ -192,6 +259,12 @@ pub fn main() -> u8 {
             markdown,
         }) => list_rules(&rules, json, markdown),
         Command::Rules(RulesCommand::Check { paths }) => check_rules(&paths),
+        Command::Vault(VaultCommand::Fingerprint {
+            exports,
+            output,
+            format,
+        }) => vault_fingerprint(&exports, &output, &format),
+        Command::Merge(args) => merge_results(&args),
     };
     match result {
         Ok(code) => code,
@@ -230,9 +303,33 @@ fn load_rules(args: &RuleArgs) -> Result<RuleSet> {
     Ok(set)
 }
 
+fn load_vault(
+    paths: &[PathBuf],
+    format: &VaultFormatArgs,
+    matcher: &Matcher,
+) -> Result<VaultIndex> {
+    let mut entries = Vec::new();
+    for path in paths {
+        vault::read_export(
+            path,
+            format.vault_format,
+            Some(matcher),
+            format.vault_name.as_deref(),
+            &mut entries,
+        )?;
+    }
+    Ok(VaultIndex::new(entries))
+}
+
 fn scan(args: ScanArgs) -> Result<u8> {
     let rules = load_rules(&args.rules)?;
     let matcher = Matcher::new(rules)?;
+    // Read the vault first: a malformed export should fail before a long walk, not after.
+    let vault_index = if args.vault.is_empty() {
+        None
+    } else {
+        Some(load_vault(&args.vault, &args.vault_format, &matcher)?)
+    };
     let mut skip_dirs: Vec<String> = if args.no_default_skips {
         Vec::new()
     } else {
@@ -279,7 +376,21 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let scanner = Scanner::new(matcher, options)?;
     let counters = Progress::default();
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let outcome = progress::while_running(show_progress, &counters, || scanner.scan(&counters))?;
+    let mut outcome =
+        progress::while_running(show_progress, &counters, || scanner.scan(&counters))?;
+    if let Some(index) = &vault_index {
+        reconcile(
+            &mut outcome.findings,
+            index,
+            outcome.info.scanned_at,
+            args.max_age,
+        );
+    }
+    let policy = match (args.fail_on.is_empty(), vault_index.is_some()) {
+        (false, _) => args.fail_on.clone(),
+        (true, true) => vec![FailOn::Unvaulted],
+        (true, false) => vec![FailOn::Any],
+    };
 
     if !args.quiet {
         print_warnings(&outcome.warnings);
@@ -312,11 +423,53 @@ fn scan(args: ScanArgs) -> Result<u8> {
             write_report(args.format, &outcome, rules, report_options, &mut out)?;
         }
     }
-    Ok(if outcome.findings.is_empty() {
-        EXIT_CLEAN
-    } else {
-        EXIT_FINDINGS
-    })
+    let failed = outcome.findings.iter().any(|f| violates(f, &policy));
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+fn vault_fingerprint(exports: &[PathBuf], output: &Path, format: &VaultFormatArgs) -> Result<u8> {
+    // The built-in rules decide which values look machine-generated.
+    let matcher = Matcher::new(RuleSet::builtin()?)?;
+    let index = load_vault(exports, format, &matcher)?;
+    let file = File::create(output)
+        .with_context(|| format!("cannot create fingerprint file {}", output.display()))?;
+    let mut out = BufWriter::new(file);
+    let summary = vault::fingerprints::write(index.entries(), jiff::Timestamp::now(), &mut out)
+        .and_then(|summary| out.flush().map(|()| summary))
+        .with_context(|| format!("writing {}", output.display()))?;
+    eprintln!(
+        "stray: wrote {} fingerprints to {}; left out {} value{} that look human-chosen \
+         (a fingerprint of a guessable password would let anyone with the file test guesses)",
+        summary.written,
+        output.display(),
+        summary.omitted_guessable,
+        if summary.omitted_guessable == 1 {
+            ""
+        } else {
+            "s"
+        },
+    );
+    Ok(EXIT_CLEAN)
+}
+
+fn merge_results(args: &MergeArgs) -> Result<u8> {
+    let mut documents = Vec::with_capacity(args.results.len());
+    for path in &args.results {
+        documents.push(stray::merge::read_result(path)?);
+    }
+    let merged = stray::merge::merge(documents);
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    match args.format {
+        MergeFormat::Json => stray::report::json::write_document(&merged, &mut out)?,
+        MergeFormat::Inventory => stray::report::write_inventory(&merged, &mut out)?,
+    }
+    out.flush()?;
+    Ok(EXIT_CLEAN)
 }
 
 fn print_warnings(warnings: &[stray::scan::Warning]) {

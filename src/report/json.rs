@@ -1,50 +1,129 @@
-//! JSON and JSON Lines. The shape is a stable contract documented in README.md.
+//! JSON and JSON Lines. The shape is a stable contract documented in README.md; `stray merge`
+//! reads it back, so every type here both serializes and deserializes.
 
 use std::io::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ReportError, ReportOptions, plaintext};
 use crate::finding::{Finding, Location};
+use crate::reconcile::{StatusCounts, VaultVerdict};
+use crate::references::Reference;
 use crate::rules::RuleClass;
-use crate::scan::{ScanOutcome, Stats};
+use crate::scan::{ScanInfo, ScanOutcome, Stats};
 
-/// Bumped only when a field is removed or changes meaning.
+/// Bumped only when a field is removed or changes meaning; additions keep it.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Serialize)]
-struct Document<'a> {
-    version: u32,
-    findings: Vec<FindingView<'a>>,
-    stats: &'a Stats,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportDocument {
+    pub version: u32,
+    /// Where and when the scan ran (for merged team views: the first scan's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<ScanInfo>,
+    pub findings: Vec<ReportFinding>,
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    /// Counts per vault status and coverage, when a vault was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Summary>,
+    pub stats: Stats,
 }
 
-#[derive(Serialize)]
-pub(super) struct FindingView<'a> {
-    rule: &'a str,
-    provider: &'a str,
-    class: RuleClass,
-    description: &'a str,
-    fingerprint: &'a str,
-    redacted: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    secret: Option<String>,
-    locations: &'a [Location],
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    #[serde(flatten)]
+    pub counts: StatusCounts,
+    /// Share of found credentials the vault knows, 0.0–1.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault_coverage: Option<f64>,
+    /// Share of references among all credential places (references + plaintext places).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_share: Option<f64>,
 }
 
-impl<'a> FindingView<'a> {
-    pub(super) fn new(finding: &'a Finding, options: ReportOptions) -> Self {
-        FindingView {
-            rule: &finding.rule_id,
-            provider: &finding.provider,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportFinding {
+    pub rule: String,
+    pub provider: String,
+    pub class: RuleClass,
+    pub description: String,
+    pub fingerprint: String,
+    pub redacted: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    pub locations: Vec<ReportLocation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<VaultVerdict>,
+    /// Machines the credential was found on (merged team views).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub machines: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ReportLocation {
+    #[serde(flatten)]
+    pub location: Location,
+    /// Which machine this place is on (merged team views).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
+}
+
+impl ReportFinding {
+    pub fn new(finding: &Finding, options: ReportOptions) -> Self {
+        ReportFinding {
+            rule: finding.rule_id.clone(),
+            provider: finding.provider.clone(),
             class: finding.class,
-            description: &finding.description,
-            fingerprint: &finding.fingerprint,
-            redacted: &finding.redacted,
+            description: finding.description.clone(),
+            fingerprint: finding.fingerprint.clone(),
+            redacted: finding.redacted.clone(),
             secret: options.show_secrets.then(|| plaintext(&finding.secret)),
-            locations: &finding.locations,
+            locations: finding
+                .locations
+                .iter()
+                .map(|location| ReportLocation {
+                    location: location.clone(),
+                    machine: None,
+                })
+                .collect(),
+            vault: finding.vault.clone(),
+            machines: Vec::new(),
         }
     }
+}
+
+impl ReportDocument {
+    pub fn new(outcome: &ScanOutcome, options: ReportOptions) -> Self {
+        ReportDocument {
+            version: SCHEMA_VERSION,
+            scan: Some(outcome.info.clone()),
+            findings: outcome
+                .findings
+                .iter()
+                .map(|f| ReportFinding::new(f, options))
+                .collect(),
+            references: outcome.references.clone(),
+            summary: summary(outcome),
+            stats: outcome.stats.clone(),
+        }
+    }
+}
+
+/// Status counts and coverage; `None` unless a vault reconciled the findings.
+pub fn summary(outcome: &ScanOutcome) -> Option<Summary> {
+    if outcome.findings.iter().all(|f| f.vault.is_none()) && outcome.references.is_empty() {
+        return None;
+    }
+    let counts = StatusCounts::of(&outcome.findings);
+    let places: usize = outcome.findings.iter().map(|f| f.locations.len()).sum();
+    let references = outcome.references.len();
+    Some(Summary {
+        counts,
+        vault_coverage: counts.coverage(),
+        reference_share: (places + references > 0)
+            .then(|| references as f64 / (places + references) as f64),
+    })
 }
 
 pub fn write(
@@ -52,16 +131,11 @@ pub fn write(
     options: ReportOptions,
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
-    let document = Document {
-        version: SCHEMA_VERSION,
-        findings: outcome
-            .findings
-            .iter()
-            .map(|f| FindingView::new(f, options))
-            .collect(),
-        stats: &outcome.stats,
-    };
-    serde_json::to_writer_pretty(&mut *out, &document)?;
+    write_document(&ReportDocument::new(outcome, options), out)
+}
+
+pub fn write_document(document: &ReportDocument, out: &mut dyn Write) -> Result<(), ReportError> {
+    serde_json::to_writer_pretty(&mut *out, document)?;
     writeln!(out)?;
     Ok(())
 }
@@ -72,7 +146,7 @@ pub fn write_lines(
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
     for finding in &outcome.findings {
-        serde_json::to_writer(&mut *out, &FindingView::new(finding, options))?;
+        serde_json::to_writer(&mut *out, &ReportFinding::new(finding, options))?;
         writeln!(out)?;
     }
     Ok(())

@@ -1,7 +1,8 @@
 //! Output formats. Every format redacts secrets unless `show_secrets` is set.
 
 mod csv;
-mod json;
+mod inventory;
+pub mod json;
 mod sarif;
 mod table;
 
@@ -20,8 +21,10 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0 for code-scanning dashboards
     Sarif,
-    /// One row per credential location: the inventory spreadsheet
+    /// One row per credential location
     Csv,
+    /// One row per credential with vault status and all its places: the Step-1 spreadsheet
+    Inventory,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -42,6 +45,8 @@ pub enum ReportError {
     Csv(#[from] ::csv::Error),
 }
 
+pub use inventory::write as write_inventory;
+
 /// Writes `outcome` in `format`. `rules` are every rule in use (SARIF lists them all).
 pub fn write_report(
     format: Format,
@@ -56,6 +61,7 @@ pub fn write_report(
         Format::Jsonl => json::write_lines(outcome, options, out)?,
         Format::Sarif => sarif::write(outcome, rules, out)?,
         Format::Csv => csv::write(outcome, options, out)?,
+        Format::Inventory => inventory::write(&json::ReportDocument::new(outcome, options), out)?,
     }
     out.flush()?;
     Ok(())

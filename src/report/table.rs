@@ -38,7 +38,7 @@ pub fn write(
         } else {
             finding.redacted.clone()
         };
-        writeln!(
+        write!(
             out,
             "{}{}{} {} {}{}{}  {} place{}  {}{}{}",
             s.bold,
@@ -54,6 +54,29 @@ pub fn write(
             &finding.fingerprint[..12],
             s.reset,
         )?;
+        match &finding.vault {
+            Some(verdict) => {
+                let item = verdict
+                    .items
+                    .first()
+                    .map(|i| match &i.vault {
+                        Some(vault) => format!(" {vault}/{}", i.item),
+                        None => format!(" {}", i.item),
+                    })
+                    .unwrap_or_default();
+                let age = verdict
+                    .age_days
+                    .map(|d| format!(", {d} days old"))
+                    .unwrap_or_default();
+                let overdue = if verdict.rotation_overdue {
+                    ", ROTATION OVERDUE"
+                } else {
+                    ""
+                };
+                writeln!(out, "  [{}{item}{age}{overdue}]", verdict.status)?;
+            }
+            None => writeln!(out)?,
+        }
         for location in &finding.locations {
             write!(
                 out,
@@ -71,6 +94,7 @@ pub fn write(
             }
         }
     }
+    write_references(outcome, s, out)?;
     let stats = &outcome.stats;
     let credentials = outcome.findings.len();
     let places: usize = outcome.findings.iter().map(|f| f.locations.len()).sum();
@@ -89,6 +113,67 @@ pub fn write(
         stats.files_skipped,
         stats.elapsed_ms,
     )?;
+    if let Some(summary) = super::json::summary(outcome)
+        && outcome.findings.iter().any(|f| f.vault.is_some())
+    {
+        let c = summary.counts;
+        let coverage = summary
+            .vault_coverage
+            .map(|share| format!("; vault coverage {:.0}%", share * 100.0))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{} unvaulted, {} stray-copy, {} rotated-out, {} rotation-overdue{coverage}; {} reference{}",
+            c.unvaulted,
+            c.stray_copy,
+            c.rotated_out,
+            c.rotation_overdue,
+            outcome.references.len(),
+            if outcome.references.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// How many references the table lists before summarising.
+const REFERENCES_SHOWN: usize = 20;
+
+fn write_references(outcome: &ScanOutcome, s: &Style, out: &mut dyn Write) -> std::io::Result<()> {
+    if outcome.references.is_empty() {
+        return Ok(());
+    }
+    if !outcome.findings.is_empty() {
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "{}references{} (the good pattern: the secret stays in the vault)",
+        s.bold, s.reset
+    )?;
+    for reference in outcome.references.iter().take(REFERENCES_SHOWN) {
+        writeln!(
+            out,
+            "    {}:{}:{}  {}{}{}  {}",
+            reference.path.display(),
+            reference.line,
+            reference.column,
+            s.dim,
+            reference.kind,
+            s.reset,
+            reference.reference,
+        )?;
+    }
+    if outcome.references.len() > REFERENCES_SHOWN {
+        writeln!(
+            out,
+            "    … and {} more",
+            outcome.references.len() - REFERENCES_SHOWN
+        )?;
+    }
     Ok(())
 }
 

@@ -1,0 +1,231 @@
+//! Reconciliation: findings × vault index → a status for every credential, its age, and whether
+//! its rotation is overdue; then the policy verdict.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::finding::Finding;
+use crate::vault::{VaultEntry, VaultIndex};
+
+/// Default maximum age of a vaulted credential before rotation is overdue.
+pub const DEFAULT_MAX_AGE_DAYS: i64 = 90;
+
+/// What the vault says about a credential found in plaintext.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The vault does not know it: unmanaged, nobody can rotate or revoke it centrally.
+    Unvaulted,
+    /// The vault holds it, and this is a plaintext copy outside the vault.
+    StrayCopy,
+    /// Only the vault's password history holds it: a copy of a value since rotated out.
+    RotatedOut,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Unvaulted => "unvaulted",
+            Status::StrayCopy => "stray-copy",
+            Status::RotatedOut => "rotated-out",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where the vault keeps a credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultItem {
+    pub item: String,
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
+    pub format: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<Timestamp>,
+}
+
+/// The vault's verdict on one finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultVerdict {
+    pub status: Status,
+    /// Every vault item that holds this value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<VaultItem>,
+    /// Whole days since the value was last set in the vault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<i64>,
+    /// Older than the maximum age: rotate it.
+    #[serde(default)]
+    pub rotation_overdue: bool,
+}
+
+/// Sets `vault` on every finding. `now` and `max_age_days` decide ages and overdue rotation.
+pub fn reconcile(findings: &mut [Finding], index: &VaultIndex, now: Timestamp, max_age_days: i64) {
+    for finding in findings {
+        finding.vault = Some(verdict(
+            index.lookup(&finding.fingerprint),
+            now,
+            max_age_days,
+        ));
+    }
+}
+
+fn verdict(matches: Vec<&VaultEntry>, now: Timestamp, max_age_days: i64) -> VaultVerdict {
+    let current: Vec<&VaultEntry> = matches
+        .iter()
+        .copied()
+        .filter(|e| !e.meta.history)
+        .collect();
+    let status = match (current.is_empty(), matches.is_empty()) {
+        (_, true) => Status::Unvaulted,
+        (true, false) => Status::RotatedOut,
+        (false, false) => Status::StrayCopy,
+    };
+    let relevant = if current.is_empty() {
+        &matches
+    } else {
+        &current
+    };
+    let last_set = relevant
+        .iter()
+        .filter_map(|e| e.meta.updated.or(e.meta.created))
+        .max();
+    let age_days = last_set.map(|t| (now.as_second() - t.as_second()).div_euclid(86_400));
+    let mut items: Vec<VaultItem> = relevant
+        .iter()
+        .map(|e| VaultItem {
+            item: e.meta.item.clone(),
+            field: e.meta.field.clone(),
+            vault: e.meta.vault.clone(),
+            format: e.format.name().to_string(),
+            owner: e.meta.owner.clone(),
+            updated: e.meta.updated.or(e.meta.created),
+        })
+        .collect();
+    items.dedup();
+    VaultVerdict {
+        status,
+        items,
+        age_days,
+        rotation_overdue: status == Status::StrayCopy && age_days.is_some_and(|d| d > max_age_days),
+    }
+}
+
+/// What makes a scan fail (exit 1): `--fail-on` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// A credential the vault does not know
+    Unvaulted,
+    /// A plaintext copy of a vaulted credential
+    StrayCopy,
+    /// A plaintext copy of a value the vault has rotated out
+    RotatedOut,
+    /// A vaulted credential older than --max-age
+    Overdue,
+    /// Any credential found at all
+    Any,
+}
+
+/// True when `finding` violates any of `policy`.
+pub fn violates(finding: &Finding, policy: &[FailOn]) -> bool {
+    policy.iter().any(|rule| match (rule, &finding.vault) {
+        (FailOn::Any, _) => true,
+        // Without a vault every credential is, as far as stray can tell, unvaulted.
+        (FailOn::Unvaulted, None) => true,
+        (_, None) => false,
+        (FailOn::Unvaulted, Some(v)) => v.status == Status::Unvaulted,
+        (FailOn::StrayCopy, Some(v)) => v.status == Status::StrayCopy,
+        (FailOn::RotatedOut, Some(v)) => v.status == Status::RotatedOut,
+        (FailOn::Overdue, Some(v)) => v.rotation_overdue,
+    })
+}
+
+/// Counts for the summary line and the metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    pub unvaulted: usize,
+    pub stray_copy: usize,
+    pub rotated_out: usize,
+    pub rotation_overdue: usize,
+}
+
+impl StatusCounts {
+    pub fn of(findings: &[Finding]) -> StatusCounts {
+        StatusCounts::from_verdicts(findings.iter().filter_map(|f| f.vault.as_ref()))
+    }
+
+    pub fn from_verdicts<'a>(verdicts: impl Iterator<Item = &'a VaultVerdict>) -> StatusCounts {
+        let mut counts = StatusCounts::default();
+        for verdict in verdicts {
+            match verdict.status {
+                Status::Unvaulted => counts.unvaulted += 1,
+                Status::StrayCopy => counts.stray_copy += 1,
+                Status::RotatedOut => counts.rotated_out += 1,
+            }
+            if verdict.rotation_overdue {
+                counts.rotation_overdue += 1;
+            }
+        }
+        counts
+    }
+
+    /// Share of found credentials the vault knows (current or history), 0.0–1.0.
+    pub fn coverage(&self) -> Option<f64> {
+        let total = self.unvaulted + self.stray_copy + self.rotated_out;
+        (total > 0).then(|| (self.stray_copy + self.rotated_out) as f64 / total as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::{EntryMeta, VaultFormat};
+
+    fn entry(fingerprint: &str, updated: &str, history: bool) -> VaultEntry {
+        VaultEntry {
+            fingerprint: fingerprint.to_string(),
+            trimmed_fingerprint: None,
+            meta: EntryMeta {
+                item: "OpenAI".into(),
+                field: "credential".into(),
+                updated: updated.parse().ok(),
+                history,
+                ..EntryMeta::default()
+            },
+            format: VaultFormat::Json,
+            guessable: false,
+        }
+    }
+
+    #[test]
+    fn statuses_ages_and_overdue() {
+        let now: Timestamp = "2026-11-28T00:00:00Z".parse().expect("timestamp");
+        let index = VaultIndex::new(vec![
+            entry("aa", "2026-11-01T00:00:00Z", false),
+            entry("bb", "2026-05-12T00:00:00Z", false),
+            entry("cc", "2025-01-01T00:00:00Z", true),
+        ]);
+        let fresh = verdict(index.lookup("aa"), now, 90);
+        assert_eq!(fresh.status, Status::StrayCopy);
+        assert_eq!(fresh.age_days, Some(27));
+        assert!(!fresh.rotation_overdue);
+        let old = verdict(index.lookup("bb"), now, 90);
+        assert_eq!(old.age_days, Some(200));
+        assert!(old.rotation_overdue);
+        assert_eq!(
+            verdict(index.lookup("cc"), now, 90).status,
+            Status::RotatedOut
+        );
+        let unknown = verdict(index.lookup("dd"), now, 90);
+        assert_eq!(unknown.status, Status::Unvaulted);
+        assert!(unknown.items.is_empty());
+    }
+}

@@ -1,0 +1,181 @@
+//! Vault references: the good pattern. `op://…`, `${{ secrets.X }}`, secret-manager ARNs and
+//! friends point at a credential without containing it. They are never findings; they are
+//! counted so the share of references among all credential places can be reported.
+
+use aho_corasick::AhoCorasick;
+use regex::bytes::Regex;
+use serde::{Deserialize, Serialize};
+
+/// One kind of reference: the keyword that must appear and the pattern of the whole reference.
+struct Pattern {
+    kind: &'static str,
+    keyword: &'static str,
+    regex: &'static str,
+}
+
+const PATTERNS: &[Pattern] = &[
+    Pattern {
+        kind: "1password",
+        keyword: "op://",
+        regex: r#"op://[^\s"'`/]+/[^\s"'`/]+(?:/[^\s"'`/]+){1,2}"#,
+    },
+    Pattern {
+        kind: "github-actions",
+        keyword: "secrets.",
+        regex: r"\$\{\{\s*secrets\.[A-Za-z_][A-Za-z0-9_]*\s*\}\}",
+    },
+    Pattern {
+        kind: "doppler",
+        keyword: "doppler run",
+        regex: r"doppler run\b[^\n]*",
+    },
+    Pattern {
+        kind: "hashicorp-vault",
+        keyword: "vault kv get",
+        regex: r"vault kv get\b[^\n;|&]*",
+    },
+    Pattern {
+        kind: "hashicorp-vault",
+        keyword: "vault:",
+        regex: r#"\bvault:[A-Za-z0-9_./-]+(?:#[A-Za-z0-9_.-]+)?"#,
+    },
+    Pattern {
+        kind: "aws-secrets-manager",
+        keyword: "arn:aws:secretsmanager:",
+        regex: r"arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+",
+    },
+    Pattern {
+        kind: "gcp-secret-manager",
+        keyword: "/secrets/",
+        regex: r"projects/[A-Za-z0-9_-]+/secrets/[A-Za-z0-9_-]+(?:/versions/[A-Za-z0-9_-]+)?",
+    },
+    Pattern {
+        kind: "azure-key-vault",
+        keyword: "@microsoft.keyvault(",
+        regex: r"(?i)@Microsoft\.KeyVault\([^)\n]*\)",
+    },
+    Pattern {
+        kind: "ansible-vault",
+        keyword: "!vault",
+        regex: r"!vault\b",
+    },
+];
+
+/// A reference to a stored secret, and where it was seen.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Reference {
+    pub kind: String,
+    pub reference: String,
+    pub path: std::path::PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub location_kind: crate::LocationKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+}
+
+/// A reference found in one buffer: kind, text and byte offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawReference {
+    pub kind: &'static str,
+    pub text: String,
+    pub start: usize,
+}
+
+pub struct ReferenceFinder {
+    keywords: AhoCorasick,
+    regexes: Vec<Regex>,
+}
+
+impl ReferenceFinder {
+    pub fn new() -> ReferenceFinder {
+        let keywords = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(PATTERNS.iter().map(|p| p.keyword))
+            .unwrap_or_else(|e| unreachable!("built-in reference keywords are valid: {e}"));
+        let regexes = PATTERNS
+            .iter()
+            .map(|p| {
+                Regex::new(p.regex)
+                    .unwrap_or_else(|e| unreachable!("built-in reference pattern is valid: {e}"))
+            })
+            .collect();
+        ReferenceFinder { keywords, regexes }
+    }
+
+    /// Every reference in `content`, in order, each once.
+    pub fn find(&self, content: &[u8]) -> Vec<RawReference> {
+        let mut found: Vec<RawReference> = Vec::new();
+        let mut seen_lines: Vec<(usize, usize)> = Vec::new();
+        for hit in self.keywords.find_iter(content) {
+            let pattern = hit.pattern().as_usize();
+            let line_start = memchr::memrchr(b'\n', &content[..hit.start()]).map_or(0, |p| p + 1);
+            if seen_lines.contains(&(pattern, line_start)) {
+                continue;
+            }
+            seen_lines.push((pattern, line_start));
+            let line_end = memchr::memchr(b'\n', &content[hit.start()..])
+                .map_or(content.len(), |p| hit.start() + p);
+            let line = &content[..line_end];
+            let mut at = line_start;
+            while let Some(m) = self.regexes[pattern].find_at(line, at) {
+                found.push(RawReference {
+                    kind: PATTERNS[pattern].kind,
+                    text: String::from_utf8_lossy(m.as_bytes()).trim_end().to_string(),
+                    start: m.start(),
+                });
+                at = m.end().max(at + 1);
+            }
+        }
+        found.sort_by_key(|r| r.start);
+        found.dedup_by_key(|r| r.start);
+        found
+    }
+}
+
+impl Default for ReferenceFinder {
+    fn default() -> Self {
+        ReferenceFinder::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_each_kind_of_reference() {
+        let text = "OPENAI_API_KEY=op://Engineering/OpenAI/credential\n\
+            env:\n  TOKEN: ${{ secrets.DEPLOY_TOKEN }}\n\
+            run: doppler run -- npm start\n\
+            DB=arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf\n\
+            key: projects/acme-prod/secrets/stripe-key/versions/latest\n\
+            Setting=@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/x/)\n\
+            password: !vault |\n\
+            export T=$(vault kv get -field=token secret/app)\n";
+        let kinds: Vec<&str> = ReferenceFinder::new()
+            .find(text.as_bytes())
+            .iter()
+            .map(|r| r.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "1password",
+                "github-actions",
+                "doppler",
+                "aws-secrets-manager",
+                "gcp-secret-manager",
+                "azure-key-vault",
+                "ansible-vault",
+                "hashicorp-vault",
+            ]
+        );
+    }
+
+    #[test]
+    fn ordinary_text_has_no_references() {
+        let text = "see https://example.com/secrets/ for docs\nsecrets are bad\n";
+        assert!(ReferenceFinder::new().find(text.as_bytes()).is_empty());
+    }
+}

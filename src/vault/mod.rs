@@ -1,0 +1,443 @@
+//! Vault exports: every stored value becomes a fingerprinted [`VaultEntry`].
+//!
+//! A parser walks its export format and hands each value with its metadata to a [`Collector`],
+//! which fingerprints it (exact and trimmed), judges whether it looks machine-generated, and
+//! drops the plaintext at once. Nothing downstream ever sees a vault value.
+
+mod aws;
+mod bitwarden;
+mod cloud;
+pub mod fingerprints;
+mod generic;
+mod hashicorp;
+mod infisical;
+mod keepass;
+mod onepassword;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::finding::fingerprint;
+use crate::matcher::Matcher;
+use crate::rules::validators::shannon_entropy;
+
+/// Every export format stray reads. Detected from content unless `--vault-format` forces one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum VaultFormat {
+    BitwardenJson,
+    BitwardenCsv,
+    #[value(name = "1password-1pux")]
+    #[serde(rename = "1password-1pux")]
+    OnePassword1pux,
+    #[value(name = "1password-csv")]
+    #[serde(rename = "1password-csv")]
+    OnePasswordCsv,
+    DopplerJson,
+    DopplerEnv,
+    HashicorpVault,
+    AwsSecretsManager,
+    KeepassxcCsv,
+    Infisical,
+    GcpSecretManager,
+    AzureKeyVault,
+    /// `NAME=value` lines.
+    Dotenv,
+    /// A flat JSON object of names to string values.
+    Json,
+    /// A `stray vault fingerprint` file.
+    Fingerprints,
+}
+
+impl VaultFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            VaultFormat::BitwardenJson => "bitwarden-json",
+            VaultFormat::BitwardenCsv => "bitwarden-csv",
+            VaultFormat::OnePassword1pux => "1password-1pux",
+            VaultFormat::OnePasswordCsv => "1password-csv",
+            VaultFormat::DopplerJson => "doppler-json",
+            VaultFormat::DopplerEnv => "doppler-env",
+            VaultFormat::HashicorpVault => "hashicorp-vault",
+            VaultFormat::AwsSecretsManager => "aws-secrets-manager",
+            VaultFormat::KeepassxcCsv => "keepassxc-csv",
+            VaultFormat::Infisical => "infisical",
+            VaultFormat::GcpSecretManager => "gcp-secret-manager",
+            VaultFormat::AzureKeyVault => "azure-key-vault",
+            VaultFormat::Dotenv => "dotenv",
+            VaultFormat::Json => "json",
+            VaultFormat::Fingerprints => "fingerprints",
+        }
+    }
+}
+
+/// What a parser knows about one stored value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryMeta {
+    /// Item, secret or key name (`OpenAI prod`, `prod/api`, `OPENAI_API_KEY`).
+    pub item: String,
+    /// Field within the item (`password`, `notes`, a custom field's name, a JSON key).
+    pub field: String,
+    /// Vault, collection, folder, project or path prefix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<Timestamp>,
+    /// Last update or rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// A previous value kept in password history: a copy of it on disk was rotated out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub history: bool,
+}
+
+/// One stored value, fingerprinted; the plaintext is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultEntry {
+    /// SHA-256 (hex) of the exact stored value.
+    pub fingerprint: String,
+    /// SHA-256 of the value with surrounding whitespace trimmed, when that differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trimmed_fingerprint: Option<String>,
+    #[serde(flatten)]
+    pub meta: EntryMeta,
+    pub format: VaultFormat,
+    /// False when the value looks machine-generated (a rule matches it, or it is long and
+    /// random enough that guessing is hopeless). Guessable values never leave the machine in
+    /// a fingerprint file.
+    pub guessable: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("{path}: cannot read vault export: {error}")]
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{path}: this export is encrypted; {hint}")]
+    Encrypted { path: PathBuf, hint: String },
+    #[error("{path}: not a valid {format} export: {message}")]
+    Parse {
+        path: PathBuf,
+        format: &'static str,
+        message: String,
+    },
+    #[error(
+        "{path}: cannot tell which vault export this is; pass --vault-format (see stray scan --help)"
+    )]
+    UnknownFormat { path: PathBuf },
+}
+
+/// Values shorter than this are never treated as credentials (PINs, flags, booleans).
+const MIN_VALUE_LEN: usize = 6;
+
+/// Receives values from a parser, keeps only their fingerprints and metadata.
+pub struct Collector<'m> {
+    matcher: Option<&'m Matcher>,
+    format: VaultFormat,
+    vault_name: Option<String>,
+    entries: Vec<VaultEntry>,
+}
+
+impl<'m> Collector<'m> {
+    pub fn new(
+        format: VaultFormat,
+        matcher: Option<&'m Matcher>,
+        vault_name: Option<String>,
+    ) -> Self {
+        Collector {
+            matcher,
+            format,
+            vault_name,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Fingerprints `value` and forgets it. Empty and very short values are ignored.
+    pub fn add(&mut self, value: &[u8], mut meta: EntryMeta) {
+        let trimmed = value.trim_ascii();
+        if trimmed.len() < MIN_VALUE_LEN {
+            return;
+        }
+        if meta.vault.is_none() {
+            meta.vault = self.vault_name.clone();
+        }
+        let exact = fingerprint(value);
+        let trimmed_fingerprint = (trimmed.len() != value.len()).then(|| fingerprint(trimmed));
+        let guessable = !machine_generated(trimmed, self.matcher);
+        self.entries.push(VaultEntry {
+            fingerprint: exact,
+            trimmed_fingerprint,
+            meta,
+            format: self.format,
+            guessable,
+        });
+    }
+
+    /// Adds an entry that is already fingerprinted (fingerprint files).
+    pub fn add_entry(&mut self, entry: VaultEntry) {
+        self.entries.push(entry);
+    }
+
+    pub fn into_entries(self) -> Vec<VaultEntry> {
+        self.entries
+    }
+}
+
+/// True when guessing `value` is hopeless: a credential rule recognises it, or it is long,
+/// high in entropy and mixes character classes the way generated tokens do.
+pub fn machine_generated(value: &[u8], matcher: Option<&Matcher>) -> bool {
+    if let Some(matcher) = matcher
+        && matcher
+            .find(value)
+            .iter()
+            .any(|c| c.end - c.start >= value.len() / 2)
+    {
+        return true;
+    }
+    let classes = [
+        value.iter().any(u8::is_ascii_lowercase),
+        value.iter().any(u8::is_ascii_uppercase),
+        value.iter().any(u8::is_ascii_digit),
+        value.iter().any(|b| b.is_ascii_punctuation()),
+    ]
+    .iter()
+    .filter(|&&present| present)
+    .count();
+    let no_spaces = !value.contains(&b' ');
+    value.len() >= 24 && no_spaces && classes >= 3 && shannon_entropy(value) >= 3.5
+}
+
+/// Which export a file is, judged from its first bytes and shape.
+pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
+    if crate::archive::is_zip(bytes) {
+        return Some(VaultFormat::OnePassword1pux);
+    }
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        return detect_json(bytes);
+    }
+    let first_line = trimmed.lines().next().unwrap_or("").to_ascii_lowercase();
+    let header: Vec<String> = first_line
+        .split(',')
+        .map(|c| c.trim().trim_matches('"').to_string())
+        .collect();
+    let has = |name: &str| header.iter().any(|h| h == name);
+    if has("login_password") {
+        return Some(VaultFormat::BitwardenCsv);
+    }
+    if has("group") && has("title") && has("password") {
+        return Some(VaultFormat::KeepassxcCsv);
+    }
+    if has("title") && has("password") {
+        return Some(VaultFormat::OnePasswordCsv);
+    }
+    let is_env = trimmed
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .all(|l| {
+            let l = l.trim_start().strip_prefix("export ").unwrap_or(l);
+            l.split_once('=').is_some_and(|(k, _)| {
+                !k.is_empty()
+                    && k.trim()
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            })
+        });
+    if is_env && !trimmed.is_empty() {
+        let doppler = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().to_lowercase().contains("doppler"));
+        return Some(if doppler {
+            VaultFormat::DopplerEnv
+        } else {
+            VaultFormat::Dotenv
+        });
+    }
+    None
+}
+
+fn detect_json(bytes: &[u8]) -> Option<VaultFormat> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let has = |key: &str| value.get(key).is_some();
+    if value.get("stray_fingerprints").is_some() {
+        return Some(VaultFormat::Fingerprints);
+    }
+    if has("encrypted") || (has("items") && (has("folders") || has("collections"))) {
+        return Some(VaultFormat::BitwardenJson);
+    }
+    if has("SecretString") || has("SecretBinary") || has("SecretValues") {
+        return Some(VaultFormat::AwsSecretsManager);
+    }
+    if has("request_id") && has("data") {
+        return Some(VaultFormat::HashicorpVault);
+    }
+    if has("payload") && value["payload"].get("data").is_some() {
+        return Some(VaultFormat::GcpSecretManager);
+    }
+    if has("value") && has("attributes") && has("id") {
+        return Some(VaultFormat::AzureKeyVault);
+    }
+    if let Some(array) = value.as_array()
+        && array
+            .iter()
+            .all(|v| v.get("key").is_some() && v.get("value").is_some())
+    {
+        return Some(VaultFormat::Infisical);
+    }
+    if let Some(object) = value.as_object()
+        && object
+            .values()
+            .all(|v| v.is_string() || v.is_object() && v.get("computed").is_some())
+    {
+        return Some(VaultFormat::Json);
+    }
+    None
+}
+
+/// Reads one export (or a directory of them) into `out`. `format` forces a format.
+pub fn read_export(
+    path: &Path,
+    format: Option<VaultFormat>,
+    matcher: Option<&Matcher>,
+    vault_name: Option<&str>,
+    out: &mut Vec<VaultEntry>,
+) -> Result<(), VaultError> {
+    let io = |error| VaultError::Io {
+        path: path.to_path_buf(),
+        error,
+    };
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        for file in files {
+            read_export(&file, format, matcher, vault_name, out)?;
+        }
+        return Ok(());
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    let format = match format {
+        Some(format) => format,
+        None => detect(path, &bytes).ok_or_else(|| VaultError::UnknownFormat {
+            path: path.to_path_buf(),
+        })?,
+    };
+    let mut collector = Collector::new(format, matcher, vault_name.map(str::to_string));
+    let parsed = match format {
+        VaultFormat::BitwardenJson => bitwarden::parse_json(&bytes, &mut collector),
+        VaultFormat::BitwardenCsv => bitwarden::parse_csv(&bytes, &mut collector),
+        VaultFormat::OnePassword1pux => onepassword::parse_1pux(&bytes, &mut collector),
+        VaultFormat::OnePasswordCsv => onepassword::parse_csv(&bytes, &mut collector),
+        VaultFormat::DopplerJson | VaultFormat::Json => generic::parse_json(&bytes, &mut collector),
+        VaultFormat::DopplerEnv | VaultFormat::Dotenv => generic::parse_env(&bytes, &mut collector),
+        VaultFormat::HashicorpVault => hashicorp::parse(&bytes, &mut collector),
+        VaultFormat::AwsSecretsManager => aws::parse(&bytes, &mut collector),
+        VaultFormat::KeepassxcCsv => keepass::parse_csv(&bytes, &mut collector),
+        VaultFormat::Infisical => infisical::parse(&bytes, &mut collector),
+        VaultFormat::GcpSecretManager => cloud::parse_gcp(&bytes, &mut collector),
+        VaultFormat::AzureKeyVault => cloud::parse_azure(&bytes, &mut collector),
+        VaultFormat::Fingerprints => fingerprints::parse(&bytes, &mut collector),
+    };
+    match parsed {
+        Ok(()) => {
+            out.extend(collector.into_entries());
+            Ok(())
+        }
+        Err(ParseError::Encrypted(hint)) => Err(VaultError::Encrypted {
+            path: path.to_path_buf(),
+            hint,
+        }),
+        Err(ParseError::Invalid(message)) => Err(VaultError::Parse {
+            path: path.to_path_buf(),
+            format: format.name(),
+            message,
+        }),
+    }
+}
+
+/// Why a parser gave up on a file. Parsers never return half their entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// The export is encrypted; the message says which unencrypted export to make.
+    Encrypted(String),
+    /// Where and why parsing failed (`line 3: …`, `items[2].login: …`).
+    Invalid(String),
+}
+
+impl From<serde_json::Error> for ParseError {
+    fn from(e: serde_json::Error) -> Self {
+        ParseError::Invalid(format!("line {} column {}: {e}", e.line(), e.column()))
+    }
+}
+
+impl From<csv::Error> for ParseError {
+    fn from(e: csv::Error) -> Self {
+        let at = e
+            .position()
+            .map(|p| format!("line {}: ", p.line()))
+            .unwrap_or_default();
+        ParseError::Invalid(format!("{at}{e}"))
+    }
+}
+
+/// Every entry of every export, looked up by fingerprint.
+#[derive(Debug, Default)]
+pub struct VaultIndex {
+    entries: Vec<VaultEntry>,
+    by_fingerprint: HashMap<String, Vec<usize>>,
+}
+
+impl VaultIndex {
+    pub fn new(entries: Vec<VaultEntry>) -> VaultIndex {
+        let mut by_fingerprint: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, entry) in entries.iter().enumerate() {
+            by_fingerprint
+                .entry(entry.fingerprint.clone())
+                .or_default()
+                .push(index);
+            if let Some(trimmed) = &entry.trimmed_fingerprint {
+                by_fingerprint
+                    .entry(trimmed.clone())
+                    .or_default()
+                    .push(index);
+            }
+        }
+        VaultIndex {
+            entries,
+            by_fingerprint,
+        }
+    }
+
+    pub fn entries(&self) -> &[VaultEntry] {
+        &self.entries
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every stored copy of the credential with this fingerprint.
+    pub fn lookup(&self, fingerprint: &str) -> Vec<&VaultEntry> {
+        self.by_fingerprint
+            .get(fingerprint)
+            .map(|indexes| indexes.iter().map(|&i| &self.entries[i]).collect())
+            .unwrap_or_default()
+    }
+}
