@@ -131,10 +131,13 @@ fn confirm(
 ) {
     // Searching `haystack[..end]` from `start` (rather than a sub-slice) keeps `^` and boundary
     // classes honest: they see the real byte before the window, not a fake start of text.
+    let Some(regex) = rule.regex() else {
+        return;
+    };
     let bounded = &haystack[..end];
     let mut at = start;
     while at <= end {
-        let Some(captures) = rule.regex.captures_at(bounded, at) else {
+        let Some(captures) = regex.captures_at(bounded, at) else {
             break;
         };
         let whole = captures.get(0).map_or(at..at + 1, |m| m.range());

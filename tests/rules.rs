@@ -24,6 +24,16 @@ fn every_builtin_rule_has_examples_and_negatives() {
 }
 
 #[test]
+fn every_builtin_regex_compiles_with_a_secret_group() {
+    // Built-in regexes compile lazily at run time; this is where a broken one is caught.
+    for rule in builtin().rules() {
+        if let Err(problem) = stray::rules::check_pattern(&rule.pattern) {
+            panic!("{}: rule '{}': {problem}", rule.origin, rule.id);
+        }
+    }
+}
+
+#[test]
 fn every_builtin_example_and_negative_behaves() {
     let matcher = Matcher::new(builtin()).expect("automaton builds");
     let failures = selftest::check_all(&matcher);

@@ -105,7 +105,10 @@ fn statuses_references_and_default_policy() {
     assert_eq!(code, 1, "an unvaulted credential fails the default policy");
     assert_eq!(status_of(&json, "openai-project-key").0, "stray-copy");
     assert_eq!(status_of(&json, "github-classic-pat").0, "unvaulted");
-    assert!(!json.to_string().contains(setup.unvaulted.as_str()), "secret leaked into JSON");
+    assert!(
+        !json.to_string().contains(setup.unvaulted.as_str()),
+        "secret leaked into JSON"
+    );
     assert_eq!(status_of(&json, "npm-access-token").0, "stray-copy");
     let (_, verdict) = status_of(&json, "openai-project-key");
     assert_eq!(verdict["items"][0]["item"], "OPENAI_API_KEY");
