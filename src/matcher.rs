@@ -8,9 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::placeholder::is_placeholder;
+use crate::references::{self, RawReference, ReferenceFinder};
 use crate::rules::validators::shannon_entropy;
 use crate::rules::{Rule, RuleSet};
 
@@ -32,8 +33,17 @@ pub struct Candidate {
 pub struct Matcher {
     rules: Vec<Rule>,
     automaton: AhoCorasick,
-    /// For each automaton pattern, the rules that list that keyword.
+    /// For each rule keyword pattern, the rules that list that keyword. Patterns after these
+    /// are the vault-reference keywords, in `references::KEYWORDS` order.
     rules_by_keyword: Vec<Vec<usize>>,
+    references: ReferenceFinder,
+}
+
+/// Everything one pass over a buffer finds.
+#[derive(Debug, Default)]
+pub struct Hits {
+    pub candidates: Vec<Candidate>,
+    pub references: Vec<RawReference>,
 }
 
 impl Matcher {
@@ -52,14 +62,23 @@ impl Matcher {
                 }
             }
         }
+        // Reference keywords ride along so that one automaton sees every byte once.
+        let patterns = keywords
+            .iter()
+            .map(String::as_str)
+            .chain(references::KEYWORDS.iter().copied());
+        // A full DFA costs memory at start-up but scans several times faster than the NFA the
+        // builder picks for a few hundred keywords.
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .build(&keywords)?;
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(patterns)?;
         Ok(Matcher {
             rules,
             automaton,
             rules_by_keyword,
+            references: ReferenceFinder::new(),
         })
     }
 
@@ -69,22 +88,42 @@ impl Matcher {
 
     /// Every secret in `haystack`, sorted by position, with overlaps between rules resolved.
     pub fn find(&self, haystack: &[u8]) -> Vec<Candidate> {
-        let windows = self.windows(haystack);
+        self.find_all(haystack).candidates
+    }
+
+    /// Secrets and vault references in `haystack`, from one pass of the automaton.
+    pub fn find_all(&self, haystack: &[u8]) -> Hits {
+        let (windows, reference_hits) = self.windows(haystack);
         let mut candidates = Vec::new();
         for (rule_index, start, end) in windows {
             let rule = &self.rules[rule_index];
             let (start, end) = extend_to_lines(haystack, start, end);
             confirm(rule, rule_index, haystack, start, end, &mut candidates);
         }
-        resolve_overlaps(&self.rules, candidates)
+        Hits {
+            candidates: resolve_overlaps(&self.rules, candidates),
+            references: self.references.confirm(haystack, &reference_hits),
+        }
     }
 
-    /// Merged (rule, start, end) windows around every keyword hit.
-    fn windows(&self, haystack: &[u8]) -> Vec<(usize, usize, usize)> {
+    /// Merged (rule, start, end) windows around every keyword hit, and the (reference pattern,
+    /// offset) of every reference keyword hit.
+    fn windows(&self, haystack: &[u8]) -> (Vec<(usize, usize, usize)>, Vec<(usize, usize)>) {
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        let mut reference_hits: Vec<(usize, usize)> = Vec::new();
+        let rule_patterns = self.rules_by_keyword.len();
         for hit in self.automaton.find_overlapping_iter(haystack) {
-            for &rule_index in &self.rules_by_keyword[hit.pattern().as_usize()] {
-                let reach = self.rules[rule_index].window;
+            let pattern = hit.pattern().as_usize();
+            if pattern >= rule_patterns {
+                reference_hits.push((pattern - rule_patterns, hit.start()));
+                continue;
+            }
+            for &rule_index in &self.rules_by_keyword[pattern] {
+                let rule = &self.rules[rule_index];
+                if rule.followed_by_assignment && !assignment_follows(haystack, hit.end()) {
+                    continue;
+                }
+                let reach = rule.window;
                 windows.push((
                     rule_index,
                     hit.start().saturating_sub(reach),
@@ -102,7 +141,35 @@ impl Matcher {
                 _ => merged.push(window),
             }
         }
-        merged
+        (merged, reference_hits)
+    }
+}
+
+/// How many name bytes may follow a keyword before the assignment (`SECRET` in `SECRET_KEY_BASE`).
+const NAME_TAIL_LIMIT: usize = 24;
+
+/// True when an assignment operator follows `at`: the rest of a name, an optional closing quote
+/// or bracket, spaces, then `=` (not `==`), `:` (not `::`), `:=` or `=>`.
+fn assignment_follows(haystack: &[u8], at: usize) -> bool {
+    let rest = &haystack[at.min(haystack.len())..];
+    let mut i = rest
+        .iter()
+        .take(NAME_TAIL_LIMIT)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        .count();
+    // `"token": …`, `['token'] = …`: up to two closing quotes or brackets.
+    for _ in 0..2 {
+        if matches!(rest.get(i), Some(b'"' | b'\'' | b'`' | b']')) {
+            i += 1;
+        }
+    }
+    while matches!(rest.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    match (rest.get(i), rest.get(i + 1)) {
+        (Some(b'='), Some(b'=')) | (Some(b':'), Some(b':')) => false,
+        (Some(b'=' | b':'), _) => true,
+        _ => false,
     }
 }
 
@@ -294,6 +361,30 @@ priority = -10
         let m = matcher(PACK);
         assert!(m.find(b"acme_xxxxxxxxxxxxxxxx").is_empty());
         assert!(m.find(b"token = ${{secrets.TOKEN_VALUE}}").is_empty());
+    }
+
+    #[test]
+    fn assignments_are_recognised_after_a_keyword() {
+        for text in [
+            "token=x",
+            "token = x",
+            "token\": \"x",
+            "token: x",
+            "token := x",
+            "token_value => x",
+            "token'] = x",
+        ] {
+            assert!(assignment_follows(text.as_bytes(), 5), "{text}");
+        }
+        for text in [
+            "token == x",
+            "token::new()",
+            "token.refresh()",
+            "token",
+            "tokens are nice",
+        ] {
+            assert!(!assignment_follows(text.as_bytes(), 5), "{text}");
+        }
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! friends point at a credential without containing it. They are never findings; they are
 //! counted so the share of references among all credential places can be reported.
 
-use aho_corasick::AhoCorasick;
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -82,17 +81,24 @@ pub struct RawReference {
     pub start: usize,
 }
 
+/// The keyword of each reference pattern, in order; the matcher's automaton looks for them.
+pub const KEYWORDS: [&str; PATTERNS.len()] = {
+    let mut keywords = [""; PATTERNS.len()];
+    let mut i = 0;
+    while i < PATTERNS.len() {
+        keywords[i] = PATTERNS[i].keyword;
+        i += 1;
+    }
+    keywords
+};
+
+/// Confirms reference keyword hits with each pattern's regex.
 pub struct ReferenceFinder {
-    keywords: AhoCorasick,
     regexes: Vec<Regex>,
 }
 
 impl ReferenceFinder {
     pub fn new() -> ReferenceFinder {
-        let keywords = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(PATTERNS.iter().map(|p| p.keyword))
-            .unwrap_or_else(|e| unreachable!("built-in reference keywords are valid: {e}"));
         let regexes = PATTERNS
             .iter()
             .map(|p| {
@@ -100,22 +106,22 @@ impl ReferenceFinder {
                     .unwrap_or_else(|e| unreachable!("built-in reference pattern is valid: {e}"))
             })
             .collect();
-        ReferenceFinder { keywords, regexes }
+        ReferenceFinder { regexes }
     }
 
-    /// Every reference in `content`, in order, each once.
-    pub fn find(&self, content: &[u8]) -> Vec<RawReference> {
+    /// The references around keyword `hits` (pattern index, offset) in `content`, in order,
+    /// each once.
+    pub fn confirm(&self, content: &[u8], hits: &[(usize, usize)]) -> Vec<RawReference> {
         let mut found: Vec<RawReference> = Vec::new();
         let mut seen_lines: Vec<(usize, usize)> = Vec::new();
-        for hit in self.keywords.find_iter(content) {
-            let pattern = hit.pattern().as_usize();
-            let line_start = memchr::memrchr(b'\n', &content[..hit.start()]).map_or(0, |p| p + 1);
+        for &(pattern, hit_start) in hits {
+            let line_start = memchr::memrchr(b'\n', &content[..hit_start]).map_or(0, |p| p + 1);
             if seen_lines.contains(&(pattern, line_start)) {
                 continue;
             }
             seen_lines.push((pattern, line_start));
-            let line_end = memchr::memchr(b'\n', &content[hit.start()..])
-                .map_or(content.len(), |p| hit.start() + p);
+            let line_end = memchr::memchr(b'\n', &content[hit_start..])
+                .map_or(content.len(), |p| hit_start + p);
             let line = &content[..line_end];
             let mut at = line_start;
             while let Some(m) = self.regexes[pattern].find_at(line, at) {
@@ -142,6 +148,12 @@ impl Default for ReferenceFinder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Matcher, RuleSet};
+
+    fn find(text: &str) -> Vec<RawReference> {
+        let matcher = Matcher::new(RuleSet::default()).expect("matcher");
+        matcher.find_all(text.as_bytes()).references
+    }
 
     #[test]
     fn finds_each_kind_of_reference() {
@@ -153,11 +165,7 @@ mod tests {
             Setting=@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/x/)\n\
             password: !vault |\n\
             export T=$(vault kv get -field=token secret/app)\n";
-        let kinds: Vec<&str> = ReferenceFinder::new()
-            .find(text.as_bytes())
-            .iter()
-            .map(|r| r.kind)
-            .collect();
+        let kinds: Vec<&str> = find(text).iter().map(|r| r.kind).collect();
         assert_eq!(
             kinds,
             vec![
@@ -176,6 +184,6 @@ mod tests {
     #[test]
     fn ordinary_text_has_no_references() {
         let text = "see https://example.com/secrets/ for docs\nsecrets are bad\n";
-        assert!(ReferenceFinder::new().find(text.as_bytes()).is_empty());
+        assert!(find(text).is_empty());
     }
 }

@@ -15,8 +15,9 @@ use crate::classify::{LocationKind, classify, refine_with_content};
 use crate::context::{self, syntax_of};
 use crate::decode;
 use crate::finding::{Finding, Location, Sighting, group};
+use crate::matcher::Hits;
 use crate::matcher::{Matcher, line_columns};
-use crate::references::{Reference, ReferenceFinder};
+use crate::references::Reference;
 use crate::walk::{PathFilter, WalkError, WalkOptions, build_walker};
 
 /// Files larger than this are skipped unless `--max-file-size` says otherwise.
@@ -118,7 +119,6 @@ pub enum ScanError {
 
 pub struct Scanner {
     matcher: Matcher,
-    references: ReferenceFinder,
     options: ScanOptions,
     filter: PathFilter,
 }
@@ -128,7 +128,6 @@ impl Scanner {
         let filter = PathFilter::new(&options.walk)?;
         Ok(Scanner {
             matcher,
-            references: ReferenceFinder::new(),
             options,
             filter,
         })
@@ -178,14 +177,23 @@ impl Scanner {
     /// Finds every secret in one in-memory file: the raw bytes, then decoded views (JSON string
     /// escapes, base64 values). `path` is reported as given and classified by name.
     pub fn scan_bytes(&self, path: &Path, content: &[u8]) -> Vec<Sighting> {
-        let kind = refine_with_content(classify(path), path, content);
-        self.scan_classified(path, kind, content)
+        self.scan_with_references(path, content).0
     }
 
-    fn scan_classified(&self, path: &Path, kind: LocationKind, content: &[u8]) -> Vec<Sighting> {
+    /// Secrets and vault references in one in-memory file, from one pass of the automaton.
+    pub fn scan_with_references(
+        &self,
+        path: &Path,
+        content: &[u8],
+    ) -> (Vec<Sighting>, Vec<Reference>) {
+        let kind = refine_with_content(classify(path), path, content);
+        let syntax = syntax_of(path, content);
+        let Hits {
+            candidates: raw,
+            references: raw_references,
+        } = self.matcher.find_all(content);
         let rules = self.matcher.rules();
-        let raw = self.matcher.find(content);
-        // (position in content, secret) of every hit, raw and decoded.
+        // (position in content, rule, secret) of every hit, raw and decoded.
         let mut hits: Vec<(usize, usize, Vec<u8>)> = raw
             .iter()
             .map(|c| {
@@ -196,7 +204,6 @@ impl Scanner {
                 )
             })
             .collect();
-        let syntax = syntax_of(path, content);
         for segment in decode::segments(path, kind, syntax, content) {
             for candidate in self.matcher.find(&segment.bytes) {
                 let secret = rules[candidate.rule]
@@ -212,54 +219,33 @@ impl Scanner {
                 }
             }
         }
-        if hits.is_empty() {
-            return Vec::new();
-        }
         hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.cmp(&b.2)));
         hits.dedup();
-        let offsets: Vec<usize> = hits.iter().map(|h| h.0).collect();
-        let positions = line_columns(content, &offsets);
-        let contexts = context::names_at(syntax, content, &offsets);
-        hits.into_iter()
-            .zip(positions)
-            .zip(contexts)
-            .map(|(((_, rule, secret), (line, column)), context)| Sighting {
-                rule,
-                secret,
-                location: Location {
-                    path: path.to_path_buf(),
-                    line,
-                    column,
-                    kind,
-                    context,
-                },
-            })
-            .collect()
-    }
-
-    /// Vault references in one file, with their places.
-    pub fn references_in(&self, path: &Path, content: &[u8]) -> Vec<Reference> {
-        let raw = self.references.find(content);
-        if raw.is_empty() {
-            return Vec::new();
-        }
-        let kind = refine_with_content(classify(path), path, content);
-        let offsets: Vec<usize> = raw.iter().map(|r| r.start).collect();
-        let positions = line_columns(content, &offsets);
-        let contexts = context::names_at(syntax_of(path, content), content, &offsets);
-        raw.into_iter()
-            .zip(positions)
-            .zip(contexts)
-            .map(|((r, (line, column)), context)| Reference {
-                kind: r.kind.to_string(),
-                reference: r.text,
-                path: path.to_path_buf(),
-                line,
-                column,
-                location_kind: kind,
-                context,
-            })
-            .collect()
+        let file = FileView {
+            path,
+            kind,
+            syntax,
+            content,
+        };
+        let sightings = file.place(hits, |(_, rule, secret), location| Sighting {
+            rule,
+            secret,
+            location,
+        });
+        let reference_hits: Vec<(usize, &'static str, String)> = raw_references
+            .into_iter()
+            .map(|r| (r.start, r.kind, r.text))
+            .collect();
+        let references = file.place(reference_hits, |(_, kind, text), location| Reference {
+            kind: kind.to_string(),
+            reference: text,
+            path: location.path,
+            line: location.line,
+            column: location.column,
+            location_kind: location.kind,
+            context: location.context,
+        });
+        (sightings, references)
     }
 
     /// Scans one file's content (or one archive member's) and counts it.
@@ -269,10 +255,8 @@ impl Scanner {
             local.stats.skipped_binary += 1;
             return;
         }
-        let sightings = self.scan_bytes(display, content);
-        local
-            .references
-            .extend(self.references_in(display, content));
+        let (sightings, references) = self.scan_with_references(display, content);
+        local.references.extend(references);
         local.stats.files_scanned += 1;
         local.stats.bytes_scanned += content.len() as u64;
         local.sightings.extend(sightings);
@@ -389,6 +373,46 @@ fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(filled)
+}
+
+/// One file's content with what is known about it, for placing hits on lines.
+struct FileView<'a> {
+    path: &'a Path,
+    kind: LocationKind,
+    syntax: context::Syntax,
+    content: &'a [u8],
+}
+
+impl FileView<'_> {
+    /// Gives each item, sorted by its byte offset (the first field), its line, column and
+    /// context name.
+    fn place<A, B, U>(
+        &self,
+        items: Vec<(usize, A, B)>,
+        make: impl Fn((usize, A, B), Location) -> U,
+    ) -> Vec<U> {
+        if items.is_empty() {
+            return Vec::new();
+        }
+        let offsets: Vec<usize> = items.iter().map(|item| item.0).collect();
+        let positions = line_columns(self.content, &offsets);
+        let contexts = context::names_at(self.syntax, self.content, &offsets);
+        items
+            .into_iter()
+            .zip(positions)
+            .zip(contexts)
+            .map(|((item, (line, column)), context)| {
+                let location = Location {
+                    path: self.path.to_path_buf(),
+                    line,
+                    column,
+                    kind: self.kind,
+                    context,
+                };
+                make(item, location)
+            })
+            .collect()
+    }
 }
 
 /// Paths are reported as the user gave them; a walk of `.` reports `src/x`, not `./src/x`.

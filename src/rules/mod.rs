@@ -47,6 +47,11 @@ pub struct RuleSpec {
     /// How the captured text is encoded; the credential is its decoded form.
     #[serde(default)]
     pub secret_encoding: Option<SecretEncoding>,
+    /// Only keyword hits followed by an assignment (`=`, `:`, `:=`, `=>`, after the rest of a
+    /// name, a closing quote and spaces) open a window: generic keywords such as `token`
+    /// appear everywhere in code, assignments to them far less often.
+    #[serde(default)]
+    pub followed_by_assignment: bool,
     #[serde(default)]
     pub examples: Vec<Example>,
     #[serde(default)]
@@ -137,6 +142,7 @@ pub struct Rule {
     pub priority: i32,
     pub window: usize,
     pub secret_encoding: Option<SecretEncoding>,
+    pub followed_by_assignment: bool,
     pub examples: Vec<Example>,
     pub negatives: Vec<String>,
     /// Where the rule came from: `builtin:ai.toml` or a file path.
@@ -379,6 +385,7 @@ fn compile(spec: RuleSpec, origin: &str, check_regex: bool) -> Result<Rule, Stri
         priority: spec.priority,
         window,
         secret_encoding: spec.secret_encoding,
+        followed_by_assignment: spec.followed_by_assignment,
         examples: spec.examples,
         negatives: spec.negatives,
         origin: origin.to_string(),
