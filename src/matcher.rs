@@ -39,6 +39,11 @@ pub struct Matcher {
     references: ReferenceFinder,
 }
 
+/// A rule index and the byte range its regex searches.
+type Window = (usize, usize, usize);
+/// A reference pattern index and the offset of its keyword.
+type ReferenceHit = (usize, usize);
+
 /// Everything one pass over a buffer finds.
 #[derive(Debug, Default)]
 pub struct Hits {
@@ -108,9 +113,9 @@ impl Matcher {
 
     /// Merged (rule, start, end) windows around every keyword hit, and the (reference pattern,
     /// offset) of every reference keyword hit.
-    fn windows(&self, haystack: &[u8]) -> (Vec<(usize, usize, usize)>, Vec<(usize, usize)>) {
-        let mut windows: Vec<(usize, usize, usize)> = Vec::new();
-        let mut reference_hits: Vec<(usize, usize)> = Vec::new();
+    fn windows(&self, haystack: &[u8]) -> (Vec<Window>, Vec<ReferenceHit>) {
+        let mut windows: Vec<Window> = Vec::new();
+        let mut reference_hits: Vec<ReferenceHit> = Vec::new();
         let rule_patterns = self.rules_by_keyword.len();
         for hit in self.automaton.find_overlapping_iter(haystack) {
             let pattern = hit.pattern().as_usize();
@@ -132,7 +137,7 @@ impl Matcher {
             }
         }
         windows.sort_unstable();
-        let mut merged: Vec<(usize, usize, usize)> = Vec::with_capacity(windows.len());
+        let mut merged: Vec<Window> = Vec::with_capacity(windows.len());
         for window in windows {
             match merged.last_mut() {
                 Some(last) if last.0 == window.0 && window.1 <= last.2 => {
