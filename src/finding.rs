@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::baseline::{ExpiredException, Suppression};
 use crate::classify::LocationKind;
 use crate::reconcile::VaultVerdict;
 use crate::rules::{Rule, RuleClass};
@@ -21,6 +22,9 @@ pub struct Location {
     /// The variable, key or field the credential is assigned to, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// Set when the line carries a `stray:allow` comment (the text after it is the reason).
+    #[serde(skip)]
+    pub inline_allow: Option<String>,
 }
 
 /// A secret seen at one location, before grouping by fingerprint.
@@ -46,6 +50,17 @@ pub struct Finding {
     pub locations: Vec<Location>,
     /// The vault's verdict, when the scan was given a vault.
     pub vault: Option<VaultVerdict>,
+    /// Places not reported: an inline allow or a baseline entry covers them.
+    pub suppressed: Vec<(Location, Suppression)>,
+    /// A baseline entry covered this credential but has expired.
+    pub expired_exception: Option<ExpiredException>,
+}
+
+impl Finding {
+    /// True when every place is suppressed: nothing left to report.
+    pub fn fully_suppressed(&self) -> bool {
+        self.locations.is_empty() && !self.suppressed.is_empty()
+    }
 }
 
 pub fn fingerprint(secret: &[u8]) -> String {
@@ -99,6 +114,8 @@ pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
                 secret,
                 locations,
                 vault: None,
+                suppressed: Vec::new(),
+                expired_exception: None,
             }
         })
         .collect();

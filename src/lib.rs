@@ -6,7 +6,9 @@
 //! [`finding::Finding`] per credential, and [`report`] writes the result.
 
 pub mod archive;
+pub mod baseline;
 pub mod classify;
+pub mod config;
 pub mod context;
 pub mod decode;
 pub mod finding;

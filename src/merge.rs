@@ -26,7 +26,7 @@ pub fn read_result(path: &Path) -> Result<ReportDocument, MergeError> {
     let document: ReportDocument =
         serde_json::from_slice(&bytes).map_err(|e| MergeError::Parse {
             path: name.clone(),
-            message: format!("line {} column {}: {e}", e.line(), e.column()),
+            message: e.to_string(),
         })?;
     if document.version != SCHEMA_VERSION {
         return Err(MergeError::Parse {
@@ -107,10 +107,17 @@ pub fn merge(documents: Vec<ReportDocument>) -> ReportDocument {
         vault_coverage: counts.coverage(),
         reference_share: (places + references.len() > 0)
             .then(|| references.len() as f64 / (places + references.len()) as f64),
+        suppressed_places: 0,
+        suppressed_credentials: 0,
+        expired_exceptions: findings
+            .iter()
+            .filter(|f| f.expired_exception.is_some())
+            .count(),
     });
     ReportDocument {
         version: SCHEMA_VERSION,
         scan: None,
+        suppressed: Vec::new(),
         findings,
         references,
         summary,

@@ -11,6 +11,7 @@ use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkState};
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, ArchiveLimits, ArchiveMode, is_zip};
+use crate::baseline;
 use crate::classify::{LocationKind, classify, refine_with_content};
 use crate::context::{self, syntax_of};
 use crate::decode;
@@ -104,7 +105,10 @@ impl ScanInfo {
 #[derive(Debug)]
 pub struct ScanOutcome {
     pub info: ScanInfo,
+    /// Credentials with at least one place to report.
     pub findings: Vec<Finding>,
+    /// Credentials whose every place is suppressed (baseline or inline allow).
+    pub suppressed: Vec<Finding>,
     /// Vault references (`op://…`, `${{ secrets.X }}`): the good pattern, never findings.
     pub references: Vec<Reference>,
     pub stats: Stats,
@@ -167,6 +171,7 @@ impl Scanner {
         references.dedup();
         Ok(ScanOutcome {
             info: ScanInfo::here_and_now(),
+            suppressed: Vec::new(),
             findings: group(self.matcher.rules(), collected.sightings),
             references,
             stats,
@@ -408,11 +413,20 @@ impl FileView<'_> {
                     column,
                     kind: self.kind,
                     context,
+                    inline_allow: baseline::inline_allow(line_at(self.content, item.0)),
                 };
                 make(item, location)
             })
             .collect()
     }
+}
+
+/// The line of `content` that holds byte `offset`.
+fn line_at(content: &[u8], offset: usize) -> &[u8] {
+    let offset = offset.min(content.len());
+    let start = memchr::memrchr(b'\n', &content[..offset]).map_or(0, |p| p + 1);
+    let end = memchr::memchr(b'\n', &content[offset..]).map_or(content.len(), |p| offset + p);
+    &content[start..end]
 }
 
 /// Paths are reported as the user gave them; a walk of `.` reports `src/x`, not `./src/x`.

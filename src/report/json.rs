@@ -6,6 +6,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use super::{ReportError, ReportOptions, plaintext};
+use crate::baseline::{ExpiredException, Suppression};
 use crate::finding::{Finding, Location};
 use crate::reconcile::{StatusCounts, VaultVerdict};
 use crate::references::Reference;
@@ -22,6 +23,9 @@ pub struct ReportDocument {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scan: Option<ScanInfo>,
     pub findings: Vec<ReportFinding>,
+    /// Credentials whose every place is suppressed (with `--show-suppressed`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<ReportFinding>,
     #[serde(default)]
     pub references: Vec<Reference>,
     /// Counts per vault status and coverage, when a vault was given.
@@ -40,6 +44,15 @@ pub struct Summary {
     /// Share of references among all credential places (references + plaintext places).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_share: Option<f64>,
+    /// Places not reported because a baseline entry or an inline allow covers them.
+    #[serde(default)]
+    pub suppressed_places: usize,
+    /// Credentials whose every place is suppressed.
+    #[serde(default)]
+    pub suppressed_credentials: usize,
+    /// Findings reported again because their baseline entry expired.
+    #[serde(default)]
+    pub expired_exceptions: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,6 +68,12 @@ pub struct ReportFinding {
     pub locations: Vec<ReportLocation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vault: Option<VaultVerdict>,
+    /// Places not reported, and why (with `--show-suppressed`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<SuppressedLocation>,
+    /// The baseline entry that covered this credential has expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_exception: Option<ExpiredException>,
     /// Machines the credential was found on (merged team views).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub machines: Vec<String>,
@@ -67,6 +86,13 @@ pub struct ReportLocation {
     /// Which machine this place is on (merged team views).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SuppressedLocation {
+    #[serde(flatten)]
+    pub location: Location,
+    pub suppression: Suppression,
 }
 
 impl ReportFinding {
@@ -88,6 +114,19 @@ impl ReportFinding {
                 })
                 .collect(),
             vault: finding.vault.clone(),
+            suppressed: if options.show_suppressed {
+                finding
+                    .suppressed
+                    .iter()
+                    .map(|(location, suppression)| SuppressedLocation {
+                        location: location.clone(),
+                        suppression: suppression.clone(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            expired_exception: finding.expired_exception.clone(),
             machines: Vec::new(),
         }
     }
@@ -103,6 +142,15 @@ impl ReportDocument {
                 .iter()
                 .map(|f| ReportFinding::new(f, options))
                 .collect(),
+            suppressed: if options.show_suppressed {
+                outcome
+                    .suppressed
+                    .iter()
+                    .map(|f| ReportFinding::new(f, options))
+                    .collect()
+            } else {
+                Vec::new()
+            },
             references: outcome.references.clone(),
             summary: summary(outcome),
             stats: outcome.stats.clone(),
@@ -112,7 +160,22 @@ impl ReportDocument {
 
 /// Status counts and coverage; `None` unless a vault reconciled the findings.
 pub fn summary(outcome: &ScanOutcome) -> Option<Summary> {
-    if outcome.findings.iter().all(|f| f.vault.is_none()) && outcome.references.is_empty() {
+    let suppressed_places: usize = outcome
+        .findings
+        .iter()
+        .chain(&outcome.suppressed)
+        .map(|f| f.suppressed.len())
+        .sum();
+    let expired_exceptions = outcome
+        .findings
+        .iter()
+        .filter(|f| f.expired_exception.is_some())
+        .count();
+    if outcome.findings.iter().all(|f| f.vault.is_none())
+        && outcome.references.is_empty()
+        && suppressed_places == 0
+        && expired_exceptions == 0
+    {
         return None;
     }
     let counts = StatusCounts::of(&outcome.findings);
@@ -123,6 +186,9 @@ pub fn summary(outcome: &ScanOutcome) -> Option<Summary> {
         vault_coverage: counts.coverage(),
         reference_share: (places + references > 0)
             .then(|| references as f64 / (places + references) as f64),
+        suppressed_places,
+        suppressed_credentials: outcome.suppressed.len(),
+        expired_exceptions,
     })
 }
 

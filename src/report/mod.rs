@@ -33,6 +33,8 @@ pub struct ReportOptions {
     pub show_secrets: bool,
     /// ANSI colour in the table format.
     pub color: bool,
+    /// List suppressed places and credentials too.
+    pub show_suppressed: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

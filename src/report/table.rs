@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use super::{ReportError, ReportOptions, plaintext};
+use crate::baseline::Suppression;
 use crate::scan::ScanOutcome;
 
 struct Style {
@@ -77,6 +78,13 @@ pub fn write(
             }
             None => writeln!(out)?,
         }
+        if let Some(expired) = &finding.expired_exception {
+            writeln!(
+                out,
+                "    {}exception expired {}{} (owner {}: {})",
+                s.red, expired.expires, s.reset, expired.owner, expired.reason
+            )?;
+        }
         for location in &finding.locations {
             write!(
                 out,
@@ -95,6 +103,9 @@ pub fn write(
         }
     }
     write_references(outcome, s, out)?;
+    if options.show_suppressed {
+        write_suppressed(outcome, s, out)?;
+    }
     let stats = &outcome.stats;
     let credentials = outcome.findings.len();
     let places: usize = outcome.findings.iter().map(|f| f.locations.len()).sum();
@@ -134,6 +145,75 @@ pub fn write(
             } else {
                 "s"
             },
+        )?;
+    }
+    if let Some(summary) = super::json::summary(outcome)
+        && (summary.suppressed_places > 0 || summary.expired_exceptions > 0)
+    {
+        writeln!(
+            out,
+            "{} place{} suppressed ({} credential{} entirely; --show-suppressed lists them); {} expired exception{} reported again",
+            summary.suppressed_places,
+            if summary.suppressed_places == 1 {
+                ""
+            } else {
+                "s"
+            },
+            summary.suppressed_credentials,
+            if summary.suppressed_credentials == 1 {
+                ""
+            } else {
+                "s"
+            },
+            summary.expired_exceptions,
+            if summary.expired_exceptions == 1 {
+                ""
+            } else {
+                "s"
+            },
+        )?;
+    }
+    Ok(())
+}
+
+fn write_suppressed(outcome: &ScanOutcome, s: &Style, out: &mut dyn Write) -> std::io::Result<()> {
+    let places: Vec<_> = outcome
+        .findings
+        .iter()
+        .chain(&outcome.suppressed)
+        .flat_map(|f| f.suppressed.iter().map(move |(l, why)| (f, l, why)))
+        .collect();
+    if places.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{}suppressed{}", s.bold, s.reset)?;
+    for (finding, location, why) in places {
+        let because = match why {
+            Suppression::Inline { reason } => format!(
+                "stray:allow{}",
+                reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+            Suppression::Baseline {
+                reason,
+                owner,
+                expires,
+            } => format!("baseline until {expires}, {owner}: {reason}"),
+        };
+        writeln!(
+            out,
+            "    {}:{}:{}  {} {}  {}{}{}",
+            location.path.display(),
+            location.line,
+            location.column,
+            finding.rule_id,
+            finding.redacted,
+            s.dim,
+            because,
+            s.reset,
         )?;
     }
     Ok(())

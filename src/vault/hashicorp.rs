@@ -1,9 +1,123 @@
-//! HashiCorp Vault `vault kv get -format=json` output (KV v1 and v2).
+//! HashiCorp Vault (and OpenBao) `vault kv get -format=json PATH` output, KV v1 and v2.
+//!
+//! The CLI prints the API response: `{"request_id", "lease_id", "lease_duration", "renewable",
+//! "data", "warnings", …}` (newer versions add `wrap_info`, `auth`, `mount_type`).
+//!
+//! - KV v2: `data` is `{"data": {KEY: value, …}, "metadata": {"created_time",
+//!   "custom_metadata", "deletion_time", "destroyed", "version"}}`; `created_time` is when this
+//!   version was written. A deleted or destroyed version has `"data": null`.
+//! - KV v1: `data` is `{KEY: value, …}` and there is no metadata.
+//!
+//! The secret's path is not in the output (only the command line had it), so entries leave
+//! `item` empty; `read_export` knows the file name. Each string value becomes an entry with
+//! `field` = KEY; numbers, booleans and nested objects are skipped. KV v2 `custom_metadata`
+//! becomes tags (`key=value`), and its `owner` key the owner.
 
-use super::{Collector, ParseError};
+use serde_json::Value;
 
-pub fn parse(_bytes: &[u8], _out: &mut Collector) -> Result<(), ParseError> {
-    Err(ParseError::Invalid(
-        "HashiCorp Vault output is not supported yet".into(),
-    ))
+use super::bitwarden::shared::{at_key, expected, object_at, opt_object, timestamp};
+use super::{Collector, EntryMeta, ParseError};
+
+pub fn parse(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
+    let root: Value = serde_json::from_slice(bytes)?;
+    let root = object_at(&root, "top level")?;
+    let data = match root.get("data") {
+        None => {
+            return Err(ParseError::Invalid(
+                "data: missing (not `vault kv get -format=json` output?)".into(),
+            ));
+        }
+        Some(data) => object_at(data, "data")?,
+    };
+    let metadata = match data.get("metadata") {
+        Some(Value::Object(metadata)) => Some(metadata),
+        _ => None,
+    };
+    let is_v2 =
+        metadata.is_some() && matches!(data.get("data"), Some(Value::Object(_) | Value::Null));
+    let values = if is_v2 {
+        match opt_object(data, "data", "data")? {
+            Some(values) => values,
+            // A deleted or destroyed version: nothing stored.
+            None => return Ok(()),
+        }
+    } else {
+        data
+    };
+
+    let mut base = EntryMeta::default();
+    if let Some(metadata) = metadata.filter(|_| is_v2) {
+        let at = "data.metadata";
+        let created = timestamp(metadata.get("created_time"));
+        base.created = created;
+        base.updated = created;
+        if let Some(custom) = opt_object(metadata, "custom_metadata", at)? {
+            let at = at_key(at, "custom_metadata");
+            for (key, value) in custom {
+                let value = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Null => continue,
+                    other => return Err(expected(&at_key(&at, key), "a string", other)),
+                };
+                if key.eq_ignore_ascii_case("owner") {
+                    base.owner = Some(value.clone());
+                }
+                base.tags.push(format!("{key}={value}"));
+            }
+        }
+    }
+    for (key, value) in values {
+        // Numbers, booleans and nested objects are configuration, not credentials.
+        if let Value::String(text) = value {
+            out.add(
+                text.as_bytes(),
+                EntryMeta {
+                    field: key.clone(),
+                    ..base.clone()
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::VaultFormat;
+
+    fn parse_str(input: &str) -> Result<Vec<crate::vault::VaultEntry>, ParseError> {
+        let mut out = Collector::new(VaultFormat::HashicorpVault, None, None);
+        parse(input.as_bytes(), &mut out).map(|()| out.into_entries())
+    }
+
+    #[test]
+    fn a_deleted_version_holds_nothing() {
+        let deleted = r#"{"request_id": "r", "data": {"data": null, "metadata": {"created_time": "2024-01-01T00:00:00Z",
+            "deletion_time": "2024-02-01T00:00:00Z", "destroyed": false, "version": 2}}}"#;
+        assert_eq!(parse_str(deleted).expect("parses"), []);
+    }
+
+    #[test]
+    fn kv_v1_may_hold_a_key_named_metadata() {
+        let v1 =
+            r#"{"request_id": "r", "data": {"metadata": "a-string-value", "token": "tok-123456"}}"#;
+        let found = parse_str(v1).expect("parses");
+        let fields: Vec<&str> = found.iter().map(|e| e.meta.field.as_str()).collect();
+        assert_eq!(fields, ["metadata", "token"]);
+    }
+
+    #[test]
+    fn custom_metadata_values_must_be_strings() {
+        let bad = r#"{"request_id": "r", "data": {"data": {}, "metadata": {"custom_metadata": {"owner": 3}}}}"#;
+        assert_eq!(
+            parse_str(bad),
+            Err(ParseError::Invalid(
+                "data.metadata.custom_metadata.owner: expected a string, found a number".into()
+            ))
+        );
+        assert!(
+            matches!(parse_str(r#"{"request_id": "r"}"#), Err(ParseError::Invalid(m)) if m.starts_with("data: missing"))
+        );
+    }
 }

@@ -1,9 +1,63 @@
-//! KeePassXC CSV export.
+//! KeePassXC CSV export (Database → Export → CSV).
+//!
+//! KeePassXC 2.7 writes every cell quoted, header
+//! `"Group","Title","Username","Password","URL","Notes","TOTP","Icon","Last Modified","Created"`;
+//! older versions stop after `Notes`. `Group` is the group path (`Root/Work`), `TOTP` the
+//! `otpauth://` URI or legacy settings string, the dates Qt ISO 8601 (`2024-01-15T10:20:30Z`).
+//! Columns are found by header name, case-insensitively.
 
-use super::{Collector, ParseError};
+use super::bitwarden::shared::{add_notes, csv_columns, csv_error, parse_timestamp};
+use super::{Collector, EntryMeta, ParseError};
 
-pub fn parse_csv(_bytes: &[u8], _out: &mut Collector) -> Result<(), ParseError> {
-    Err(ParseError::Invalid(
-        "KeePassXC CSV exports are not supported yet".into(),
-    ))
+pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
+    let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
+    let column = |name: &str| columns.get(name).copied();
+    let (Some(title), Some(password)) = (column("title"), column("password")) else {
+        return Err(ParseError::Invalid(
+            "line 1: no Title and Password columns (not a KeePassXC CSV export?)".into(),
+        ));
+    };
+    let (group, notes, totp) = (column("group"), column("notes"), column("totp"));
+    let (modified, created) = (column("last modified"), column("created"));
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(bytes, e))?;
+        let cell = |index: Option<usize>| index.and_then(|i| record.get(i)).unwrap_or("");
+        let base = EntryMeta {
+            item: cell(Some(title)).to_string(),
+            vault: Some(cell(group))
+                .filter(|g| !g.is_empty())
+                .map(str::to_string),
+            created: parse_timestamp(cell(created)),
+            updated: parse_timestamp(cell(modified)),
+            ..EntryMeta::default()
+        };
+        let meta = |field: &str| EntryMeta {
+            field: field.to_string(),
+            ..base.clone()
+        };
+        out.add(cell(Some(password)).as_bytes(), meta("password"));
+        out.add(cell(totp).as_bytes(), meta("totp"));
+        add_notes(out, cell(notes), &base);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::VaultFormat;
+
+    #[test]
+    fn older_six_column_exports() {
+        let input = "\"Group\",\"Title\",\"Username\",\"Password\",\"URL\",\"Notes\"\n\"Root\",\"Mail\",\"me\",\"Mail-Pass-123\",\"\",\"\"\n";
+        let mut out = Collector::new(VaultFormat::KeepassxcCsv, None, None);
+        parse_csv(input.as_bytes(), &mut out).expect("parses");
+        let found = out.into_entries();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].meta.vault.as_deref(), found[0].meta.updated),
+            (Some("Root"), None)
+        );
+    }
 }

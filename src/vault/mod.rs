@@ -222,6 +222,11 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
         return Some(VaultFormat::OnePassword1pux);
     }
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
+    // 1Password 7's 1PIF: JSON objects between separator lines. The 1PUX parser explains how to
+    // make a 1PUX export instead.
+    if text.contains(onepassword::PIF_SEPARATOR) {
+        return Some(VaultFormat::OnePassword1pux);
+    }
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         return detect_json(bytes);
@@ -280,6 +285,14 @@ fn detect_json(bytes: &[u8]) -> Option<VaultFormat> {
     }
     if has("request_id") && has("data") {
         return Some(VaultFormat::HashicorpVault);
+    }
+    // A 1PUX export's `export.data`, unzipped.
+    if value
+        .get("accounts")
+        .and_then(|a| a.as_array())
+        .is_some_and(|accounts| accounts.iter().any(|a| a.get("vaults").is_some()))
+    {
+        return Some(VaultFormat::OnePassword1pux);
     }
     if has("payload") && value["payload"].get("data").is_some() {
         return Some(VaultFormat::GcpSecretManager);
@@ -353,7 +366,17 @@ pub fn read_export(
     };
     match parsed {
         Ok(()) => {
-            out.extend(collector.into_entries());
+            // `vault kv get -format=json` output does not carry the secret's path; the file name
+            // is the best name there is (`prod-api.json` for `secret/prod-api`).
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+            out.extend(collector.into_entries().into_iter().map(|mut entry| {
+                if entry.meta.item.is_empty()
+                    && let Some(stem) = &stem
+                {
+                    entry.meta.item = stem.clone();
+                }
+                entry
+            }));
             Ok(())
         }
         Err(ParseError::Encrypted(hint)) => Err(VaultError::Encrypted {
@@ -379,7 +402,7 @@ pub enum ParseError {
 
 impl From<serde_json::Error> for ParseError {
     fn from(e: serde_json::Error) -> Self {
-        ParseError::Invalid(format!("line {} column {}: {e}", e.line(), e.column()))
+        ParseError::Invalid(e.to_string())
     }
 }
 

@@ -1,0 +1,282 @@
+//! Baselines and exceptions: adopting stray on a dirty repository and recording accepted risk.
+//!
+//! A baseline entry names a credential (fingerprint) and the files it was accepted in, with a
+//! reason, an owner and an expiry date. There are no permanent exceptions: an entry without an
+//! `expires` date does not load, and an expired entry stops suppressing and is reported.
+//! Inline `stray:allow` comments suppress one place. Suppressed places are counted and can be
+//! listed; they are never silently dropped.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Finding, Location};
+
+/// Bumped when the file's shape changes incompatibly.
+pub const FILE_VERSION: u32 = 1;
+/// How long `stray baseline create` accepts findings for unless told otherwise.
+pub const DEFAULT_EXPIRY_DAYS: i64 = 90;
+
+/// The marker of an inline suppression; text after it on the line is the reason.
+pub const INLINE_MARKER: &str = "stray:allow";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineFile {
+    pub stray_baseline: u32,
+    pub created: Timestamp,
+    pub entries: Vec<BaselineEntry>,
+}
+
+/// One accepted credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    pub fingerprint: String,
+    pub rule: String,
+    pub redacted: String,
+    /// Files the credential is accepted in; a copy in any other file is new.
+    pub paths: Vec<PathBuf>,
+    pub reason: String,
+    pub owner: String,
+    /// Date (`2027-03-01`) or timestamp after which the entry no longer suppresses.
+    pub expires: String,
+}
+
+/// Why a place is not reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "kebab-case")]
+pub enum Suppression {
+    /// A `stray:allow` comment on the line.
+    Inline {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A baseline entry that has not expired.
+    Baseline {
+        reason: String,
+        owner: String,
+        expires: String,
+    },
+}
+
+/// A baseline entry that matched but is past its date: the finding is reported again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpiredException {
+    pub reason: String,
+    pub owner: String,
+    pub expires: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("{path}: cannot read baseline: {error}")]
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{path}: not a valid baseline: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+/// A loaded baseline, looked up by fingerprint.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    by_fingerprint: HashMap<String, Vec<BaselineEntry>>,
+}
+
+impl Baseline {
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let bytes = std::fs::read(path).map_err(|error| BaselineError::Io {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        let parse = |message: String| BaselineError::Parse {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file: BaselineFile =
+            serde_json::from_slice(&bytes).map_err(|e| parse(e.to_string()))?;
+        if file.stray_baseline != FILE_VERSION {
+            return Err(parse(format!(
+                "baseline version {} is not supported (this stray reads {FILE_VERSION})",
+                file.stray_baseline
+            )));
+        }
+        let mut by_fingerprint: HashMap<String, Vec<BaselineEntry>> = HashMap::new();
+        for (index, entry) in file.entries.into_iter().enumerate() {
+            if expiry(&entry.expires).is_none() {
+                return Err(parse(format!(
+                    "entries[{index}] ({}): expires {:?} is not a date such as 2027-03-01; \
+                     every exception needs an expiry date",
+                    entry.rule, entry.expires
+                )));
+            }
+            if entry.reason.trim().is_empty() || entry.owner.trim().is_empty() {
+                return Err(parse(format!(
+                    "entries[{index}] ({}): an exception needs a reason and an owner",
+                    entry.rule
+                )));
+            }
+            by_fingerprint
+                .entry(entry.fingerprint.clone())
+                .or_default()
+                .push(entry);
+        }
+        Ok(Baseline { by_fingerprint })
+    }
+
+    /// The entry covering `fingerprint` at `path`, if any.
+    fn entry_for(&self, fingerprint: &str, path: &Path) -> Option<&BaselineEntry> {
+        self.by_fingerprint
+            .get(fingerprint)?
+            .iter()
+            .find(|e| e.paths.iter().any(|p| same_path(p, path)))
+    }
+}
+
+/// Paths are compared as written, ignoring a leading `./` and separator style.
+fn same_path(a: &Path, b: &Path) -> bool {
+    let normal = |p: &Path| {
+        p.to_string_lossy()
+            .replace('\\', "/")
+            .trim_start_matches("./")
+            .to_string()
+    };
+    normal(a) == normal(b)
+}
+
+/// The moment an `expires` value ends: the end of the day for a bare date.
+pub fn expiry(expires: &str) -> Option<Timestamp> {
+    if let Ok(timestamp) = expires.parse::<Timestamp>() {
+        return Some(timestamp);
+    }
+    let date: jiff::civil::Date = expires.parse().ok()?;
+    let next_day = date.tomorrow().ok()?;
+    format!("{next_day}T00:00:00Z").parse().ok()
+}
+
+/// Moves suppressed places out of each finding's `locations` and marks expired exceptions.
+pub fn apply(findings: &mut [Finding], baseline: Option<&Baseline>, now: Timestamp) {
+    for finding in findings {
+        let mut active = Vec::with_capacity(finding.locations.len());
+        for location in std::mem::take(&mut finding.locations) {
+            if let Some(reason) = &location.inline_allow {
+                let reason = (!reason.is_empty()).then(|| reason.clone());
+                finding
+                    .suppressed
+                    .push((location, Suppression::Inline { reason }));
+                continue;
+            }
+            let entry = baseline.and_then(|b| b.entry_for(&finding.fingerprint, &location.path));
+            match entry {
+                Some(entry) if expiry(&entry.expires).is_some_and(|end| now < end) => {
+                    finding.suppressed.push((
+                        location,
+                        Suppression::Baseline {
+                            reason: entry.reason.clone(),
+                            owner: entry.owner.clone(),
+                            expires: entry.expires.clone(),
+                        },
+                    ));
+                }
+                Some(entry) => {
+                    finding.expired_exception = Some(ExpiredException {
+                        reason: entry.reason.clone(),
+                        owner: entry.owner.clone(),
+                        expires: entry.expires.clone(),
+                    });
+                    active.push(location);
+                }
+                None => active.push(location),
+            }
+        }
+        finding.locations = active;
+    }
+}
+
+/// The text after `stray:allow` on a line (trimmed of comment closers), or `None` when the
+/// line has no marker.
+pub fn inline_allow(line: &[u8]) -> Option<String> {
+    let at = memchr::memmem::find(line, INLINE_MARKER.as_bytes())?;
+    let rest = String::from_utf8_lossy(&line[at + INLINE_MARKER.len()..]).into_owned();
+    let reason = rest
+        .trim()
+        .trim_start_matches([':', '(', '-'])
+        .trim_end_matches(['*', '/', ')', '>', '-'])
+        .trim();
+    Some(reason.to_string())
+}
+
+/// Writes a baseline accepting every place of every finding until `expires`.
+pub fn write(
+    findings: &[Finding],
+    reason: &str,
+    owner: &str,
+    expires: &str,
+    created: Timestamp,
+    out: &mut dyn Write,
+) -> std::io::Result<usize> {
+    let entries: Vec<BaselineEntry> = findings
+        .iter()
+        .map(|finding| {
+            let mut paths: Vec<PathBuf> = finding
+                .locations
+                .iter()
+                .map(|l: &Location| l.path.clone())
+                .collect();
+            paths.sort();
+            paths.dedup();
+            BaselineEntry {
+                fingerprint: finding.fingerprint.clone(),
+                rule: finding.rule_id.clone(),
+                redacted: finding.redacted.clone(),
+                paths,
+                reason: reason.to_string(),
+                owner: owner.to_string(),
+                expires: expires.to_string(),
+            }
+        })
+        .collect();
+    let count = entries.len();
+    let file = BaselineFile {
+        stray_baseline: FILE_VERSION,
+        created,
+        entries,
+    };
+    serde_json::to_writer_pretty(&mut *out, &file)?;
+    writeln!(out)?;
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_allow_reasons() {
+        assert_eq!(
+            inline_allow(b"KEY=abc # stray:allow test fixture"),
+            Some("test fixture".into())
+        );
+        assert_eq!(inline_allow(b"k = 'x' // stray:allow"), Some(String::new()));
+        assert_eq!(
+            inline_allow(b"<!-- stray:allow: docs example -->"),
+            Some("docs example".into())
+        );
+        assert_eq!(inline_allow(b"KEY=abc"), None);
+    }
+
+    #[test]
+    fn expiry_accepts_dates_and_timestamps() {
+        let end = expiry("2027-03-01").expect("date");
+        assert_eq!(
+            end,
+            "2027-03-02T00:00:00Z".parse::<Timestamp>().expect("ts")
+        );
+        assert!(expiry("2027-03-01T12:00:00Z").is_some());
+        assert!(expiry("never").is_none());
+        assert!(expiry("").is_none());
+    }
+}

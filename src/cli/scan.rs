@@ -1,0 +1,534 @@
+//! `stray scan` and `stray baseline create`: resolve options from the command line and
+//! `.stray.toml`, run the scan, reconcile, suppress, report.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+
+use stray::archive::{ArchiveLimits, ArchiveMode};
+use stray::baseline::{self, Baseline};
+use stray::config::Config;
+use stray::laptop;
+use stray::reconcile::{DEFAULT_MAX_AGE_DAYS, FailOn, reconcile, violates};
+use stray::report::{Format, ReportOptions, write_report};
+use stray::rules::selftest;
+use stray::scan::DEFAULT_MAX_FILE_SIZE;
+use stray::size::parse_size;
+use stray::vault::{self, VaultFormat, VaultIndex};
+use stray::walk::{DEFAULT_SKIP_DIRS, PathFilter, WalkOptions};
+use stray::{Matcher, Progress, RuleSet, ScanOptions, ScanOutcome, Scanner};
+
+use super::{EXIT_CLEAN, EXIT_FINDINGS, progress};
+
+/// How many file warnings to print before summarising the rest.
+const WARNINGS_SHOWN: usize = 20;
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan (default: the current directory, unless --home)
+    pub paths: Vec<PathBuf>,
+
+    /// Walk this user's home: shell profiles, cloud CLIs, package managers, AI tools, git
+    /// credentials and projects, skipping media, caches, toolchains and app bundles
+    #[arg(long)]
+    pub home: bool,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print secrets in full (they are redacted by default)
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// Skip files that .gitignore, .ignore and git's excludes ignore (for repository scans)
+    #[arg(long)]
+    pub respect_gitignore: bool,
+
+    /// Leave out files or directories matching GLOB (by name or by path under the root)
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Skip files larger than SIZE (e.g. 25MiB, 512K) [default: 25MiB]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+
+    /// Follow symbolic links (loops are detected and reported)
+    #[arg(long)]
+    pub follow: bool,
+
+    /// Scan inside a directory that is skipped by default (e.g. --no-skip node_modules)
+    #[arg(long, value_name = "DIR")]
+    pub no_skip: Vec<String>,
+
+    /// Scan inside every directory that is skipped by default
+    #[arg(long)]
+    pub no_default_skips: bool,
+
+    /// Also skip directories with this name (or parent/name)
+    #[arg(long, value_name = "DIR")]
+    pub skip_dir: Vec<String>,
+
+    /// Open zip archives: auto = those holding a chat export (Slack, ChatGPT, Claude, Discord);
+    /// a bare --archives = every zip; never = none
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHICH",
+        num_args = 0..=1,
+        default_value_t = ArchiveMode::Auto,
+        default_missing_value = "all"
+    )]
+    pub archives: ArchiveMode,
+
+    /// Vault export or fingerprint file to reconcile against (repeatable; format detected)
+    #[arg(long, value_name = "FILE")]
+    pub vault: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub vault_format: VaultFormatArgs,
+
+    /// Days after which a vaulted credential is overdue for rotation [default: 90]
+    #[arg(long, value_name = "DAYS")]
+    pub max_age: Option<i64>,
+
+    /// What fails the scan (exit 1), comma-separated [default: unvaulted with --vault, any
+    /// without]
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "WHAT")]
+    pub fail_on: Vec<FailOn>,
+
+    /// Worker threads (0 = one per core)
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+
+    /// No progress line and no warnings on standard error
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Report only findings not recorded in this baseline (exceptions expire; see README)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Also list places suppressed by a baseline or an inline stray:allow
+    #[arg(long)]
+    pub show_suppressed: bool,
+
+    /// Read settings from this file instead of the nearest .stray.toml
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore any .stray.toml
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Colour in the table format
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Args)]
+pub struct RuleArgs {
+    /// Extra rule pack: a TOML file or a directory of them (repeatable)
+    #[arg(long = "rules", value_name = "PATH")]
+    pub packs: Vec<PathBuf>,
+
+    /// Use only the packs given with --rules
+    #[arg(long)]
+    pub no_builtin_rules: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args)]
+pub struct VaultFormatArgs {
+    /// Read every export as this format instead of detecting it
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub vault_format: Option<VaultFormat>,
+    /// Vault or project name for exports that do not carry one (Doppler, dotenv)
+    #[arg(long, value_name = "NAME")]
+    pub vault_name: Option<String>,
+}
+
+/// Built-in packs (unless disabled) plus every `--rules` pack, each team rule self-tested.
+pub fn load_rules(args: &RuleArgs) -> Result<RuleSet> {
+    let mut set = if args.no_builtin_rules {
+        RuleSet::default()
+    } else {
+        RuleSet::builtin()?
+    };
+    let builtin_count = set.len();
+    for path in &args.packs {
+        set.add_path(path)?;
+    }
+    let failures = selftest::check_each(&set.rules()[builtin_count..])?;
+    if let Some(first) = failures.first() {
+        bail!(
+            "{first}{}",
+            if failures.len() > 1 {
+                format!(" (and {} more problems)", failures.len() - 1)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if set.is_empty() {
+        bail!("no rules to scan with: --no-builtin-rules needs at least one --rules pack");
+    }
+    Ok(set)
+}
+
+pub fn load_vault(
+    paths: &[PathBuf],
+    format: &VaultFormatArgs,
+    matcher: &Matcher,
+) -> Result<VaultIndex> {
+    let mut entries = Vec::new();
+    for path in paths {
+        vault::read_export(
+            path,
+            format.vault_format,
+            Some(matcher),
+            format.vault_name.as_deref(),
+            &mut entries,
+        )?;
+    }
+    Ok(VaultIndex::new(entries))
+}
+
+/// Everything a scan needs, resolved from the command line and `.stray.toml`.
+pub struct PreparedScan {
+    pub scanner: Scanner,
+    pub vault: Option<VaultIndex>,
+    pub baseline: Option<Baseline>,
+    pub policy: Vec<FailOn>,
+    pub max_age: i64,
+}
+
+/// The `.stray.toml` that applies: `--config`, else the nearest one above the first root.
+fn load_config(args: &ScanArgs) -> Result<Option<Config>> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => {
+            let start = args
+                .paths
+                .first()
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from("."));
+            Config::discover(&start)
+        }
+    };
+    Ok(path.map(|p| Config::load(&p)).transpose()?)
+}
+
+fn parse_fail_on(values: &[String], config: &Path) -> Result<Vec<FailOn>> {
+    values
+        .iter()
+        .map(|value| {
+            FailOn::from_str(value, true).map_err(|_| {
+                anyhow::anyhow!(
+                    "{}: policy.fail_on: unknown value '{value}' (use unvaulted, stray-copy, \
+                     rotated-out, overdue or any)",
+                    config.display()
+                )
+            })
+        })
+        .collect()
+}
+
+impl PreparedScan {
+    pub fn new(args: &ScanArgs) -> Result<PreparedScan> {
+        let config = load_config(args)?.unwrap_or_default();
+        let mut packs = args.rules.packs.clone();
+        packs.extend(config.scan.rules.iter().map(|p| config.resolve(p)));
+        let rules = load_rules(&RuleArgs {
+            packs,
+            no_builtin_rules: args.rules.no_builtin_rules,
+        })?;
+        let matcher = Matcher::new(rules)?;
+
+        // Read the vault and the baseline first: a malformed file should fail before a long
+        // walk, not after it.
+        let mut vault_files = args.vault.clone();
+        vault_files.extend(config.vault.files.iter().map(|p| config.resolve(p)));
+        let vault_format = VaultFormatArgs {
+            vault_format: args.vault_format.vault_format,
+            vault_name: args
+                .vault_format
+                .vault_name
+                .clone()
+                .or_else(|| config.vault.name.clone()),
+        };
+        let vault = if vault_files.is_empty() {
+            None
+        } else {
+            Some(load_vault(&vault_files, &vault_format, &matcher)?)
+        };
+        let baseline_path = args
+            .baseline
+            .clone()
+            .or_else(|| config.policy.baseline.as_ref().map(|p| config.resolve(p)));
+        let baseline = baseline_path.map(|p| Baseline::load(&p)).transpose()?;
+
+        let policy = if !args.fail_on.is_empty() {
+            args.fail_on.clone()
+        } else if !config.policy.fail_on.is_empty() {
+            parse_fail_on(&config.policy.fail_on, &config.path)?
+        } else if vault.is_some() {
+            vec![FailOn::Unvaulted]
+        } else {
+            vec![FailOn::Any]
+        };
+        let max_age = args
+            .max_age
+            .or(config.policy.max_age)
+            .unwrap_or(DEFAULT_MAX_AGE_DAYS);
+        let max_file_size = match (args.max_file_size, &config.scan.max_file_size) {
+            (Some(size), _) => size,
+            (None, Some(text)) => parse_size(text).map_err(|e| {
+                anyhow::anyhow!("{}: scan.max_file_size: {e}", config.path.display())
+            })?,
+            (None, None) => DEFAULT_MAX_FILE_SIZE,
+        };
+
+        let mut excludes = args.exclude.clone();
+        excludes.extend(config.scan.exclude.iter().cloned());
+        let options = ScanOptions {
+            walk: WalkOptions {
+                roots: Vec::new(),
+                respect_gitignore: args.respect_gitignore
+                    || config.scan.respect_gitignore.unwrap_or(false),
+                follow_links: args.follow,
+                excludes,
+                skip_dirs: Vec::new(),
+                threads: args.threads,
+            },
+            max_file_size,
+            archives: args.archives,
+            archive_limits: ArchiveLimits::default(),
+        };
+        let options = with_roots(args, options)?;
+        Ok(PreparedScan {
+            scanner: Scanner::new(matcher, options)?,
+            vault,
+            baseline,
+            policy,
+            max_age,
+        })
+    }
+
+    /// Walks, reconciles with the vault and applies suppressions.
+    pub fn run(&self, args: &ScanArgs, apply_baseline: bool) -> Result<ScanOutcome> {
+        let counters = Progress::default();
+        let show_progress = !args.quiet && std::io::stderr().is_terminal();
+        let mut outcome =
+            progress::while_running(show_progress, &counters, || self.scanner.scan(&counters))?;
+        if let Some(index) = &self.vault {
+            reconcile(
+                &mut outcome.findings,
+                index,
+                outcome.info.scanned_at,
+                self.max_age,
+            );
+        }
+        let baseline = if apply_baseline {
+            self.baseline.as_ref()
+        } else {
+            None
+        };
+        baseline::apply(&mut outcome.findings, baseline, outcome.info.scanned_at);
+        let (suppressed, active): (Vec<_>, Vec<_>) = outcome
+            .findings
+            .drain(..)
+            .partition(|f| f.fully_suppressed());
+        outcome.findings = active;
+        outcome.suppressed = suppressed;
+        if !args.quiet {
+            print_warnings(&outcome.warnings);
+        }
+        Ok(outcome)
+    }
+}
+
+/// Roots and skip lists: the paths given, or the home walk.
+fn with_roots(args: &ScanArgs, mut options: ScanOptions) -> Result<ScanOptions> {
+    let mut skip_dirs: Vec<String> = if args.no_default_skips {
+        Vec::new()
+    } else {
+        DEFAULT_SKIP_DIRS
+            .iter()
+            .map(|s| s.to_string())
+            .filter(|s| !args.no_skip.contains(s))
+            .collect()
+    };
+    skip_dirs.extend(args.skip_dir.iter().cloned());
+    let mut roots = args.paths.clone();
+    if args.home {
+        let home = laptop::home_dir().context("--home: neither HOME nor USERPROFILE is set")?;
+        if !args.no_default_skips {
+            skip_dirs = laptop::home_skip_dirs(&skip_dirs)
+                .into_iter()
+                .filter(|s| !args.no_skip.contains(s))
+                .collect();
+        }
+        let probe = WalkOptions {
+            skip_dirs: skip_dirs.clone(),
+            ..WalkOptions::default()
+        };
+        let filter = PathFilter::new(&probe)?;
+        roots.extend(laptop::hidden_known_locations(&home, &filter));
+        roots.push(home);
+    }
+    if roots.is_empty() {
+        roots.push(PathBuf::from("."));
+    }
+    options.walk.roots = roots;
+    options.walk.skip_dirs = skip_dirs;
+    Ok(options)
+}
+
+/// `stray scan`: report, and exit by the policy.
+pub fn scan(args: ScanArgs) -> Result<u8> {
+    let prepared = PreparedScan::new(&args)?;
+    let outcome = prepared.run(&args, true)?;
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let report_options = ReportOptions {
+        show_secrets: args.show_secrets,
+        color,
+        show_suppressed: args.show_suppressed,
+    };
+    let rules = prepared.scanner.matcher().rules();
+    match &args.output {
+        Some(path) => {
+            let file = File::create(path)
+                .with_context(|| format!("cannot create report file {}", path.display()))?;
+            let mut out = BufWriter::new(file);
+            write_report(args.format, &outcome, rules, report_options, &mut out)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            write_report(args.format, &outcome, rules, report_options, &mut out)?;
+        }
+    }
+    let failed = outcome
+        .findings
+        .iter()
+        .any(|f| violates(f, &prepared.policy));
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// `stray baseline create`: accept every current finding until an expiry date.
+pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
+    let prepared = PreparedScan::new(&args.scan)?;
+    let outcome = prepared.run(&args.scan, false)?;
+    let now = outcome.info.scanned_at;
+    let expires = match &args.expires {
+        Some(date) => {
+            if baseline::expiry(date).is_none() {
+                bail!("--expires {date:?}: use a date such as 2027-03-01");
+            }
+            date.clone()
+        }
+        None => {
+            let days = jiff::SignedDuration::from_hours(24 * baseline::DEFAULT_EXPIRY_DAYS);
+            let end = now.checked_add(days).context("expiry date out of range")?;
+            end.strftime("%Y-%m-%d").to_string()
+        }
+    };
+    let owner = args.owner.clone().unwrap_or_else(stray::host::user_name);
+    let file = File::create(&args.output)
+        .with_context(|| format!("cannot create baseline {}", args.output.display()))?;
+    let mut out = BufWriter::new(file);
+    let count = baseline::write(
+        &outcome.findings,
+        &args.reason,
+        &owner,
+        &expires,
+        now,
+        &mut out,
+    )
+    .and_then(|count| out.flush().map(|()| count))
+    .with_context(|| format!("writing {}", args.output.display()))?;
+    eprintln!(
+        "stray: baseline {} accepts {count} credential{} until {expires} (owner {owner})",
+        args.output.display(),
+        if count == 1 { "" } else { "s" },
+    );
+    Ok(EXIT_CLEAN)
+}
+
+#[derive(Args)]
+pub struct BaselineCreateArgs {
+    /// Where to write the baseline
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = ".stray-baseline.json"
+    )]
+    pub output: PathBuf,
+    /// Why these findings are accepted
+    #[arg(
+        long,
+        default_value = "accepted when adopting stray; move each into the vault"
+    )]
+    pub reason: String,
+    /// Who answers for them [default: the current user]
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// When the exceptions stop suppressing (a date such as 2027-03-01) [default: in 90 days]
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+fn print_warnings(warnings: &[stray::scan::Warning]) {
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for warning in warnings.iter().take(WARNINGS_SHOWN) {
+        let _ = match &warning.path {
+            Some(path) => writeln!(
+                err,
+                "stray: warning: {}: {} (skipped)",
+                path.display(),
+                warning.message
+            ),
+            None => writeln!(err, "stray: warning: {}", warning.message),
+        };
+    }
+    if warnings.len() > WARNINGS_SHOWN {
+        let _ = writeln!(
+            err,
+            "stray: warning: … and {} more files or directories could not be read",
+            warnings.len() - WARNINGS_SHOWN
+        );
+    }
+}

@@ -1,0 +1,915 @@
+//! Vault export parsers against real-shaped fixtures (fixtures/vault, FAKE values only): format
+//! detection, entry counts, metadata, fingerprints, errors, and that no plaintext survives.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use jiff::Timestamp;
+use stray::finding::fingerprint;
+use stray::vault::{VaultEntry, VaultError, VaultFormat, detect, read_export};
+
+// ---- the fake values stored in the fixtures (generated with a seeded random generator) ----
+const BW_HIST1: &str = "Summer2024!";
+const BW_HIST2: &str = "Autumn2023#";
+const BW_RECOVERY: &str = "RC-IAXE-JX6Y-QAPI";
+const BW_GITHUB_PAT: &str = "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";
+const BW_TOTP: &str = "NFASXGTMUQE7FAKGBB6YBCOHLZLTZSFS";
+const BW_ORG_ID: &str = "org-WKCWyLJbOzOhh860gFtCiGCZ";
+const BW_SSH_PRIVATE: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\nd+oGQmQtQIAh1+X694gEIYvdRxWL+1/jakEnmJPE5aH2bsTKqcw+tnB7ou7S9YGd\nhUnw0uswR+9aDrOfyu2Ry0B3c6Y0h8YKd7Z0vjwAOqh7a36JAVcxr7uQbXpEXohd\n1EvrLdIl8FiUIgbyZ9hBMXDla9Jbvf5nHeZaFIliHwwFpMbB5ETOQyf8ah5YnkYA\nI0ilZXxqjesOQjpDeMRBHFb9zOmNW8O7wLgqeaNectTq7fduK2FZE+NiUaXCxajf\nYfxDt8DG1ogk16FHHSOOicBEzvkG/RxbRp6+ZK9XHTtx5qg8UltTYLyIibByBp9O\n-----END OPENSSH PRIVATE KEY-----\n";
+const BW_CARD: &str = "4000000000000002";
+const BW_ROUTER: &str = "Tr0ub4dor&3";
+const BW_SSN: &str = "000-12-3456";
+const BW_PASSPORT: &str = "X12345678";
+const BW_NOTE_OPENAI: &str = "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";
+const BW_NOTE_ANTHROPIC: &str = "sk-ant-api03-GvMcKtL0OFuDCYFjyJh2xfsqKAau7NyL0V-cYkA-ChIxROw1Y7l2DGyYHjUJBgEAYvJpVQxpsDZIC7yE7RhZvqXATIfAhAA";
+const BW_NOTE_FULL: &str = "Prod project key, rotate every 90 days\nOPENAI_API_KEY=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\nexport ANTHROPIC_API_KEY=\"sk-ant-api03-GvMcKtL0OFuDCYFjyJh2xfsqKAau7NyL0V-cYkA-ChIxROw1Y7l2DGyYHjUJBgEAYvJpVQxpsDZIC7yE7RhZvqXATIfAhAA\"";
+const BWORG_RUNNER: &str = "glrt-61eaQZv4kQ9JB8I4xZUM";
+const BWORG_GITLAB: &str = "glpat-eKVbt0CvPu1Gc_icoavy";
+const BWORG_AWS: &str = "Winter2025$ops";
+const BWCSV_SLACK: &str = "xoxb-470138862442-7500292988869-yIGf7MuhXrIgW0uYMq2ts5FD";
+const BWCSV_SIGNING: &str = "5dc1b5e4392100ac1a248a9968d81b5c";
+const BWCSV_DB_URL: &str = "postgres://app:iCx7XXxlgMRhf5XhnRct@db.internal:5432/app";
+const BWCSV_SENTRY: &str =
+    "https://f4724750b5d8266e57dba63f806682cd@o934140.ingest.sentry.io/8526491";
+const BWCSV_NOTES: &str = "DATABASE_URL=postgres://app:iCx7XXxlgMRhf5XhnRct@db.internal:5432/app\nDEBUG=true\nSENTRY_DSN=https://f4724750b5d8266e57dba63f806682cd@o934140.ingest.sentry.io/8526491";
+const BWCSV_WIFI_NOTES: &str = "guest network is separate\nask Sam for the printer PIN";
+const BWCSV_SLACK_PW: &str = "Correct-Horse-9";
+const BWCSV_TOTP: &str = "U4VRQA3YAV7PSDC5AWXINS333SN3KOZH";
+const BWCSV_WIFI: &str = "Summer2024!wifi";
+const BWORGCSV_SEED: &str = "LTXLE4P7YL4Z2SXL";
+const BWORGCSV_NPM: &str = "npm_XuRHfR1bE26ZarMeyH4ZbxRn1yJxd2XM8DSY";
+const OP_GITHUB: &str = "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";
+const OP_GITHUB_HIST: &str = "Spring2023!";
+const OP_TOTP: &str =
+    "otpauth://totp/GitHub:octo-dev?secret=4UJRWTSYCHBJENR4L2QLKJWFSUDTFOS4&issuer=GitHub";
+const OP_OPENAI: &str = "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";
+const OP_OPENAI_USER: &str = "svc-openai";
+const OP_OPENAI_HOST: &str = "api.openai.com";
+const OP_OPENAI_ORG: &str = "org-anhNlr1ZmSBLHDvCg46gQBh4";
+const OP_OPENAI_NOTES: &str = "Rotate quarterly.\nOPENAI_ORG_ID=org-anhNlr1ZmSBLHDvCg46gQBh4";
+const OP_DB_ADMIN: &str = "Pg-rNGjup5AcioY1qlld2ZW7";
+const OP_WIFI: &str = "Guest-Wifi-2024";
+const OP_SSH: &str = "-----BEGIN PRIVATE KEY-----\neKEsTqwTVc1Dgpr68gjqNXdGXrgB/XwQDT3diRoxKX+mPVBeOjrYn6BCoO90vwLl\nTcLYvOa2zVC+z4oJ5S+SS7+ylU/rgywm1Q8Uhm0heLk1oN7yXkidsZsDqGNowgnj\nk7TY/X5Wn5yhFuOAx8XAgB17hG82Ns4vYhVyuYjdb9zMyPh7vbFp5tN3oyV68ZHv\n-----END PRIVATE KEY-----\n";
+const OP_HF: &str = "hf_08GGvzDieX1dFNL9I9FzDnRHIk9oEffdvl";
+const OP_ARCHIVED_NOTES: &str = "old laptop token\nHF_TOKEN=hf_08GGvzDieX1dFNL9I9FzDnRHIk9oEffdvl";
+const OP_1PIF_PW: &str = "Legacy-Pif-2017";
+const OPCSV_SENDGRID: &str =
+    "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";
+const OPCSV_NOTES: &str = "Mail relay for the shop\nSENDGRID_API_KEY=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";
+const OPCSV_PW: &str = "Correct-Horse-7";
+const OPCSV_OTP: &str =
+    "otpauth://totp/SendGrid:ops?secret=WRQ2RV5OX3JCFOYYQ5EKDO35FVPOKCQR&issuer=SendGrid";
+const OPCSV_LAPTOP: &str = "Tr0ub4dor&3!";
+const HV_OPENAI: &str = "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";
+const HV_DB: &str = "Pg-OHI2oHdT1e3FrT7UmgYYxai9og04V";
+const HV_TOKEN: &str = "hvs.MBa2DyfprF52icv3I8wlfCtx";
+const HV_WEBHOOK: &str = "whsec_AghsynIaoMPe4cC10oxB5TdbWMl94PYl";
+const HV_TLS_KEY: &str = "-----BEGIN EC PRIVATE KEY-----\naLULC231MDTxn4a+Bo9opBsw38jdNdHvUt8JiNCJVa1hwKY+Tu7HSyQaeqPeiM2p\npqRVol+uGZ6IcZl079nTIJksQpwCq4axPfggV9oZK/gtv46PMlnUEDJMjBxTQ3m8\nCmf7tTW+51C5AOx8VajeObMqcr0qxicwS1obGU/2+LAR9N01Z04hpucYFX4YylkW\n-----END EC PRIVATE KEY-----\n";
+const AWS_OPENAI: &str = "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";
+const AWS_ORG: &str = "org-10HApqQPUnirVKp1NpzhQFU9";
+const AWS_SECRET_STRING: &str = "{\"OPENAI_API_KEY\": \"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\", \"org\": \"org-10HApqQPUnirVKp1NpzhQFU9\", \"retries\": 3}";
+const AWS_DB_PW: &str = "Spring2024!db";
+const AWS_DB_STRING: &str = "{\"username\": \"app\", \"password\": \"Spring2024!db\", \"host\": \"db.internal\", \"port\": 5432}";
+const AWS_BINARY_B64: &str = "dbznkozCKxfYcpfZEGjycODoZDiWEwG3bmqvWxeOHnA=";
+const AWS_PREV: &str = "Autumn2023#-db";
+const AWS_ACCOUNT: &str = "919967672383";
+const KP_GITLAB: &str = "glpat-wrE6ZVQtQ5rEaNh5DYnL";
+const KP_RUNNER: &str = "glrt-nVPoXA-7Y4kkMurnG_Rd";
+const KP_NOTES: &str = "CI token for runners\nGITLAB_RUNNER_TOKEN=glrt-nVPoXA-7Y4kkMurnG_Rd";
+const KP_TOTP: &str = "otpauth://totp/GitLab:dev?secret=N5EHLKY7KZYURCB6OF752KJEVS3G2SE6&period=30&digits=6&issuer=GitLab";
+const KP_ROOT_NOTES: &str = "console only\nno ssh keys on this box";
+const KP_BANK: &str = "Summer2024!bank";
+const KP_ROOT: &str = "Hunter2-Hunter2";
+const INF_ANTHROPIC: &str = "sk-ant-api03-WavYEoPrG57cUuHYcKVMuhu0hVSA2kKyQlAUDpjZg5luRRNtHdhIZ5irCr7kO46NH7zkMi3WvVg4Xi_pPS0loqpdX7SpLAA";
+const INF_DB: &str = "postgres://api:WbPOyw25BNQgVWLeOaSV@db:5432/api";
+const INF_JWT: &str = "BiNOo5JOpSr9zuPq5E1J0ExWdne6vJM01HMdYcbjpAAaPUjl";
+const INF_WORKSPACE: &str = "da3b8b51-e84c-4f32-a36c-7d2dd34e7e72";
+const GCP_VALUE: &str = "gcp-udqrTc8UMo?7F?WcTEL!50xHD8cGcL8c4IhL\n";
+const AZ_VALUE: &str = "DefaultEndpointsProtocol=https;AccountName=shopdata;AccountKey=lCM2mxuzBzTxrwMrjYufCG1qYYOZRnVrqfMvI/EJxqkHljHhc9a65I5KifjBxtbKWu0LzJdXQTBFK8Q8z3AHUQ==;EndpointSuffix=core.windows.net";
+const BAD_BW_PW: &str = "Fine-Value-1";
+const BAD_BWCSV_PW: &str = "Fine-Value-2";
+const BAD_OPCSV_PW: &str = "Fine-Value-3";
+const BAD_KP_PW: &str = "Fine-Value-4";
+const BAD_INF: &str = "Fine-Value-5";
+
+/// Every fake value above that the parsers should turn into an entry.
+const PLAINTEXTS: &[&str] = &[
+    BW_HIST1,
+    BW_HIST2,
+    BW_RECOVERY,
+    BW_GITHUB_PAT,
+    BW_TOTP,
+    BW_ORG_ID,
+    BW_SSH_PRIVATE,
+    BW_CARD,
+    BW_ROUTER,
+    BW_SSN,
+    BW_PASSPORT,
+    BW_NOTE_OPENAI,
+    BW_NOTE_ANTHROPIC,
+    BW_NOTE_FULL,
+    BWORG_RUNNER,
+    BWORG_GITLAB,
+    BWORG_AWS,
+    BWCSV_SLACK,
+    BWCSV_SIGNING,
+    BWCSV_DB_URL,
+    BWCSV_SENTRY,
+    BWCSV_NOTES,
+    BWCSV_WIFI_NOTES,
+    BWCSV_SLACK_PW,
+    BWCSV_TOTP,
+    BWCSV_WIFI,
+    BWORGCSV_SEED,
+    BWORGCSV_NPM,
+    OP_GITHUB,
+    OP_GITHUB_HIST,
+    OP_TOTP,
+    OP_OPENAI,
+    OP_OPENAI_USER,
+    OP_OPENAI_HOST,
+    OP_OPENAI_ORG,
+    OP_OPENAI_NOTES,
+    OP_DB_ADMIN,
+    OP_WIFI,
+    OP_SSH,
+    OP_HF,
+    OP_ARCHIVED_NOTES,
+    OPCSV_SENDGRID,
+    OPCSV_NOTES,
+    OPCSV_PW,
+    OPCSV_OTP,
+    OPCSV_LAPTOP,
+    HV_OPENAI,
+    HV_DB,
+    HV_TOKEN,
+    HV_WEBHOOK,
+    HV_TLS_KEY,
+    AWS_OPENAI,
+    AWS_ORG,
+    AWS_SECRET_STRING,
+    AWS_DB_PW,
+    AWS_DB_STRING,
+    AWS_PREV,
+    KP_GITLAB,
+    KP_RUNNER,
+    KP_NOTES,
+    KP_TOTP,
+    KP_ROOT_NOTES,
+    KP_BANK,
+    KP_ROOT,
+    INF_ANTHROPIC,
+    INF_DB,
+    INF_JWT,
+    GCP_VALUE,
+    AZ_VALUE,
+];
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/vault")
+        .join(rel)
+}
+
+fn detected(rel: &str) -> Option<VaultFormat> {
+    let path = fixture(rel);
+    detect(&path, &std::fs::read(&path).expect("fixture exists"))
+}
+
+fn read(rel: &str) -> Vec<VaultEntry> {
+    let mut out = Vec::new();
+    read_export(&fixture(rel), None, None, None, &mut out).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    out
+}
+
+fn read_err(rel: &str) -> VaultError {
+    let mut out = Vec::new();
+    let error = read_export(&fixture(rel), None, None, None, &mut out)
+        .expect_err(&format!("{rel} should not parse"));
+    assert!(
+        out.is_empty(),
+        "{rel}: a failed file must not leave entries behind"
+    );
+    error
+}
+
+fn ts(text: &str) -> Option<Timestamp> {
+    Some(text.parse().expect("test timestamp"))
+}
+
+fn secs(second: i64) -> Option<Timestamp> {
+    Some(Timestamp::from_second(second).expect("test timestamp"))
+}
+
+/// The entries holding `value` (by exact fingerprint).
+fn all_for<'a>(entries: &'a [VaultEntry], value: &[u8]) -> Vec<&'a VaultEntry> {
+    let fp = fingerprint(value);
+    entries.iter().filter(|e| e.fingerprint == fp).collect()
+}
+
+/// The one entry holding `value`.
+fn one<'a>(entries: &'a [VaultEntry], value: &str) -> &'a VaultEntry {
+    let found = all_for(entries, value.as_bytes());
+    assert_eq!(
+        found.len(),
+        1,
+        "expected exactly one entry for a value; entries: {:#?}",
+        entries.iter().map(|e| &e.meta).collect::<Vec<_>>()
+    );
+    found[0]
+}
+
+fn absent(entries: &[VaultEntry], value: &str) {
+    assert!(
+        all_for(entries, value.as_bytes()).is_empty(),
+        "a skipped value became an entry"
+    );
+}
+
+fn vault(entry: &VaultEntry) -> Option<&str> {
+    entry.meta.vault.as_deref()
+}
+
+// ---- Bitwarden ----
+
+#[test]
+fn bitwarden_json_personal() {
+    assert_eq!(
+        detected("bitwarden/personal.json"),
+        Some(VaultFormat::BitwardenJson)
+    );
+    let entries = read("bitwarden/personal.json");
+    assert_eq!(entries.len(), 14);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.format == VaultFormat::BitwardenJson)
+    );
+
+    let pat = one(&entries, BW_GITHUB_PAT);
+    assert_eq!(
+        (pat.meta.item.as_str(), pat.meta.field.as_str()),
+        ("GitHub", "password")
+    );
+    assert_eq!(vault(pat), Some("Work"));
+    assert_eq!(pat.meta.created, ts("2022-06-30T08:00:01Z"));
+    assert_eq!(pat.meta.updated, ts("2024-04-02T14:21:07.113Z"));
+    assert!(!pat.meta.history);
+    assert!(!pat.guessable, "a GitHub token is machine-generated");
+    assert_eq!(pat.trimmed_fingerprint, None);
+
+    for (old, used) in [
+        (BW_HIST1, "2024-02-11T09:30:00Z"),
+        (BW_HIST2, "2023-09-01T18:05:12.345Z"),
+    ] {
+        let old = one(&entries, old);
+        assert!(old.meta.history);
+        assert!(old.guessable, "a human password is guessable");
+        assert_eq!(
+            (old.meta.item.as_str(), old.meta.field.as_str()),
+            ("GitHub", "password")
+        );
+        assert_eq!(
+            old.meta.updated,
+            ts(used),
+            "history entries date from when they were replaced"
+        );
+        assert_eq!(old.meta.created, ts("2022-06-30T08:00:01Z"));
+    }
+    assert_eq!(one(&entries, BW_TOTP).meta.field, "totp");
+    let hidden = one(&entries, BW_RECOVERY);
+    assert_eq!(
+        (hidden.meta.field.as_str(), vault(hidden)),
+        ("recovery code", Some("Work"))
+    );
+
+    let note = one(&entries, BW_NOTE_OPENAI);
+    assert_eq!(note.meta.item, "OpenAI keys");
+    assert_eq!(note.meta.field, "notes:OPENAI_API_KEY");
+    assert_eq!(vault(note), Some("Work"));
+    assert_eq!(note.meta.created, ts("2024-01-20T11:11:11Z"));
+    // `export NAME="…"`: the quotes are not part of the value.
+    assert_eq!(
+        one(&entries, BW_NOTE_ANTHROPIC).meta.field,
+        "notes:ANTHROPIC_API_KEY"
+    );
+    assert_eq!(one(&entries, BW_NOTE_FULL).meta.field, "notes");
+    assert_eq!(one(&entries, BW_ORG_ID).meta.field, "org id");
+
+    let ssh = one(&entries, BW_SSH_PRIVATE);
+    assert_eq!(
+        (ssh.meta.item.as_str(), ssh.meta.field.as_str()),
+        ("deploy key", "sshKey.privateKey")
+    );
+    assert_eq!(vault(ssh), None, "no folder");
+    assert_eq!(
+        ssh.trimmed_fingerprint,
+        Some(fingerprint(BW_SSH_PRIVATE.trim().as_bytes()))
+    );
+
+    let card = one(&entries, BW_CARD);
+    assert_eq!(
+        (card.meta.field.as_str(), vault(card)),
+        ("card.number", Some("Personal"))
+    );
+    absent(&entries, "123"); // the CVV is too short to be a credential
+    assert_eq!(one(&entries, BW_ROUTER).meta.item, "Router admin");
+    assert_eq!(one(&entries, BW_SSN).meta.field, "identity.ssn");
+    assert_eq!(
+        one(&entries, BW_PASSPORT).meta.field,
+        "identity.passportNumber"
+    );
+    absent(&entries, "octo-dev"); // usernames are not stored values
+}
+
+#[test]
+fn bitwarden_json_organization_uses_collection_names() {
+    assert_eq!(
+        detected("bitwarden/org.json"),
+        Some(VaultFormat::BitwardenJson)
+    );
+    let entries = read("bitwarden/org.json");
+    assert_eq!(entries.len(), 3);
+    let gitlab = one(&entries, BWORG_GITLAB);
+    assert_eq!(vault(gitlab), Some("Engineering, Ops"));
+    assert_eq!(gitlab.meta.item, "GitLab CI");
+    assert_eq!(gitlab.meta.updated, ts("2024-06-01T12:00:00Z"));
+    assert_eq!(one(&entries, BWORG_RUNNER).meta.field, "runner token");
+    assert_eq!(vault(one(&entries, BWORG_AWS)), Some("Ops"));
+}
+
+#[test]
+fn bitwarden_encrypted_exports_ask_for_an_unencrypted_one() {
+    for rel in [
+        "bitwarden/encrypted.json",
+        "bitwarden/encrypted-account.json",
+    ] {
+        assert_eq!(detected(rel), Some(VaultFormat::BitwardenJson), "{rel}");
+        match read_err(rel) {
+            VaultError::Encrypted { path, hint } => {
+                assert_eq!(path, fixture(rel));
+                assert!(hint.contains("bw export --format json"), "{hint}");
+                assert!(hint.contains("stray vault fingerprint"), "{hint}");
+            }
+            other => panic!("{rel}: expected Encrypted, got {other}"),
+        }
+    }
+}
+
+#[test]
+fn bitwarden_csv_personal() {
+    assert_eq!(
+        detected("bitwarden/personal.csv"),
+        Some(VaultFormat::BitwardenCsv)
+    );
+    let entries = read("bitwarden/personal.csv");
+    assert_eq!(entries.len(), 9);
+    let slack = one(&entries, BWCSV_SLACK);
+    assert_eq!(
+        (slack.meta.item.as_str(), slack.meta.field.as_str()),
+        ("Slack bot", "bot token")
+    );
+    assert_eq!(vault(slack), Some("Work"));
+    assert_eq!((slack.meta.created, slack.meta.updated), (None, None));
+    assert_eq!(one(&entries, BWCSV_SIGNING).meta.field, "signing secret");
+    assert_eq!(one(&entries, BWCSV_SLACK_PW).meta.field, "password");
+    assert_eq!(one(&entries, BWCSV_TOTP).meta.field, "totp");
+    // A notes cell with embedded newlines: whole, and line by line.
+    let notes = one(&entries, BWCSV_NOTES);
+    assert_eq!((notes.meta.item.as_str(), vault(notes)), ("Env vars", None));
+    assert_eq!(one(&entries, BWCSV_DB_URL).meta.field, "notes:DATABASE_URL");
+    assert_eq!(one(&entries, BWCSV_SENTRY).meta.field, "notes:SENTRY_DSN");
+    assert_eq!(vault(one(&entries, BWCSV_WIFI)), Some("Personal"));
+    assert_eq!(one(&entries, BWCSV_WIFI_NOTES).meta.field, "notes");
+}
+
+#[test]
+fn bitwarden_csv_organization() {
+    assert_eq!(
+        detected("bitwarden/org.csv"),
+        Some(VaultFormat::BitwardenCsv)
+    );
+    let entries = read("bitwarden/org.csv");
+    assert_eq!(entries.len(), 2);
+    let npm = one(&entries, BWORGCSV_NPM);
+    assert_eq!(
+        (npm.meta.item.as_str(), vault(npm)),
+        ("npm publish", Some("Engineering, Ops"))
+    );
+    assert_eq!(one(&entries, BWORGCSV_SEED).meta.field, "otp seed");
+}
+
+// ---- 1Password ----
+
+#[test]
+fn onepassword_1pux() {
+    assert_eq!(
+        detected("1password/export.1pux"),
+        Some(VaultFormat::OnePassword1pux)
+    );
+    let entries = read("1password/export.1pux");
+    assert_eq!(entries.len(), 14);
+
+    let github = one(&entries, OP_GITHUB);
+    assert_eq!(
+        (github.meta.item.as_str(), github.meta.field.as_str()),
+        ("GitHub", "password")
+    );
+    assert_eq!(vault(github), Some("Private"));
+    assert_eq!(github.meta.tags, ["dev", "github"]);
+    assert_eq!(github.meta.created, secs(1656576001));
+    assert_eq!(github.meta.updated, secs(1712067667));
+    assert!(!github.meta.history);
+    let old = one(&entries, OP_GITHUB_HIST);
+    assert!(old.meta.history);
+    assert_eq!(old.meta.updated, secs(1704067200));
+    assert_eq!(one(&entries, OP_TOTP).meta.field, "one-time password");
+    absent(&entries, "octo-dev");
+
+    let openai = one(&entries, OP_OPENAI);
+    assert_eq!(
+        (openai.meta.item.as_str(), openai.meta.field.as_str()),
+        ("OpenAI prod", "credential")
+    );
+    assert_eq!(openai.meta.tags, ["ai"]);
+    assert!(!openai.guessable);
+    assert_eq!(one(&entries, OP_OPENAI_USER).meta.field, "username");
+    assert_eq!(one(&entries, OP_OPENAI_HOST).meta.field, "hostname");
+    assert_eq!(one(&entries, OP_OPENAI_NOTES).meta.field, "notes");
+    assert_eq!(
+        one(&entries, OP_OPENAI_ORG).meta.field,
+        "notes:OPENAI_ORG_ID"
+    );
+    absent(&entries, "bearer"); // a menu choice
+    absent(&entries, "dba@example.com"); // an email field
+
+    let db = one(&entries, OP_DB_ADMIN);
+    assert_eq!(
+        (db.meta.field.as_str(), vault(db)),
+        ("console password", Some("Shared Infra"))
+    );
+    assert_eq!(db.meta.tags, ["infra", "db"]);
+    assert_eq!(one(&entries, "db.internal").meta.field, "URL"); // a string field
+    absent(&entries, "admin"); // too short
+    assert_eq!(one(&entries, OP_WIFI).meta.field, "password");
+    let ssh = one(&entries, OP_SSH);
+    assert_eq!(
+        (ssh.meta.item.as_str(), ssh.meta.field.as_str()),
+        ("deploy-bot", "private key")
+    );
+    assert_eq!(
+        ssh.trimmed_fingerprint,
+        Some(fingerprint(OP_SSH.trim().as_bytes()))
+    );
+    let archived = one(&entries, OP_HF);
+    assert_eq!(
+        (archived.meta.item.as_str(), archived.meta.field.as_str()),
+        ("old laptop", "notes:HF_TOKEN")
+    );
+    assert_eq!(one(&entries, OP_ARCHIVED_NOTES).meta.item, "old laptop");
+}
+
+#[test]
+fn onepassword_1pif_is_refused_with_a_1pux_hint() {
+    assert_eq!(
+        detected("1password/legacy.1pif"),
+        Some(VaultFormat::OnePassword1pux)
+    );
+    match read_err("1password/legacy.1pif") {
+        VaultError::Parse { message, .. } => {
+            assert!(message.contains("1PIF"), "{message}");
+            assert!(!message.contains(OP_1PIF_PW), "the hint quotes no value");
+            assert!(
+                message.contains("1PUX") && message.contains("File → Export"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a parse error, got {other}"),
+    }
+}
+
+#[test]
+fn onepassword_csv() {
+    assert_eq!(
+        detected("1password/export.csv"),
+        Some(VaultFormat::OnePasswordCsv)
+    );
+    let entries = read("1password/export.csv");
+    assert_eq!(entries.len(), 5);
+    let password = one(&entries, OPCSV_PW);
+    assert_eq!(
+        (password.meta.item.as_str(), password.meta.field.as_str()),
+        ("SendGrid", "password")
+    );
+    assert_eq!(password.meta.tags, ["email", "ops"]);
+    assert_eq!(one(&entries, OPCSV_OTP).meta.field, "totp");
+    assert_eq!(
+        one(&entries, OPCSV_SENDGRID).meta.field,
+        "notes:SENDGRID_API_KEY"
+    );
+    assert_eq!(one(&entries, OPCSV_NOTES).meta.field, "notes");
+    let laptop = one(&entries, OPCSV_LAPTOP);
+    assert_eq!(
+        (laptop.meta.item.as_str(), laptop.meta.tags.as_slice()),
+        ("Laptop", &["personal".to_string()][..])
+    );
+}
+
+// ---- HashiCorp Vault ----
+
+#[test]
+fn hashicorp_kv_v2() {
+    assert_eq!(
+        detected("hashicorp/prod-api.json"),
+        Some(VaultFormat::HashicorpVault)
+    );
+    let entries = read("hashicorp/prod-api.json");
+    assert_eq!(
+        entries.len(),
+        2,
+        "PORT is too short and replicas is a number"
+    );
+    let key = one(&entries, HV_OPENAI);
+    assert_eq!(key.meta.field, "OPENAI_API_KEY");
+    assert_eq!(
+        key.meta.item, "prod-api",
+        "the path is not in `vault kv get` output: the file name stands in"
+    );
+    assert_eq!(key.meta.created, ts("2024-05-01T10:00:00.123456789Z"));
+    assert_eq!(key.meta.updated, ts("2024-05-01T10:00:00.123456789Z"));
+    assert_eq!(key.meta.owner.as_deref(), Some("platform-team"));
+    assert_eq!(key.meta.tags, ["env=prod", "owner=platform-team"]);
+    assert_eq!(one(&entries, HV_DB).meta.field, "DB_PASSWORD");
+}
+
+#[test]
+fn hashicorp_kv_v1() {
+    assert_eq!(
+        detected("hashicorp/legacy-app.json"),
+        Some(VaultFormat::HashicorpVault)
+    );
+    let entries = read("hashicorp/legacy-app.json");
+    assert_eq!(entries.len(), 2);
+    let token = one(&entries, HV_TOKEN);
+    assert_eq!(token.meta.field, "api_token");
+    assert_eq!(
+        (token.meta.created, token.meta.owner.as_deref()),
+        (None, None)
+    );
+    assert_eq!(one(&entries, HV_WEBHOOK).meta.field, "webhook_secret");
+}
+
+#[test]
+fn hashicorp_value_with_trailing_newline_has_a_trimmed_fingerprint() {
+    let entries = read("hashicorp/tls.json");
+    assert_eq!(entries.len(), 2);
+    let key = one(&entries, HV_TLS_KEY);
+    assert_eq!(key.meta.field, "tls.key");
+    assert_eq!(key.meta.created, ts("2023-11-20T08:30:00Z"));
+    assert_eq!(
+        key.trimmed_fingerprint,
+        Some(fingerprint(HV_TLS_KEY.trim().as_bytes()))
+    );
+    assert!(
+        key.meta.tags.is_empty() && key.meta.owner.is_none(),
+        "custom_metadata is null"
+    );
+}
+
+#[test]
+fn hashicorp_directory_reads_every_file() {
+    let dir = fixture("hashicorp");
+    let files = std::fs::read_dir(&dir).expect("fixture dir").count();
+    assert_eq!(files, 3);
+    let mut entries = Vec::new();
+    read_export(&dir, None, None, None, &mut entries).expect("every file parses");
+    assert_eq!(entries.len(), 6);
+    for value in [HV_OPENAI, HV_DB, HV_TOKEN, HV_WEBHOOK, HV_TLS_KEY] {
+        one(&entries, value);
+    }
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.format == VaultFormat::HashicorpVault)
+    );
+}
+
+// ---- AWS Secrets Manager ----
+
+#[test]
+fn aws_get_secret_value_with_json_secret_string() {
+    assert_eq!(
+        detected("aws/get-secret-value.json"),
+        Some(VaultFormat::AwsSecretsManager)
+    );
+    let entries = read("aws/get-secret-value.json");
+    assert_eq!(
+        entries.len(),
+        3,
+        "the whole string and its two string members"
+    );
+    let whole = one(&entries, AWS_SECRET_STRING);
+    assert_eq!(
+        (whole.meta.item.as_str(), whole.meta.field.as_str()),
+        ("prod/openai", "SecretString")
+    );
+    assert_eq!(
+        vault(whole),
+        Some(format!("aws-secrets-manager:us-east-1:{AWS_ACCOUNT}").as_str())
+    );
+    assert_eq!(whole.meta.created, ts("2024-03-10T09:15:42.123Z"));
+    assert_eq!(whole.meta.updated, whole.meta.created);
+    assert!(!whole.meta.history);
+    let key = one(&entries, AWS_OPENAI);
+    assert_eq!(
+        (key.meta.item.as_str(), key.meta.field.as_str()),
+        ("prod/openai", "OPENAI_API_KEY")
+    );
+    assert_eq!(one(&entries, AWS_ORG).meta.field, "org");
+}
+
+#[test]
+fn aws_batch_get_secret_value_with_binary() {
+    assert_eq!(
+        detected("aws/batch-get-secret-value.json"),
+        Some(VaultFormat::AwsSecretsManager)
+    );
+    let entries = read("aws/batch-get-secret-value.json");
+    assert_eq!(entries.len(), 4);
+    let db = one(&entries, AWS_DB_PW);
+    assert_eq!(
+        (db.meta.item.as_str(), db.meta.field.as_str()),
+        ("prod/db", "password")
+    );
+    assert_eq!(
+        vault(db),
+        Some(format!("aws-secrets-manager:eu-west-1:{AWS_ACCOUNT}").as_str())
+    );
+    // CLI v1 / API: Unix seconds with a fraction.
+    assert_eq!(
+        db.meta.created,
+        Some(Timestamp::new(1_709_000_000, 500_000_000).unwrap())
+    );
+    one(&entries, AWS_DB_STRING);
+    one(&entries, "db.internal");
+    let binary = base64::engine::general_purpose::STANDARD
+        .decode(AWS_BINARY_B64)
+        .expect("fixture base64");
+    let found = all_for(&entries, &binary);
+    assert_eq!(found.len(), 1, "SecretBinary is fingerprinted decoded");
+    assert_eq!(
+        (found[0].meta.item.as_str(), found[0].meta.field.as_str()),
+        ("legacy/signing-key", "SecretBinary")
+    );
+    assert_eq!(found[0].meta.created, ts("2023-07-04T12:00:00Z"));
+    absent(&entries, AWS_BINARY_B64);
+}
+
+#[test]
+fn aws_previous_version_is_history() {
+    let entries = read("aws/get-secret-value-previous.json");
+    assert_eq!(entries.len(), 1);
+    let previous = one(&entries, AWS_PREV);
+    assert!(previous.meta.history, "AWSPREVIOUS is a rotated-out value");
+    assert_eq!(previous.meta.created, ts("2023-10-01T00:00:00Z"));
+}
+
+// ---- KeePassXC ----
+
+#[test]
+fn keepassxc_csv() {
+    assert_eq!(
+        detected("keepassxc/export.csv"),
+        Some(VaultFormat::KeepassxcCsv)
+    );
+    let entries = read("keepassxc/export.csv");
+    assert_eq!(entries.len(), 7);
+    let gitlab = one(&entries, KP_GITLAB);
+    assert_eq!(
+        (gitlab.meta.item.as_str(), gitlab.meta.field.as_str()),
+        ("GitLab", "password")
+    );
+    assert_eq!(vault(gitlab), Some("Root/Work"));
+    assert_eq!(gitlab.meta.updated, ts("2024-01-15T10:20:30Z"));
+    assert_eq!(gitlab.meta.created, ts("2023-11-02T08:00:00Z"));
+    assert_eq!(
+        one(&entries, KP_RUNNER).meta.field,
+        "notes:GITLAB_RUNNER_TOKEN"
+    );
+    assert_eq!(one(&entries, KP_NOTES).meta.field, "notes");
+    assert_eq!(one(&entries, KP_TOTP).meta.field, "totp");
+    assert_eq!(vault(one(&entries, KP_BANK)), Some("Root/Personal"));
+    let root = one(&entries, KP_ROOT);
+    assert_eq!(
+        root.meta.updated, None,
+        "an unreadable date is left out, not fatal"
+    );
+    assert_eq!(root.meta.created, ts("2023-01-01T00:00:00Z"));
+    assert_eq!(one(&entries, KP_ROOT_NOTES).meta.item, "Server root");
+}
+
+// ---- Infisical ----
+
+#[test]
+fn infisical_export_json() {
+    assert_eq!(
+        detected("infisical/export.json"),
+        Some(VaultFormat::Infisical)
+    );
+    let entries = read("infisical/export.json");
+    assert_eq!(entries.len(), 3, "LOG_LEVEL=debug is too short");
+    let anthropic = one(&entries, INF_ANTHROPIC);
+    assert_eq!(
+        (anthropic.meta.item.as_str(), anthropic.meta.field.as_str()),
+        ("ANTHROPIC_API_KEY", "value")
+    );
+    assert_eq!(vault(anthropic), Some(INF_WORKSPACE));
+    assert_eq!(anthropic.meta.tags, ["ai"]);
+    let db = one(&entries, INF_DB);
+    assert_eq!(vault(db), Some(format!("{INF_WORKSPACE}/backend").as_str()));
+    assert_eq!(one(&entries, INF_JWT).meta.tags, ["personal"]);
+}
+
+// ---- GCP and Azure ----
+
+#[test]
+fn gcp_secret_version_access() {
+    assert_eq!(
+        detected("gcp/access-latest.json"),
+        Some(VaultFormat::GcpSecretManager)
+    );
+    let entries = read("gcp/access-latest.json");
+    assert_eq!(entries.len(), 1);
+    let secret = one(&entries, GCP_VALUE);
+    assert_eq!(
+        (secret.meta.item.as_str(), secret.meta.field.as_str()),
+        ("stripe-webhook", "version 4")
+    );
+    assert_eq!(vault(secret), Some("gcp:314159265358"));
+    assert_eq!(
+        secret.trimmed_fingerprint,
+        Some(fingerprint(GCP_VALUE.trim().as_bytes()))
+    );
+}
+
+#[test]
+fn azure_key_vault_secret_show() {
+    assert_eq!(
+        detected("azure/secret-show.json"),
+        Some(VaultFormat::AzureKeyVault)
+    );
+    let entries = read("azure/secret-show.json");
+    assert_eq!(entries.len(), 1);
+    let secret = one(&entries, AZ_VALUE);
+    assert_eq!(
+        (secret.meta.item.as_str(), secret.meta.field.as_str()),
+        ("storage-conn", "value")
+    );
+    assert_eq!(vault(secret), Some("kv-shop-prod"));
+    assert_eq!(secret.meta.created, ts("2024-02-20T15:04:05Z"));
+    assert_eq!(secret.meta.updated, ts("2024-04-22T08:09:10Z"));
+    assert_eq!(secret.meta.owner.as_deref(), Some("payments-team"));
+    assert_eq!(secret.meta.tags, ["env=prod", "owner=payments-team"]);
+}
+
+// ---- errors and plaintext ----
+
+#[test]
+fn malformed_files_fail_with_their_name_and_a_location() {
+    let cases = [
+        (
+            "malformed/bitwarden.json",
+            VaultFormat::BitwardenJson,
+            "items[1].login: expected an object",
+        ),
+        (
+            "malformed/bitwarden.csv",
+            VaultFormat::BitwardenCsv,
+            "line 3: 7 cells where the header has 11",
+        ),
+        (
+            "malformed/1password.1pux",
+            VaultFormat::OnePassword1pux,
+            "at line 3 column",
+        ),
+        (
+            "malformed/1password.csv",
+            VaultFormat::OnePasswordCsv,
+            "line 3",
+        ),
+        (
+            "malformed/hashicorp.json",
+            VaultFormat::HashicorpVault,
+            "data: expected an object",
+        ),
+        (
+            "malformed/aws.json",
+            VaultFormat::AwsSecretsManager,
+            "SecretBinary: not valid base64",
+        ),
+        (
+            "malformed/keepassxc.csv",
+            VaultFormat::KeepassxcCsv,
+            "line 3",
+        ),
+        (
+            "malformed/infisical.json",
+            VaultFormat::Infisical,
+            "[1].value: expected a string",
+        ),
+        (
+            "malformed/gcp.json",
+            VaultFormat::GcpSecretManager,
+            "payload.data: not valid base64",
+        ),
+        (
+            "malformed/azure.json",
+            VaultFormat::AzureKeyVault,
+            "value: expected a string",
+        ),
+    ];
+    let fine = [BAD_BW_PW, BAD_BWCSV_PW, BAD_OPCSV_PW, BAD_KP_PW, BAD_INF];
+    for (rel, format, location) in cases {
+        assert_eq!(detected(rel), Some(format), "{rel}");
+        let error = read_err(rel);
+        let text = error.to_string();
+        match &error {
+            VaultError::Parse {
+                path,
+                format: name,
+                message,
+            } => {
+                assert_eq!(path, &fixture(rel));
+                assert_eq!(*name, format.name());
+                assert!(message.contains(location), "{rel}: {message}");
+            }
+            other => panic!("{rel}: expected a parse error, got {other}"),
+        }
+        let file_name = Path::new(rel).file_name().unwrap().to_string_lossy();
+        assert!(text.contains(file_name.as_ref()), "{text}");
+        assert!(
+            !fine.iter().any(|v| text.contains(v)),
+            "{rel}: an error message leaked a value"
+        );
+        assert!(
+            !text.contains("%%%"),
+            "{rel}: an error message quoted the bad value"
+        );
+    }
+}
+
+/// Every readable fixture: the entries (Debug and JSON) contain no stored value, trimmed or not.
+#[test]
+fn no_plaintext_is_retained() {
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("fixture dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                files(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    files(&fixture(""), &mut paths);
+    paths.sort();
+    let mut entries = Vec::new();
+    let mut read_ok = 0;
+    for path in &paths {
+        let mut out = Vec::new();
+        if read_export(path, None, None, None, &mut out).is_ok() {
+            read_ok += 1;
+        }
+        entries.extend(out);
+    }
+    assert_eq!(
+        read_ok, 16,
+        "every fixture outside malformed/ and the encrypted/1PIF ones parses"
+    );
+    let debug = format!("{entries:?}");
+    let json = serde_json::to_string(&entries).expect("entries serialize");
+    let mut checked = 0;
+    for value in PLAINTEXTS {
+        // Every listed value really is in some entry…
+        assert!(
+            !all_for(&entries, value.as_bytes()).is_empty(),
+            "a fixture value has no entry"
+        );
+        for form in [*value, value.trim()] {
+            assert!(
+                !debug.contains(form),
+                "plaintext in Debug output of the entries"
+            );
+            assert!(!json.contains(form), "plaintext in the serialized entries");
+            for line in form.lines().filter(|l| l.len() >= 12) {
+                assert!(
+                    !debug.contains(line),
+                    "a line of a stored value is in the entries"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, PLAINTEXTS.len() * 2);
+}
