@@ -133,7 +133,10 @@ pub fn main() -> u8 {
     };
     let result = match cli.command {
         Command::Scan(args) => scan::scan(args),
-        Command::Laptop(args) => scan::scan(ScanArgs { home: true, ..args }),
+        Command::Laptop(mut args) => {
+            args.target.home = true;
+            scan::scan(args)
+        }
         Command::Baseline(BaselineCommand::Create(args)) => scan::baseline_create(&args),
         Command::Rules(RulesCommand::List {
             rules,

@@ -28,13 +28,8 @@ const WARNINGS_SHOWN: usize = 20;
 
 #[derive(Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan (default: the current directory, unless --home)
-    pub paths: Vec<PathBuf>,
-
-    /// Walk this user's home: shell profiles, cloud CLIs, package managers, AI tools, git
-    /// credentials and projects, skipping media, caches, toolchains and app bundles
-    #[arg(long)]
-    pub home: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
 
     /// Output format
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
@@ -47,6 +42,26 @@ pub struct ScanArgs {
     /// Print secrets in full (they are redacted by default)
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// Also list places suppressed by a baseline or an inline stray:allow
+    #[arg(long)]
+    pub show_suppressed: bool,
+
+    /// Colour in the table format
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// What to scan and how to judge it: shared by `scan`, `laptop` and `baseline create`.
+#[derive(Args)]
+pub struct TargetArgs {
+    /// Files or directories to scan (default: the current directory, unless --home)
+    pub paths: Vec<PathBuf>,
+
+    /// Walk this user's home: shell profiles, cloud CLIs, package managers, AI tools, git
+    /// credentials and projects, skipping media, caches, toolchains and app bundles
+    #[arg(long)]
+    pub home: bool,
 
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -119,10 +134,6 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// Also list places suppressed by a baseline or an inline stray:allow
-    #[arg(long)]
-    pub show_suppressed: bool,
-
     /// Read settings from this file instead of the nearest .stray.toml
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
@@ -130,10 +141,6 @@ pub struct ScanArgs {
     /// Ignore any .stray.toml
     #[arg(long)]
     pub no_config: bool,
-
-    /// Colour in the table format
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
 }
 
 #[derive(Args)]
@@ -220,7 +227,7 @@ pub struct PreparedScan {
 }
 
 /// The `.stray.toml` that applies: `--config`, else the nearest one above the first root.
-fn load_config(args: &ScanArgs) -> Result<Option<Config>> {
+fn load_config(args: &TargetArgs) -> Result<Option<Config>> {
     if args.no_config {
         return Ok(None);
     }
@@ -254,7 +261,7 @@ fn parse_fail_on(values: &[String], config: &Path) -> Result<Vec<FailOn>> {
 }
 
 impl PreparedScan {
-    pub fn new(args: &ScanArgs) -> Result<PreparedScan> {
+    pub fn new(args: &TargetArgs) -> Result<PreparedScan> {
         let config = load_config(args)?.unwrap_or_default();
         let mut packs = args.rules.packs.clone();
         packs.extend(config.scan.rules.iter().map(|p| config.resolve(p)));
@@ -335,7 +342,7 @@ impl PreparedScan {
     }
 
     /// Walks, reconciles with the vault and applies suppressions.
-    pub fn run(&self, args: &ScanArgs, apply_baseline: bool) -> Result<ScanOutcome> {
+    pub fn run(&self, args: &TargetArgs, apply_baseline: bool) -> Result<ScanOutcome> {
         let counters = Progress::default();
         let show_progress = !args.quiet && std::io::stderr().is_terminal();
         let mut outcome =
@@ -368,7 +375,7 @@ impl PreparedScan {
 }
 
 /// Roots and skip lists: the paths given, or the home walk.
-fn with_roots(args: &ScanArgs, mut options: ScanOptions) -> Result<ScanOptions> {
+fn with_roots(args: &TargetArgs, mut options: ScanOptions) -> Result<ScanOptions> {
     let mut skip_dirs: Vec<String> = if args.no_default_skips {
         Vec::new()
     } else {
@@ -406,8 +413,8 @@ fn with_roots(args: &ScanArgs, mut options: ScanOptions) -> Result<ScanOptions> 
 
 /// `stray scan`: report, and exit by the policy.
 pub fn scan(args: ScanArgs) -> Result<u8> {
-    let prepared = PreparedScan::new(&args)?;
-    let outcome = prepared.run(&args, true)?;
+    let prepared = PreparedScan::new(&args.target)?;
+    let outcome = prepared.run(&args.target, true)?;
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -446,8 +453,8 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
 
 /// `stray baseline create`: accept every current finding until an expiry date.
 pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
-    let prepared = PreparedScan::new(&args.scan)?;
-    let outcome = prepared.run(&args.scan, false)?;
+    let prepared = PreparedScan::new(&args.target)?;
+    let outcome = prepared.run(&args.target, false)?;
     let now = outcome.info.scanned_at;
     let expires = match &args.expires {
         Some(date) => {
@@ -507,7 +514,7 @@ pub struct BaselineCreateArgs {
     #[arg(long, value_name = "DATE")]
     pub expires: Option<String>,
     #[command(flatten)]
-    pub scan: ScanArgs,
+    pub target: TargetArgs,
 }
 
 fn print_warnings(warnings: &[stray::scan::Warning]) {
