@@ -913,3 +913,41 @@ fn no_plaintext_is_retained() {
     }
     assert_eq!(checked, PLAINTEXTS.len() * 2);
 }
+
+const DOPPLER_STRIPE: &str = "sk_live_OccXkR1ViwC7c6qnjYmS4H7HsE4VG2v7";
+const DOPPLER_SENDGRID: &str =
+    "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";
+
+#[test]
+fn doppler_json_and_env_downloads() {
+    assert_eq!(
+        detected("doppler/secrets.json"),
+        Some(VaultFormat::DopplerJson)
+    );
+    assert_eq!(
+        detected("doppler/doppler-secrets.env"),
+        Some(VaultFormat::DopplerEnv)
+    );
+    for rel in ["doppler/secrets.json", "doppler/doppler-secrets.env"] {
+        let entries = read(rel);
+        // PORT and the short DOPPLER_* values are too short to be credentials.
+        assert_eq!(entries.len(), 3, "{rel}");
+        let stripe = one(&entries, DOPPLER_STRIPE);
+        assert_eq!(stripe.meta.item, "STRIPE_SECRET_KEY", "{rel}");
+        assert_eq!(stripe.meta.field, "value");
+        assert_eq!(
+            stripe.meta.vault.as_deref(),
+            Some("doppler:api/prd"),
+            "{rel}"
+        );
+        assert_eq!(
+            stripe.meta.created, None,
+            "Doppler downloads carry no dates"
+        );
+        assert!(!stripe.guessable, "a Stripe key is machine-generated");
+        assert_eq!(
+            one(&entries, DOPPLER_SENDGRID).meta.item,
+            "SENDGRID_API_KEY"
+        );
+    }
+}

@@ -5,11 +5,20 @@
 
 use super::{Collector, EntryMeta, ParseError};
 
-fn meta(name: &str) -> EntryMeta {
+fn meta(name: &str, vault: &Option<String>) -> EntryMeta {
     EntryMeta {
         item: name.to_string(),
         field: "value".to_string(),
+        vault: vault.clone(),
         ..EntryMeta::default()
+    }
+}
+
+/// Doppler adds `DOPPLER_PROJECT` and `DOPPLER_CONFIG` to every download: `project/config`.
+fn doppler_vault(lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
+    match (lookup("DOPPLER_PROJECT"), lookup("DOPPLER_CONFIG")) {
+        (Some(project), Some(config)) => Some(format!("doppler:{project}/{config}")),
+        _ => None,
     }
 }
 
@@ -18,13 +27,19 @@ pub fn parse_json(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
     let object = value
         .as_object()
         .ok_or_else(|| ParseError::Invalid("expected a JSON object of names to values".into()))?;
+    let vault = doppler_vault(|key| {
+        object.get(key).and_then(|v| match v {
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => other.get("computed")?.as_str().map(str::to_string),
+        })
+    });
     for (name, value) in object {
         match value {
-            serde_json::Value::String(s) => out.add(s.as_bytes(), meta(name)),
+            serde_json::Value::String(s) => out.add(s.as_bytes(), meta(name, &vault)),
             serde_json::Value::Object(fields) => {
                 for key in ["computed", "raw"] {
                     if let Some(s) = fields.get(key).and_then(|v| v.as_str()) {
-                        out.add(s.as_bytes(), meta(name));
+                        out.add(s.as_bytes(), meta(name, &vault));
                     }
                 }
             }
@@ -37,6 +52,7 @@ pub fn parse_json(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
 pub fn parse_env(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| ParseError::Invalid(format!("not UTF-8 text: {e}")))?;
+    let mut pairs = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.trim_start_matches('\u{feff}').trim();
         if line.is_empty() || line.starts_with('#') {
@@ -49,7 +65,16 @@ pub fn parse_env(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
                 number + 1
             )));
         };
-        out.add(unquote(value.trim()).as_bytes(), meta(name.trim()));
+        pairs.push((name.trim().to_string(), unquote(value.trim())));
+    }
+    let vault = doppler_vault(|key| {
+        pairs
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.clone())
+    });
+    for (name, value) in &pairs {
+        out.add(value.as_bytes(), meta(name, &vault));
     }
     Ok(())
 }

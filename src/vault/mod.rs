@@ -259,9 +259,10 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
             })
         });
     if is_env && !trimmed.is_empty() {
-        let doppler = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().to_lowercase().contains("doppler"));
+        let doppler = trimmed.contains("DOPPLER_PROJECT=")
+            || path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().to_lowercase().contains("doppler"));
         return Some(if doppler {
             VaultFormat::DopplerEnv
         } else {
@@ -312,7 +313,11 @@ fn detect_json(bytes: &[u8]) -> Option<VaultFormat> {
             .values()
             .all(|v| v.is_string() || v.is_object() && v.get("computed").is_some())
     {
-        return Some(VaultFormat::Json);
+        return Some(if object.contains_key("DOPPLER_PROJECT") {
+            VaultFormat::DopplerJson
+        } else {
+            VaultFormat::Json
+        });
     }
     None
 }
