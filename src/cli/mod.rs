@@ -55,6 +55,19 @@ enum Command {
     /// Record accepted findings with an owner, a reason and an expiry date
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Install the git pre-commit hook
+    #[command(subcommand)]
+    Hook(HookCommand),
+}
+
+#[derive(Subcommand)]
+enum HookCommand {
+    /// Write .git/hooks/pre-commit to run `stray scan --staged` before every commit
+    Install {
+        /// Keep an existing pre-commit hook and run it before stray
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -138,6 +151,7 @@ pub fn main() -> u8 {
             scan::scan(args)
         }
         Command::Baseline(BaselineCommand::Create(args)) => scan::baseline_create(&args),
+        Command::Hook(HookCommand::Install { force }) => hook_install(force),
         Command::Rules(RulesCommand::List {
             rules,
             json,
@@ -182,6 +196,19 @@ fn vault_fingerprint(exports: &[PathBuf], output: &Path, format: &VaultFormatArg
             "s"
         },
     );
+    Ok(EXIT_CLEAN)
+}
+
+fn hook_install(force: bool) -> Result<u8> {
+    let stray = std::env::current_exe().context("cannot tell where the stray binary is")?;
+    let installed = stray::hook::install(Path::new("."), &stray, force)?;
+    eprintln!("stray: installed {}", installed.hook.display());
+    if let Some(chained) = installed.chained {
+        eprintln!(
+            "stray: the previous hook runs first, from {}",
+            chained.display()
+        );
+    }
     Ok(EXIT_CLEAN)
 }
 
