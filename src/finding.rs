@@ -25,6 +25,18 @@ pub struct Location {
     /// Set when the line carries a `stray:allow` comment (the text after it is the reason).
     #[serde(skip)]
     pub inline_allow: Option<String>,
+    /// The commit that introduced this content (`--git` scans).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<CommitInfo>,
+}
+
+/// Which commit a place in history comes from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CommitInfo {
+    pub id: String,
+    /// Author date, RFC 3339.
+    pub author_date: String,
+    pub author: String,
 }
 
 /// A secret seen at one location, before grouping by fingerprint.
@@ -128,6 +140,30 @@ pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
         ))
     });
     findings
+}
+
+/// For history scans: a credential that stays in a file is in every later version of it; keep
+/// only the place in the commit that first introduced it to each path.
+pub fn keep_first_commit_per_path(findings: &mut [Finding]) {
+    for finding in findings {
+        let mut first: Vec<Location> = Vec::new();
+        for location in std::mem::take(&mut finding.locations) {
+            let earlier = |a: &Location, b: &Location| match (&a.commit, &b.commit) {
+                (Some(a), Some(b)) => {
+                    let when = |c: &CommitInfo| c.author_date.parse::<jiff::Timestamp>().ok();
+                    when(a) < when(b)
+                }
+                _ => false,
+            };
+            match first.iter_mut().find(|kept| kept.path == location.path) {
+                Some(kept) if earlier(&location, kept) => *kept = location,
+                Some(_) => {}
+                None => first.push(location),
+            }
+        }
+        first.sort();
+        finding.locations = first;
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::baseline;
 use crate::classify::{LocationKind, classify, refine_with_content};
 use crate::context::{self, syntax_of};
 use crate::decode;
-use crate::finding::{Finding, Location, Sighting, group};
+use crate::finding::{CommitInfo, Finding, Location, Sighting, group};
 use crate::matcher::Hits;
 use crate::matcher::{Matcher, line_columns};
 use crate::references::Reference;
@@ -153,6 +153,11 @@ impl Scanner {
         };
         walker.visit(&mut builder);
         let collected = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+        Ok(self.finish(collected, started))
+    }
+
+    /// Turns what the workers collected into the outcome: grouped, sorted, counted.
+    fn finish(&self, collected: Collected, started: Instant) -> ScanOutcome {
         let mut stats = collected.stats;
         stats.files_skipped =
             stats.skipped_binary + stats.skipped_too_large + stats.skipped_unreadable;
@@ -169,14 +174,24 @@ impl Scanner {
             ))
         });
         references.dedup();
-        Ok(ScanOutcome {
+        ScanOutcome {
             info: ScanInfo::here_and_now(),
             suppressed: Vec::new(),
             findings: group(self.matcher.rules(), collected.sightings),
             references,
             stats,
             warnings,
-        })
+        }
+    }
+
+    /// Starts a scan of content that is not read from the file system: the index for
+    /// `--staged`, blobs for `--git`.
+    pub fn in_memory(&self) -> MemoryScan<'_> {
+        MemoryScan {
+            scanner: self,
+            collected: Collected::default(),
+            started: Instant::now(),
+        }
     }
 
     /// Finds every secret in one in-memory file: the raw bytes, then decoded views (JSON string
@@ -380,6 +395,55 @@ fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(filled)
 }
 
+/// A scan fed one buffer at a time (see [`Scanner::in_memory`]).
+pub struct MemoryScan<'s> {
+    scanner: &'s Scanner,
+    collected: Collected,
+    started: Instant,
+}
+
+impl MemoryScan<'_> {
+    /// Scans `content` as the file `path`, keeping only places on lines `keep_line` accepts,
+    /// each tagged with `commit` when the content came from history.
+    pub fn add(
+        &mut self,
+        path: &Path,
+        content: &[u8],
+        commit: Option<&CommitInfo>,
+        keep_line: &dyn Fn(usize) -> bool,
+    ) {
+        let sniff = &content[..content.len().min(BINARY_SNIFF_LEN)];
+        if memchr::memchr(0, sniff).is_some() {
+            self.collected.stats.skipped_binary += 1;
+            return;
+        }
+        let (sightings, references) = self.scanner.scan_with_references(path, content);
+        self.collected.stats.files_scanned += 1;
+        self.collected.stats.bytes_scanned += content.len() as u64;
+        self.collected.sightings.extend(
+            sightings
+                .into_iter()
+                .filter(|s| keep_line(s.location.line))
+                .map(|mut s| {
+                    s.location.commit = commit.cloned();
+                    s
+                }),
+        );
+        self.collected
+            .references
+            .extend(references.into_iter().filter(|r| keep_line(r.line)));
+    }
+
+    /// Counts a file left out because of its size.
+    pub fn skipped_too_large(&mut self) {
+        self.collected.stats.skipped_too_large += 1;
+    }
+
+    pub fn finish(self) -> ScanOutcome {
+        self.scanner.finish(self.collected, self.started)
+    }
+}
+
 /// One file's content with what is known about it, for placing hits on lines.
 struct FileView<'a> {
     path: &'a Path,
@@ -414,6 +478,7 @@ impl FileView<'_> {
                     kind: self.kind,
                     context,
                     inline_allow: baseline::inline_allow(line_at(self.content, item.0)),
+                    commit: None,
                 };
                 make(item, location)
             })
