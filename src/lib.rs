@@ -12,6 +12,7 @@ pub mod config;
 pub mod context;
 pub mod decode;
 pub mod finding;
+pub mod git;
 pub mod hook;
 pub mod host;
 pub mod laptop;

@@ -884,7 +884,7 @@ fn no_plaintext_is_retained() {
         entries.extend(out);
     }
     assert_eq!(
-        read_ok, 16,
+        read_ok, 18,
         "every fixture outside malformed/ and the encrypted/1PIF ones parses"
     );
     let debug = format!("{entries:?}");

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Git input speed: the history walk (`stray::git::history`) and `stray::git::staged` on a
+# generated repository.
+#   scripts/bench-git.sh [REPO_DIR] [COMMITS] [RUNS]
+# Generates the repository on first use with `git fast-import` (deterministic: COMMITS commits,
+# each touching 1-3 files of source-like text, then `git gc` as a real repository would be), then
+# reports the median wall time of RUNS runs of examples/git-walk (process start included) for
+# the whole history, next to `git log --raw` alone (the walk's floor), and for `--staged` on a
+# 10-file change. Uses hyperfine when it is installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+repo=${1:-/tmp/stray-bench-git}
+commits=${2:-5000}
+runs=${3:-5}
+
+export GIT_CONFIG_NOSYSTEM=1 LC_ALL=C
+unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+g() { git -C "$repo" -c user.name=bench -c user.email=bench@example.com "$@"; }
+
+generate() {
+  # One fast-import stream: commit i rewrites 1-3 of 400 files; every version is distinct text.
+  awk -v commits="$commits" 'BEGIN {
+    srand(42)
+    words = "let const return self value config buffer index count result error handle open close read write parse token stream"
+    nwords = split(words, word, " ")
+    t = 1600000000
+    for (c = 1; c <= commits; c++) {
+      t += 600 + int(rand() * 3000)
+      printf "commit refs/heads/main\nmark :%d\n", c
+      printf "author Dev %d <dev%d@example.com> %d +0000\n", c % 17, c % 17, t
+      printf "committer Dev %d <dev%d@example.com> %d +0000\n", c % 17, c % 17, t
+      msg = "change " c
+      printf "data %d\n%s\n", length(msg), msg
+      if (c > 1) printf "from :%d\n", c - 1
+      touched = 1 + int(rand() * 3)
+      for (k = 0; k < touched; k++) {
+        f = int(rand() * 400)
+        path = sprintf("src/mod_%02d/file_%03d.rs", f % 23, f)
+        lines = 40 + int(rand() * 160)
+        body = sprintf("// %s, revision %d\nuse crate::mod_%02d::*;\n\n", path, c, f % 23)
+        for (l = 0; l < lines; l++) {
+          if (l % 12 == 0) {
+            body = body sprintf("pub fn %s_%d_%d(%s: usize) -> Result<usize, Error> {\n", word[1 + int(rand() * nwords)], f, l, word[1 + int(rand() * nwords)])
+          } else if (l % 12 == 11) {
+            body = body "}\n\n"
+          } else {
+            body = body sprintf("    let %s_%d = %s.%s(%d)?; // %s %s\n", word[1 + int(rand() * nwords)], l, word[1 + int(rand() * nwords)], word[1 + int(rand() * nwords)], int(rand() * 100000), word[1 + int(rand() * nwords)], word[1 + int(rand() * nwords)])
+          }
+        }
+        printf "M 100644 inline %s\ndata %d\n%s\n", path, length(body), body
+      }
+    }
+  }'
+}
+
+if [ ! -d "$repo/.git" ]; then
+  echo "generating $commits commits in $repo ..." >&2
+  rm -rf "$repo"
+  git init -q -b main "$repo"
+  generate | g fast-import --quiet
+  g reset -q --hard main
+  g gc -q
+fi
+
+cargo build --quiet --release --example git-walk
+walk=$PWD/target/release/examples/git-walk
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+time_runs() {
+  for _ in $(seq "$runs"); do
+    local start end
+    start=$(date +%s.%N)
+    "$@" > /dev/null
+    end=$(date +%s.%N)
+    awk "BEGIN {print $end - $start}"
+  done | median
+}
+calc() { awk "BEGIN {print $1}"; }
+
+# The 10-file change for --staged: edit two places in each of ten tracked files.
+stage_ten() {
+  local files
+  mapfile -t files < <(g ls-files | head -n 10)
+  for f in "${files[@]}"; do
+    sed -i '5s/$/ \/\/ edited/' "$repo/$f"
+    printf 'pub fn added_by_bench() -> usize {\n    42\n}\n' >> "$repo/$f"
+  done
+  g add -- "${files[@]}"
+}
+stage_ten
+trap 'g reset -q --hard HEAD' EXIT
+
+echo "repository: $repo, $(g rev-list --count HEAD) commits, $(nproc) cores, git $(git --version | awk '{print $3}')"
+"$walk" "$repo"
+"$walk" --staged "$repo"
+
+if command -v hyperfine > /dev/null; then
+  hyperfine --warmup 1 --runs "$runs" \
+    -n history "$walk $repo" \
+    -n 'git log --raw (floor)' "git -C $repo log --raw -z --no-abbrev --no-renames --root -c --topo-order --format=%H" \
+    -n staged "$walk --staged $repo"
+else
+  "$walk" "$repo" > /dev/null # warm the page cache
+  history_s=$(time_runs "$walk" "$repo")
+  log_s=$(time_runs git -C "$repo" log --raw -z --no-abbrev --no-renames --root -c --topo-order --format=%H)
+  staged_s=$(time_runs "$walk" --staged "$repo")
+  mb=$("$walk" "$repo" | sed -E 's/.* ([0-9.]+) MB,.*/\1/')
+  printf 'median of %d runs (process start included):\n' "$runs"
+  printf '  %-26s %8.3f s  %7.1f MB/s\n' 'history walk' "$history_s" "$(calc "$mb / $history_s")"
+  printf '  %-26s %8.3f s\n' 'git log --raw alone' "$log_s"
+  printf '  %-26s %8.1f ms\n' 'staged (10-file change)' "$(calc "$staged_s * 1000")"
+fi
