@@ -142,30 +142,6 @@ pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
     findings
 }
 
-/// For history scans: a credential that stays in a file is in every later version of it; keep
-/// only the place in the commit that first introduced it to each path.
-pub fn keep_first_commit_per_path(findings: &mut [Finding]) {
-    for finding in findings {
-        let mut first: Vec<Location> = Vec::new();
-        for location in std::mem::take(&mut finding.locations) {
-            let earlier = |a: &Location, b: &Location| match (&a.commit, &b.commit) {
-                (Some(a), Some(b)) => {
-                    let when = |c: &CommitInfo| c.author_date.parse::<jiff::Timestamp>().ok();
-                    when(a) < when(b)
-                }
-                _ => false,
-            };
-            match first.iter_mut().find(|kept| kept.path == location.path) {
-                Some(kept) if earlier(&location, kept) => *kept = location,
-                Some(_) => {}
-                None => first.push(location),
-            }
-        }
-        first.sort();
-        finding.locations = first;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -326,6 +326,28 @@ pub fn line_is_added(file: &StagedFile, line: usize) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Running git
 
+/// The content of `path` in commit `rev`, or `None` when the path does not exist there.
+pub fn file_at(root: &Path, rev: &str, path: &Path) -> Result<Option<Vec<u8>>, GitError> {
+    let mut spec = std::ffi::OsString::from(format!("{rev}:"));
+    spec.push(path.as_os_str());
+    let output = git_command(root, &[])
+        .args(["cat-file", "blob"])
+        .arg(&spec)
+        .output()
+        .map_err(|source| GitError::Io {
+            command: "git cat-file blob",
+            source,
+        })?;
+    Ok(output.status.success().then_some(output.stdout))
+}
+
+/// The base of a `BASE..TIP` range, when `revspec` is one.
+pub fn range_base(revspec: &str) -> Option<&str> {
+    let (base, tip) = revspec.split_once("..")?;
+    (!base.is_empty() && !base.contains(char::is_whitespace) && !tip.starts_with('.'))
+        .then_some(base)
+}
+
 fn git_command(root: &Path, config: &[&str]) -> Command {
     let mut cmd = Command::new("git");
     cmd.arg("-C")

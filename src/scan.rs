@@ -1,5 +1,6 @@
 //! The scan: walk, read, match and group, with counts of everything skipped.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -141,6 +142,10 @@ impl Scanner {
         &self.matcher
     }
 
+    pub fn options(&self) -> &ScanOptions {
+        &self.options
+    }
+
     /// Walks every root in parallel and returns the grouped findings.
     pub fn scan(&self, progress: &Progress) -> Result<ScanOutcome, ScanError> {
         let started = Instant::now();
@@ -191,6 +196,7 @@ impl Scanner {
             scanner: self,
             collected: Collected::default(),
             started: Instant::now(),
+            seen: None,
         }
     }
 
@@ -400,9 +406,18 @@ pub struct MemoryScan<'s> {
     scanner: &'s Scanner,
     collected: Collected,
     started: Instant,
+    /// (secret, path) pairs already placed, when only the first place per path counts.
+    seen: Option<HashSet<(Vec<u8>, PathBuf)>>,
 }
 
 impl MemoryScan<'_> {
+    /// For history fed oldest first: a credential that stays in a file is in every later
+    /// version of it, so keep only its first place per path (the introducing commit).
+    pub fn first_place_per_path(mut self) -> Self {
+        self.seen = Some(HashSet::new());
+        self
+    }
+
     /// Scans `content` as the file `path`, keeping only places on lines `keep_line` accepts,
     /// each tagged with `commit` when the content came from history.
     pub fn add(
@@ -420,15 +435,18 @@ impl MemoryScan<'_> {
         let (sightings, references) = self.scanner.scan_with_references(path, content);
         self.collected.stats.files_scanned += 1;
         self.collected.stats.bytes_scanned += content.len() as u64;
-        self.collected.sightings.extend(
-            sightings
-                .into_iter()
-                .filter(|s| keep_line(s.location.line))
-                .map(|mut s| {
-                    s.location.commit = commit.cloned();
-                    s
-                }),
-        );
+        for mut sighting in sightings {
+            if !keep_line(sighting.location.line) {
+                continue;
+            }
+            if let Some(seen) = &mut self.seen
+                && !seen.insert((sighting.secret.clone(), sighting.location.path.clone()))
+            {
+                continue;
+            }
+            sighting.location.commit = commit.cloned();
+            self.collected.sightings.push(sighting);
+        }
         self.collected
             .references
             .extend(references.into_iter().filter(|r| keep_line(r.line)));

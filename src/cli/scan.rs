@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
@@ -11,6 +12,8 @@ use clap::{Args, ValueEnum};
 use stray::archive::{ArchiveLimits, ArchiveMode};
 use stray::baseline::{self, Baseline};
 use stray::config::Config;
+use stray::finding::CommitInfo;
+use stray::git;
 use stray::laptop;
 use stray::reconcile::{DEFAULT_MAX_AGE_DAYS, FailOn, reconcile, violates};
 use stray::report::{Format, ReportOptions, write_report};
@@ -60,8 +63,24 @@ pub struct TargetArgs {
 
     /// Walk this user's home: shell profiles, cloud CLIs, package managers, AI tools, git
     /// credentials and projects, skipping media, caches, toolchains and app bundles
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["staged", "git"])]
     pub home: bool,
+
+    /// Scan exactly what the next commit adds: the index version of each added or changed
+    /// file, reporting only added lines (for pre-commit hooks)
+    #[arg(long, conflicts_with = "git")]
+    pub staged: bool,
+
+    /// Scan the blobs that commits introduced, each once: REVSPEC as git rev-list takes it
+    /// (bare --git: all history reachable from HEAD; origin/main..HEAD for a pull request)
+    #[arg(
+        long,
+        value_name = "REVSPEC",
+        num_args = 0..=1,
+        default_missing_value = "HEAD",
+        allow_hyphen_values = true
+    )]
+    pub git: Option<String>,
 
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -345,8 +364,15 @@ impl PreparedScan {
     pub fn run(&self, args: &TargetArgs, apply_baseline: bool) -> Result<ScanOutcome> {
         let counters = Progress::default();
         let show_progress = !args.quiet && std::io::stderr().is_terminal();
-        let mut outcome =
-            progress::while_running(show_progress, &counters, || self.scanner.scan(&counters))?;
+        let mut outcome = progress::while_running(show_progress, &counters, || {
+            if args.staged {
+                self.scan_staged(args)
+            } else if let Some(revspec) = &args.git {
+                self.scan_history(args, revspec, &counters)
+            } else {
+                Ok(self.scanner.scan(&counters)?)
+            }
+        })?;
         if let Some(index) = &self.vault {
             reconcile(
                 &mut outcome.findings,
@@ -372,6 +398,88 @@ impl PreparedScan {
         }
         Ok(outcome)
     }
+}
+
+impl PreparedScan {
+    fn repository(args: &TargetArgs) -> Result<PathBuf> {
+        let start = args
+            .paths
+            .first()
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(git::repo_root(&start)?)
+    }
+
+    /// The index: each added or changed file's staged content, keeping added lines only.
+    fn scan_staged(&self, args: &TargetArgs) -> Result<ScanOutcome> {
+        let root = Self::repository(args)?;
+        let staged = git::staged(&root, self.scanner.options().max_file_size)?;
+        let mut scan = self.scanner.in_memory();
+        for file in &staged.files {
+            scan.add(&file.path, &file.content, None, &|line| {
+                git::line_is_added(file, line)
+            });
+        }
+        for _ in &staged.too_large {
+            scan.skipped_too_large();
+        }
+        Ok(scan.finish())
+    }
+
+    /// History: every blob the commits in `revspec` introduced, with its commit.
+    fn scan_history(
+        &self,
+        args: &TargetArgs,
+        revspec: &str,
+        counters: &Progress,
+    ) -> Result<ScanOutcome> {
+        let root = Self::repository(args)?;
+        let mut scan = self.scanner.in_memory().first_place_per_path();
+        let stats = git::history(
+            &root,
+            Some(revspec),
+            self.scanner.options().max_file_size,
+            &mut |origin, content| {
+                let commit = CommitInfo {
+                    id: origin.commit.clone(),
+                    author_date: origin.author_date.clone(),
+                    author: origin.author.clone(),
+                };
+                scan.add(&origin.path, content, Some(&commit), &|_| true);
+                counters.files.fetch_add(1, Ordering::Relaxed);
+                counters
+                    .bytes
+                    .fetch_add(content.len() as u64, Ordering::Relaxed);
+            },
+        )?;
+        for _ in 0..stats.skipped_too_large {
+            scan.skipped_too_large();
+        }
+        let mut outcome = scan.finish();
+        if let Some(base) = git::range_base(revspec) {
+            drop_places_already_in_base(&root, base, &mut outcome)?;
+        }
+        Ok(outcome)
+    }
+}
+
+/// A pull request that edits a file which already held a credential on its base branch did
+/// not add that credential: keep only places whose secret the base version of the file lacks.
+fn drop_places_already_in_base(root: &Path, base: &str, outcome: &mut ScanOutcome) -> Result<()> {
+    for finding in &mut outcome.findings {
+        let mut kept = Vec::with_capacity(finding.locations.len());
+        for location in std::mem::take(&mut finding.locations) {
+            let before = git::file_at(root, base, &location.path)?;
+            let pre_existing = before
+                .is_some_and(|content| memchr::memmem::find(&content, &finding.secret).is_some());
+            if !pre_existing {
+                kept.push(location);
+            }
+        }
+        finding.locations = kept;
+    }
+    outcome.findings.retain(|f| !f.locations.is_empty());
+    Ok(())
 }
 
 /// Roots and skip lists: the paths given, or the home walk.

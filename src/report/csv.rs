@@ -16,6 +16,7 @@ const HEADER: &[&str] = &[
     "column",
     "kind",
     "context",
+    "commit",
     "places",
 ];
 
@@ -44,6 +45,11 @@ pub fn write(
                 location.column.to_string(),
                 location.kind.to_string(),
                 location.context.clone().unwrap_or_default(),
+                location
+                    .commit
+                    .as_ref()
+                    .map(|c| c.id.clone())
+                    .unwrap_or_default(),
                 places.clone(),
             ];
             if options.show_secrets {

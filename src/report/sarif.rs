@@ -66,7 +66,12 @@ pub fn write(
                     }
                 }],
                 "partialFingerprints": { "stray/fingerprint/v1": finding.fingerprint },
-                "properties": { "provider": finding.provider, "class": finding.class, "kind": location.kind },
+                "properties": {
+                    "provider": finding.provider,
+                    "class": finding.class,
+                    "kind": location.kind,
+                    "commit": location.commit,
+                },
             });
             if let Some(index) = rule_index {
                 result["ruleIndex"] = json!(index);

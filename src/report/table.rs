@@ -96,10 +96,21 @@ pub fn write(
                 location.kind,
                 s.reset,
             )?;
-            match &location.context {
-                Some(context) => writeln!(out, "  {context}")?,
-                None => writeln!(out)?,
+            if let Some(context) = &location.context {
+                write!(out, "  {context}")?;
             }
+            if let Some(commit) = &location.commit {
+                write!(
+                    out,
+                    "  {}commit {} {} {}{}",
+                    s.dim,
+                    &commit.id[..commit.id.len().min(12)],
+                    commit.author_date,
+                    commit.author,
+                    s.reset
+                )?;
+            }
+            writeln!(out)?;
         }
     }
     write_references(outcome, s, out)?;
