@@ -64,7 +64,9 @@ if [ ! -d "$repo/.git" ]; then
 fi
 
 cargo build --quiet --release --example git-walk
+cargo build --quiet --release
 walk=$PWD/target/release/examples/git-walk
+stray=$PWD/target/release/stray
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 time_runs() {
@@ -95,11 +97,16 @@ echo "repository: $repo, $(g rev-list --count HEAD) commits, $(nproc) cores, git
 "$walk" "$repo"
 "$walk" --staged "$repo"
 
+# The whole command, matching included: what a pre-commit hook and a CI job pay.
+stray_scan() { (cd "$repo" && "$stray" scan --quiet --format json --output /dev/null "$@") || true; }
+
 if command -v hyperfine > /dev/null; then
-  hyperfine --warmup 1 --runs "$runs" \
+  hyperfine --warmup 1 --runs "$runs" -i \
     -n history "$walk $repo" \
     -n 'git log --raw (floor)' "git -C $repo log --raw -z --no-abbrev --no-renames --root -c --topo-order --format=%H" \
-    -n staged "$walk --staged $repo"
+    -n staged "$walk --staged $repo" \
+    -n 'stray scan --git' "cd $repo && $stray scan --quiet --format json --output /dev/null --git" \
+    -n 'stray scan --staged' "cd $repo && $stray scan --quiet --format json --output /dev/null --staged"
 else
   "$walk" "$repo" > /dev/null # warm the page cache
   history_s=$(time_runs "$walk" "$repo")
@@ -110,4 +117,8 @@ else
   printf '  %-26s %8.3f s  %7.1f MB/s\n' 'history walk' "$history_s" "$(calc "$mb / $history_s")"
   printf '  %-26s %8.3f s\n' 'git log --raw alone' "$log_s"
   printf '  %-26s %8.1f ms\n' 'staged (10-file change)' "$(calc "$staged_s * 1000")"
+  cli_git_s=$(time_runs stray_scan --git)
+  cli_staged_s=$(time_runs stray_scan --staged)
+  printf '  %-26s %8.3f s  %7.1f MB/s\n' 'stray scan --git' "$cli_git_s" "$(calc "$mb / $cli_git_s")"
+  printf '  %-26s %8.1f ms\n' 'stray scan --staged' "$(calc "$cli_staged_s * 1000")"
 fi
