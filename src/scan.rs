@@ -24,6 +24,27 @@ use crate::walk::{PathFilter, WalkError, WalkOptions, build_walker};
 
 /// Files larger than this are skipped unless `--max-file-size` says otherwise.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
+/// How large files are read: in chunks, so memory does not grow with file size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunking {
+    /// Files larger than this are scanned in chunks.
+    pub from: u64,
+    /// Bytes read per chunk.
+    pub size: usize,
+    /// Bytes consecutive chunks share: more than twice the largest rule window plus the line
+    /// extension on each side, so a secret near the cut is whole in one chunk or the other.
+    pub overlap: usize,
+}
+
+impl Default for Chunking {
+    fn default() -> Self {
+        Chunking {
+            from: 64 * 1024 * 1024,
+            size: 16 * 1024 * 1024,
+            overlap: 64 * 1024,
+        }
+    }
+}
 /// Bytes at the start of a file searched for a NUL to decide it is binary.
 const BINARY_SNIFF_LEN: usize = 8192;
 
@@ -33,6 +54,7 @@ pub struct ScanOptions {
     pub max_file_size: u64,
     pub archives: ArchiveMode,
     pub archive_limits: ArchiveLimits,
+    pub chunking: Chunking,
 }
 
 impl Default for ScanOptions {
@@ -42,6 +64,7 @@ impl Default for ScanOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             archives: ArchiveMode::default(),
             archive_limits: ArchiveLimits::default(),
+            chunking: Chunking::default(),
         }
     }
 }
@@ -324,7 +347,13 @@ impl Scanner {
             return;
         }
         buffer.extend_from_slice(&magic[..magic_len]);
-        let limit = self.options.max_file_size + 1 - magic_len as u64;
+        if size > self.options.chunking.from {
+            if let Err(e) = self.scan_in_chunks(&display, file, buffer, local) {
+                warn(local, e.to_string());
+            }
+            return;
+        }
+        let limit = self.options.max_file_size.saturating_add(1) - magic_len as u64;
         if let Err(e) = file.take(limit).read_to_end(buffer) {
             return warn(local, e.to_string());
         }
@@ -333,6 +362,75 @@ impl Scanner {
             return;
         }
         self.scan_content(&display, buffer, local);
+    }
+
+    /// Scans a large file a chunk at a time so memory stays bounded by the chunk size, not the
+    /// file size. Consecutive chunks overlap; each place is kept by exactly one chunk (the
+    /// one in which it starts before the cut line), so nothing is reported twice or cut short.
+    /// `buffer` arrives holding the file's first bytes.
+    fn scan_in_chunks(
+        &self,
+        display: &Path,
+        mut file: File,
+        buffer: &mut Vec<u8>,
+        local: &mut Collected,
+    ) -> std::io::Result<()> {
+        let Chunking { size, overlap, .. } = self.options.chunking;
+        let mut lines_before = 0usize; // newlines before buffer[0]
+        let mut keep_from_line = 1usize; // absolute line where this chunk's places start
+        let mut first = true;
+        loop {
+            let wanted = size.saturating_sub(buffer.len());
+            let read = file.by_ref().take(wanted as u64).read_to_end(buffer)?;
+            let last = read < wanted;
+            if first {
+                first = false;
+                let sniff = &buffer[..buffer.len().min(BINARY_SNIFF_LEN)];
+                if memchr::memchr(0, sniff).is_some() {
+                    local.stats.skipped_binary += 1;
+                    return Ok(());
+                }
+            }
+            // Places starting on lines from the cut onwards belong to the next chunk.
+            let cut = if last {
+                buffer.len()
+            } else {
+                buffer.len() - overlap / 2
+            };
+            let cut_line = lines_before + memchr::memchr_iter(b'\n', &buffer[..cut]).count() + 1;
+            let (sightings, references) = self.scan_with_references(display, buffer);
+            let keep = |relative_line: usize| {
+                let line = relative_line + lines_before;
+                line >= keep_from_line && (last || line < cut_line)
+            };
+            local
+                .sightings
+                .extend(sightings.into_iter().filter_map(|mut s| {
+                    keep(s.location.line).then(|| {
+                        s.location.line += lines_before;
+                        s
+                    })
+                }));
+            local
+                .references
+                .extend(references.into_iter().filter_map(|mut r| {
+                    keep(r.line).then(|| {
+                        r.line += lines_before;
+                        r
+                    })
+                }));
+            if last {
+                local.stats.files_scanned += 1;
+                local.stats.bytes_scanned += buffer.len() as u64;
+                return Ok(());
+            }
+            // Keep the overlap; the line count moves past everything dropped.
+            let dropped = buffer.len() - overlap;
+            lines_before += memchr::memchr_iter(b'\n', &buffer[..dropped]).count();
+            local.stats.bytes_scanned += dropped as u64;
+            buffer.drain(..dropped);
+            keep_from_line = cut_line;
+        }
     }
 
     fn scan_archive(&self, display: &Path, mut file: File, local: &mut Collected) {

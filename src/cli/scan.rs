@@ -18,7 +18,7 @@ use stray::laptop;
 use stray::reconcile::{DEFAULT_MAX_AGE_DAYS, FailOn, reconcile, violates};
 use stray::report::{Format, ReportOptions, write_report};
 use stray::rules::selftest;
-use stray::scan::DEFAULT_MAX_FILE_SIZE;
+use stray::scan::{Chunking, DEFAULT_MAX_FILE_SIZE};
 use stray::size::parse_size;
 use stray::vault::{self, VaultFormat, VaultIndex};
 use stray::walk::{DEFAULT_SKIP_DIRS, PathFilter, WalkOptions};
@@ -349,6 +349,7 @@ impl PreparedScan {
             max_file_size,
             archives: args.archives,
             archive_limits: ArchiveLimits::default(),
+            chunking: Chunking::default(),
         };
         let options = with_roots(args, options)?;
         Ok(PreparedScan {
