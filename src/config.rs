@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::rules::Criticality;
+use std::collections::BTreeMap;
+
 pub const FILE_NAME: &str = ".stray.toml";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -18,6 +21,12 @@ pub struct Config {
     pub policy: PolicySection,
     #[serde(default)]
     pub vault: VaultSection,
+    /// Owners by selector: `"provider:openai" = "ada@acme.io"`, `"path:infra/**" = "ops"`.
+    #[serde(default)]
+    pub owners: BTreeMap<String, String>,
+    /// Criticality overrides by selector: `"provider:slack" = "high"`.
+    #[serde(default)]
+    pub criticality: BTreeMap<String, Criticality>,
     /// Where the file was read from; relative paths in it are resolved against its directory.
     #[serde(skip)]
     pub path: PathBuf,

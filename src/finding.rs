@@ -9,8 +9,9 @@ use sha2::{Digest, Sha256};
 
 use crate::baseline::{ExpiredException, Suppression};
 use crate::classify::LocationKind;
+use crate::consumer::consumer;
 use crate::reconcile::VaultVerdict;
-use crate::rules::{Rule, RuleClass};
+use crate::rules::{Criticality, Rule, RuleClass};
 
 /// One place a credential occurs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -53,7 +54,10 @@ pub struct Finding {
     pub rule_id: String,
     pub provider: String,
     pub class: RuleClass,
+    pub criticality: Criticality,
     pub description: String,
+    /// Where to revoke and re-issue it.
+    pub revoke_url: Option<String>,
     /// Lowercase hex SHA-256 of the exact secret bytes.
     pub fingerprint: String,
     pub redacted: String,
@@ -66,9 +70,27 @@ pub struct Finding {
     pub suppressed: Vec<(Location, Suppression)>,
     /// A baseline entry covered this credential but has expired.
     pub expired_exception: Option<ExpiredException>,
+    /// The tools and services that read it, one per distinct consumer of its places.
+    pub consumers: Vec<String>,
+    /// Who answers for it, and how stray knows.
+    pub owner: Option<Owner>,
+}
+
+/// A credential's owner and where that name came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    pub name: String,
+    /// `config` (.stray.toml [owners]), `vault` (the export's owner field), `git-author` (the
+    /// commit that introduced it) or `machine-user` (the user of the laptop it was found on).
+    pub source: String,
 }
 
 impl Finding {
+    /// Read by two or more distinct consumers: one credential doing several jobs.
+    pub fn shared(&self) -> bool {
+        self.consumers.len() >= 2
+    }
+
     /// True when every place is suppressed: nothing left to report.
     pub fn fully_suppressed(&self) -> bool {
         self.locations.is_empty() && !self.suppressed.is_empty()
@@ -116,10 +138,15 @@ pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
             locations.sort();
             locations.dedup();
             let rule = &rules[rule_index];
+            let mut consumers: Vec<String> = locations.iter().filter_map(consumer).collect();
+            consumers.sort();
+            consumers.dedup();
             Finding {
                 rule_id: rule.id.clone(),
                 provider: rule.provider.clone(),
                 class: rule.class,
+                criticality: rule.criticality,
+                revoke_url: rule.revoke_url.clone(),
                 description: rule.description.clone(),
                 fingerprint: fingerprint(&secret),
                 redacted: redact(&secret),
@@ -128,6 +155,8 @@ pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
                 vault: None,
                 suppressed: Vec::new(),
                 expired_exception: None,
+                consumers,
+                owner: None,
             }
         })
         .collect();

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::finding::Finding;
 use crate::vault::{VaultEntry, VaultIndex};
 
-/// Default maximum age of a vaulted credential before rotation is overdue.
+/// The rotation SLA of the highest tier, and the default where a single figure is needed.
 pub const DEFAULT_MAX_AGE_DAYS: i64 = 90;
 
 /// What the vault says about a credential found in plaintext.
@@ -67,14 +67,18 @@ pub struct VaultVerdict {
     pub rotation_overdue: bool,
 }
 
-/// Sets `vault` on every finding. `now` and `max_age_days` decide ages and overdue rotation.
-pub fn reconcile(findings: &mut [Finding], index: &VaultIndex, now: Timestamp, max_age_days: i64) {
+/// Sets `vault` on every finding. A credential is overdue when older than `max_age_days`, or,
+/// without it, than its criticality tier allows (high 90 days, medium 180, low 365).
+pub fn reconcile(
+    findings: &mut [Finding],
+    index: &VaultIndex,
+    now: Timestamp,
+    max_age_days: Option<i64>,
+) {
     for finding in findings {
-        finding.vault = Some(verdict(
-            index.lookup(&finding.fingerprint),
-            now,
-            max_age_days,
-        ));
+        // Without an explicit maximum, each credential's criticality tier sets its SLA.
+        let max_age = max_age_days.unwrap_or_else(|| finding.criticality.max_age_days());
+        finding.vault = Some(verdict(index.lookup(&finding.fingerprint), now, max_age));
     }
 }
 
@@ -130,6 +134,8 @@ pub enum FailOn {
     RotatedOut,
     /// A vaulted credential older than --max-age
     Overdue,
+    /// A credential read by two or more consumers (tools, workflows, projects)
+    Shared,
     /// Any credential found at all
     Any,
 }
@@ -138,6 +144,7 @@ pub enum FailOn {
 pub fn violates(finding: &Finding, policy: &[FailOn]) -> bool {
     policy.iter().any(|rule| match (rule, &finding.vault) {
         (FailOn::Any, _) => true,
+        (FailOn::Shared, _) => finding.shared(),
         // Without a vault every credential is, as far as stray can tell, unvaulted.
         (FailOn::Unvaulted, None) => true,
         (_, None) => false,

@@ -105,3 +105,21 @@ negatives = ["acme_12345678"]
     let failures = selftest::check_all(&matcher);
     assert_eq!(failures.len(), 2, "{failures:?}");
 }
+
+#[test]
+fn every_provider_rule_says_where_to_revoke() {
+    // Generic rules and key blocks have no single issuer; every provider's rule does.
+    let without_issuer = ["generic", "private-key", "database", "jwt"];
+    let missing: Vec<String> = builtin()
+        .rules()
+        .iter()
+        .filter(|r| !without_issuer.contains(&r.provider.as_str()) && r.revoke_url.is_none())
+        .map(|r| r.id.clone())
+        .collect();
+    assert!(missing.is_empty(), "rules without revoke_url: {missing:?}");
+    for rule in builtin().rules() {
+        if let Some(url) = &rule.revoke_url {
+            assert!(url.starts_with("https://"), "{}: {url}", rule.id);
+        }
+    }
+}

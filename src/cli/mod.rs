@@ -1,5 +1,6 @@
 //! The command line: parse arguments, call the library, map the result to an exit code.
 
+mod inventory;
 mod progress;
 mod scan;
 
@@ -58,6 +59,13 @@ enum Command {
     /// Install the git pre-commit hook
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Scan, then write a revocation runbook: one Markdown page per credential
+    Runbook(scan::RunbookArgs),
+    /// The living inventory recorded by `scan --record`: credentials with first and last seen
+    /// and where they are now (--gone: removed ones); `metrics`, `scans`, `import`
+    Inventory(inventory::InventoryArgs),
+    /// Write the inventory as one self-contained HTML report (for an auditor; prints to PDF)
+    Report(inventory::ReportArgs),
 }
 
 #[derive(Subcommand)]
@@ -152,6 +160,7 @@ pub fn main() -> u8 {
         }
         Command::Baseline(BaselineCommand::Create(args)) => scan::baseline_create(&args),
         Command::Hook(HookCommand::Install { force }) => hook_install(force),
+        Command::Runbook(args) => scan::runbook(&args),
         Command::Rules(RulesCommand::List {
             rules,
             json,
@@ -164,6 +173,8 @@ pub fn main() -> u8 {
             format,
         }) => vault_fingerprint(&exports, &output, &format),
         Command::Merge(args) => merge_results(&args),
+        Command::Inventory(args) => inventory::run(args),
+        Command::Report(args) => inventory::report(&args),
     };
     match result {
         Ok(code) => code,

@@ -14,9 +14,11 @@ use stray::baseline::{self, Baseline};
 use stray::config::Config;
 use stray::finding::CommitInfo;
 use stray::git;
+use stray::governance::{self, Selector};
 use stray::laptop;
-use stray::reconcile::{DEFAULT_MAX_AGE_DAYS, FailOn, reconcile, violates};
+use stray::reconcile::{FailOn, reconcile, violates};
 use stray::report::{Format, ReportOptions, write_report};
+use stray::rules::Criticality;
 use stray::rules::selftest;
 use stray::scan::{Chunking, DEFAULT_MAX_FILE_SIZE};
 use stray::size::parse_size;
@@ -53,6 +55,16 @@ pub struct ScanArgs {
     /// Colour in the table format
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// After writing the report, record this scan in the inventory database DB [default:
+    /// $STRAY_INVENTORY_DB, else ~/.local/share/stray/inventory.db]; never stores a secret
+    #[arg(
+        long,
+        value_name = "DB",
+        num_args = 0..=1,
+        conflicts_with_all = ["staged", "git"]
+    )]
+    pub record: Option<Option<PathBuf>>,
 }
 
 /// What to scan and how to judge it: shared by `scan`, `laptop` and `baseline create`.
@@ -65,6 +77,10 @@ pub struct TargetArgs {
     /// credentials and projects, skipping media, caches, toolchains and app bundles
     #[arg(long, conflicts_with_all = ["staged", "git"])]
     pub home: bool,
+
+    /// Only the credential whose fingerprint starts with PREFIX (to verify a revocation)
+    #[arg(long, value_name = "PREFIX")]
+    pub credential: Option<String>,
 
     /// Scan exactly what the next commit adds: the index version of each added or changed
     /// file, reporting only added lines (for pre-commit hooks)
@@ -132,7 +148,8 @@ pub struct TargetArgs {
     #[command(flatten)]
     pub vault_format: VaultFormatArgs,
 
-    /// Days after which a vaulted credential is overdue for rotation [default: 90]
+    /// Days after which a vaulted credential is overdue for rotation [default: by criticality
+    /// tier: high 90, medium 180, low 365]
     #[arg(long, value_name = "DAYS")]
     pub max_age: Option<i64>,
 
@@ -242,7 +259,11 @@ pub struct PreparedScan {
     pub vault: Option<VaultIndex>,
     pub baseline: Option<Baseline>,
     pub policy: Vec<FailOn>,
-    pub max_age: i64,
+    /// `--max-age` or the config's; `None` lets each credential's criticality tier decide.
+    pub max_age: Option<i64>,
+    /// `.stray.toml` [owners] and [criticality], most specific first.
+    pub owners: Vec<(Selector, String)>,
+    pub criticality: Vec<(Selector, Criticality)>,
 }
 
 /// The `.stray.toml` that applies: `--config`, else the nearest one above the first root.
@@ -322,10 +343,15 @@ impl PreparedScan {
         } else {
             vec![FailOn::Any]
         };
-        let max_age = args
-            .max_age
-            .or(config.policy.max_age)
-            .unwrap_or(DEFAULT_MAX_AGE_DAYS);
+        let max_age = args.max_age.or(config.policy.max_age);
+        let in_config = |section: &str| {
+            let path = config.path.display().to_string();
+            let section = section.to_string();
+            move |e: String| anyhow::anyhow!("{path}: [{section}] {e}")
+        };
+        let owners = governance::selectors(&config.owners).map_err(in_config("owners"))?;
+        let criticality =
+            governance::selectors(&config.criticality).map_err(in_config("criticality"))?;
         let max_file_size = match (args.max_file_size, &config.scan.max_file_size) {
             (Some(size), _) => size,
             (None, Some(text)) => parse_size(text).map_err(|e| {
@@ -358,6 +384,8 @@ impl PreparedScan {
             baseline,
             policy,
             max_age,
+            owners,
+            criticality,
         })
     }
 
@@ -374,6 +402,13 @@ impl PreparedScan {
                 Ok(self.scanner.scan(&counters)?)
             }
         })?;
+        if let Some(prefix) = &args.credential {
+            let prefix = prefix.to_ascii_lowercase();
+            outcome
+                .findings
+                .retain(|f| f.fingerprint.starts_with(&prefix));
+        }
+        governance::apply_criticality(&mut outcome.findings, &self.criticality);
         if let Some(index) = &self.vault {
             reconcile(
                 &mut outcome.findings,
@@ -382,6 +417,8 @@ impl PreparedScan {
                 self.max_age,
             );
         }
+        let machine_user = args.home.then_some(outcome.info.user.as_str());
+        governance::assign_owners(&mut outcome.findings, &self.owners, machine_user);
         let baseline = if apply_baseline {
             self.baseline.as_ref()
         } else {
@@ -553,6 +590,16 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
             write_report(args.format, &outcome, rules, report_options, &mut out)?;
         }
     }
+    // Recorded only once the report is out: a broken database must not cost the report.
+    if let Some(db) = &args.record {
+        super::inventory::record_scan(
+            db.as_deref(),
+            &outcome,
+            &prepared.scanner.options().walk.roots,
+            rules.len(),
+            args.target.quiet,
+        )?;
+    }
     let failed = outcome
         .findings
         .iter()
@@ -598,6 +645,34 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
         if count == 1 { "" } else { "s" },
     );
     Ok(EXIT_CLEAN)
+}
+
+/// `stray runbook`: scan, then one Markdown page per credential, most critical first.
+pub fn runbook(args: &RunbookArgs) -> Result<u8> {
+    let prepared = PreparedScan::new(&args.target)?;
+    let mut outcome = prepared.run(&args.target, true)?;
+    stray::runbook::order(&mut outcome.findings);
+    let scanned = outcome
+        .info
+        .scanned_at
+        .strftime("%Y-%m-%d %H:%M UTC")
+        .to_string();
+    let text = stray::runbook::render(&outcome.findings, &scanned);
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write runbook {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(EXIT_CLEAN)
+}
+
+#[derive(Args)]
+pub struct RunbookArgs {
+    /// Write the runbook to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Args)]

@@ -11,6 +11,7 @@ const HEADER: &[&str] = &[
     "provider",
     "rule",
     "class",
+    "criticality",
     "redacted",
     "fingerprint",
     "status",
@@ -21,6 +22,9 @@ const HEADER: &[&str] = &[
     "places",
     "locations",
     "contexts",
+    "consumers",
+    "shared",
+    "owner",
     "machines",
 ];
 
@@ -88,6 +92,7 @@ pub fn write(document: &ReportDocument, out: &mut dyn Write) -> Result<(), Repor
             finding.provider.as_str(),
             finding.rule.as_str(),
             finding.class.as_str(),
+            finding.criticality.as_str(),
             finding.redacted.as_str(),
             fingerprint,
             status.as_str(),
@@ -98,6 +103,13 @@ pub fn write(document: &ReportDocument, out: &mut dyn Write) -> Result<(), Repor
             &finding.locations.len().to_string(),
             &locations.join("; "),
             &contexts.into_iter().collect::<Vec<_>>().join("; "),
+            &finding.consumers.join("; "),
+            if finding.shared { "true" } else { "false" },
+            &finding
+                .owner
+                .as_ref()
+                .map(|o| format!("{} ({})", o.name, o.source))
+                .unwrap_or_default(),
             machines.as_str(),
         ])?;
     }

@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{ReportError, ReportOptions, plaintext};
 use crate::baseline::{ExpiredException, Suppression};
+use crate::finding::Owner;
 use crate::finding::{Finding, Location};
 use crate::reconcile::{StatusCounts, VaultVerdict};
 use crate::references::Reference;
-use crate::rules::RuleClass;
+use crate::rules::{Criticality, RuleClass};
 use crate::scan::{ScanInfo, ScanOutcome, Stats};
 
 /// Bumped only when a field is removed or changes meaning; additions keep it.
@@ -60,6 +61,8 @@ pub struct ReportFinding {
     pub rule: String,
     pub provider: String,
     pub class: RuleClass,
+    #[serde(default = "default_criticality")]
+    pub criticality: Criticality,
     pub description: String,
     pub fingerprint: String,
     pub redacted: String,
@@ -74,6 +77,17 @@ pub struct ReportFinding {
     /// The baseline entry that covered this credential has expired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expired_exception: Option<ExpiredException>,
+    /// The tools and services that read it (Cursor, a GitHub Actions workflow, a project…).
+    #[serde(default)]
+    pub consumers: Vec<String>,
+    /// Read by two or more consumers: one credential doing several jobs.
+    #[serde(default)]
+    pub shared: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+    /// Where to revoke and re-issue it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_url: Option<String>,
     /// Machines the credential was found on (merged team views).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub machines: Vec<String>,
@@ -95,12 +109,18 @@ pub struct SuppressedLocation {
     pub suppression: Suppression,
 }
 
+/// Results written before criticality existed read as the highest tier.
+fn default_criticality() -> Criticality {
+    Criticality::High
+}
+
 impl ReportFinding {
     pub fn new(finding: &Finding, options: ReportOptions) -> Self {
         ReportFinding {
             rule: finding.rule_id.clone(),
             provider: finding.provider.clone(),
             class: finding.class,
+            criticality: finding.criticality,
             description: finding.description.clone(),
             fingerprint: finding.fingerprint.clone(),
             redacted: finding.redacted.clone(),
@@ -127,6 +147,10 @@ impl ReportFinding {
                 Vec::new()
             },
             expired_exception: finding.expired_exception.clone(),
+            consumers: finding.consumers.clone(),
+            shared: finding.shared(),
+            owner: finding.owner.clone(),
+            revoke_url: finding.revoke_url.clone(),
             machines: Vec::new(),
         }
     }

@@ -1,6 +1,7 @@
 //! Output formats. Every format redacts secrets unless `show_secrets` is set.
 
 mod csv;
+pub mod html;
 mod inventory;
 pub mod json;
 mod sarif;

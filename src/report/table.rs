@@ -78,6 +78,20 @@ pub fn write(
             }
             None => writeln!(out)?,
         }
+        let mut facts = vec![format!("{} criticality", finding.criticality)];
+        if let Some(owner) = &finding.owner {
+            facts.push(format!("owner {} ({})", owner.name, owner.source));
+        }
+        if finding.shared() {
+            facts.push(format!(
+                "{}SHARED by {} consumers{}: {}",
+                s.red,
+                finding.consumers.len(),
+                s.reset,
+                finding.consumers.join(", ")
+            ));
+        }
+        writeln!(out, "    {}{}{}", s.dim, facts.join("; "), s.reset)?;
         if let Some(expired) = &finding.expired_exception {
             writeln!(
                 out,

@@ -47,6 +47,12 @@ pub struct RuleSpec {
     /// How the captured text is encoded; the credential is its decoded form.
     #[serde(default)]
     pub secret_encoding: Option<SecretEncoding>,
+    /// How bad a leak is; defaults by class (see [`Criticality::default_for`]).
+    #[serde(default)]
+    pub criticality: Option<Criticality>,
+    /// Where to revoke and re-issue this credential (the provider's documented page).
+    #[serde(default)]
+    pub revoke_url: Option<String>,
     /// Only keyword hits followed by an assignment (`=`, `:`, `:=`, `=>`, after the rest of a
     /// name, a closing quote and spaces) open a window: generic keywords such as `token`
     /// appear everywhere in code, assignments to them far less often.
@@ -73,6 +79,56 @@ impl Rule {
             Some(SecretEncoding::Percent) => percent_encoding::percent_decode(captured).collect(),
             None => captured.to_vec(),
         }
+    }
+}
+
+/// How bad a leak of a credential is; sets its rotation SLA.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Criticality {
+    High,
+    Medium,
+    Low,
+}
+
+impl Criticality {
+    /// High: AI provider keys, cloud keys, code-host tokens, private keys and secret managers'
+    /// own tokens; medium: SaaS; low: generic assignments.
+    pub fn default_for(class: RuleClass) -> Criticality {
+        match class {
+            RuleClass::AiProvider
+            | RuleClass::Cloud
+            | RuleClass::CodeHost
+            | RuleClass::PrivateKey
+            | RuleClass::SecretManager => Criticality::High,
+            RuleClass::Saas => Criticality::Medium,
+            RuleClass::Generic => Criticality::Low,
+        }
+    }
+
+    /// Days a credential of this tier may live before rotation is overdue.
+    pub fn max_age_days(self) -> i64 {
+        match self {
+            Criticality::High => 90,
+            Criticality::Medium => 180,
+            Criticality::Low => 365,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Criticality::High => "high",
+            Criticality::Medium => "medium",
+            Criticality::Low => "low",
+        }
+    }
+}
+
+impl fmt::Display for Criticality {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -143,6 +199,8 @@ pub struct Rule {
     pub window: usize,
     pub secret_encoding: Option<SecretEncoding>,
     pub followed_by_assignment: bool,
+    pub criticality: Criticality,
+    pub revoke_url: Option<String>,
     pub examples: Vec<Example>,
     pub negatives: Vec<String>,
     /// Where the rule came from: `builtin:ai.toml` or a file path.
@@ -386,6 +444,10 @@ fn compile(spec: RuleSpec, origin: &str, check_regex: bool) -> Result<Rule, Stri
         window,
         secret_encoding: spec.secret_encoding,
         followed_by_assignment: spec.followed_by_assignment,
+        criticality: spec
+            .criticality
+            .unwrap_or_else(|| Criticality::default_for(spec.class)),
+        revoke_url: spec.revoke_url,
         examples: spec.examples,
         negatives: spec.negatives,
         origin: origin.to_string(),

@@ -1,0 +1,310 @@
+//! `stray inventory` (list, `--gone`, `metrics`, `scans`, `import`), `stray report` and the
+//! `--record` step of `stray scan`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Subcommand};
+
+use stray::inventory::render::{self, OutputFormat};
+use stray::inventory::{self, Database, History, Imported, Period, ScanRecord};
+use stray::report::ReportOptions;
+use stray::report::html::{self, HtmlOptions};
+use stray::report::json::ReportDocument;
+
+use super::EXIT_CLEAN;
+
+#[derive(Args)]
+pub struct InventoryArgs {
+    #[command(subcommand)]
+    command: Option<InventoryCommand>,
+    /// The inventory database [default: $STRAY_INVENTORY_DB, else
+    /// ~/.local/share/stray/inventory.db]
+    #[arg(long, value_name = "DB", global = true)]
+    db: Option<PathBuf>,
+    #[command(flatten)]
+    list: ListArgs,
+}
+
+#[derive(Args)]
+struct DbArg {
+    /// The inventory database [default: $STRAY_INVENTORY_DB, else
+    /// ~/.local/share/stray/inventory.db]
+    #[arg(long, value_name = "DB")]
+    db: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct OutputArgs {
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Write to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ListArgs {
+    /// List credentials gone from the latest scan of every machine that had them, with when
+    /// they were last seen and where they were
+    #[arg(long, conflicts_with = "all")]
+    gone: bool,
+    /// List present and gone credentials
+    #[arg(long)]
+    all: bool,
+    /// Only credentials first seen on or after DATE (2026-11-01 is midnight UTC; or an RFC 3339
+    /// time)
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Subcommand)]
+enum InventoryCommand {
+    /// Import JSON results (stray scan --format json) from other machines into the database
+    Import {
+        /// JSON results; each becomes a scan with its own machine, user and time
+        #[arg(required = true)]
+        results: Vec<PathBuf>,
+    },
+    /// The maturity numbers: vault share, reference share, rotation SLA, unvaulted over time,
+    /// strays removed per period, median days to gone
+    Metrics {
+        /// Periods for "strays removed"
+        #[arg(long, value_enum, default_value_t = Period::Month)]
+        period: Period,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// The recorded scans: time, machine, user, roots, stray version and rule count
+    Scans {
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Write the HTML report to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The report's title
+    #[arg(long, default_value = "Secret sprawl report")]
+    title: String,
+    /// The rotation limit drawn on the age histogram, in days
+    #[arg(long, value_name = "DAYS", default_value_t = stray::reconcile::DEFAULT_MAX_AGE_DAYS)]
+    max_age: i64,
+}
+
+fn db_path(arg: &DbArg) -> Result<PathBuf> {
+    arg.db
+        .clone()
+        .or_else(inventory::default_db_path)
+        .ok_or_else(|| {
+            anyhow!(
+                "no inventory database: give --db DB, or set {} or HOME",
+                inventory::DB_ENV
+            )
+        })
+}
+
+fn output(path: Option<&Path>) -> Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
+/// `stray scan --record [DB]`: stores the scan after its report has been written.
+pub fn record_scan(
+    db: Option<&Path>,
+    outcome: &stray::ScanOutcome,
+    roots: &[PathBuf],
+    rule_count: usize,
+    quiet: bool,
+) -> Result<()> {
+    let path = match db {
+        Some(path) => path.to_path_buf(),
+        None => db_path(&DbArg { db: None })?,
+    };
+    // Secrets are never shown in what is recorded, whatever the report printed.
+    let document = ReportDocument::new(
+        outcome,
+        ReportOptions {
+            show_secrets: false,
+            show_suppressed: true,
+            ..ReportOptions::default()
+        },
+    );
+    let roots: Vec<String> = roots
+        .iter()
+        .map(|root| {
+            std::path::absolute(root)
+                .unwrap_or_else(|_| root.clone())
+                .display()
+                .to_string()
+        })
+        .collect();
+    let mut record =
+        ScanRecord::from_document(&document, roots, Some(rule_count), "scan".to_string())
+            .map_err(|message| anyhow!("cannot record the scan: {message}"))?;
+    record.scanned_at = inventory::record_time(record.scanned_at);
+    let mut database = Database::open(&path, true)
+        .context("the report was written, but the scan was not recorded")?;
+    let id = database
+        .record(&record)
+        .context("the report was written, but the scan was not recorded")?;
+    if !quiet {
+        eprintln!(
+            "stray: recorded scan {id} ({} credential{}) in {}",
+            record.credentials.len(),
+            if record.credentials.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+pub fn run(args: InventoryArgs) -> Result<u8> {
+    let db = DbArg { db: args.db };
+    let given = &args.list;
+    if args.command.is_some()
+        && (given.gone
+            || given.all
+            || given.since.is_some()
+            || given.output.output.is_some()
+            || given.output.format != OutputFormat::Table)
+    {
+        bail!(
+            "--gone, --all, --since, --format and --output before a subcommand apply to the \
+             list: give them after the subcommand (stray inventory metrics --format json)"
+        );
+    }
+    match args.command {
+        None => list(&db, &args.list),
+        Some(InventoryCommand::Import { results }) => import(&results, &db),
+        Some(InventoryCommand::Metrics { period, output }) => metrics(&db, period, &output),
+        Some(InventoryCommand::Scans { output }) => scans(&db, &output),
+    }
+}
+
+fn open(arg: &DbArg) -> Result<(Database, String)> {
+    let path = db_path(arg)?;
+    let database = Database::open(&path, false)?;
+    Ok((database, path.display().to_string()))
+}
+
+fn list(db: &DbArg, args: &ListArgs) -> Result<u8> {
+    let since = match &args.since {
+        Some(text) => Some(inventory::query::parse_since(text).ok_or_else(|| {
+            anyhow!("--since {text:?}: use a date such as 2026-11-01 or an RFC 3339 time")
+        })?),
+        None => None,
+    };
+    let (database, name) = open(db)?;
+    let history = History::load(&database)?;
+    let now = inventory::now();
+    let credentials: Vec<_> = history
+        .credentials(now)
+        .into_iter()
+        .filter(|c| args.all || c.present != args.gone)
+        .filter(|c| since.is_none_or(|since| c.first_seen >= since))
+        .collect();
+    let mut out = output(args.output.output.as_deref())?;
+    render::write_credentials(
+        &credentials,
+        &history.scans,
+        &name,
+        now,
+        args.output.format,
+        &mut out,
+    )?;
+    out.flush()?;
+    Ok(EXIT_CLEAN)
+}
+
+fn metrics(db: &DbArg, period: Period, args: &OutputArgs) -> Result<u8> {
+    let (database, name) = open(db)?;
+    let history = History::load(&database)?;
+    let metrics = history.metrics(inventory::now(), period);
+    let mut out = output(args.output.as_deref())?;
+    render::write_metrics(&metrics, &name, args.format, &mut out)?;
+    out.flush()?;
+    Ok(EXIT_CLEAN)
+}
+
+fn scans(db: &DbArg, args: &OutputArgs) -> Result<u8> {
+    let (database, _) = open(db)?;
+    let history = History::load(&database)?;
+    let mut out = output(args.output.as_deref())?;
+    render::write_scans(&history.scans, args.format, &mut out)?;
+    out.flush()?;
+    Ok(EXIT_CLEAN)
+}
+
+fn import(results: &[PathBuf], db: &DbArg) -> Result<u8> {
+    let path = db_path(db)?;
+    let mut database = Database::open(&path, true)?;
+    let mut recorded = 0;
+    for result in results {
+        match inventory::import(&mut database, result)? {
+            Imported::Recorded { credentials } => {
+                recorded += 1;
+                eprintln!(
+                    "stray: imported {} ({credentials} credential{})",
+                    result.display(),
+                    if credentials == 1 { "" } else { "s" }
+                );
+            }
+            Imported::AlreadyPresent => eprintln!(
+                "stray: skipped {}: this scan (same machine, user and time) is already recorded",
+                result.display()
+            ),
+        }
+    }
+    eprintln!(
+        "stray: {recorded} of {} result{} imported into {}",
+        results.len(),
+        if results.len() == 1 { "" } else { "s" },
+        path.display()
+    );
+    Ok(EXIT_CLEAN)
+}
+
+/// `stray report`: the HTML report for an auditor.
+pub fn report(args: &ReportArgs) -> Result<u8> {
+    if args.max_age < 1 {
+        bail!("--max-age must be at least 1 day");
+    }
+    let (database, name) = open(&args.db)?;
+    let history = History::load(&database)?;
+    let options = HtmlOptions {
+        title: args.title.clone(),
+        max_age_days: args.max_age,
+        database: name,
+    };
+    let mut out = output(args.output.as_deref())?;
+    html::write(&history, inventory::now(), &options, &mut out).with_context(|| {
+        match &args.output {
+            Some(path) => format!("writing {}", path.display()),
+            None => "writing the report".to_string(),
+        }
+    })?;
+    out.flush()?;
+    if let Some(path) = &args.output {
+        eprintln!("stray: wrote {}", path.display());
+    }
+    Ok(EXIT_CLEAN)
+}

@@ -1,0 +1,209 @@
+//! Consumers: the tool or service that reads a credential at a place. One credential read by
+//! two or more consumers is *shared* — the "one founder's key in four AI tools" failure that
+//! step 2 of the kit (one credential per agent) exists to end.
+
+use std::path::{Component, Path};
+
+use crate::classify::LocationKind;
+use crate::finding::Location;
+
+/// Who reads the credential at `location`, when the place says so.
+pub fn consumer(location: &Location) -> Option<String> {
+    let path = inner_path(&location.path);
+    let parts: Vec<String> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(p) => Some(p.to_string_lossy().to_lowercase()),
+            _ => None,
+        })
+        .collect();
+    let name = parts.last()?.as_str();
+    let parent = parts.len().checked_sub(2).map(|i| parts[i].as_str());
+    let under = |dir: &str| parts[..parts.len() - 1].iter().any(|p| p == dir);
+    let context = location.context.as_deref().unwrap_or("");
+    match location.kind {
+        LocationKind::AiToolConfig => {
+            let tool = ai_tool(name, parent, &under);
+            Some(match mcp_server(context) {
+                Some(server) => format!("{tool} (MCP server {server})"),
+                None => tool.to_string(),
+            })
+        }
+        LocationKind::CiConfig => Some(ci_consumer(name, parent, context)),
+        LocationKind::ShellProfile => Some("interactive shell".to_string()),
+        LocationKind::Dotenv => {
+            let project = path
+                .parent()
+                .and_then(|p| p.file_name())
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|| ".".to_string());
+            Some(format!("project {project}"))
+        }
+        LocationKind::CloudCredentials => Some(
+            match () {
+                _ if under(".aws") => "AWS CLI",
+                _ if under("gcloud") => "gcloud",
+                _ if under(".azure") => "Azure CLI",
+                _ if under(".kube") || name == "kubeconfig" => "kubectl",
+                _ if under(".docker") => "Docker",
+                _ => "cloud CLI",
+            }
+            .to_string(),
+        ),
+        LocationKind::PackageConfig => Some(
+            match name {
+                ".npmrc" | ".yarnrc" | ".yarnrc.yml" => "npm",
+                ".pypirc" | "pip.conf" => "PyPI tooling",
+                ".netrc" | "_netrc" => "netrc clients",
+                ".git-credentials" | ".gitconfig" => "git",
+                "hosts.yml" => "GitHub CLI",
+                _ if under(".cargo") => "cargo",
+                _ if under(".gem") => "RubyGems",
+                _ => "package manager",
+            }
+            .to_string(),
+        ),
+        LocationKind::Iac => compose_service(name, context),
+        _ => None,
+    }
+}
+
+/// For `export.zip!member`, the member's path.
+fn inner_path(path: &Path) -> &Path {
+    let text = path.to_str().unwrap_or("");
+    match text.rfind('!') {
+        Some(at) => Path::new(&text[at + 1..]),
+        None => path,
+    }
+}
+
+fn ai_tool(name: &str, parent: Option<&str>, under: &dyn Fn(&str) -> bool) -> &'static str {
+    match name {
+        ".claude.json" => "Claude Code",
+        "claude_desktop_config.json" => "Claude Desktop",
+        ".aider.conf.yml" | ".aider.conf.yaml" => "aider",
+        "mcp_config.json" if under(".codeium") || under("windsurf") => "Windsurf",
+        _ if under(".cursor") || under("cursor") => "Cursor",
+        _ if under(".codeium") || under("windsurf") => "Windsurf",
+        _ if under(".codex") => "Codex",
+        _ if under(".continue") => "Continue",
+        _ if under(".gemini") => "Gemini CLI",
+        _ if under(".vscode") || under("code") => "VS Code",
+        _ if under("zed") => "Zed",
+        _ if under(".claude") || name == ".mcp.json" => "Claude Code",
+        _ if parent == Some("claude") => "Claude Desktop",
+        _ => "AI tool",
+    }
+}
+
+/// `mcpServers.github.env.X` → `github`.
+fn mcp_server(context: &str) -> Option<&str> {
+    let mut parts = context.split('.');
+    while let Some(part) = parts.next() {
+        if part.eq_ignore_ascii_case("mcpServers") || part == "servers" || part == "context_servers"
+        {
+            return parts.next();
+        }
+    }
+    None
+}
+
+fn ci_consumer(name: &str, parent: Option<&str>, context: &str) -> String {
+    if parent == Some("workflows") {
+        return format!("GitHub Actions workflow {name}");
+    }
+    let job = context.split('.').next().filter(|j| !j.is_empty());
+    let system = match name {
+        ".gitlab-ci.yml" | ".gitlab-ci.yaml" => "GitLab CI",
+        "config.yml" if parent == Some(".circleci") => "CircleCI",
+        n if n.starts_with("jenkinsfile") => "Jenkins",
+        "azure-pipelines.yml" | "azure-pipelines.yaml" => "Azure Pipelines",
+        "bitbucket-pipelines.yml" => "Bitbucket Pipelines",
+        ".travis.yml" => "Travis CI",
+        ".drone.yml" => "Drone",
+        _ => "CI",
+    };
+    match (system, job) {
+        ("GitLab CI", Some(job)) => format!("GitLab CI job {job}"),
+        (system, _) => system.to_string(),
+    }
+}
+
+/// `services.api.environment.X` in a compose file → `docker-compose service api`.
+fn compose_service(name: &str, context: &str) -> Option<String> {
+    if !(name.starts_with("docker-compose") || name.starts_with("compose")) {
+        return None;
+    }
+    let mut parts = context.split('.');
+    (parts.next() == Some("services"))
+        .then(|| parts.next())
+        .flatten()
+        .map(|service| format!("docker-compose service {service}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::classify;
+
+    fn of(path: &str, context: Option<&str>) -> Option<String> {
+        consumer(&Location {
+            path: path.into(),
+            line: 1,
+            column: 1,
+            kind: classify(Path::new(path)),
+            context: context.map(str::to_string),
+            inline_allow: None,
+            commit: None,
+        })
+    }
+
+    #[test]
+    fn names_the_reader_of_each_place() {
+        assert_eq!(
+            of("home/.cursor/mcp.json", Some("mcpServers.github.env.TOKEN")).as_deref(),
+            Some("Cursor (MCP server github)")
+        );
+        assert_eq!(
+            of("home/.claude.json", Some("mcpServers.openai.env.KEY")).as_deref(),
+            Some("Claude Code (MCP server openai)")
+        );
+        assert_eq!(
+            of("home/.codeium/windsurf/mcp_config.json", None).as_deref(),
+            Some("Windsurf")
+        );
+        assert_eq!(
+            of(
+                "repo/.github/workflows/deploy.yml",
+                Some("jobs.deploy.env.KEY")
+            )
+            .as_deref(),
+            Some("GitHub Actions workflow deploy.yml")
+        );
+        assert_eq!(
+            of("repo/.gitlab-ci.yml", Some("deploy.variables.KEY")).as_deref(),
+            Some("GitLab CI job deploy")
+        );
+        assert_eq!(
+            of("code/api/.env", Some("KEY")).as_deref(),
+            Some("project api")
+        );
+        assert_eq!(
+            of("home/.zshrc", None).as_deref(),
+            Some("interactive shell")
+        );
+        assert_eq!(
+            of(
+                "svc/docker-compose.yml",
+                Some("services.worker.environment.KEY")
+            )
+            .as_deref(),
+            Some("docker-compose service worker")
+        );
+        assert_eq!(
+            of("home/.aws/credentials", None).as_deref(),
+            Some("AWS CLI")
+        );
+        assert_eq!(of("src/main.rs", None), None);
+    }
+}

@@ -1,0 +1,554 @@
+//! The inventory database: one SQLite file, versioned schema migrations, and recording a scan.
+//!
+//! What is stored is what a JSON result without `--show-secrets` holds: fingerprints, redacted
+//! values, provider/rule/class, places and vault statuses. The plaintext of a credential is
+//! never written: [`ScanRecord`] has no field for it, and a redacted value that could carry more
+//! than the 4 + 4 characters [`crate::finding::redact`] shows is replaced before it is stored.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use crate::reconcile::Status;
+use crate::report::json::ReportDocument;
+
+/// The schema this stray writes. Opening an older database upgrades it to this version.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Migration `n` (1-based) takes a database from `user_version` n−1 to n. Never edit one that
+/// has shipped: add a new one.
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+
+/// Schema 1: scans, credentials, which scan saw which credential with what vault status, and
+/// every place.
+pub const MIGRATION_1: &str = "
+CREATE TABLE scans (
+    id            INTEGER PRIMARY KEY,
+    scanned_at    TEXT    NOT NULL,
+    machine       TEXT    NOT NULL,
+    user_name     TEXT    NOT NULL,
+    roots         TEXT    NOT NULL,
+    stray_version TEXT    NOT NULL,
+    rule_count    INTEGER,
+    source        TEXT    NOT NULL
+);
+CREATE TABLE credentials (
+    fingerprint TEXT PRIMARY KEY,
+    provider    TEXT NOT NULL,
+    rule        TEXT NOT NULL,
+    class       TEXT NOT NULL,
+    redacted    TEXT NOT NULL
+);
+CREATE TABLE sightings (
+    scan_id          INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+    fingerprint      TEXT    NOT NULL REFERENCES credentials(fingerprint),
+    status           TEXT,
+    vault_item       TEXT,
+    vault_age_days   INTEGER,
+    rotation_overdue INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (scan_id, fingerprint)
+);
+CREATE TABLE places (
+    scan_id     INTEGER NOT NULL,
+    fingerprint TEXT    NOT NULL,
+    path        TEXT    NOT NULL,
+    line        INTEGER NOT NULL,
+    col         INTEGER NOT NULL,
+    kind        TEXT    NOT NULL,
+    context     TEXT,
+    suppressed  INTEGER NOT NULL DEFAULT 0,
+    FOREIGN KEY (scan_id, fingerprint) REFERENCES sightings(scan_id, fingerprint)
+        ON DELETE CASCADE
+);
+";
+
+/// Schema 2: how many vault references each scan found (for the reference share; NULL for
+/// scans recorded before), and indexes for the per-scan and per-credential look-ups.
+pub const MIGRATION_2: &str = "
+ALTER TABLE scans ADD COLUMN reference_count INTEGER;
+CREATE INDEX places_by_scan ON places(scan_id, fingerprint);
+CREATE INDEX sightings_by_fingerprint ON sightings(fingerprint);
+CREATE INDEX scans_by_machine ON scans(machine, scanned_at);
+";
+
+/// How long to wait for another process holding the database before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("inventory database {path}: {message}")]
+    Database { path: String, message: String },
+    #[error(
+        "no inventory database at {path}: record a scan first (stray scan --record {path}) \
+         or import results (stray inventory import --db {path} RESULT.json)"
+    )]
+    Missing { path: String },
+    #[error("{path}: {message}")]
+    Import { path: String, message: String },
+}
+
+/// One scan to store: where and when it ran, and every credential it saw.
+#[derive(Debug, Clone)]
+pub struct ScanRecord {
+    pub scanned_at: Timestamp,
+    pub machine: String,
+    pub user: String,
+    /// The paths the scan walked (empty for an imported result, which does not carry them).
+    pub roots: Vec<String>,
+    pub stray_version: String,
+    /// How many rules were in use: the rule-pack version. `None` when unknown (imports).
+    pub rule_count: Option<usize>,
+    /// Vault references found (the good pattern).
+    pub reference_count: usize,
+    /// `scan`, or `import: FILE`.
+    pub source: String,
+    pub credentials: Vec<RecordedCredential>,
+}
+
+/// A credential as one scan saw it. There is deliberately no field for the secret.
+#[derive(Debug, Clone)]
+pub struct RecordedCredential {
+    /// Lowercase hex SHA-256 of the secret.
+    pub fingerprint: String,
+    pub provider: String,
+    pub rule: String,
+    pub class: String,
+    pub redacted: String,
+    /// `None` when the scan had no vault to reconcile with.
+    pub status: Option<Status>,
+    pub vault_item: Option<String>,
+    pub vault_age_days: Option<i64>,
+    pub rotation_overdue: bool,
+    pub places: Vec<RecordedPlace>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordedPlace {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub kind: String,
+    pub context: Option<String>,
+    /// Covered by a baseline entry or an inline `stray:allow`: still a copy outside the vault.
+    pub suppressed: bool,
+}
+
+impl ScanRecord {
+    /// A record from a JSON result (`stray scan --format json`, or the document a scan is about
+    /// to report). Reported and suppressed places are both kept: an accepted exception is still
+    /// a credential outside the vault. The `secret` field, if the result has one, is ignored.
+    pub fn from_document(
+        document: &ReportDocument,
+        roots: Vec<String>,
+        rule_count: Option<usize>,
+        source: String,
+    ) -> Result<ScanRecord, String> {
+        let Some(info) = &document.scan else {
+            return Err(
+                "the result has no `scan` object (machine, user, time); a merged team \
+                        view cannot be imported: import each laptop's own result instead"
+                    .to_string(),
+            );
+        };
+        let mut credentials = Vec::new();
+        for finding in document.findings.iter().chain(&document.suppressed) {
+            if !is_fingerprint(&finding.fingerprint) {
+                return Err(format!(
+                    "finding {} has no valid fingerprint (64 hex characters)",
+                    finding.rule
+                ));
+            }
+            let mut places: Vec<RecordedPlace> = finding
+                .locations
+                .iter()
+                .map(|l| RecordedPlace::new(&l.location, false))
+                .collect();
+            places.extend(
+                finding
+                    .suppressed
+                    .iter()
+                    .map(|s| RecordedPlace::new(&s.location, true)),
+            );
+            let verdict = finding.vault.as_ref();
+            credentials.push(RecordedCredential {
+                fingerprint: finding.fingerprint.to_ascii_lowercase(),
+                provider: finding.provider.clone(),
+                rule: finding.rule.clone(),
+                class: finding.class.as_str().to_string(),
+                redacted: safe_redacted(&finding.redacted),
+                status: verdict.map(|v| v.status),
+                vault_item: verdict.and_then(|v| {
+                    v.items.first().map(|i| match &i.vault {
+                        Some(vault) => format!("{vault}/{} ({})", i.item, i.field),
+                        None => format!("{} ({})", i.item, i.field),
+                    })
+                }),
+                vault_age_days: verdict.and_then(|v| v.age_days),
+                rotation_overdue: verdict.is_some_and(|v| v.rotation_overdue),
+                places,
+            });
+        }
+        Ok(ScanRecord {
+            scanned_at: info.scanned_at,
+            machine: info.machine.clone(),
+            user: info.user.clone(),
+            roots,
+            stray_version: info.stray_version.clone(),
+            rule_count,
+            reference_count: document.references.len(),
+            source,
+            credentials,
+        })
+    }
+}
+
+impl RecordedPlace {
+    fn new(location: &crate::finding::Location, suppressed: bool) -> RecordedPlace {
+        RecordedPlace {
+            path: location.path.to_string_lossy().into_owned(),
+            line: location.line,
+            column: location.column,
+            kind: location.kind.as_str().to_string(),
+            context: location.context.clone(),
+            suppressed,
+        }
+    }
+}
+
+fn is_fingerprint(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A redacted value as [`crate::finding::redact`] makes it: at most 4 characters, `…`, at most
+/// 4 characters. Anything else (a hand-edited result) is stored as a bare `…`.
+fn safe_redacted(redacted: &str) -> String {
+    let chars: Vec<char> = redacted.chars().collect();
+    match chars.iter().position(|&c| c == '…') {
+        Some(at) if at <= 4 && chars.len() - at - 1 <= 4 => redacted.to_string(),
+        _ => "…".to_string(),
+    }
+}
+
+/// Timestamps are stored as RFC 3339 UTC with whole seconds, so text order is time order.
+pub(crate) fn format_time(time: Timestamp) -> String {
+    Timestamp::from_second(time.as_second())
+        .unwrap_or(time)
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// An open inventory database at the current schema.
+pub struct Database {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl Database {
+    /// Opens (and, with `create`, creates, with its parent directories) the database at `path`
+    /// and upgrades its schema to [`SCHEMA_VERSION`].
+    pub fn open(path: &Path, create: bool) -> Result<Database, InventoryError> {
+        Self::open_with_timeout(path, create, BUSY_TIMEOUT)
+    }
+
+    pub(crate) fn open_with_timeout(
+        path: &Path,
+        create: bool,
+        timeout: Duration,
+    ) -> Result<Database, InventoryError> {
+        let name = path.display().to_string();
+        let fail = |message: String| InventoryError::Database {
+            path: name.clone(),
+            message,
+        };
+        if path.is_dir() {
+            return Err(fail(
+                "is a directory; give the database file (e.g. inventory.db)".to_string(),
+            ));
+        }
+        if !create && !path.exists() {
+            return Err(InventoryError::Missing { path: name });
+        }
+        if create
+            && let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                fail(format!(
+                    "cannot create the directory {}: {e}",
+                    parent.display()
+                ))
+            })?;
+        }
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| fail(describe(&e)))?;
+        conn.busy_timeout(timeout).map_err(|e| fail(describe(&e)))?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(|e| fail(describe(&e)))?;
+        let mut database = Database {
+            conn,
+            path: path.to_path_buf(),
+        };
+        database.migrate()?;
+        Ok(database)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn error(&self, error: &rusqlite::Error) -> InventoryError {
+        InventoryError::Database {
+            path: self.path.display().to_string(),
+            message: describe(error),
+        }
+    }
+
+    /// The schema version stored in the file (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<i64, InventoryError> {
+        self.conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|e| self.error(&e))
+    }
+
+    /// Applies every migration the file lacks, all in one transaction.
+    fn migrate(&mut self) -> Result<(), InventoryError> {
+        let path = self.path.display().to_string();
+        let fail = |message: String| InventoryError::Database {
+            path: path.clone(),
+            message,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| fail(describe(&e)))?;
+        let outcome = (|| -> Result<Result<(), String>, rusqlite::Error> {
+            let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+            if version > SCHEMA_VERSION {
+                return Ok(Err(format!(
+                    "schema version {version} was written by a newer stray (this one knows up \
+                     to {SCHEMA_VERSION}); upgrade stray"
+                )));
+            }
+            if version == 0 {
+                let tables: i64 =
+                    tx.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))?;
+                if tables > 0 {
+                    return Ok(Err(
+                        "is a SQLite database but not a stray inventory (it has \
+                                   tables and no stray schema version)"
+                            .to_string(),
+                    ));
+                }
+            }
+            for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                tx.execute_batch(migration)?;
+                tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+            }
+            Ok(Ok(()))
+        })();
+        match outcome {
+            Ok(Ok(())) => tx.commit().map_err(|e| fail(describe(&e))),
+            Ok(Err(message)) => Err(fail(message)),
+            Err(e) => Err(fail(describe(&e))),
+        }
+    }
+
+    /// True when a scan from this machine and user at this time is already stored (imports
+    /// skip results they already have).
+    pub fn has_scan(
+        &self,
+        machine: &str,
+        user: &str,
+        scanned_at: Timestamp,
+    ) -> Result<bool, InventoryError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM scans WHERE machine = ?1 AND user_name = ?2 AND scanned_at = ?3",
+                params![machine, user, format_time(scanned_at)],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(|e| self.error(&e))
+    }
+
+    /// Stores one scan in one transaction; returns its id.
+    pub fn record(&mut self, record: &ScanRecord) -> Result<i64, InventoryError> {
+        let path = self.path.display().to_string();
+        let error = |e: rusqlite::Error| InventoryError::Database {
+            path: path.clone(),
+            message: describe(&e),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(error)?;
+        let roots = serde_json::to_string(&record.roots).unwrap_or_else(|_| "[]".to_string());
+        tx.execute(
+            "INSERT INTO scans (scanned_at, machine, user_name, roots, stray_version, rule_count,
+                                source, reference_count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                format_time(record.scanned_at),
+                record.machine,
+                record.user,
+                roots,
+                record.stray_version,
+                record.rule_count.map(|n| n as i64),
+                record.source,
+                record.reference_count as i64,
+            ],
+        )
+        .map_err(error)?;
+        let scan_id = tx.last_insert_rowid();
+        {
+            let mut credential = tx
+                .prepare(
+                    "INSERT INTO credentials (fingerprint, provider, rule, class, redacted)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(fingerprint) DO UPDATE SET provider = excluded.provider,
+                        rule = excluded.rule, class = excluded.class,
+                        redacted = excluded.redacted",
+                )
+                .map_err(error)?;
+            let mut sighting = tx
+                .prepare(
+                    "INSERT OR IGNORE INTO sightings (scan_id, fingerprint, status, vault_item,
+                                                      vault_age_days, rotation_overdue)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(error)?;
+            let mut place = tx
+                .prepare(
+                    "INSERT INTO places (scan_id, fingerprint, path, line, col, kind, context,
+                                         suppressed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(error)?;
+            for c in &record.credentials {
+                credential
+                    .execute(params![
+                        c.fingerprint,
+                        c.provider,
+                        c.rule,
+                        c.class,
+                        safe_redacted(&c.redacted)
+                    ])
+                    .map_err(error)?;
+                sighting
+                    .execute(params![
+                        scan_id,
+                        c.fingerprint,
+                        c.status.map(Status::as_str),
+                        c.vault_item,
+                        c.vault_age_days,
+                        c.rotation_overdue,
+                    ])
+                    .map_err(error)?;
+                for p in &c.places {
+                    place
+                        .execute(params![
+                            scan_id,
+                            c.fingerprint,
+                            p.path,
+                            p.line as i64,
+                            p.column as i64,
+                            p.kind,
+                            p.context,
+                            p.suppressed,
+                        ])
+                        .map_err(error)?;
+                }
+            }
+        }
+        tx.commit().map_err(error)?;
+        Ok(scan_id)
+    }
+}
+
+/// A sentence for an SQLite error, saying what to do where the cause is clear.
+fn describe(error: &rusqlite::Error) -> String {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => "not an SQLite database (a corrupt or unrelated file); \
+             move it aside to start a new inventory"
+            .to_string(),
+        Some(ErrorCode::DatabaseCorrupt) => "the database is corrupt (malformed); restore it \
+             from a backup or move it aside to start a new inventory"
+            .to_string(),
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => format!(
+            "locked by another process (another stray recording or importing?) for more than \
+             {} seconds; try again",
+            BUSY_TIMEOUT.as_secs()
+        ),
+        Some(ErrorCode::CannotOpen) => {
+            "cannot open the file (does its directory exist, and may you write to it?)".to_string()
+        }
+        Some(ErrorCode::ReadOnly) | Some(ErrorCode::PermissionDenied) => {
+            "cannot write to the file (read-only or permission denied)".to_string()
+        }
+        _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacted_values_longer_than_redaction_allows_are_dropped() {
+        assert_eq!(safe_redacted("sk-p…x9Qa"), "sk-p…x9Qa");
+        assert_eq!(safe_redacted("…"), "…");
+        assert_eq!(safe_redacted("hu…er"), "hu…er");
+        assert_eq!(safe_redacted("sk-proj-abcdefgh"), "…");
+        assert_eq!(safe_redacted("sk-proj…abcdefgh"), "…");
+    }
+
+    #[test]
+    fn times_sort_as_text() {
+        let a: Timestamp = "2026-11-01T09:00:00.5Z".parse().expect("time");
+        let b: Timestamp = "2026-11-01T09:00:01Z".parse().expect("time");
+        assert_eq!(format_time(a), "2026-11-01T09:00:00Z");
+        assert!(format_time(a) < format_time(b));
+    }
+
+    #[test]
+    fn a_locked_database_names_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("inventory.db");
+        Database::open(&path, true).expect("create");
+        let holder = Connection::open(&path).expect("open");
+        holder.execute_batch("BEGIN EXCLUSIVE").expect("lock");
+        let error = Database::open_with_timeout(&path, true, Duration::from_millis(50))
+            .expect_err("locked");
+        let message = error.to_string();
+        assert!(message.contains("inventory.db"), "{message}");
+        assert!(message.contains("locked"), "{message}");
+    }
+
+    #[test]
+    fn migrations_reach_the_current_version_and_refuse_newer_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("inventory.db");
+        let db = Database::open(&path, true).expect("create");
+        assert_eq!(db.schema_version().expect("version"), SCHEMA_VERSION);
+        db.conn
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .expect("bump");
+        drop(db);
+        let message = Database::open(&path, false).expect_err("newer").to_string();
+        assert!(message.contains("newer stray"), "{message}");
+    }
+}

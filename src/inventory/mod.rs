@@ -1,0 +1,106 @@
+//! The living inventory: every recorded scan in one SQLite database, so a team can see what
+//! appeared, what spread, what went away and how fast, on every machine.
+//!
+//! [`db`] owns the file (schema, migrations, recording), [`query`] reads the history back into
+//! per-credential views and metrics, and [`render`] prints them as a table, JSON or CSV. The
+//! HTML report for an auditor is [`crate::report::html`].
+
+pub mod db;
+pub mod query;
+pub mod render;
+
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+pub use db::{Database, InventoryError, SCHEMA_VERSION, ScanRecord};
+pub use query::{CredentialView, History, Metrics, Period};
+
+/// Environment variable naming the default database (overrides `~/.local/share/stray/...`).
+pub const DB_ENV: &str = "STRAY_INVENTORY_DB";
+/// Environment variable fixing "now" (RFC 3339): a testing aid, see [`now`].
+pub const NOW_ENV: &str = "STRAY_NOW";
+
+/// The clock of the inventory: [`Timestamp::now`], unless `STRAY_NOW` fixes it.
+pub fn now() -> Timestamp {
+    fixed_now().unwrap_or_else(Timestamp::now)
+}
+
+/// The time a scan is recorded with: `STRAY_NOW` when set, else when the scan ran.
+pub fn record_time(scanned_at: Timestamp) -> Timestamp {
+    fixed_now().unwrap_or(scanned_at)
+}
+
+/// `STRAY_NOW=2026-11-20T09:00:00Z` fixes the inventory's clock — a testing aid, so a history
+/// of scans weeks apart can be recorded in seconds. This is the only place it is read: it sets
+/// the time a recorded scan is stored with and the "now" that ages are counted to. An
+/// unparsable value is reported and ignored.
+fn fixed_now() -> Option<Timestamp> {
+    let text = std::env::var(NOW_ENV).ok()?;
+    if text.trim().is_empty() {
+        return None;
+    }
+    match text.trim().parse() {
+        Ok(time) => Some(time),
+        Err(error) => {
+            eprintln!(
+                "stray: warning: {NOW_ENV}={text:?} is not an RFC 3339 time ({error}); \
+                 using the clock"
+            );
+            None
+        }
+    }
+}
+
+/// `$STRAY_INVENTORY_DB`, else `~/.local/share/stray/inventory.db`.
+pub fn default_db_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(DB_ENV).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    crate::laptop::home_dir().map(|home| {
+        home.join(".local")
+            .join("share")
+            .join("stray")
+            .join("inventory.db")
+    })
+}
+
+/// What `stray inventory import` did with each result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Imported {
+    /// Stored as a new scan, with this many credentials.
+    Recorded { credentials: usize },
+    /// A scan from the same machine and user at the same time is already stored.
+    AlreadyPresent,
+}
+
+/// Imports one JSON result (`stray scan --format json`) as a scan with its own machine, user
+/// and time.
+pub fn import(db: &mut Database, path: &Path) -> Result<Imported, InventoryError> {
+    let document = crate::merge::read_result(path).map_err(|e| InventoryError::Import {
+        path: path.display().to_string(),
+        message: match e {
+            crate::merge::MergeError::Io { error, .. } => format!("cannot read: {error}"),
+            crate::merge::MergeError::Parse { message, .. } => {
+                format!("not a stray JSON result: {message}")
+            }
+        },
+    })?;
+    let record = ScanRecord::from_document(
+        &document,
+        Vec::new(),
+        None,
+        format!("import: {}", path.display()),
+    )
+    .map_err(|message| InventoryError::Import {
+        path: path.display().to_string(),
+        message,
+    })?;
+    if db.has_scan(&record.machine, &record.user, record.scanned_at)? {
+        return Ok(Imported::AlreadyPresent);
+    }
+    db.record(&record)?;
+    Ok(Imported::Recorded {
+        credentials: record.credentials.len(),
+    })
+}

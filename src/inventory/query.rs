@@ -1,0 +1,675 @@
+//! Reading the history back: each credential's first and last sighting, where it is now, whether
+//! it is gone, and the maturity metrics. Definitions are documented in README.md ("Metrics").
+//!
+//! "Now" for a credential means the latest recorded scan of each machine that has ever seen it:
+//! a credential is *present* when at least one of those scans contains it, and *gone* otherwise.
+//! It went gone at the first scan (on each machine) after its last sighting there; when it was on
+//! several machines, the latest of those moments.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use rusqlite::params;
+use serde::{Serialize, Serializer};
+
+use super::db::{Database, InventoryError};
+use crate::reconcile::Status;
+
+const DAY: i64 = 86_400;
+
+/// One recorded scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanRow {
+    pub id: i64,
+    pub scanned_at: Timestamp,
+    pub machine: String,
+    pub user: String,
+    pub roots: Vec<String>,
+    pub stray_version: String,
+    /// Rules in use (the rule-pack version); absent for imported results.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_count: Option<i64>,
+    /// Vault references found; absent for scans recorded before schema 2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference_count: Option<i64>,
+    pub source: String,
+    /// Credentials the scan saw.
+    pub credentials: usize,
+}
+
+#[derive(Debug, Clone)]
+struct CredentialRow {
+    fingerprint: String,
+    provider: String,
+    rule: String,
+    class: String,
+    redacted: String,
+}
+
+#[derive(Debug, Clone)]
+struct Sighting {
+    /// Index into `History::scans` (time order).
+    scan: usize,
+    status: Option<Status>,
+    vault_item: Option<String>,
+    vault_age_days: Option<i64>,
+    rotation_overdue: bool,
+}
+
+/// One place a credential is (or was) at, on one machine.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct PlaceView {
+    pub machine: String,
+    pub user: String,
+    pub path: String,
+    pub line: i64,
+    pub column: i64,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// Covered by a baseline entry or an inline `stray:allow`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
+}
+
+/// One credential across the whole history.
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialView {
+    pub fingerprint: String,
+    pub provider: String,
+    pub rule: String,
+    pub class: String,
+    pub redacted: String,
+    /// From the most recent scan that reconciled it with a vault; `not-reconciled` if none did.
+    #[serde(serialize_with = "status_name")]
+    pub status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault_item: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault_age_days: Option<i64>,
+    pub rotation_overdue: bool,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    /// Whole days from first seen to now.
+    pub age_days: i64,
+    /// Every machine that has seen it.
+    pub machines: Vec<String>,
+    pub present: bool,
+    /// Places in the latest scan of each machine (0 when gone).
+    pub places_now: usize,
+    /// Where it is now; for a gone credential, where it was when last seen.
+    pub places: Vec<PlaceView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gone_at: Option<Timestamp>,
+    /// Whole days from first seen to gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_to_gone: Option<i64>,
+}
+
+impl CredentialView {
+    /// The vault knows it (`stray-copy` or `rotated-out`).
+    pub fn vaulted(&self) -> bool {
+        is_vaulted(self.status)
+    }
+
+    pub fn status_name(&self) -> &'static str {
+        self.status.map_or("not-reconciled", Status::as_str)
+    }
+}
+
+fn is_vaulted(status: Option<Status>) -> bool {
+    matches!(status, Some(Status::StrayCopy | Status::RotatedOut))
+}
+
+fn status_name<S: Serializer>(status: &Option<Status>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(status.map_or("not-reconciled", Status::as_str))
+}
+
+/// Periods for "strays removed per period".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    /// ISO weeks (2026-W48)
+    Week,
+    /// Calendar months (2026-11)
+    Month,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatePoint {
+    /// A UTC date on which at least one scan was recorded.
+    pub date: String,
+    /// Credentials present at the end of that day that the vault does not know.
+    pub unvaulted: usize,
+    /// All credentials present at the end of that day.
+    pub present: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodCount {
+    pub period: String,
+    /// Credentials that went gone in this period.
+    pub removed: usize,
+}
+
+/// The maturity numbers (definitions in README.md, "Metrics").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metrics {
+    pub as_of: Timestamp,
+    pub scans: usize,
+    pub machines: usize,
+    pub credentials_present: usize,
+    pub credentials_gone: usize,
+    pub vaulted_present: usize,
+    pub overdue_present: usize,
+    pub places_now: usize,
+    pub references_now: usize,
+    /// Present credentials the vault knows, over all present credentials.
+    pub vault_share: Option<f64>,
+    /// References over references + plaintext places, in the latest scan of each machine.
+    pub reference_share: Option<f64>,
+    /// Present vaulted credentials not overdue for rotation, over present vaulted credentials.
+    pub rotation_sla_share: Option<f64>,
+    pub unvaulted_over_time: Vec<DatePoint>,
+    pub period: Period,
+    pub removed_per_period: Vec<PeriodCount>,
+    /// Median over gone credentials of whole days from first seen to gone.
+    pub median_days_to_gone: Option<f64>,
+}
+
+/// Everything recorded, in time order.
+#[derive(Debug)]
+pub struct History {
+    pub scans: Vec<ScanRow>,
+    credentials: Vec<CredentialRow>,
+    /// Per credential (same index as `credentials`), its sightings in scan order.
+    sightings: Vec<Vec<Sighting>>,
+    /// Places of (scan index, credential index), for the scans the views need.
+    places: HashMap<(usize, usize), Vec<PlaceView>>,
+}
+
+impl History {
+    pub fn load(db: &Database) -> Result<History, InventoryError> {
+        let conn = &db.conn;
+        let error = |e: rusqlite::Error| db.error(&e);
+        let mut scans: Vec<ScanRow> = conn
+            .prepare(
+                "SELECT s.id, s.scanned_at, s.machine, s.user_name, s.roots, s.stray_version,
+                        s.rule_count, s.reference_count, s.source,
+                        (SELECT count(*) FROM sightings g WHERE g.scan_id = s.id)
+                 FROM scans s",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([], |row| {
+                    let time: String = row.get(1)?;
+                    let roots: String = row.get(4)?;
+                    Ok(ScanRow {
+                        id: row.get(0)?,
+                        scanned_at: parse_time(&time),
+                        machine: row.get(2)?,
+                        user: row.get(3)?,
+                        roots: serde_json::from_str(&roots).unwrap_or_default(),
+                        stray_version: row.get(5)?,
+                        rule_count: row.get(6)?,
+                        reference_count: row.get(7)?,
+                        source: row.get(8)?,
+                        credentials: row.get::<_, i64>(9)? as usize,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(error)?;
+        scans.sort_by_key(|s| (s.scanned_at, s.id));
+        let scan_index: HashMap<i64, usize> =
+            scans.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+
+        let credentials: Vec<CredentialRow> = conn
+            .prepare(
+                "SELECT fingerprint, provider, rule, class, redacted FROM credentials
+                 ORDER BY provider, rule, fingerprint",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([], |row| {
+                    Ok(CredentialRow {
+                        fingerprint: row.get(0)?,
+                        provider: row.get(1)?,
+                        rule: row.get(2)?,
+                        class: row.get(3)?,
+                        redacted: row.get(4)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(error)?;
+        let credential_index: HashMap<&str, usize> = credentials
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.fingerprint.as_str(), i))
+            .collect();
+
+        let mut sightings: Vec<Vec<Sighting>> = vec![Vec::new(); credentials.len()];
+        {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT scan_id, fingerprint, status, vault_item, vault_age_days,
+                            rotation_overdue
+                     FROM sightings",
+                )
+                .map_err(error)?;
+            let rows = stmt
+                .query_map([], |row| {
+                    let status: Option<String> = row.get(2)?;
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        status,
+                        row.get::<_, Option<String>>(3)?,
+                        row.get::<_, Option<i64>>(4)?,
+                        row.get::<_, bool>(5)?,
+                    ))
+                })
+                .map_err(error)?;
+            for row in rows {
+                let (scan_id, fingerprint, status, vault_item, vault_age_days, overdue) =
+                    row.map_err(error)?;
+                let (Some(&scan), Some(&credential)) = (
+                    scan_index.get(&scan_id),
+                    credential_index.get(fingerprint.as_str()),
+                ) else {
+                    continue;
+                };
+                sightings[credential].push(Sighting {
+                    scan,
+                    status: status.as_deref().and_then(parse_status),
+                    vault_item,
+                    vault_age_days,
+                    rotation_overdue: overdue,
+                });
+            }
+        }
+        for list in &mut sightings {
+            list.sort_by_key(|s| s.scan);
+        }
+
+        let mut history = History {
+            scans,
+            credentials,
+            sightings,
+            places: HashMap::new(),
+        };
+        history.load_places(db)?;
+        Ok(history)
+    }
+
+    /// Loads the places of the scans the views show: the latest scan of each machine, and each
+    /// credential's last sighting on each machine.
+    fn load_places(&mut self, db: &Database) -> Result<(), InventoryError> {
+        let mut needed: BTreeSet<usize> = self
+            .latest_per_machine(self.scans.len())
+            .into_values()
+            .collect();
+        for list in &self.sightings {
+            let mut last: BTreeMap<&str, usize> = BTreeMap::new();
+            for s in list {
+                last.insert(self.scans[s.scan].machine.as_str(), s.scan);
+            }
+            needed.extend(last.into_values());
+        }
+        let credential_index: HashMap<String, usize> = self
+            .credentials
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.fingerprint.clone(), i))
+            .collect();
+        let mut stmt = db
+            .conn
+            .prepare(
+                "SELECT fingerprint, path, line, col, kind, context, suppressed FROM places
+                 WHERE scan_id = ?1",
+            )
+            .map_err(|e| db.error(&e))?;
+        for scan in needed {
+            let row = &self.scans[scan];
+            let places = stmt
+                .query_map(params![row.id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        PlaceView {
+                            machine: row.machine.clone(),
+                            user: row.user.clone(),
+                            path: r.get(1)?,
+                            line: r.get(2)?,
+                            column: r.get(3)?,
+                            kind: r.get(4)?,
+                            context: r.get(5)?,
+                            suppressed: r.get(6)?,
+                        },
+                    ))
+                })
+                .map_err(|e| db.error(&e))?;
+            for place in places {
+                let (fingerprint, place) = place.map_err(|e| db.error(&e))?;
+                if let Some(&credential) = credential_index.get(&fingerprint) {
+                    self.places
+                        .entry((scan, credential))
+                        .or_default()
+                        .push(place);
+                }
+            }
+        }
+        for list in self.places.values_mut() {
+            list.sort();
+        }
+        Ok(())
+    }
+
+    /// The latest scan of each machine among the first `count` scans (time order).
+    fn latest_per_machine(&self, count: usize) -> BTreeMap<String, usize> {
+        let mut latest = BTreeMap::new();
+        for (index, scan) in self.scans.iter().enumerate().take(count) {
+            latest.insert(scan.machine.clone(), index);
+        }
+        latest
+    }
+
+    /// Every credential ever recorded, with where it is now (or was last), sorted by provider,
+    /// rule and fingerprint.
+    pub fn credentials(&self, now: Timestamp) -> Vec<CredentialView> {
+        let latest = self.latest_per_machine(self.scans.len());
+        let mut views = Vec::new();
+        for (index, row) in self.credentials.iter().enumerate() {
+            let list = &self.sightings[index];
+            let (Some(first), Some(last)) = (list.first(), list.last()) else {
+                continue;
+            };
+            let first_seen = self.scans[first.scan].scanned_at;
+            let last_seen = self.scans[last.scan].scanned_at;
+            // The last sighting on each machine.
+            let mut last_on: BTreeMap<&str, usize> = BTreeMap::new();
+            for s in list {
+                last_on.insert(self.scans[s.scan].machine.as_str(), s.scan);
+            }
+            let present_on: Vec<usize> = last_on
+                .iter()
+                .filter(|(machine, scan)| latest.get(**machine) == Some(*scan))
+                .map(|(_, scan)| *scan)
+                .collect();
+            let present = !present_on.is_empty();
+            let gone_at = if present {
+                None
+            } else {
+                last_on
+                    .iter()
+                    .filter_map(|(machine, &scan)| {
+                        self.scans
+                            .iter()
+                            .skip(scan + 1)
+                            .find(|s| s.machine == *machine)
+                            .map(|s| s.scanned_at)
+                    })
+                    .max()
+            };
+            let shown: Vec<usize> = if present {
+                present_on
+            } else {
+                last_on.values().copied().collect()
+            };
+            let mut places: Vec<PlaceView> = shown
+                .iter()
+                .filter_map(|&scan| self.places.get(&(scan, index)))
+                .flatten()
+                .cloned()
+                .collect();
+            places.sort();
+            let reconciled = list.iter().rev().find(|s| s.status.is_some());
+            views.push(CredentialView {
+                fingerprint: row.fingerprint.clone(),
+                provider: row.provider.clone(),
+                rule: row.rule.clone(),
+                class: row.class.clone(),
+                redacted: row.redacted.clone(),
+                status: reconciled.and_then(|s| s.status),
+                vault_item: reconciled.and_then(|s| s.vault_item.clone()),
+                vault_age_days: reconciled.and_then(|s| s.vault_age_days),
+                rotation_overdue: reconciled.is_some_and(|s| s.rotation_overdue),
+                first_seen,
+                last_seen,
+                age_days: whole_days(first_seen, now).max(0),
+                machines: last_on.keys().map(|m| m.to_string()).collect(),
+                present,
+                places_now: if present { places.len() } else { 0 },
+                places,
+                gone_at,
+                days_to_gone: gone_at.map(|gone| whole_days(first_seen, gone)),
+            });
+        }
+        views
+    }
+
+    /// Credentials present at the end of the first `count` scans, each with the status of its
+    /// most recent reconciled sighting among them.
+    fn state_after(&self, count: usize) -> Vec<Option<Status>> {
+        let latest: BTreeSet<usize> = self.latest_per_machine(count).into_values().collect();
+        let mut present = Vec::new();
+        for list in &self.sightings {
+            // Sightings are in scan order: those among the first `count` scans are a prefix.
+            let seen = &list[..list.partition_point(|s| s.scan < count)];
+            if seen.iter().any(|s| latest.contains(&s.scan)) {
+                present.push(seen.iter().rev().find_map(|s| s.status));
+            }
+        }
+        present
+    }
+
+    /// The maturity numbers as of `now`.
+    pub fn metrics(&self, now: Timestamp, period: Period) -> Metrics {
+        let views = self.credentials(now);
+        let present: Vec<&CredentialView> = views.iter().filter(|c| c.present).collect();
+        let gone: Vec<&CredentialView> = views.iter().filter(|c| !c.present).collect();
+        let vaulted: Vec<&&CredentialView> = present.iter().filter(|c| c.vaulted()).collect();
+        let overdue = vaulted.iter().filter(|c| c.rotation_overdue).count();
+        let places_now: usize = present.iter().map(|c| c.places.len()).sum();
+        let latest = self.latest_per_machine(self.scans.len());
+        let references_now: usize = latest
+            .values()
+            .map(|&scan| self.scans[scan].reference_count.unwrap_or(0).max(0) as usize)
+            .sum();
+        let share = |part: usize, whole: usize| (whole > 0).then(|| part as f64 / whole as f64);
+
+        // One point per UTC date with a scan: the state at the end of that day.
+        let mut unvaulted_over_time = Vec::new();
+        let mut count = 0;
+        while count < self.scans.len() {
+            let day = day_number(self.scans[count].scanned_at);
+            while count < self.scans.len() && day_number(self.scans[count].scanned_at) == day {
+                count += 1;
+            }
+            let state = self.state_after(count);
+            unvaulted_over_time.push(DatePoint {
+                date: date_of_day(day),
+                unvaulted: state.iter().filter(|s| !is_vaulted(**s)).count(),
+                present: state.len(),
+            });
+        }
+
+        let mut removed: BTreeMap<String, usize> = BTreeMap::new();
+        if let (Some(first), Some(last)) = (self.scans.first(), self.scans.last()) {
+            for key in periods(first.scanned_at, last.scanned_at, period) {
+                removed.insert(key, 0);
+            }
+        }
+        for credential in &gone {
+            if let Some(at) = credential.gone_at {
+                *removed.entry(period_key(at, period)).or_default() += 1;
+            }
+        }
+        let mut days: Vec<i64> = gone.iter().filter_map(|c| c.days_to_gone).collect();
+        days.sort_unstable();
+        let median_days_to_gone = match days.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(days[n / 2] as f64),
+            n => Some((days[n / 2 - 1] + days[n / 2]) as f64 / 2.0),
+        };
+
+        Metrics {
+            as_of: now,
+            scans: self.scans.len(),
+            machines: latest.len(),
+            credentials_present: present.len(),
+            credentials_gone: gone.len(),
+            vaulted_present: vaulted.len(),
+            overdue_present: overdue,
+            places_now,
+            references_now,
+            vault_share: share(vaulted.len(), present.len()),
+            reference_share: share(references_now, references_now + places_now),
+            rotation_sla_share: share(vaulted.len() - overdue, vaulted.len()),
+            unvaulted_over_time,
+            period,
+            removed_per_period: removed
+                .into_iter()
+                .map(|(period, removed)| PeriodCount { period, removed })
+                .collect(),
+            median_days_to_gone,
+        }
+    }
+}
+
+fn parse_time(text: &str) -> Timestamp {
+    text.parse().unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn parse_status(text: &str) -> Option<Status> {
+    match text {
+        "unvaulted" => Some(Status::Unvaulted),
+        "stray-copy" => Some(Status::StrayCopy),
+        "rotated-out" => Some(Status::RotatedOut),
+        _ => None,
+    }
+}
+
+/// Whole days from `from` to `to` (negative when `to` is earlier).
+pub fn whole_days(from: Timestamp, to: Timestamp) -> i64 {
+    (to.as_second() - from.as_second()).div_euclid(DAY)
+}
+
+/// Days since 1970-01-01, UTC.
+fn day_number(time: Timestamp) -> i64 {
+    time.as_second().div_euclid(DAY)
+}
+
+fn date_of_day(day: i64) -> String {
+    Timestamp::from_second(day * DAY)
+        .map(|t| t.to_zoned_datetime(TimeZone::UTC).date().to_string())
+        .unwrap_or_default()
+}
+
+/// `2026-11` or `2026-W48` (ISO week), UTC.
+pub fn period_key(time: Timestamp, period: Period) -> String {
+    let date = time.to_zoned_datetime(TimeZone::UTC).date();
+    match period {
+        Period::Month => format!("{:04}-{:02}", date.year(), date.month()),
+        Period::Week => {
+            let week = date.iso_week_date();
+            format!("{:04}-W{:02}", week.year(), week.week())
+        }
+    }
+}
+
+/// Every period from the one holding `from` to the one holding `to`.
+fn periods(from: Timestamp, to: Timestamp, period: Period) -> Vec<String> {
+    let mut keys = Vec::new();
+    match period {
+        Period::Month => {
+            let a = from.to_zoned_datetime(TimeZone::UTC).date();
+            let b = to.to_zoned_datetime(TimeZone::UTC).date();
+            let (mut year, mut month) = (i32::from(a.year()), i32::from(a.month()));
+            let end = (i32::from(b.year()), i32::from(b.month()));
+            while (year, month) <= end {
+                keys.push(format!("{year:04}-{month:02}"));
+                month += 1;
+                if month > 12 {
+                    month = 1;
+                    year += 1;
+                }
+            }
+        }
+        Period::Week => {
+            // 1970-01-01 was a Thursday: Monday is 3 days before.
+            let monday = |day: i64| day - (day + 3).rem_euclid(7);
+            let mut day = monday(day_number(from));
+            let end = monday(day_number(to));
+            while day <= end {
+                if let Ok(time) = Timestamp::from_second(day * DAY) {
+                    keys.push(period_key(time, Period::Week));
+                }
+                day += 7;
+            }
+        }
+    }
+    keys
+}
+
+/// `2026-11-01` (midnight UTC) or an RFC 3339 timestamp.
+pub fn parse_since(text: &str) -> Option<Timestamp> {
+    text.parse::<Timestamp>()
+        .ok()
+        .or_else(|| format!("{text}T00:00:00Z").parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().expect("timestamp")
+    }
+
+    #[test]
+    fn periods_cover_the_range_with_iso_weeks_and_months() {
+        assert_eq!(
+            periods(
+                at("2026-11-01T09:00:00Z"),
+                at("2027-01-03T00:00:00Z"),
+                Period::Month
+            ),
+            ["2026-11", "2026-12", "2027-01"]
+        );
+        // 2026-11-01 is a Sunday (ISO week 44); 2026-11-02 starts week 45.
+        assert_eq!(
+            periods(
+                at("2026-11-01T09:00:00Z"),
+                at("2026-11-09T00:00:00Z"),
+                Period::Week
+            ),
+            ["2026-W44", "2026-W45", "2026-W46"]
+        );
+        assert_eq!(
+            period_key(at("2027-01-01T00:00:00Z"), Period::Week),
+            "2026-W53"
+        );
+    }
+
+    #[test]
+    fn since_takes_dates_and_timestamps() {
+        assert_eq!(parse_since("2026-11-01"), Some(at("2026-11-01T00:00:00Z")));
+        assert_eq!(
+            parse_since("2026-11-01T10:00:00Z"),
+            Some(at("2026-11-01T10:00:00Z"))
+        );
+        assert_eq!(parse_since("yesterday"), None);
+    }
+
+    #[test]
+    fn whole_days_round_down() {
+        assert_eq!(
+            whole_days(at("2026-11-01T09:00:00Z"), at("2026-11-20T08:59:59Z")),
+            18
+        );
+        assert_eq!(
+            whole_days(at("2026-11-01T09:00:00Z"), at("2026-11-20T09:00:00Z")),
+            19
+        );
+    }
+}

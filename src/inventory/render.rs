@@ -1,0 +1,392 @@
+//! `stray inventory` output: credential lists, recorded scans and metrics as a table, JSON or
+//! CSV. Only redacted values and fingerprints: the database holds nothing else.
+
+use std::io::Write;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+use super::query::{CredentialView, Metrics, Period, ScanRow};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable
+    Table,
+    /// One JSON document
+    Json,
+    /// CSV for a spreadsheet
+    Csv,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot write: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot write JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write CSV: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+/// `2026-11-01` (UTC).
+pub fn date(time: Timestamp) -> String {
+    time.to_zoned_datetime(TimeZone::UTC).date().to_string()
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "n/a".to_string(), |s| format!("{:.0}%", s * 100.0))
+}
+
+fn place_text(place: &super::query::PlaceView) -> String {
+    let mut text = format!(
+        "{}  {}:{}:{}  {}",
+        place.machine, place.path, place.line, place.column, place.kind
+    );
+    if let Some(context) = &place.context {
+        text.push_str("  ");
+        text.push_str(context);
+    }
+    if place.suppressed {
+        text.push_str("  (suppressed)");
+    }
+    text
+}
+
+#[derive(Serialize)]
+struct CredentialList<'a> {
+    as_of: Timestamp,
+    database: String,
+    credentials: &'a [CredentialView],
+}
+
+/// A credential list (present, gone or both), with a summary line in the table format.
+pub fn write_credentials(
+    credentials: &[CredentialView],
+    scans: &[ScanRow],
+    database: &str,
+    now: Timestamp,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<(), RenderError> {
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &CredentialList {
+                    as_of: now,
+                    database: database.to_string(),
+                    credentials,
+                },
+            )?;
+            writeln!(out)?;
+        }
+        OutputFormat::Csv => {
+            let mut writer = csv::Writer::from_writer(&mut *out);
+            writer.write_record([
+                "fingerprint",
+                "provider",
+                "rule",
+                "class",
+                "redacted",
+                "status",
+                "rotation_overdue",
+                "vault_age_days",
+                "first_seen",
+                "last_seen",
+                "age_days",
+                "present",
+                "places_now",
+                "machines",
+                "places",
+                "gone_at",
+                "days_to_gone",
+            ])?;
+            for c in credentials {
+                let places: Vec<String> = c
+                    .places
+                    .iter()
+                    .map(|p| format!("{}:{}:{} ({})", p.machine, p.path, p.line, p.kind))
+                    .collect();
+                writer.write_record([
+                    c.fingerprint.clone(),
+                    c.provider.clone(),
+                    c.rule.clone(),
+                    c.class.clone(),
+                    c.redacted.clone(),
+                    c.status_name().to_string(),
+                    c.rotation_overdue.to_string(),
+                    c.vault_age_days.map(|d| d.to_string()).unwrap_or_default(),
+                    c.first_seen.to_string(),
+                    c.last_seen.to_string(),
+                    c.age_days.to_string(),
+                    c.present.to_string(),
+                    c.places_now.to_string(),
+                    c.machines.join("; "),
+                    places.join("; "),
+                    c.gone_at.map(|t| t.to_string()).unwrap_or_default(),
+                    c.days_to_gone.map(|d| d.to_string()).unwrap_or_default(),
+                ])?;
+            }
+            writer.flush()?;
+        }
+        OutputFormat::Table => {
+            for c in credentials {
+                let overdue = if c.rotation_overdue {
+                    ", ROTATION OVERDUE"
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "{} {} {}  {}  [{}{overdue}]",
+                    c.provider,
+                    c.rule,
+                    c.redacted,
+                    &c.fingerprint[..c.fingerprint.len().min(12)],
+                    c.status_name(),
+                )?;
+                match c.gone_at {
+                    None => writeln!(
+                        out,
+                        "    first seen {}, last seen {}, {} old; {} now on {}",
+                        date(c.first_seen),
+                        date(c.last_seen),
+                        plural(c.age_days.max(0) as usize, "day"),
+                        plural(c.places_now, "place"),
+                        plural(c.machines.len(), "machine"),
+                    )?,
+                    Some(gone) => writeln!(
+                        out,
+                        "    first seen {}, last seen {}, gone by {} ({} after first seen); was at:",
+                        date(c.first_seen),
+                        date(c.last_seen),
+                        date(gone),
+                        plural(c.days_to_gone.unwrap_or(0).max(0) as usize, "day"),
+                    )?,
+                }
+                for place in &c.places {
+                    writeln!(out, "        {}", place_text(place))?;
+                }
+            }
+            let places: usize = credentials.iter().map(|c| c.places_now).sum();
+            let gone = credentials.iter().filter(|c| !c.present).count();
+            let latest = scans
+                .iter()
+                .map(|s| s.scanned_at)
+                .max()
+                .map(|t| format!(", the latest on {}", date(t)))
+                .unwrap_or_default();
+            let present = credentials.len() - gone;
+            let counts = match (present, gone) {
+                (_, 0) => format!(
+                    "{} in {}",
+                    plural(present, "credential"),
+                    plural(places, "place")
+                ),
+                (0, _) => format!("{} gone", plural(gone, "credential")),
+                _ => format!(
+                    "{} in {}, {} gone",
+                    plural(present, "credential"),
+                    plural(places, "place"),
+                    gone
+                ),
+            };
+            writeln!(
+                out,
+                "\n{counts}; {} recorded{latest} in {database}",
+                plural(scans.len(), "scan"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The recorded scans, oldest first.
+pub fn write_scans(
+    scans: &[ScanRow],
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<(), RenderError> {
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, scans)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Csv => {
+            let mut writer = csv::Writer::from_writer(&mut *out);
+            writer.write_record([
+                "id",
+                "scanned_at",
+                "machine",
+                "user",
+                "credentials",
+                "references",
+                "rules",
+                "stray_version",
+                "source",
+                "roots",
+            ])?;
+            for s in scans {
+                writer.write_record([
+                    s.id.to_string(),
+                    s.scanned_at.to_string(),
+                    s.machine.clone(),
+                    s.user.clone(),
+                    s.credentials.to_string(),
+                    s.reference_count.map(|n| n.to_string()).unwrap_or_default(),
+                    s.rule_count.map(|n| n.to_string()).unwrap_or_default(),
+                    s.stray_version.clone(),
+                    s.source.clone(),
+                    s.roots.join("; "),
+                ])?;
+            }
+            writer.flush()?;
+        }
+        OutputFormat::Table => {
+            for s in scans {
+                writeln!(
+                    out,
+                    "{:>4}  {}  {}@{}  {}  stray {}{}  {}{}",
+                    s.id,
+                    s.scanned_at,
+                    s.user,
+                    s.machine,
+                    plural(s.credentials, "credential"),
+                    s.stray_version,
+                    s.rule_count
+                        .map(|n| format!(" ({n} rules)"))
+                        .unwrap_or_default(),
+                    s.source,
+                    if s.roots.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", s.roots.join(" "))
+                    },
+                )?;
+            }
+            writeln!(out, "{} recorded", plural(scans.len(), "scan"))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn write_metrics(
+    metrics: &Metrics,
+    database: &str,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<(), RenderError> {
+    let period_word = match metrics.period {
+        Period::Week => "week",
+        Period::Month => "month",
+    };
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, metrics)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Csv => {
+            let mut writer = csv::Writer::from_writer(&mut *out);
+            writer.write_record(["metric", "key", "value"])?;
+            let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+            let rows: Vec<(&str, String)> = vec![
+                ("scans", metrics.scans.to_string()),
+                ("machines", metrics.machines.to_string()),
+                (
+                    "credentials_present",
+                    metrics.credentials_present.to_string(),
+                ),
+                ("credentials_gone", metrics.credentials_gone.to_string()),
+                ("places_now", metrics.places_now.to_string()),
+                ("references_now", metrics.references_now.to_string()),
+                ("vault_share", number(metrics.vault_share)),
+                ("reference_share", number(metrics.reference_share)),
+                ("rotation_sla_share", number(metrics.rotation_sla_share)),
+                ("median_days_to_gone", number(metrics.median_days_to_gone)),
+            ];
+            for (name, value) in rows {
+                writer.write_record([name, "", value.as_str()])?;
+            }
+            for point in &metrics.unvaulted_over_time {
+                writer.write_record([
+                    "unvaulted",
+                    point.date.as_str(),
+                    &point.unvaulted.to_string(),
+                ])?;
+            }
+            for count in &metrics.removed_per_period {
+                writer.write_record([
+                    format!("removed_per_{period_word}").as_str(),
+                    count.period.as_str(),
+                    &count.removed.to_string(),
+                ])?;
+            }
+            writer.flush()?;
+        }
+        OutputFormat::Table => {
+            writeln!(
+                out,
+                "inventory metrics as of {} ({}: {} from {})",
+                date(metrics.as_of),
+                database,
+                plural(metrics.scans, "scan"),
+                plural(metrics.machines, "machine"),
+            )?;
+            writeln!(
+                out,
+                "  credentials present         {} ({} gone)",
+                metrics.credentials_present, metrics.credentials_gone
+            )?;
+            writeln!(
+                out,
+                "  in the vault                {} ({} of {})",
+                percent(metrics.vault_share),
+                metrics.vaulted_present,
+                metrics.credentials_present
+            )?;
+            writeln!(
+                out,
+                "  references among places     {} ({} of {})",
+                percent(metrics.reference_share),
+                metrics.references_now,
+                metrics.references_now + metrics.places_now
+            )?;
+            writeln!(
+                out,
+                "  within rotation SLA         {} ({} of {} vaulted)",
+                percent(metrics.rotation_sla_share),
+                metrics.vaulted_present - metrics.overdue_present,
+                metrics.vaulted_present
+            )?;
+            writeln!(
+                out,
+                "  median days to gone         {}",
+                metrics
+                    .median_days_to_gone
+                    .map_or_else(|| "n/a".to_string(), |d| format!("{d}"))
+            )?;
+            writeln!(out, "unvaulted credentials by scan date")?;
+            for point in &metrics.unvaulted_over_time {
+                writeln!(
+                    out,
+                    "  {}  {} of {}",
+                    point.date, point.unvaulted, point.present
+                )?;
+            }
+            writeln!(out, "strays removed per {period_word}")?;
+            for count in &metrics.removed_per_period {
+                writeln!(out, "  {}  {}", count.period, count.removed)?;
+            }
+        }
+    }
+    Ok(())
+}
