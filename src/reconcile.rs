@@ -67,6 +67,35 @@ pub struct VaultVerdict {
     pub rotation_overdue: bool,
 }
 
+impl VaultVerdict {
+    /// One line for people: `stray-copy: Work / OpenAI keys (notes), 938 days old, rotation
+    /// overdue`.
+    pub fn describe(&self) -> String {
+        let item = self
+            .items
+            .first()
+            .map(|i| {
+                let vault = i
+                    .vault
+                    .as_deref()
+                    .map(|v| format!("{v} / "))
+                    .unwrap_or_default();
+                format!(": {vault}{} ({})", i.item, i.field)
+            })
+            .unwrap_or_default();
+        let age = self
+            .age_days
+            .map(|d| format!(", {d} days old"))
+            .unwrap_or_default();
+        let overdue = if self.rotation_overdue {
+            ", rotation overdue"
+        } else {
+            ""
+        };
+        format!("{}{item}{age}{overdue}", self.status)
+    }
+}
+
 /// Sets `vault` on every finding. A credential is overdue when older than `max_age_days`, or,
 /// without it, than its criticality tier allows (high 90 days, medium 180, low 365).
 pub fn reconcile(

@@ -71,30 +71,7 @@ fn page(finding: &Finding, out: &mut String) {
         None => "**unowned** — name an owner in .stray.toml [owners] or the vault".to_string(),
     };
     let vault = match &finding.vault {
-        Some(verdict) => {
-            let item = verdict
-                .items
-                .first()
-                .map(|i| {
-                    let vault = i
-                        .vault
-                        .as_deref()
-                        .map(|v| format!("{v} / "))
-                        .unwrap_or_default();
-                    format!(": {vault}{} ({})", i.item, i.field)
-                })
-                .unwrap_or_default();
-            let age = verdict
-                .age_days
-                .map(|d| format!(", {d} days old"))
-                .unwrap_or_default();
-            let overdue = if verdict.rotation_overdue {
-                ", **rotation overdue**"
-            } else {
-                ""
-            };
-            format!("{}{item}{age}{overdue}", verdict.status)
-        }
+        Some(verdict) => verdict.describe(),
         None => "not reconciled (run with --vault)".to_string(),
     };
     let _ = writeln!(out, "| | |\n|---|---|");

@@ -80,6 +80,16 @@ enum InventoryCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Record that a credential was revoked; the time to revoke runs until a recorded scan no
+    /// longer finds it
+    Revoke {
+        /// The credential's fingerprint, or at least its first 6 characters
+        #[arg(value_name = "FINGERPRINT-PREFIX")]
+        fingerprint: String,
+        /// When it was revoked (RFC 3339, or a date meaning midnight UTC) [default: now]
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
     /// The recorded scans: time, machine, user, roots, stray version and rule count
     Scans {
         #[command(flatten)]
@@ -100,6 +110,10 @@ pub struct ReportArgs {
     /// The rotation limit drawn on the age histogram, in days
     #[arg(long, value_name = "DAYS", default_value_t = stray::reconcile::DEFAULT_MAX_AGE_DAYS)]
     max_age: i64,
+}
+
+pub(crate) fn db_path_or_default(db: Option<PathBuf>) -> Result<PathBuf> {
+    db_path(&DbArg { db })
 }
 
 fn db_path(arg: &DbArg) -> Result<PathBuf> {
@@ -197,7 +211,27 @@ pub fn run(args: InventoryArgs) -> Result<u8> {
         Some(InventoryCommand::Import { results }) => import(&results, &db),
         Some(InventoryCommand::Metrics { period, output }) => metrics(&db, period, &output),
         Some(InventoryCommand::Scans { output }) => scans(&db, &output),
+        Some(InventoryCommand::Revoke { fingerprint, at }) => revoke(&db, &fingerprint, at),
     }
+}
+
+fn revoke(db: &DbArg, prefix: &str, at: Option<String>) -> Result<u8> {
+    let now = inventory::now();
+    let revoked_at = match &at {
+        Some(text) => inventory::query::parse_since(text).ok_or_else(|| {
+            anyhow!("--at {text:?}: use an RFC 3339 time such as 2026-11-01T10:00:00Z or a date")
+        })?,
+        None => now,
+    };
+    let (mut database, name) = open(db)?;
+    let revocation = database.revoke(prefix, revoked_at, now)?;
+    eprintln!(
+        "stray: recorded the revocation of {} at {} in {name}; it counts as revoked once a \
+         recorded scan no longer finds it",
+        &revocation.fingerprint[..12],
+        revocation.revoked_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    );
+    Ok(EXIT_CLEAN)
 }
 
 fn open(arg: &DbArg) -> Result<(Database, String)> {

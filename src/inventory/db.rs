@@ -19,7 +19,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Migration `n` (1-based) takes a database from `user_version` n−1 to n. Never edit one that
 /// has shipped: add a new one.
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
 
 /// Schema 1: scans, credentials, which scan saw which credential with what vault status, and
 /// every place.
@@ -73,6 +73,20 @@ CREATE INDEX sightings_by_fingerprint ON sightings(fingerprint);
 CREATE INDEX scans_by_machine ON scans(machine, scanned_at);
 ";
 
+/// Schema 3: who owned each credential as each scan saw it (`owner`, and `owner_source`:
+/// config, vault, git-author or machine-user; NULL when unowned or recorded before), and the
+/// recorded revocations (`stray inventory revoke`), for the time to revoke.
+pub const MIGRATION_3: &str = "
+ALTER TABLE sightings ADD COLUMN owner TEXT;
+ALTER TABLE sightings ADD COLUMN owner_source TEXT;
+CREATE TABLE revocations (
+    fingerprint TEXT NOT NULL REFERENCES credentials(fingerprint),
+    revoked_at  TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX revocations_by_fingerprint ON revocations(fingerprint);
+";
+
 /// How long to wait for another process holding the database before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -121,6 +135,8 @@ pub struct RecordedCredential {
     pub vault_item: Option<String>,
     pub vault_age_days: Option<i64>,
     pub rotation_overdue: bool,
+    /// Who answers for it, as the scan named them.
+    pub owner: Option<crate::finding::Owner>,
     pub places: Vec<RecordedPlace>,
 }
 
@@ -187,6 +203,7 @@ impl ScanRecord {
                 }),
                 vault_age_days: verdict.and_then(|v| v.age_days),
                 rotation_overdue: verdict.is_some_and(|v| v.rotation_overdue),
+                owner: finding.owner.clone(),
                 places,
             });
         }
@@ -427,8 +444,9 @@ impl Database {
             let mut sighting = tx
                 .prepare(
                     "INSERT OR IGNORE INTO sightings (scan_id, fingerprint, status, vault_item,
-                                                      vault_age_days, rotation_overdue)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                                                      vault_age_days, rotation_overdue, owner,
+                                                      owner_source)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(error)?;
             let mut place = tx
@@ -456,6 +474,8 @@ impl Database {
                         c.vault_item,
                         c.vault_age_days,
                         c.rotation_overdue,
+                        c.owner.as_ref().map(|o| o.name.as_str()),
+                        c.owner.as_ref().map(|o| o.source.as_str()),
                     ])
                     .map_err(error)?;
                 for p in &c.places {
@@ -476,6 +496,74 @@ impl Database {
         }
         tx.commit().map_err(error)?;
         Ok(scan_id)
+    }
+}
+
+/// What `stray inventory revoke` recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    pub fingerprint: String,
+    pub revoked_at: Timestamp,
+}
+
+impl Database {
+    /// Records that the credential whose fingerprint starts with `prefix` was revoked at
+    /// `revoked_at`. The prefix must name exactly one recorded credential.
+    pub fn revoke(
+        &mut self,
+        prefix: &str,
+        revoked_at: Timestamp,
+        recorded_at: Timestamp,
+    ) -> Result<Revocation, InventoryError> {
+        let prefix = prefix.trim().to_ascii_lowercase();
+        let fail = |message: String| InventoryError::Database {
+            path: self.path.display().to_string(),
+            message,
+        };
+        if prefix.len() < 6 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(fail(format!(
+                "{prefix:?} is not a fingerprint prefix: give at least 6 hex characters \
+                 (stray inventory --all lists fingerprints)"
+            )));
+        }
+        let matches: Vec<String> = self
+            .conn
+            .prepare("SELECT fingerprint FROM credentials WHERE substr(fingerprint, 1, ?2) = ?1")
+            .and_then(|mut stmt| {
+                stmt.query_map(params![prefix, prefix.len() as i64], |row| row.get(0))?
+                    .collect()
+            })
+            .map_err(|e| self.error(&e))?;
+        let fingerprint = match matches.as_slice() {
+            [one] => one.clone(),
+            [] => {
+                return Err(fail(format!(
+                    "no recorded credential has a fingerprint starting with {prefix}"
+                )));
+            }
+            many => {
+                return Err(fail(format!(
+                    "{} recorded credentials have fingerprints starting with {prefix}: give \
+                     more characters",
+                    many.len()
+                )));
+            }
+        };
+        self.conn
+            .execute(
+                "INSERT INTO revocations (fingerprint, revoked_at, recorded_at)
+                 VALUES (?1, ?2, ?3)",
+                params![
+                    fingerprint,
+                    format_time(revoked_at),
+                    format_time(recorded_at)
+                ],
+            )
+            .map_err(|e| self.error(&e))?;
+        Ok(Revocation {
+            fingerprint,
+            revoked_at,
+        })
     }
 }
 

@@ -14,6 +14,7 @@ use rusqlite::params;
 use serde::{Serialize, Serializer};
 
 use super::db::{Database, InventoryError};
+use crate::finding::Owner;
 use crate::reconcile::Status;
 
 const DAY: i64 = 86_400;
@@ -55,6 +56,7 @@ struct Sighting {
     vault_item: Option<String>,
     vault_age_days: Option<i64>,
     rotation_overdue: bool,
+    owner: Option<Owner>,
 }
 
 /// One place a credential is (or was) at, on one machine.
@@ -105,6 +107,15 @@ pub struct CredentialView {
     /// Whole days from first seen to gone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days_to_gone: Option<i64>,
+    /// Who answers for it: the owner named by its most recent sighting that named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+    /// When it was revoked (`stray inventory revoke`; the latest recorded revocation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<Timestamp>,
+    /// Hours from revoked to gone (0 when it was gone before the revocation was recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hours_to_revoke: Option<f64>,
 }
 
 impl CredentialView {
@@ -176,6 +187,18 @@ pub struct Metrics {
     pub removed_per_period: Vec<PeriodCount>,
     /// Median over gone credentials of whole days from first seen to gone.
     pub median_days_to_gone: Option<f64>,
+    /// Revoked credentials that are gone.
+    pub revoked_gone: usize,
+    /// Mean over revoked credentials that are gone of hours from revoked to gone.
+    pub mean_hours_to_revoke: Option<f64>,
+    /// Revoked credentials still present in the latest scan of some machine.
+    pub revocations_pending: usize,
+    /// Present credentials with a named owner.
+    pub owned_present: usize,
+    /// Present credentials with a named owner, over all present credentials.
+    pub owner_share: Option<f64>,
+    /// Credentials without an owner that went gone, per period.
+    pub orphans_removed_per_period: Vec<PeriodCount>,
 }
 
 /// Everything recorded, in time order.
@@ -187,6 +210,8 @@ pub struct History {
     sightings: Vec<Vec<Sighting>>,
     /// Places of (scan index, credential index), for the scans the views need.
     places: HashMap<(usize, usize), Vec<PlaceView>>,
+    /// The latest recorded revocation time of each revoked credential, by fingerprint.
+    revocations: HashMap<String, Timestamp>,
 }
 
 impl History {
@@ -253,7 +278,7 @@ impl History {
             let mut stmt = conn
                 .prepare(
                     "SELECT scan_id, fingerprint, status, vault_item, vault_age_days,
-                            rotation_overdue
+                            rotation_overdue, owner, owner_source
                      FROM sightings",
                 )
                 .map_err(error)?;
@@ -267,12 +292,22 @@ impl History {
                         row.get::<_, Option<String>>(3)?,
                         row.get::<_, Option<i64>>(4)?,
                         row.get::<_, bool>(5)?,
+                        row.get::<_, Option<String>>(6)?,
+                        row.get::<_, Option<String>>(7)?,
                     ))
                 })
                 .map_err(error)?;
             for row in rows {
-                let (scan_id, fingerprint, status, vault_item, vault_age_days, overdue) =
-                    row.map_err(error)?;
+                let (
+                    scan_id,
+                    fingerprint,
+                    status,
+                    vault_item,
+                    vault_age_days,
+                    overdue,
+                    owner,
+                    owner_source,
+                ) = row.map_err(error)?;
                 let (Some(&scan), Some(&credential)) = (
                     scan_index.get(&scan_id),
                     credential_index.get(fingerprint.as_str()),
@@ -285,6 +320,10 @@ impl History {
                     vault_item,
                     vault_age_days,
                     rotation_overdue: overdue,
+                    owner: owner.filter(|name| !name.is_empty()).map(|name| Owner {
+                        name,
+                        source: owner_source.unwrap_or_default(),
+                    }),
                 });
             }
         }
@@ -292,11 +331,32 @@ impl History {
             list.sort_by_key(|s| s.scan);
         }
 
+        let mut revocations: HashMap<String, Timestamp> = HashMap::new();
+        {
+            let mut stmt = conn
+                .prepare("SELECT fingerprint, revoked_at FROM revocations ORDER BY rowid")
+                .map_err(error)?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })
+                .map_err(error)?;
+            for row in rows {
+                let (fingerprint, revoked_at) = row.map_err(error)?;
+                let time = parse_time(&revoked_at);
+                revocations
+                    .entry(fingerprint)
+                    .and_modify(|t| *t = (*t).max(time))
+                    .or_insert(time);
+            }
+        }
+
         let mut history = History {
             scans,
             credentials,
             sightings,
             places: HashMap::new(),
+            revocations,
         };
         history.load_places(db)?;
         Ok(history)
@@ -423,6 +483,13 @@ impl History {
                 .collect();
             places.sort();
             let reconciled = list.iter().rev().find(|s| s.status.is_some());
+            let revoked_at = self.revocations.get(&row.fingerprint).copied();
+            let hours_to_revoke = match (revoked_at, gone_at) {
+                (Some(revoked), Some(gone)) => {
+                    Some((gone.as_second() - revoked.as_second()).max(0) as f64 / 3600.0)
+                }
+                _ => None,
+            };
             views.push(CredentialView {
                 fingerprint: row.fingerprint.clone(),
                 provider: row.provider.clone(),
@@ -442,6 +509,9 @@ impl History {
                 places,
                 gone_at,
                 days_to_gone: gone_at.map(|gone| whole_days(first_seen, gone)),
+                owner: list.iter().rev().find_map(|s| s.owner.clone()),
+                revoked_at,
+                hours_to_revoke,
             });
         }
         views
@@ -499,11 +569,20 @@ impl History {
                 removed.insert(key, 0);
             }
         }
+        let mut orphans_removed = removed.clone();
         for credential in &gone {
             if let Some(at) = credential.gone_at {
                 *removed.entry(period_key(at, period)).or_default() += 1;
+                if credential.owner.is_none() {
+                    *orphans_removed.entry(period_key(at, period)).or_default() += 1;
+                }
             }
         }
+        let hours: Vec<f64> = gone.iter().filter_map(|c| c.hours_to_revoke).collect();
+        let mean_hours_to_revoke =
+            (!hours.is_empty()).then(|| hours.iter().sum::<f64>() / hours.len() as f64);
+        let revocations_pending = present.iter().filter(|c| c.revoked_at.is_some()).count();
+        let owned_present = present.iter().filter(|c| c.owner.is_some()).count();
         let mut days: Vec<i64> = gone.iter().filter_map(|c| c.days_to_gone).collect();
         days.sort_unstable();
         let median_days_to_gone = match days.len() {
@@ -532,6 +611,15 @@ impl History {
                 .map(|(period, removed)| PeriodCount { period, removed })
                 .collect(),
             median_days_to_gone,
+            revoked_gone: hours.len(),
+            mean_hours_to_revoke,
+            revocations_pending,
+            owned_present,
+            owner_share: share(owned_present, present.len()),
+            orphans_removed_per_period: orphans_removed
+                .into_iter()
+                .map(|(period, removed)| PeriodCount { period, removed })
+                .collect(),
         }
     }
 }

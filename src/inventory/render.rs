@@ -312,6 +312,14 @@ pub fn write_metrics(
                 ("reference_share", number(metrics.reference_share)),
                 ("rotation_sla_share", number(metrics.rotation_sla_share)),
                 ("median_days_to_gone", number(metrics.median_days_to_gone)),
+                ("revoked_gone", metrics.revoked_gone.to_string()),
+                ("mean_hours_to_revoke", number(metrics.mean_hours_to_revoke)),
+                (
+                    "revocations_pending",
+                    metrics.revocations_pending.to_string(),
+                ),
+                ("owned_present", metrics.owned_present.to_string()),
+                ("owner_share", number(metrics.owner_share)),
             ];
             for (name, value) in rows {
                 writer.write_record([name, "", value.as_str()])?;
@@ -326,6 +334,13 @@ pub fn write_metrics(
             for count in &metrics.removed_per_period {
                 writer.write_record([
                     format!("removed_per_{period_word}").as_str(),
+                    count.period.as_str(),
+                    &count.removed.to_string(),
+                ])?;
+            }
+            for count in &metrics.orphans_removed_per_period {
+                writer.write_record([
+                    format!("orphans_removed_per_{period_word}").as_str(),
                     count.period.as_str(),
                     &count.removed.to_string(),
                 ])?;
@@ -374,6 +389,26 @@ pub fn write_metrics(
                     .median_days_to_gone
                     .map_or_else(|| "n/a".to_string(), |d| format!("{d}"))
             )?;
+            writeln!(
+                out,
+                "  with a named owner          {} ({} of {})",
+                percent(metrics.owner_share),
+                metrics.owned_present,
+                metrics.credentials_present
+            )?;
+            writeln!(
+                out,
+                "  mean hours to revoke        {} ({} revoked and gone)",
+                metrics
+                    .mean_hours_to_revoke
+                    .map_or_else(|| "n/a".to_string(), |h| format!("{h:.1}")),
+                metrics.revoked_gone
+            )?;
+            writeln!(
+                out,
+                "  revocations pending         {}",
+                metrics.revocations_pending
+            )?;
             writeln!(out, "unvaulted credentials by scan date")?;
             for point in &metrics.unvaulted_over_time {
                 writeln!(
@@ -384,6 +419,13 @@ pub fn write_metrics(
             }
             writeln!(out, "strays removed per {period_word}")?;
             for count in &metrics.removed_per_period {
+                writeln!(out, "  {}  {}", count.period, count.removed)?;
+            }
+            writeln!(
+                out,
+                "orphan (unowned) credentials removed per {period_word}"
+            )?;
+            for count in &metrics.orphans_removed_per_period {
                 writeln!(out, "  {}  {}", count.period, count.removed)?;
             }
         }

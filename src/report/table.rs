@@ -56,26 +56,7 @@ pub fn write(
             s.reset,
         )?;
         match &finding.vault {
-            Some(verdict) => {
-                let item = verdict
-                    .items
-                    .first()
-                    .map(|i| match &i.vault {
-                        Some(vault) => format!(" {vault}/{}", i.item),
-                        None => format!(" {}", i.item),
-                    })
-                    .unwrap_or_default();
-                let age = verdict
-                    .age_days
-                    .map(|d| format!(", {d} days old"))
-                    .unwrap_or_default();
-                let overdue = if verdict.rotation_overdue {
-                    ", ROTATION OVERDUE"
-                } else {
-                    ""
-                };
-                writeln!(out, "  [{}{item}{age}{overdue}]", verdict.status)?;
-            }
+            Some(verdict) => writeln!(out, "  [{}]", verdict.describe())?,
             None => writeln!(out)?,
         }
         let mut facts = vec![format!("{} criticality", finding.criticality)];

@@ -353,28 +353,12 @@ pub fn read_export(
             path: path.to_path_buf(),
         })?,
     };
-    let mut collector = Collector::new(format, matcher, vault_name.map(str::to_string));
-    let parsed = match format {
-        VaultFormat::BitwardenJson => bitwarden::parse_json(&bytes, &mut collector),
-        VaultFormat::BitwardenCsv => bitwarden::parse_csv(&bytes, &mut collector),
-        VaultFormat::OnePassword1pux => onepassword::parse_1pux(&bytes, &mut collector),
-        VaultFormat::OnePasswordCsv => onepassword::parse_csv(&bytes, &mut collector),
-        VaultFormat::DopplerJson | VaultFormat::Json => generic::parse_json(&bytes, &mut collector),
-        VaultFormat::DopplerEnv | VaultFormat::Dotenv => generic::parse_env(&bytes, &mut collector),
-        VaultFormat::HashicorpVault => hashicorp::parse(&bytes, &mut collector),
-        VaultFormat::AwsSecretsManager => aws::parse(&bytes, &mut collector),
-        VaultFormat::KeepassxcCsv => keepass::parse_csv(&bytes, &mut collector),
-        VaultFormat::Infisical => infisical::parse(&bytes, &mut collector),
-        VaultFormat::GcpSecretManager => cloud::parse_gcp(&bytes, &mut collector),
-        VaultFormat::AzureKeyVault => cloud::parse_azure(&bytes, &mut collector),
-        VaultFormat::Fingerprints => fingerprints::parse(&bytes, &mut collector),
-    };
-    match parsed {
-        Ok(()) => {
+    match parse_bytes(format, &bytes, matcher, vault_name) {
+        Ok(entries) => {
             // `vault kv get -format=json` output does not carry the secret's path; the file name
             // is the best name there is (`prod-api.json` for `secret/prod-api`).
             let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-            out.extend(collector.into_entries().into_iter().map(|mut entry| {
+            out.extend(entries.into_iter().map(|mut entry| {
                 if entry.meta.item.is_empty()
                     && let Some(stem) = &stem
                 {
@@ -394,6 +378,33 @@ pub fn read_export(
             message,
         }),
     }
+}
+
+/// Parses one export already in memory as `format`: the single dispatch behind [`read_export`],
+/// public so fuzz targets and tests can reach every parser without a file.
+pub fn parse_bytes(
+    format: VaultFormat,
+    bytes: &[u8],
+    matcher: Option<&Matcher>,
+    vault_name: Option<&str>,
+) -> Result<Vec<VaultEntry>, ParseError> {
+    let mut collector = Collector::new(format, matcher, vault_name.map(str::to_string));
+    match format {
+        VaultFormat::BitwardenJson => bitwarden::parse_json(bytes, &mut collector),
+        VaultFormat::BitwardenCsv => bitwarden::parse_csv(bytes, &mut collector),
+        VaultFormat::OnePassword1pux => onepassword::parse_1pux(bytes, &mut collector),
+        VaultFormat::OnePasswordCsv => onepassword::parse_csv(bytes, &mut collector),
+        VaultFormat::DopplerJson | VaultFormat::Json => generic::parse_json(bytes, &mut collector),
+        VaultFormat::DopplerEnv | VaultFormat::Dotenv => generic::parse_env(bytes, &mut collector),
+        VaultFormat::HashicorpVault => hashicorp::parse(bytes, &mut collector),
+        VaultFormat::AwsSecretsManager => aws::parse(bytes, &mut collector),
+        VaultFormat::KeepassxcCsv => keepass::parse_csv(bytes, &mut collector),
+        VaultFormat::Infisical => infisical::parse(bytes, &mut collector),
+        VaultFormat::GcpSecretManager => cloud::parse_gcp(bytes, &mut collector),
+        VaultFormat::AzureKeyVault => cloud::parse_azure(bytes, &mut collector),
+        VaultFormat::Fingerprints => fingerprints::parse(bytes, &mut collector),
+    }?;
+    Ok(collector.into_entries())
 }
 
 /// Why a parser gave up on a file. Parsers never return half their entries.
