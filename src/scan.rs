@@ -367,6 +367,7 @@ impl Scanner {
     /// Scans a large file a chunk at a time so memory stays bounded by the chunk size, not the
     /// file size. Consecutive chunks overlap; each place is kept by exactly one chunk (the
     /// one in which it starts before the cut line), so nothing is reported twice or cut short.
+    /// Several chunks are scanned at once, so one huge file does not leave cores idle.
     /// `buffer` arrives holding the file's first bytes.
     fn scan_in_chunks(
         &self,
@@ -376,61 +377,100 @@ impl Scanner {
         local: &mut Collected,
     ) -> std::io::Result<()> {
         let Chunking { size, overlap, .. } = self.options.chunking;
-        let mut lines_before = 0usize; // newlines before buffer[0]
-        let mut keep_from_line = 1usize; // absolute line where this chunk's places start
+        let parallel = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+        let mut data = std::mem::take(buffer);
+        let mut lines_before = 0usize; // newlines before data[0]
+        let mut keep_from_line = 1usize; // absolute line where the next chunk's places start
         let mut first = true;
-        loop {
-            let wanted = size.saturating_sub(buffer.len());
-            let read = file.by_ref().take(wanted as u64).read_to_end(buffer)?;
-            let last = read < wanted;
-            if first {
-                first = false;
-                let sniff = &buffer[..buffer.len().min(BINARY_SNIFF_LEN)];
-                if memchr::memchr(0, sniff).is_some() {
-                    local.stats.skipped_binary += 1;
-                    return Ok(());
+        let mut finished = false;
+        while !finished {
+            let mut batch: Vec<ChunkJob> = Vec::with_capacity(parallel);
+            while batch.len() < parallel && !finished {
+                let wanted = size.saturating_sub(data.len());
+                let read = file.by_ref().take(wanted as u64).read_to_end(&mut data)?;
+                let last = read < wanted;
+                if first {
+                    first = false;
+                    let sniff = &data[..data.len().min(BINARY_SNIFF_LEN)];
+                    if memchr::memchr(0, sniff).is_some() {
+                        local.stats.skipped_binary += 1;
+                        return Ok(());
+                    }
                 }
+                // Places starting on lines from the cut onwards belong to the next chunk.
+                let cut = if last {
+                    data.len()
+                } else {
+                    data.len() - overlap / 2
+                };
+                let cut_line = lines_before + memchr::memchr_iter(b'\n', &data[..cut]).count() + 1;
+                let next = if last {
+                    local.stats.bytes_scanned += data.len() as u64;
+                    Vec::new()
+                } else {
+                    // The next chunk starts with this one's overlap.
+                    let dropped = data.len() - overlap;
+                    local.stats.bytes_scanned += dropped as u64;
+                    data[dropped..].to_vec()
+                };
+                let job = ChunkJob {
+                    data: std::mem::replace(&mut data, next),
+                    lines_before,
+                    keep_from_line,
+                    cut_line,
+                    last,
+                };
+                if !last {
+                    lines_before +=
+                        memchr::memchr_iter(b'\n', &job.data[..job.data.len() - overlap]).count();
+                    keep_from_line = cut_line;
+                }
+                finished = last;
+                batch.push(job);
             }
-            // Places starting on lines from the cut onwards belong to the next chunk.
-            let cut = if last {
-                buffer.len()
-            } else {
-                buffer.len() - overlap / 2
-            };
-            let cut_line = lines_before + memchr::memchr_iter(b'\n', &buffer[..cut]).count() + 1;
-            let (sightings, references) = self.scan_with_references(display, buffer);
-            let keep = |relative_line: usize| {
-                let line = relative_line + lines_before;
-                line >= keep_from_line && (last || line < cut_line)
-            };
-            local
-                .sightings
-                .extend(sightings.into_iter().filter_map(|mut s| {
-                    keep(s.location.line).then(|| {
-                        s.location.line += lines_before;
-                        s
-                    })
-                }));
-            local
-                .references
-                .extend(references.into_iter().filter_map(|mut r| {
-                    keep(r.line).then(|| {
-                        r.line += lines_before;
-                        r
-                    })
-                }));
-            if last {
-                local.stats.files_scanned += 1;
-                local.stats.bytes_scanned += buffer.len() as u64;
-                return Ok(());
+            let results: Vec<(Vec<Sighting>, Vec<Reference>)> = std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .iter()
+                    .skip(1)
+                    .map(|job| scope.spawn(|| self.scan_chunk(display, job)))
+                    .collect();
+                let mut results = vec![self.scan_chunk(display, &batch[0])];
+                results.extend(handles.into_iter().map(|h| h.join().unwrap_or_default()));
+                results
+            });
+            for (sightings, references) in results {
+                local.sightings.extend(sightings);
+                local.references.extend(references);
             }
-            // Keep the overlap; the line count moves past everything dropped.
-            let dropped = buffer.len() - overlap;
-            lines_before += memchr::memchr_iter(b'\n', &buffer[..dropped]).count();
-            local.stats.bytes_scanned += dropped as u64;
-            buffer.drain(..dropped);
-            keep_from_line = cut_line;
         }
+        local.stats.files_scanned += 1;
+        Ok(())
+    }
+
+    /// One chunk's places, on absolute line numbers, without those another chunk owns.
+    fn scan_chunk(&self, display: &Path, job: &ChunkJob) -> (Vec<Sighting>, Vec<Reference>) {
+        let (sightings, references) = self.scan_with_references(display, &job.data);
+        let keep = |relative_line: usize| {
+            let line = relative_line + job.lines_before;
+            line >= job.keep_from_line && (job.last || line < job.cut_line)
+        };
+        let sightings = sightings
+            .into_iter()
+            .filter(|s| keep(s.location.line))
+            .map(|mut s| {
+                s.location.line += job.lines_before;
+                s
+            })
+            .collect();
+        let references = references
+            .into_iter()
+            .filter(|r| keep(r.line))
+            .map(|mut r| {
+                r.line += job.lines_before;
+                r
+            })
+            .collect();
+        (sightings, references)
     }
 
     fn scan_archive(&self, display: &Path, mut file: File, local: &mut Collected) {
@@ -497,6 +537,17 @@ fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(filled)
+}
+
+/// One chunk of a large file and where its places start and stop belonging to it.
+struct ChunkJob {
+    data: Vec<u8>,
+    /// Newlines before `data[0]` in the file.
+    lines_before: usize,
+    /// Absolute lines in `keep_from_line..cut_line` are this chunk's (to the end if `last`).
+    keep_from_line: usize,
+    cut_line: usize,
+    last: bool,
 }
 
 /// A scan fed one buffer at a time (see [`Scanner::in_memory`]).
