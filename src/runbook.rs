@@ -5,12 +5,134 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::finding::Finding;
-use crate::reconcile::Status;
+use crate::classify::LocationKind;
+use crate::finding::{Finding, Location};
+use crate::inventory::CredentialView;
+use crate::reconcile::{Status, VaultItem, VaultVerdict};
+use crate::rules::{Criticality, RuleClass, RuleSet};
 
 /// How long a revocation may take, by why it is revoked.
 const TARGETS: &str = "immediately when it may be compromised (leaked, pushed, pasted); \
 within 4 hours when its owner leaves; at the next rotation otherwise";
+
+/// The target when the runbook is for a leaver.
+const LEAVER_TARGET: &str = "within 4 hours (the owner or machine user is leaving)";
+
+/// One credential on the runbook, and for each of its places the machine it is on
+/// (`user@machine`), when the runbook is built from the inventory.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub finding: Finding,
+    /// Parallel to `finding.locations`; empty for a runbook from a scan.
+    pub hosts: Vec<String>,
+}
+
+/// What the page header says.
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    /// Where and when the credentials were found: `on 2026-11-01 09:00 UTC`, or the inventory.
+    pub source: String,
+    /// A leaver's runbook: every credential they own or that is on their machines.
+    pub leaver: Option<String>,
+}
+
+/// Findings for the credentials the inventory holds, with each place's machine. The recorded
+/// data lacks some fields: the rule's description, criticality and revoke page come from the
+/// built-in rules (by rule id), and consumers from the places.
+pub fn from_inventory(views: &[CredentialView], rules: &RuleSet) -> Vec<Entry> {
+    views
+        .iter()
+        .map(|view| {
+            let rule = rules.rules().iter().find(|r| r.id == view.rule);
+            let class: RuleClass = rule.map(|r| r.class).unwrap_or_else(|| {
+                serde_json::from_value(serde_json::Value::String(view.class.clone()))
+                    .unwrap_or(RuleClass::Generic)
+            });
+            let mut locations = Vec::new();
+            let mut hosts = Vec::new();
+            for place in &view.places {
+                locations.push(Location {
+                    path: PathBuf::from(&place.path),
+                    line: place.line.max(0) as usize,
+                    column: place.column.max(0) as usize,
+                    kind: serde_json::from_value(serde_json::Value::String(place.kind.clone()))
+                        .unwrap_or(LocationKind::Other),
+                    context: place.context.clone(),
+                    inline_allow: None,
+                    commit: None,
+                });
+                hosts.push(format!("{}@{}", place.user, place.machine));
+            }
+            let mut consumers: Vec<String> = locations
+                .iter()
+                .filter_map(crate::consumer::consumer)
+                .collect();
+            consumers.sort();
+            consumers.dedup();
+            let vault = view.status.map(|status| VaultVerdict {
+                status,
+                items: view
+                    .vault_item
+                    .iter()
+                    .map(|text| {
+                        let (item, field) =
+                            match text.strip_suffix(')').and_then(|t| t.rsplit_once(" (")) {
+                                Some((item, field)) => (item.to_string(), field.to_string()),
+                                None => (text.clone(), String::new()),
+                            };
+                        VaultItem {
+                            item,
+                            field,
+                            vault: None,
+                            format: "inventory".to_string(),
+                            owner: None,
+                            updated: None,
+                        }
+                    })
+                    .collect(),
+                age_days: view.vault_age_days,
+                rotation_overdue: view.rotation_overdue,
+            });
+            Entry {
+                finding: Finding {
+                    rule_id: view.rule.clone(),
+                    provider: view.provider.clone(),
+                    class,
+                    criticality: rule
+                        .map(|r| r.criticality)
+                        .unwrap_or_else(|| Criticality::default_for(class)),
+                    description: rule.map(|r| r.description.clone()).unwrap_or_else(|| {
+                        format!("{} credential (rule {})", view.provider, view.rule)
+                    }),
+                    revoke_url: rule.and_then(|r| r.revoke_url.clone()),
+                    fingerprint: view.fingerprint.clone(),
+                    redacted: view.redacted.clone(),
+                    secret: Vec::new(),
+                    locations,
+                    vault,
+                    suppressed: Vec::new(),
+                    expired_exception: None,
+                    consumers,
+                    owner: view.owner.clone(),
+                },
+                hosts,
+            }
+        })
+        .collect()
+}
+
+/// Orders runbook entries: most critical first, then provider and rule.
+pub fn order_entries(entries: &mut [Entry]) {
+    entries.sort_by(|a, b| {
+        let (a, b) = (&a.finding, &b.finding);
+        (a.criticality, &a.provider, &a.rule_id, &a.fingerprint).cmp(&(
+            b.criticality,
+            &b.provider,
+            &b.rule_id,
+            &b.fingerprint,
+        ))
+    });
+}
 
 /// Orders findings for the runbook: most critical first, then provider and rule.
 pub fn order(findings: &mut [Finding]) {
@@ -26,16 +148,47 @@ pub fn order(findings: &mut [Finding]) {
 
 /// The whole runbook: a title, an index, then one page per finding.
 pub fn render(findings: &[Finding], scanned: &str) -> String {
+    let entries: Vec<Entry> = findings
+        .iter()
+        .map(|f| Entry {
+            finding: f.clone(),
+            hosts: Vec::new(),
+        })
+        .collect();
+    render_entries(
+        &entries,
+        &Header {
+            source: format!("on {scanned}"),
+            leaver: None,
+        },
+    )
+}
+
+/// The whole runbook for entries (from a scan or the inventory).
+pub fn render_entries(entries: &[Entry], header: &Header) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# Revocation runbook\n");
+    match &header.leaver {
+        Some(user) => {
+            let _ = writeln!(out, "# Revocation runbook — leaver: {user}\n");
+            let _ = writeln!(
+                out,
+                "leaver: {user}. Every credential {user} owns or that is on a machine {user} \
+                 scanned as; revoke each within 4 hours.\n"
+            );
+        }
+        None => {
+            let _ = writeln!(out, "# Revocation runbook\n");
+        }
+    }
     let _ = writeln!(
         out,
-        "{} credential{} found by stray on {scanned}, most critical first. Values are redacted; \
+        "{} credential{} found by stray {}, most critical first. Values are redacted; \
          each credential is named by its fingerprint (SHA-256 of the value).\n",
-        findings.len(),
-        if findings.len() == 1 { "" } else { "s" },
+        entries.len(),
+        if entries.len() == 1 { "" } else { "s" },
+        header.source,
     );
-    for (number, finding) in findings.iter().enumerate() {
+    for (number, finding) in entries.iter().map(|e| &e.finding).enumerate() {
         let _ = writeln!(
             out,
             "{}. [{} `{}` ({}, {})](#credential-{})",
@@ -51,14 +204,14 @@ pub fn render(findings: &[Finding], scanned: &str) -> String {
             &finding.fingerprint[..12],
         );
     }
-    for finding in findings {
+    for entry in entries {
         out.push_str("\n---\n\n");
-        page(finding, &mut out);
+        page(&entry.finding, &entry.hosts, header, &mut out);
     }
     out
 }
 
-fn page(finding: &Finding, out: &mut String) {
+fn page(finding: &Finding, hosts: &[String], header: &Header, out: &mut String) {
     let short = &finding.fingerprint[..12];
     let _ = writeln!(out, "<a id=\"credential-{short}\"></a>\n");
     let _ = writeln!(
@@ -103,7 +256,12 @@ fn page(finding: &Finding, out: &mut String) {
             ""
         }
     );
-    let _ = writeln!(out, "| Time to revoke | {TARGETS} |\n");
+    let target = if header.leaver.is_some() {
+        LEAVER_TARGET
+    } else {
+        TARGETS
+    };
+    let _ = writeln!(out, "| Time to revoke | {target} |\n");
 
     let _ = writeln!(out, "### 1. Revoke and re-issue\n");
     match &finding.revoke_url {
@@ -134,7 +292,11 @@ fn page(finding: &Finding, out: &mut String) {
     };
     let _ = writeln!(out, "{vault_step}");
     let _ = writeln!(out, "\n### 3. Update every place and consumer\n");
-    for location in &finding.locations {
+    for (index, location) in finding.locations.iter().enumerate() {
+        let host = hosts
+            .get(index)
+            .map(|h| format!("{h}: "))
+            .unwrap_or_default();
         let context = location
             .context
             .as_deref()
@@ -150,7 +312,7 @@ fn page(finding: &Finding, out: &mut String) {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "- [ ] `{}:{}` ({}){context}{consumer}{commit}: replace the value with a vault \
+            "- [ ] `{host}{}:{}` ({}){context}{consumer}{commit}: replace the value with a vault \
              reference (`op://…`, `doppler run`, `${{{{ secrets.NAME }}}}`)",
             location.path.display(),
             location.line,
@@ -160,7 +322,12 @@ fn page(finding: &Finding, out: &mut String) {
     let _ = writeln!(out, "\n### 4. Verify\n");
     let _ = writeln!(
         out,
-        "This must exit 0 (the credential is gone from every place):\n\n```sh\n{}\n```\n",
+        "{}This must exit 0 (the credential is gone from every place):\n\n```sh\n{}\n```\n",
+        if hosts.is_empty() {
+            ""
+        } else {
+            "On each machine above, from where its scan ran (then record it with --record). "
+        },
         verify_command(finding)
     );
     let _ = writeln!(

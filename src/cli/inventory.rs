@@ -112,10 +112,6 @@ pub struct ReportArgs {
     max_age: i64,
 }
 
-pub(crate) fn db_path_or_default(db: Option<PathBuf>) -> Result<PathBuf> {
-    db_path(&DbArg { db })
-}
-
 fn db_path(arg: &DbArg) -> Result<PathBuf> {
     arg.db
         .clone()
@@ -315,6 +311,54 @@ fn import(results: &[PathBuf], db: &DbArg) -> Result<u8> {
         path.display()
     );
     Ok(EXIT_CLEAN)
+}
+
+/// `stray runbook --db [DB]` and `--leaver USER`: the runbook for the credentials the inventory
+/// holds now (the latest scan of each machine), with each place's machine. With a leaver, only
+/// the credentials they own (owner name, any case) or that are on a machine they scanned as.
+pub fn runbook_from_inventory(
+    db: Option<PathBuf>,
+    leaver: Option<&str>,
+    credential: Option<&str>,
+) -> Result<String> {
+    let prefix = credential.map(str::to_ascii_lowercase);
+    let (database, name) = open(&DbArg { db })?;
+    let history = History::load(&database)?;
+    let now = inventory::now();
+    let rules = stray::RuleSet::builtin()?;
+    let credentials: Vec<_> = history
+        .credentials(now)
+        .into_iter()
+        .filter(|c| c.present)
+        .filter(|c| {
+            prefix
+                .as_deref()
+                .is_none_or(|p| c.fingerprint.starts_with(p))
+        })
+        .filter(|c| match leaver {
+            None => true,
+            Some(user) => {
+                c.owner
+                    .as_ref()
+                    .is_some_and(|o| o.name.eq_ignore_ascii_case(user))
+                    || c.places.iter().any(|p| p.user.eq_ignore_ascii_case(user))
+            }
+        })
+        .collect();
+    let mut entries = stray::runbook::from_inventory(&credentials, &rules);
+    stray::runbook::order_entries(&mut entries);
+    let latest = history
+        .scans
+        .last()
+        .map(|s| s.scanned_at.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "never".to_string());
+    let header = stray::runbook::Header {
+        source: format!(
+            "in the latest recorded scan of each machine (inventory {name}, last scan {latest})"
+        ),
+        leaver: leaver.map(str::to_string),
+    };
+    Ok(stray::runbook::render_entries(&entries, &header))
 }
 
 /// `stray report`: the HTML report for an auditor.

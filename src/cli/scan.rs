@@ -649,6 +649,25 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
 
 /// `stray runbook`: scan, then one Markdown page per credential, most critical first.
 pub fn runbook(args: &RunbookArgs) -> Result<u8> {
+    if args.db.is_some() || args.leaver.is_some() {
+        if !args.target.paths.is_empty() || args.target.home {
+            bail!(
+                "--db and --leaver read the inventory instead of scanning: give no paths or \
+                 --home (record scans with stray scan --record)"
+            );
+        }
+        let text = super::inventory::runbook_from_inventory(
+            args.db.clone().flatten(),
+            args.leaver.as_deref(),
+            args.target.credential.as_deref(),
+        )?;
+        match &args.output {
+            Some(path) => std::fs::write(path, text)
+                .with_context(|| format!("cannot write runbook {}", path.display()))?,
+            None => print!("{text}"),
+        }
+        return Ok(EXIT_CLEAN);
+    }
     let prepared = PreparedScan::new(&args.target)?;
     let mut outcome = prepared.run(&args.target, true)?;
     stray::runbook::order(&mut outcome.findings);
@@ -671,6 +690,15 @@ pub struct RunbookArgs {
     /// Write the runbook to FILE instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Do not scan: write the runbook for the credentials the inventory database DB holds now
+    /// (the latest scan of each machine) [default: $STRAY_INVENTORY_DB, else
+    /// ~/.local/share/stray/inventory.db]
+    #[arg(long, value_name = "DB", num_args = 0..=1)]
+    pub db: Option<Option<PathBuf>>,
+    /// A leaver's runbook from the inventory: every credential USER owns or that was found on a
+    /// machine scanned as USER, to revoke within 4 hours
+    #[arg(long, value_name = "USER")]
+    pub leaver: Option<String>,
     #[command(flatten)]
     pub target: TargetArgs,
 }
