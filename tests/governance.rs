@@ -2,21 +2,8 @@
 
 mod common;
 
-use common::{Fake, Tree, stray};
+use common::{Fake, Tree, run_in as run};
 use serde_json::Value;
-
-fn run(tree: &Tree, args: &[&str]) -> (i32, String, String) {
-    let output = stray()
-        .current_dir(tree.path())
-        .args(args)
-        .output()
-        .expect("stray runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 fn json(tree: &Tree, args: &[&str]) -> (i32, Value) {
     let mut all = vec!["scan", "--format", "json"];

@@ -3,21 +3,8 @@
 
 mod common;
 
-use common::{Fake, Tree, paths, scan_json, stray};
+use common::{Fake, Tree, paths, run_in as run, scan_json};
 use serde_json::Value;
-
-fn run(tree: &Tree, args: &[&str]) -> (i32, String, String) {
-    let output = stray()
-        .current_dir(tree.path())
-        .args(args)
-        .output()
-        .expect("stray runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 fn rules(json: &Value) -> Vec<String> {
     let mut out: Vec<String> = json["findings"]

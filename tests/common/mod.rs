@@ -110,6 +110,20 @@ pub fn stray() -> Command {
     cmd
 }
 
+/// Runs stray in `tree` with `args`; returns (exit code, stdout, stderr).
+pub fn run_in(tree: &Tree, args: &[&str]) -> (i32, String, String) {
+    let output = stray()
+        .current_dir(tree.path())
+        .args(args)
+        .output()
+        .expect("stray runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 /// Runs `stray scan --format json` in `dir` with extra args; returns (exit code, JSON, stderr).
 pub fn scan_json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
     let output = stray()
