@@ -341,6 +341,47 @@ pub fn file_at(root: &Path, rev: &str, path: &Path) -> Result<Option<Vec<u8>>, G
     Ok(output.status.success().then_some(output.stdout))
 }
 
+/// Every tracked file of the repository at `root`, as absolute paths.
+pub fn tracked_files(root: &Path) -> Option<std::collections::HashSet<PathBuf>> {
+    let output = git_command(root, &[])
+        .args(["ls-files", "-z", "--full-name"])
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    Some(
+        output
+            .stdout
+            .split(|&b| b == 0)
+            .filter(|name| !name.is_empty())
+            .map(|name| root.join(String::from_utf8_lossy(name).as_ref()))
+            .collect(),
+    )
+}
+
+/// The author of `line` of `path` as `git blame` sees it, run from the current directory;
+/// `None` for untracked or uncommitted lines and outside a repository.
+pub fn blame_author(path: &Path, line: usize) -> Option<String> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let output = git_command(dir, &[])
+        .args(["blame", "--porcelain", "-L"])
+        .arg(format!("{line},{line}"))
+        .arg("--")
+        .arg(path.file_name()?)
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let author = text.lines().find_map(|l| l.strip_prefix("author "))?;
+    (author != "Not Committed Yet").then(|| author.to_string())
+}
+
 /// The base of a `BASE..TIP` range, when `revspec` is one.
 pub fn range_base(revspec: &str) -> Option<&str> {
     let (base, tip) = revspec.split_once("..")?;

@@ -79,12 +79,17 @@ pub fn apply_criticality(findings: &mut [Finding], overrides: &[(Selector, Criti
     }
 }
 
+/// Who wrote a place, for repository scans (`git blame` of the line).
+pub type Blame<'a> = &'a dyn Fn(&crate::finding::Location) -> Option<String>;
+
 /// Names an owner for every credential where one can be known: the team's map first, then
-/// the vault's owner field, the author of the commit that introduced it, and last the user of
-/// the machine it was found on (`machine_user`, for laptop walks).
+/// the vault's owner field, the author of the commit that introduced it (`--git`) or of the
+/// line (`blame`, for repository scans), and last the user of the machine it was found on
+/// (`machine_user`, for laptop walks).
 pub fn assign_owners(
     findings: &mut [Finding],
     map: &[(Selector, String)],
+    blame: Option<Blame<'_>>,
     machine_user: Option<&str>,
 ) {
     for finding in findings {
@@ -108,6 +113,10 @@ pub fn assign_owners(
             .find_map(|l| l.commit.as_ref().map(|c| c.author.clone()))
         {
             owner(&author, "git-author")
+        } else if let Some(author) =
+            blame.and_then(|blame| finding.locations.iter().find_map(blame))
+        {
+            owner(&author, "git-blame")
         } else if let Some(user) = machine_user {
             owner(user, "machine-user")
         } else {

@@ -296,3 +296,42 @@ fn ci_job_fails_on_unvaulted_keys_in_the_pull_request_and_tells_errors_apart() {
     assert_eq!(code, 2, "{log}");
     assert!(log.contains("could not run"), "{log}");
 }
+
+#[test]
+fn in_a_repository_the_author_of_the_line_owns_the_credential() {
+    let tree = repo();
+    let mut fake = Fake::new(55);
+    tree.write(
+        "config/app.yml",
+        format!("github_token: {}\n", fake.github_pat()),
+    );
+    git_ok(tree.path(), &["add", "."]);
+    git_ok(
+        tree.path(),
+        &["commit", "-q", "--no-verify", "-m", "config"],
+    );
+    tree.write(
+        "scratch.env",
+        format!("OPENAI_API_KEY={}\n", fake.openai_project_key()),
+    );
+    let (code, json) = scan(tree.path(), &[]);
+    assert_eq!(code, 1);
+    let owner = |rule: &str| {
+        json["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|f| f["rule"] == rule)
+            .map(|f| f["owner"].clone())
+            .unwrap_or_else(|| panic!("no {rule} in {json}"))
+    };
+    assert_eq!(
+        owner("github-classic-pat"),
+        serde_json::json!({"name": "Ada", "source": "git-blame"})
+    );
+    assert_eq!(
+        owner("openai-project-key"),
+        Value::Null,
+        "an untracked file has no author"
+    );
+}

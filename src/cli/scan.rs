@@ -28,6 +28,9 @@ use stray::{Matcher, Progress, RuleSet, ScanOptions, ScanOutcome, Scanner};
 
 use super::{EXIT_CLEAN, EXIT_FINDINGS, progress};
 
+/// At most this many `git blame` runs name owners in one repository scan.
+const BLAME_LIMIT: usize = 200;
+
 /// How many file warnings to print before summarising the rest.
 const WARNINGS_SHOWN: usize = 20;
 
@@ -418,7 +421,27 @@ impl PreparedScan {
             );
         }
         let machine_user = args.home.then_some(outcome.info.user.as_str());
-        governance::assign_owners(&mut outcome.findings, &self.owners, machine_user);
+        // A plain scan of a repository: the author of each line can own what it added. Only
+        // tracked files have authors, and one `git blame` per credential is bounded.
+        let tracked = if args.home || args.staged || args.git.is_some() {
+            None
+        } else {
+            git::repo_root(args.paths.first().map_or(Path::new("."), PathBuf::as_path))
+                .ok()
+                .and_then(|root| git::tracked_files(&root))
+        };
+        let blames = std::cell::Cell::new(0usize);
+        let blame = |location: &stray::Location| {
+            let absolute = std::path::absolute(&location.path).ok()?;
+            let tracked = tracked.as_ref()?;
+            if !tracked.contains(&absolute) || blames.get() >= BLAME_LIMIT {
+                return None;
+            }
+            blames.set(blames.get() + 1);
+            git::blame_author(&location.path, location.line)
+        };
+        let blame: Option<governance::Blame<'_>> = tracked.is_some().then_some(&blame as _);
+        governance::assign_owners(&mut outcome.findings, &self.owners, blame, machine_user);
         let baseline = if apply_baseline {
             self.baseline.as_ref()
         } else {
