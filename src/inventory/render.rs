@@ -91,50 +91,56 @@ pub fn write_credentials(
         }
         OutputFormat::Csv => {
             let mut writer = csv::Writer::from_writer(&mut *out);
-            writer.write_record([
-                "fingerprint",
-                "provider",
-                "rule",
-                "class",
-                "redacted",
-                "status",
-                "rotation_overdue",
-                "vault_age_days",
-                "first_seen",
-                "last_seen",
-                "age_days",
-                "present",
-                "places_now",
-                "machines",
-                "places",
-                "gone_at",
-                "days_to_gone",
-            ])?;
+            crate::report::write_row(
+                &mut writer,
+                [
+                    "fingerprint",
+                    "provider",
+                    "rule",
+                    "class",
+                    "redacted",
+                    "status",
+                    "rotation_overdue",
+                    "vault_age_days",
+                    "first_seen",
+                    "last_seen",
+                    "age_days",
+                    "present",
+                    "places_now",
+                    "machines",
+                    "places",
+                    "gone_at",
+                    "days_to_gone",
+                ],
+            )?;
             for c in credentials {
                 let places: Vec<String> = c
                     .places
                     .iter()
                     .map(|p| format!("{}:{}:{} ({})", p.machine, p.path, p.line, p.kind))
                     .collect();
-                writer.write_record([
-                    c.fingerprint.clone(),
-                    c.provider.clone(),
-                    c.rule.clone(),
-                    c.class.clone(),
-                    c.redacted.clone(),
-                    c.status_name().to_string(),
-                    c.rotation_overdue.to_string(),
-                    c.vault_age_days.map(|d| d.to_string()).unwrap_or_default(),
-                    c.first_seen.to_string(),
-                    c.last_seen.to_string(),
-                    c.age_days.to_string(),
-                    c.present.to_string(),
-                    c.places_now.to_string(),
-                    c.machines.join("; "),
-                    places.join("; "),
-                    c.gone_at.map(|t| t.to_string()).unwrap_or_default(),
-                    c.days_to_gone.map(|d| d.to_string()).unwrap_or_default(),
-                ])?;
+                crate::report::write_row(
+                    &mut writer,
+                    [
+                        c.fingerprint.clone(),
+                        c.provider.clone(),
+                        c.rule.clone(),
+                        c.class.clone(),
+                        c.redacted.clone(),
+                        c.status_name().to_string(),
+                        c.rotation_overdue.to_string(),
+                        c.vault_age_days.map(|d| d.to_string()).unwrap_or_default(),
+                        c.first_seen.to_string(),
+                        c.last_seen.to_string(),
+                        c.age_days.to_string(),
+                        c.present.to_string(),
+                        c.places_now.to_string(),
+                        c.machines.join("; "),
+                        places.join("; "),
+                        c.gone_at.map(|t| t.to_string()).unwrap_or_default(),
+                        c.days_to_gone.map(|d| d.to_string()).unwrap_or_default(),
+                    ],
+                )?;
             }
             writer.flush()?;
         }
@@ -223,31 +229,37 @@ pub fn write_scans(
         }
         OutputFormat::Csv => {
             let mut writer = csv::Writer::from_writer(&mut *out);
-            writer.write_record([
-                "id",
-                "scanned_at",
-                "machine",
-                "user",
-                "credentials",
-                "references",
-                "rules",
-                "stray_version",
-                "source",
-                "roots",
-            ])?;
+            crate::report::write_row(
+                &mut writer,
+                [
+                    "id",
+                    "scanned_at",
+                    "machine",
+                    "user",
+                    "credentials",
+                    "references",
+                    "rules",
+                    "stray_version",
+                    "source",
+                    "roots",
+                ],
+            )?;
             for s in scans {
-                writer.write_record([
-                    s.id.to_string(),
-                    s.scanned_at.to_string(),
-                    s.machine.clone(),
-                    s.user.clone(),
-                    s.credentials.to_string(),
-                    s.reference_count.map(|n| n.to_string()).unwrap_or_default(),
-                    s.rule_count.map(|n| n.to_string()).unwrap_or_default(),
-                    s.stray_version.clone(),
-                    s.source.clone(),
-                    s.roots.join("; "),
-                ])?;
+                crate::report::write_row(
+                    &mut writer,
+                    [
+                        s.id.to_string(),
+                        s.scanned_at.to_string(),
+                        s.machine.clone(),
+                        s.user.clone(),
+                        s.credentials.to_string(),
+                        s.reference_count.map(|n| n.to_string()).unwrap_or_default(),
+                        s.rule_count.map(|n| n.to_string()).unwrap_or_default(),
+                        s.stray_version.clone(),
+                        s.source.clone(),
+                        s.roots.join("; "),
+                    ],
+                )?;
             }
             writer.flush()?;
         }
@@ -322,28 +334,37 @@ pub fn write_metrics(
                 ("owner_share", number(metrics.owner_share)),
             ];
             for (name, value) in rows {
-                writer.write_record([name, "", value.as_str()])?;
+                crate::report::write_row(&mut writer, [name, "", value.as_str()])?;
             }
             for point in &metrics.unvaulted_over_time {
-                writer.write_record([
-                    "unvaulted",
-                    point.date.as_str(),
-                    &point.unvaulted.to_string(),
-                ])?;
+                crate::report::write_row(
+                    &mut writer,
+                    [
+                        "unvaulted",
+                        point.date.as_str(),
+                        &point.unvaulted.to_string(),
+                    ],
+                )?;
             }
             for count in &metrics.removed_per_period {
-                writer.write_record([
-                    format!("removed_per_{period_word}").as_str(),
-                    count.period.as_str(),
-                    &count.removed.to_string(),
-                ])?;
+                crate::report::write_row(
+                    &mut writer,
+                    [
+                        format!("removed_per_{period_word}").as_str(),
+                        count.period.as_str(),
+                        &count.removed.to_string(),
+                    ],
+                )?;
             }
             for count in &metrics.orphans_removed_per_period {
-                writer.write_record([
-                    format!("orphans_removed_per_{period_word}").as_str(),
-                    count.period.as_str(),
-                    &count.removed.to_string(),
-                ])?;
+                crate::report::write_row(
+                    &mut writer,
+                    [
+                        format!("orphans_removed_per_{period_word}").as_str(),
+                        count.period.as_str(),
+                        &count.removed.to_string(),
+                    ],
+                )?;
             }
             writer.flush()?;
         }

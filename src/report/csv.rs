@@ -55,7 +55,7 @@ pub fn write(
             if options.show_secrets {
                 row.push(plaintext(&finding.secret));
             }
-            writer.write_record(&row)?;
+            super::write_row(&mut writer, &row)?;
         }
     }
     writer.flush()?;

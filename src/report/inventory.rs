@@ -88,30 +88,33 @@ pub fn write(document: &ReportDocument, out: &mut dyn Write) -> Result<(), Repor
             finding.machines.join("; ")
         };
         let fingerprint = &finding.fingerprint[..finding.fingerprint.len().min(FINGERPRINT_PREFIX)];
-        writer.write_record([
-            finding.provider.as_str(),
-            finding.rule.as_str(),
-            finding.class.as_str(),
-            finding.criticality.as_str(),
-            finding.redacted.as_str(),
-            fingerprint,
-            status.as_str(),
-            item.as_str(),
-            vault.as_str(),
-            age.as_str(),
-            overdue.as_str(),
-            &finding.locations.len().to_string(),
-            &locations.join("; "),
-            &contexts.into_iter().collect::<Vec<_>>().join("; "),
-            &finding.consumers.join("; "),
-            if finding.shared { "true" } else { "false" },
-            &finding
-                .owner
-                .as_ref()
-                .map(|o| format!("{} ({})", o.name, o.source))
-                .unwrap_or_default(),
-            machines.as_str(),
-        ])?;
+        super::write_row(
+            &mut writer,
+            [
+                finding.provider.as_str(),
+                finding.rule.as_str(),
+                finding.class.as_str(),
+                finding.criticality.as_str(),
+                finding.redacted.as_str(),
+                fingerprint,
+                status.as_str(),
+                item.as_str(),
+                vault.as_str(),
+                age.as_str(),
+                overdue.as_str(),
+                &finding.locations.len().to_string(),
+                &locations.join("; "),
+                &contexts.into_iter().collect::<Vec<_>>().join("; "),
+                &finding.consumers.join("; "),
+                if finding.shared { "true" } else { "false" },
+                &finding
+                    .owner
+                    .as_ref()
+                    .map(|o| format!("{} ({})", o.name, o.source))
+                    .unwrap_or_default(),
+                machines.as_str(),
+            ],
+        )?;
     }
     writer.flush()?;
     Ok(())

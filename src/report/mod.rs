@@ -70,7 +70,52 @@ pub fn write_report(
     Ok(())
 }
 
+/// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as a
+/// formula (CSV injection); a leading apostrophe keeps it text. Numbers are left alone.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
+    if risky && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Writes one CSV row with every cell made [`spreadsheet_safe`].
+pub fn write_row<W: Write, I, S>(writer: &mut ::csv::Writer<W>, cells: I) -> ::csv::Result<()>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    writer.write_record(
+        cells
+            .into_iter()
+            .map(|c| spreadsheet_safe(c.as_ref()).into_owned()),
+    )
+}
+
 /// The secret as text, for `--show-secrets`.
 fn plaintext(secret: &[u8]) -> String {
     String::from_utf8_lossy(secret).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_cannot_become_formulas() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("-----…-----"), "'-----…-----");
+        assert_eq!(spreadsheet_safe("@sum"), "'@sum");
+        assert_eq!(spreadsheet_safe("-12"), "-12");
+        assert_eq!(spreadsheet_safe("home/.env"), "home/.env");
+        let mut writer = ::csv::Writer::from_writer(Vec::new());
+        write_row(&mut writer, ["+cmd", "ok"]).expect("row");
+        let text = String::from_utf8(writer.into_inner().expect("flush")).expect("utf-8");
+        assert_eq!(text, "'+cmd,ok\n");
+    }
 }
