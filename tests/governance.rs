@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Fake, Tree, run_in as run};
+use common::{Fake, Tree, VaultValue, fingerprint_file, run_in as run};
 use serde_json::Value;
 
 fn json(tree: &Tree, args: &[&str]) -> (i32, Value) {
@@ -64,28 +64,18 @@ fn one_key_read_by_three_tools_is_shared() {
     assert_eq!(report["findings"][0]["shared"], false);
 }
 
-/// A fingerprint file whose entries were last set `days` ago, with an owner.
+/// A fingerprint file whose entries were last set `days` ago, each with an owner.
 fn aged_vault(tree: &Tree, secrets: &[(&str, &str)], days: i64) {
-    let updated = jiff::Timestamp::now()
-        .checked_sub(jiff::SignedDuration::from_hours(days * 24))
-        .expect("timestamp");
-    let entries: Vec<Value> = secrets
+    let values: Vec<VaultValue> = secrets
         .iter()
-        .map(|(secret, owner)| {
-            serde_json::json!({
-                "fingerprint": stray::finding::fingerprint(secret.as_bytes()),
-                "item": "item", "field": "credential", "updated": updated.to_string(),
-                "owner": owner, "format": "fingerprints", "guessable": false
-            })
+        .map(|(secret, owner)| VaultValue {
+            secret,
+            item: "item",
+            vault: None,
+            owner: Some(owner),
         })
         .collect();
-    let file = serde_json::json!({
-        "stray_fingerprints": 1,
-        "created": jiff::Timestamp::now().to_string(),
-        "summary": {"written": entries.len(), "omitted_guessable": 0},
-        "entries": entries,
-    });
-    tree.write("vault.fp", file.to_string());
+    tree.write("vault.fp", fingerprint_file(&values, days));
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Fake, Tree, stray};
+use common::{Fake, Tree, VaultValue, fingerprint_file, stray};
 use serde_json::Value;
 
 /// One machine's scans of `work/` in a temporary tree, recorded into `inventory.db` beside it.
@@ -202,27 +202,13 @@ fn a_key_added_copied_then_removed_has_its_first_and_last_sighting_and_goes_gone
 
 /// A fingerprint file saying `secret` was last set in the vault 200 days ago (overdue at 90).
 fn aged_vault_file(tree: &Tree, secret: &str) -> PathBuf {
-    let updated = jiff::Timestamp::now()
-        .checked_sub(jiff::SignedDuration::from_hours(200 * 24))
-        .expect("timestamp arithmetic");
-    let file = serde_json::json!({
-        "stray_fingerprints": 1,
-        "created": jiff::Timestamp::now().to_string(),
-        "summary": { "written": 1, "omitted_guessable": 0 },
-        "entries": [{
-            "fingerprint": stray::finding::fingerprint(secret.as_bytes()),
-            "item": "payments service",
-            "field": "credential",
-            "vault": "Engineering",
-            "updated": updated.to_string(),
-            "format": "fingerprints",
-            "guessable": false
-        }]
-    });
-    tree.write(
-        "vault/aged.fp",
-        serde_json::to_string_pretty(&file).expect("json"),
-    )
+    let value = VaultValue {
+        secret,
+        item: "payments service",
+        vault: Some("Engineering"),
+        owner: None,
+    };
+    tree.write("vault/aged.fp", fingerprint_file(&[value], 200))
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Fake, Tree, stray};
+use common::{Fake, Tree, VaultValue, fingerprint_file, stray};
 use serde_json::Value;
 
 struct Setup {
@@ -45,25 +45,15 @@ fn setup() -> Setup {
 
 /// A fingerprint file that says the npm token was last set 200 days ago.
 fn aged_fingerprint_file(setup: &Setup) -> String {
-    let updated = jiff::Timestamp::now()
-        .checked_sub(jiff::SignedDuration::from_hours(200 * 24))
-        .expect("timestamp arithmetic");
-    let file = serde_json::json!({
-        "stray_fingerprints": 1,
-        "created": jiff::Timestamp::now().to_string(),
-        "summary": { "written": 1, "omitted_guessable": 0 },
-        "entries": [{
-            "fingerprint": stray::finding::fingerprint(setup.old.as_bytes()),
-            "item": "npm publish token",
-            "field": "credential",
-            "vault": "Engineering",
-            "updated": updated.to_string(),
-            "owner": "ops@example.org",
-            "format": "fingerprints",
-            "guessable": false
-        }]
-    });
-    setup.tree.write("vault/aged.fp", file.to_string());
+    let value = VaultValue {
+        secret: &setup.old,
+        item: "npm publish token",
+        vault: Some("Engineering"),
+        owner: Some("ops@example.org"),
+    };
+    setup
+        .tree
+        .write("vault/aged.fp", fingerprint_file(&[value], 200));
     "vault/aged.fp".to_string()
 }
 

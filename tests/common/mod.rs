@@ -110,6 +110,49 @@ pub fn stray() -> Command {
     cmd
 }
 
+/// One entry of a hand-made vault fingerprint file.
+pub struct VaultValue<'a> {
+    pub secret: &'a str,
+    pub item: &'a str,
+    pub vault: Option<&'a str>,
+    pub owner: Option<&'a str>,
+}
+
+/// The JSON of a fingerprint file (as `stray vault fingerprint` writes) whose entries were last
+/// set in the vault `days_old` days ago.
+pub fn fingerprint_file(values: &[VaultValue], days_old: i64) -> String {
+    let updated = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(days_old * 24))
+        .expect("timestamp arithmetic");
+    let entries: Vec<serde_json::Value> = values
+        .iter()
+        .map(|v| {
+            let mut entry = serde_json::json!({
+                "fingerprint": stray::finding::fingerprint(v.secret.as_bytes()),
+                "item": v.item,
+                "field": "credential",
+                "updated": updated.to_string(),
+                "format": "fingerprints",
+                "guessable": false
+            });
+            if let Some(vault) = v.vault {
+                entry["vault"] = vault.into();
+            }
+            if let Some(owner) = v.owner {
+                entry["owner"] = owner.into();
+            }
+            entry
+        })
+        .collect();
+    serde_json::json!({
+        "stray_fingerprints": 1,
+        "created": jiff::Timestamp::now().to_string(),
+        "summary": { "written": entries.len(), "omitted_guessable": 0 },
+        "entries": entries,
+    })
+    .to_string()
+}
+
 /// Runs stray in `tree` with `args`; returns (exit code, stdout, stderr).
 pub fn run_in(tree: &Tree, args: &[&str]) -> (i32, String, String) {
     let output = stray()
