@@ -423,13 +423,15 @@ impl PreparedScan {
         let machine_user = args.home.then_some(outcome.info.user.as_str());
         // A plain scan of a repository: the author of each line can own what it added. Only
         // tracked files have authors, and one `git blame` per credential is bounded.
-        let tracked = if args.home || args.staged || args.git.is_some() {
-            None
-        } else {
-            git::repo_root(args.paths.first().map_or(Path::new("."), PathBuf::as_path))
-                .ok()
-                .and_then(|root| git::tracked_files(&root))
-        };
+        // Listing the repository's files costs a git run: only when there is something to own.
+        let tracked =
+            if args.home || args.staged || args.git.is_some() || outcome.findings.is_empty() {
+                None
+            } else {
+                git::repo_root(args.paths.first().map_or(Path::new("."), PathBuf::as_path))
+                    .ok()
+                    .and_then(|root| git::tracked_files(&root))
+            };
         let blames = std::cell::Cell::new(0usize);
         let blame = |location: &stray::Location| {
             let absolute = std::path::absolute(&location.path).ok()?;
