@@ -98,13 +98,17 @@ pub fn from_inventory(views: &[CredentialView], rules: &RuleSet) -> Vec<Entry> {
                     rule_id: view.rule.clone(),
                     provider: view.provider.clone(),
                     class,
-                    criticality: rule
-                        .map(|r| r.criticality)
+                    criticality: view
+                        .criticality
+                        .or_else(|| rule.map(|r| r.criticality))
                         .unwrap_or_else(|| Criticality::default_for(class)),
                     description: rule.map(|r| r.description.clone()).unwrap_or_else(|| {
                         format!("{} credential (rule {})", view.provider, view.rule)
                     }),
-                    revoke_url: rule.and_then(|r| r.revoke_url.clone()),
+                    revoke_url: view
+                        .revoke_url
+                        .clone()
+                        .or_else(|| rule.and_then(|r| r.revoke_url.clone())),
                     fingerprint: view.fingerprint.clone(),
                     redacted: view.redacted.clone(),
                     secret: Vec::new(),

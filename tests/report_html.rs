@@ -162,6 +162,19 @@ fn record_history() -> Recorded {
     }
     #[cfg(not(unix))]
     tree.write("work-ada/other/.env", format!("OPENAI_API_KEY={oa3}\n"));
+    // npm2 is revoked the day before bob's clean scan (26 hours to gone); gh1 is revoked but
+    // still on ada's laptop (pending).
+    for (secret, at) in [
+        (&npm2, "2026-11-19T09:00:00Z"),
+        (&gh1, "2026-11-19T10:00:00Z"),
+    ] {
+        stray()
+            .env("STRAY_NOW", at)
+            .args(["inventory", "revoke", &fp(secret)[..16], "--at", at, "--db"])
+            .arg(&db)
+            .assert()
+            .success();
+    }
     ada("2026-11-20T09:00:00Z");
     bob("2026-11-20T11:00:00Z");
 
@@ -286,7 +299,18 @@ fn the_report_is_one_self_contained_file_that_escapes_what_it_shows() {
     ] {
         assert!(html.contains(&format!("<h3>{title}</h3>")), "{title}");
     }
-    assert!(html.contains(">90 days</text>"), "the 90-day line");
+    // Without --max-age, each tier's rotation limit is drawn, and each credential is judged by
+    // its own: the GitHub token (first seen 2026-05-10, 202 days), the first OpenAI key
+    // (2026-07-01, 150 days) and the AWS key (2026-08-15, 105 days) are high-tier and past 90
+    // days; the rest are younger.
+    for line in [
+        ">high 90 d</text>",
+        ">medium 180 d</text>",
+        ">low 365 d</text>",
+    ] {
+        assert!(html.contains(line), "{line}");
+    }
+    assert!(html.contains("in red, the 3 credentials older than the rotation limit"));
 
     // Headline numbers agree with `stray inventory metrics`.
     let m = metrics(&recorded);
@@ -303,6 +327,11 @@ fn the_report_is_one_self_contained_file_that_escapes_what_it_shows() {
         "within rotation SLA"
     ));
     assert!(card(&html, "3", "strays removed"));
+    assert_eq!(m["revoked_gone"], 1);
+    assert_eq!(m["mean_hours_to_revoke"], 26.0);
+    assert_eq!(m["revocations_pending"], 1);
+    assert!(card(&html, "26.0 h", "mean time to revoke"));
+    assert!(html.contains("over 1 credential revoked; 1 revoked but still found"));
     // oa1, oa2 (overdue) and gh2 (rotated out) are known to the vault: 3 of 7; the other 4
     // are not.
     assert_eq!(m["vaulted_present"], 3);
@@ -358,6 +387,10 @@ fn the_report_is_one_self_contained_file_that_escapes_what_it_shows() {
         &["--max-age", "30", "--title", "Q4 <audit> & review"],
     );
     assert!(other.contains(">30 days</text>"));
+    assert!(
+        !other.contains(">high 90 d</text>"),
+        "one line replaces the tiers"
+    );
     assert!(other.contains("<h1>Q4 &lt;audit&gt; &amp; review</h1>"));
 }
 

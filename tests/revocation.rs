@@ -292,7 +292,7 @@ fn an_inventory_runbook_takes_no_paths() {
 }
 
 #[test]
-fn a_version_1_database_upgrades_to_schema_3_and_gives_a_leavers_runbook() {
+fn a_version_1_database_upgrades_to_the_current_schema_and_gives_a_leavers_runbook() {
     let team = Team::new();
     let fixture = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inventory/schema-v1.sql"),
@@ -308,12 +308,12 @@ fn a_version_1_database_upgrades_to_schema_3_and_gives_a_leavers_runbook() {
 
     // Scan user ada on laptop-old; no owner was recorded before schema 3.
     let runbook = team.runbook("2026-11-28T00:00:00Z", &["--leaver", "Ada"]);
-    assert_eq!(stray::inventory::SCHEMA_VERSION, 3);
+    assert_eq!(stray::inventory::SCHEMA_VERSION, 4);
     let version: i64 = rusqlite::Connection::open(&team.db)
         .expect("open")
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .expect("user_version");
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     for expected in [
         "leaver: Ada",
         "ada@laptop-old: /home/ada/.zshrc:3",
@@ -343,4 +343,72 @@ fn a_version_1_database_upgrades_to_schema_3_and_gives_a_leavers_runbook() {
     assert_eq!(code, 0, "{stderr}");
     let metrics = team.metrics("2026-11-28T00:00:00Z");
     assert_eq!(metrics["revocations_pending"], 1, "{metrics}");
+}
+
+#[test]
+fn a_runbook_from_the_database_keeps_the_team_tier_and_team_revoke_page() {
+    let team = Team::new();
+    team.tree.write(
+        "rules/acme.toml",
+        r#"
+[[rules]]
+id = "acme-key"
+provider = "acme"
+class = "saas"
+description = "Acme internal key"
+keywords = ["acme_live_"]
+regex = '(?P<secret>acme_live_[0-9a-f]{16})'
+revoke_url = "https://admin.acme.example/keys"
+examples = [{ input = "k=acme_live_9f3a61c2d4e8b705", secret = "acme_live_9f3a61c2d4e8b705" }]
+negatives = ["acme_live_short"]
+"#,
+    );
+    team.tree.write(
+        ".stray.toml",
+        "[scan]\nrules = [\"rules\"]\n\n[criticality]\n\"provider:acme\" = \"low\"\n",
+    );
+    team.tree
+        .write("work/.env", "ACME=acme_live_4c9e17b3a05d82f6\n");
+    assert_eq!(
+        team.scan("2026-11-01T09:00:00Z", "laptop", "ada", "work", &[]),
+        1
+    );
+
+    // The auditor's runbook reads only the database: no team pack, no team config.
+    let auditor = Tree::new();
+    let db = team.db();
+    let output = stray()
+        .current_dir(auditor.path())
+        .env_remove("STRAY_INVENTORY_DB")
+        .env("STRAY_NOW", "2026-11-02T09:00:00Z")
+        .args(["runbook", "--db", &db])
+        .output()
+        .expect("stray runs");
+    let runbook = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{runbook}");
+    assert!(
+        runbook.contains("| Criticality | low (rotate every 365 days) |"),
+        "{runbook}"
+    );
+    assert!(
+        runbook.contains("<https://admin.acme.example/keys>"),
+        "{runbook}"
+    );
+
+    // The inventory lists carry the recorded tier too.
+    let (code, csv, stderr) = team.run(
+        "2026-11-02T09:00:00Z",
+        "auditor",
+        "auditor",
+        &["inventory", "--db", &db, "--format", "csv"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let column = header
+        .iter()
+        .position(|h| *h == "criticality")
+        .expect("criticality column");
+    assert_eq!(row[column], "low", "{csv}");
 }

@@ -107,9 +107,10 @@ pub struct ReportArgs {
     /// The report's title
     #[arg(long, default_value = "Secret sprawl report")]
     title: String,
-    /// The rotation limit drawn on the age histogram, in days
-    #[arg(long, value_name = "DAYS", default_value_t = stray::reconcile::DEFAULT_MAX_AGE_DAYS)]
-    max_age: i64,
+    /// One rotation limit for every credential on the age histogram, in days (default: each
+    /// credential's criticality tier sets its own: high 90, medium 180, low 365)
+    #[arg(long, value_name = "DAYS")]
+    max_age: Option<i64>,
 }
 
 fn db_path(arg: &DbArg) -> Result<PathBuf> {
@@ -363,7 +364,7 @@ pub fn runbook_from_inventory(
 
 /// `stray report`: the HTML report for an auditor.
 pub fn report(args: &ReportArgs) -> Result<u8> {
-    if args.max_age < 1 {
+    if args.max_age.is_some_and(|days| days < 1) {
         bail!("--max-age must be at least 1 day");
     }
     let (database, name) = open(&args.db)?;

@@ -13,13 +13,14 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionB
 
 use crate::reconcile::Status;
 use crate::report::json::ReportDocument;
+use crate::rules::Criticality;
 
 /// The schema this stray writes. Opening an older database upgrades it to this version.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Migration `n` (1-based) takes a database from `user_version` n−1 to n. Never edit one that
 /// has shipped: add a new one.
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
+pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
 
 /// Schema 1: scans, credentials, which scan saw which credential with what vault status, and
 /// every place.
@@ -87,6 +88,14 @@ CREATE TABLE revocations (
 CREATE INDEX revocations_by_fingerprint ON revocations(fingerprint);
 ";
 
+/// Schema 4: each sighting's criticality tier and revoke page as the scan saw them, so team
+/// `[criticality]` overrides and team rule packs reach runbooks and SLA lines drawn from the
+/// database (NULL for sightings recorded before: the built-in rule's values apply).
+pub const MIGRATION_4: &str = "
+ALTER TABLE sightings ADD COLUMN criticality TEXT;
+ALTER TABLE sightings ADD COLUMN revoke_url TEXT;
+";
+
 /// How long to wait for another process holding the database before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -137,6 +146,10 @@ pub struct RecordedCredential {
     pub rotation_overdue: bool,
     /// Who answers for it, as the scan named them.
     pub owner: Option<crate::finding::Owner>,
+    /// The tier the scan gave it (after the team's `[criticality]` overrides).
+    pub criticality: Option<Criticality>,
+    /// Where to revoke it, from the rule that found it.
+    pub revoke_url: Option<String>,
     pub places: Vec<RecordedPlace>,
 }
 
@@ -204,6 +217,8 @@ impl ScanRecord {
                 vault_age_days: verdict.and_then(|v| v.age_days),
                 rotation_overdue: verdict.is_some_and(|v| v.rotation_overdue),
                 owner: finding.owner.clone(),
+                criticality: Some(finding.criticality),
+                revoke_url: finding.revoke_url.clone(),
                 places,
             });
         }
@@ -445,8 +460,8 @@ impl Database {
                 .prepare(
                     "INSERT OR IGNORE INTO sightings (scan_id, fingerprint, status, vault_item,
                                                       vault_age_days, rotation_overdue, owner,
-                                                      owner_source)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                                      owner_source, criticality, revoke_url)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .map_err(error)?;
             let mut place = tx
@@ -476,6 +491,8 @@ impl Database {
                         c.rotation_overdue,
                         c.owner.as_ref().map(|o| o.name.as_str()),
                         c.owner.as_ref().map(|o| o.source.as_str()),
+                        c.criticality.map(Criticality::as_str),
+                        c.revoke_url,
                     ])
                     .map_err(error)?;
                 for p in &c.places {

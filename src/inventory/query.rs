@@ -16,6 +16,7 @@ use serde::{Serialize, Serializer};
 use super::db::{Database, InventoryError};
 use crate::finding::Owner;
 use crate::reconcile::Status;
+use crate::rules::Criticality;
 
 const DAY: i64 = 86_400;
 
@@ -57,6 +58,8 @@ struct Sighting {
     vault_age_days: Option<i64>,
     rotation_overdue: bool,
     owner: Option<Owner>,
+    criticality: Option<Criticality>,
+    revoke_url: Option<String>,
 }
 
 /// One place a credential is (or was) at, on one machine.
@@ -110,6 +113,12 @@ pub struct CredentialView {
     /// Who answers for it: the owner named by its most recent sighting that named one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<Owner>,
+    /// Its tier as the most recent sighting that recorded one saw it (none before schema 4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub criticality: Option<Criticality>,
+    /// Where to revoke it, as the most recent sighting that recorded one saw it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoke_url: Option<String>,
     /// When it was revoked (`stray inventory revoke`; the latest recorded revocation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<Timestamp>,
@@ -278,7 +287,7 @@ impl History {
             let mut stmt = conn
                 .prepare(
                     "SELECT scan_id, fingerprint, status, vault_item, vault_age_days,
-                            rotation_overdue, owner, owner_source
+                            rotation_overdue, owner, owner_source, criticality, revoke_url
                      FROM sightings",
                 )
                 .map_err(error)?;
@@ -294,6 +303,8 @@ impl History {
                         row.get::<_, bool>(5)?,
                         row.get::<_, Option<String>>(6)?,
                         row.get::<_, Option<String>>(7)?,
+                        row.get::<_, Option<String>>(8)?,
+                        row.get::<_, Option<String>>(9)?,
                     ))
                 })
                 .map_err(error)?;
@@ -307,6 +318,8 @@ impl History {
                     overdue,
                     owner,
                     owner_source,
+                    criticality,
+                    revoke_url,
                 ) = row.map_err(error)?;
                 let (Some(&scan), Some(&credential)) = (
                     scan_index.get(&scan_id),
@@ -324,6 +337,8 @@ impl History {
                         name,
                         source: owner_source.unwrap_or_default(),
                     }),
+                    criticality: criticality.as_deref().and_then(Criticality::parse),
+                    revoke_url: revoke_url.filter(|url| !url.is_empty()),
                 });
             }
         }
@@ -510,6 +525,8 @@ impl History {
                 gone_at,
                 days_to_gone: gone_at.map(|gone| whole_days(first_seen, gone)),
                 owner: list.iter().rev().find_map(|s| s.owner.clone()),
+                criticality: list.iter().rev().find_map(|s| s.criticality),
+                revoke_url: list.iter().rev().find_map(|s| s.revoke_url.clone()),
                 revoked_at,
                 hours_to_revoke,
             });

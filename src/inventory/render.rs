@@ -98,6 +98,7 @@ pub fn write_credentials(
                     "provider",
                     "rule",
                     "class",
+                    "criticality",
                     "redacted",
                     "status",
                     "rotation_overdue",
@@ -126,6 +127,9 @@ pub fn write_credentials(
                         c.provider.clone(),
                         c.rule.clone(),
                         c.class.clone(),
+                        c.criticality
+                            .map(|t| t.as_str().to_string())
+                            .unwrap_or_default(),
                         c.redacted.clone(),
                         c.status_name().to_string(),
                         c.rotation_overdue.to_string(),

@@ -14,13 +14,15 @@ use jiff::Timestamp;
 use crate::classify::LocationKind;
 use crate::inventory::query::{CredentialView, History, Metrics, Period, PlaceView};
 use crate::inventory::render::date;
+use crate::rules::{Criticality, RuleClass};
 
 /// What the report says about itself.
 #[derive(Debug, Clone)]
 pub struct HtmlOptions {
     pub title: String,
-    /// The rotation limit drawn on the age histogram, in days.
-    pub max_age_days: i64,
+    /// One rotation limit for every credential, in days (`--max-age`); `None`: each
+    /// credential's criticality tier sets its own (high 90, medium 180, low 365 days).
+    pub max_age_days: Option<i64>,
     /// The database file, as the reader should see it named.
     pub database: String,
 }
@@ -172,17 +174,25 @@ fn stacked_bars(
     svg
 }
 
-/// Vertical bars with labels under them; `marker` draws a dashed line at a position measured
-/// in bars from the left edge.
-/// One column: its axis label, the longer text of its tooltip, its height and colour.
+/// One column: its axis label, the longer text of its tooltip, and its coloured parts from the
+/// bottom up.
 struct Bar {
     label: String,
     tooltip: String,
-    count: usize,
-    color: &'static str,
+    segments: Vec<(usize, &'static str)>,
 }
 
-fn column_chart(bars: &[Bar], marker: Option<(f64, String)>, title: &str) -> String {
+impl Bar {
+    fn count(&self) -> usize {
+        self.segments.iter().map(|s| s.0).sum()
+    }
+}
+
+/// A dashed vertical line at a position measured in bars from the left edge, and its label.
+type Marker = (f64, String);
+
+/// Vertical bars with labels under them and dashed `markers`.
+fn column_chart(bars: &[Bar], markers: &[Marker], title: &str) -> String {
     if bars.is_empty() {
         return empty_chart("Nothing recorded yet.");
     }
@@ -192,7 +202,7 @@ fn column_chart(bars: &[Bar], marker: Option<(f64, String)>, title: &str) -> Str
     let height = 220.0;
     let plot_height = height - top - bottom;
     let plot_width = WIDTH - left - 8.0;
-    let max = bars.iter().map(|b| b.count).max().unwrap_or(0);
+    let max = bars.iter().map(Bar::count).max().unwrap_or(0);
     let (axis_max, step) = axis(max);
     let slot = plot_width / bars.len() as f64;
     let mut svg = String::new();
@@ -212,18 +222,23 @@ fn column_chart(bars: &[Bar], marker: Option<(f64, String)>, title: &str) -> Str
     }
     let every = (bars.len() / 12).max(1);
     for (i, bar) in bars.iter().enumerate() {
-        let (count, color) = (bar.count, bar.color);
-        let h = plot_height * count as f64 / axis_max as f64;
         let x = left + i as f64 * slot;
-        let _ = write!(
-            svg,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{color}\">\
-             <title>{}: {count}</title></rect>",
-            x + slot * 0.12,
-            top + plot_height - h,
-            slot * 0.76,
-            escape(&bar.tooltip)
-        );
+        let mut base = top + plot_height;
+        for &(count, color) in &bar.segments {
+            if count == 0 {
+                continue;
+            }
+            let h = plot_height * count as f64 / axis_max as f64;
+            base -= h;
+            let _ = write!(
+                svg,
+                "<rect x=\"{:.1}\" y=\"{base:.1}\" width=\"{:.1}\" height=\"{h:.1}\" \
+                 fill=\"{color}\"><title>{}: {count}</title></rect>",
+                x + slot * 0.12,
+                slot * 0.76,
+                escape(&bar.tooltip)
+            );
+        }
         if i % every == 0 {
             let _ = write!(
                 svg,
@@ -234,7 +249,7 @@ fn column_chart(bars: &[Bar], marker: Option<(f64, String)>, title: &str) -> Str
             );
         }
     }
-    if let Some((position, label)) = marker {
+    for (position, label) in markers {
         let x = left + position * slot;
         let _ = write!(
             svg,
@@ -244,7 +259,7 @@ fn column_chart(bars: &[Bar], marker: Option<(f64, String)>, title: &str) -> Str
             top + plot_height,
             x + 4.0,
             top + 4.0,
-            escape(&label)
+            escape(label)
         );
     }
     let _ = write!(
@@ -414,34 +429,87 @@ fn kind_rows(present: &[&CredentialView]) -> Vec<(String, Vec<(usize, &'static s
     rows
 }
 
-/// Age bins: twelve of `max_age / 6` days each, then everything older.
-fn age_bars(present: &[&CredentialView], max_age: i64) -> (Vec<Bar>, f64) {
-    let width = (max_age.max(6) as f64 / 6.0).ceil() as i64;
-    let regular = 12;
-    let mut counts = vec![0usize; regular + 1];
-    for c in present {
-        let bin = ((c.age_days.max(0) / width) as usize).min(regular);
-        counts[bin] += 1;
+/// A credential's criticality tier: as recorded, or the default for its class when the scan
+/// that saw it predates recorded tiers.
+fn tier_of(c: &CredentialView) -> Criticality {
+    c.criticality.unwrap_or_else(|| {
+        let class: RuleClass = serde_json::from_value(serde_json::Value::String(c.class.clone()))
+            .unwrap_or(RuleClass::Generic);
+        Criticality::default_for(class)
+    })
+}
+
+/// Days a credential may stay unchanged: `--max-age` when given, else its tier's limit.
+fn limit_of(c: &CredentialView, max_age: Option<i64>) -> i64 {
+    max_age.unwrap_or_else(|| tier_of(c).max_age_days())
+}
+
+const TIERS: [Criticality; 3] = [Criticality::High, Criticality::Medium, Criticality::Low];
+
+/// The age histogram's bins: `regular` bins of `width` days, then everything older, with a
+/// dashed line at each rotation limit.
+struct AgeScale {
+    width: i64,
+    regular: usize,
+    limits: Vec<(i64, String)>,
+}
+
+impl AgeScale {
+    /// One limit: twelve bins of a sixth of it, so it falls on a bin edge. Per tier: 30-day
+    /// bins past the longest (365-day) limit.
+    fn new(max_age: Option<i64>) -> AgeScale {
+        match max_age {
+            Some(days) => AgeScale {
+                width: (days.max(6) as f64 / 6.0).ceil() as i64,
+                regular: 12,
+                limits: vec![(days, format!("{days} days"))],
+            },
+            None => AgeScale {
+                width: 30,
+                regular: 13,
+                limits: TIERS
+                    .iter()
+                    .map(|t| (t.max_age_days(), format!("{} {} d", t, t.max_age_days())))
+                    .collect(),
+            },
+        }
+    }
+}
+
+/// Bars of credentials by age: blue within their rotation limit, red past it. `ages` holds
+/// (age in days, that credential's limit in days).
+fn age_bars(ages: &[(i64, i64)], scale: &AgeScale) -> (Vec<Bar>, Vec<Marker>) {
+    let mut counts = vec![[0usize; 2]; scale.regular + 1];
+    for &(age, limit) in ages {
+        let bin = ((age.max(0) / scale.width) as usize).min(scale.regular);
+        counts[bin][usize::from(age > limit)] += 1;
     }
     let bars = counts
         .iter()
         .enumerate()
-        .map(|(i, &n)| {
-            let low = i as i64 * width;
-            let (label, range) = if i == regular {
+        .map(|(i, &[within, over])| {
+            let low = i as i64 * scale.width;
+            let (label, range) = if i == scale.regular {
                 (format!("{low}+"), format!("{low} days or more"))
             } else {
-                (low.to_string(), format!("{low}–{} days", low + width - 1))
+                (
+                    low.to_string(),
+                    format!("{low}–{} days", low + scale.width - 1),
+                )
             };
             Bar {
                 label,
                 tooltip: range,
-                count: n,
-                color: if low >= max_age { RED } else { BLUE },
+                segments: vec![(within, BLUE), (over, RED)],
             }
         })
         .collect();
-    (bars, max_age as f64 / width as f64)
+    let markers = scale
+        .limits
+        .iter()
+        .map(|(days, label)| (*days as f64 / scale.width as f64, label.clone()))
+        .collect();
+    (bars, markers)
 }
 
 fn place_item(place: &PlaceView) -> String {
@@ -501,13 +569,14 @@ fn credential_table(credentials: &[&CredentialView], gone: bool) -> String {
     for c in credentials {
         let _ = write!(
             html,
-            "<tr><td><strong>{}</strong> <code>{}</code><div class=\"note\">{} · \
+            "<tr><td><strong>{}</strong> <code>{}</code><div class=\"note\">{} · {} · \
              <span class=\"fp\">{}</span></div></td><td>{}</td>\
              <td><span class=\"nowrap\">{} →</span> <span class=\"nowrap\">{}</span>\
              <div class=\"note\">",
             escape(&c.provider),
             escape(&c.redacted),
             escape(&c.rule),
+            tier_of(c),
             escape(&c.fingerprint[..c.fingerprint.len().min(12)]),
             status_badge(c),
             date(c.first_seen),
@@ -613,10 +682,11 @@ pub fn write(
     let gone: Vec<&CredentialView> = credentials.iter().filter(|c| !c.present).collect();
     let unvaulted = present.iter().filter(|c| !c.vaulted()).count();
     let not_reconciled = present.iter().filter(|c| c.status.is_none()).count();
-    let overdue_age = present
+    let ages: Vec<(i64, i64)> = present
         .iter()
-        .filter(|c| c.age_days > options.max_age_days)
-        .count();
+        .map(|c| (c.age_days, limit_of(c, options.max_age_days)))
+        .collect();
+    let past_limit = ages.iter().filter(|(age, limit)| age > limit).count();
 
     let mut html = String::with_capacity(64 * 1024);
     let _ = write!(
@@ -716,6 +786,29 @@ pub fn write(
             },
             false,
         ),
+        (
+            match metrics.mean_hours_to_revoke {
+                Some(hours) if hours >= 48.0 => format!("{:.1} d", hours / 24.0),
+                Some(hours) => format!("{hours:.1} h"),
+                None => "–".to_string(),
+            },
+            "mean time to revoke",
+            format!(
+                "from revoked to gone, over {} revoked; {} revoked but still found",
+                plural(metrics.revoked_gone, "credential"),
+                metrics.revocations_pending
+            ),
+            metrics.revocations_pending > 0,
+        ),
+        (
+            percent(metrics.owner_share),
+            "with an owner",
+            format!(
+                "{} of {} present credentials have someone who answers for them",
+                metrics.owned_present, metrics.credentials_present
+            ),
+            false,
+        ),
     ];
     for (value, label, hint, alert) in cards {
         let _ = write!(
@@ -749,23 +842,24 @@ pub fn write(
          credential: why it is there.</figcaption></figure>",
         stacked_bars(&kind_rows(&present), &[], "Places by location kind")
     );
-    let (bars, line) = age_bars(&present, options.max_age_days);
+    let (bars, markers) = age_bars(&ages, &AgeScale::new(options.max_age_days));
+    let limit_text = match options.max_age_days {
+        Some(days) => format!("older than {days} days (the dashed line)"),
+        None => "older than the rotation limit of their criticality tier (dashed lines: high \
+                 90, medium 180, low 365 days)"
+            .to_string(),
+    };
     let _ = write!(
         html,
         "<figure><h3>Credential age</h3>{}<figcaption>Credentials by days since they were \
-         first seen (bins start at the day shown); {} older than {} days (the dashed line).\
-         </figcaption></figure>",
+         first seen (bins start at the day shown); in red, the {} {limit_text}: unchanged for \
+         longer than their rotation SLA.</figcaption></figure>",
         if present.is_empty() {
             empty_chart("No credentials present.")
         } else {
-            column_chart(
-                &bars,
-                Some((line, format!("{} days", options.max_age_days))),
-                "Credential age in days",
-            )
+            column_chart(&bars, &markers, "Credential age in days")
         },
-        overdue_age,
-        options.max_age_days
+        plural(past_limit, "credential"),
     );
     let _ = write!(
         html,
@@ -779,8 +873,7 @@ pub fn write(
         .map(|p| Bar {
             label: p.period.clone(),
             tooltip: format!("removed in {}", p.period),
-            count: p.removed,
-            color: BLUE,
+            segments: vec![(p.removed, BLUE)],
         })
         .collect();
     let _ = write!(
@@ -788,7 +881,7 @@ pub fn write(
         "<figure><h3>Strays removed per month</h3>{}<figcaption>Credentials that disappeared \
          from every machine that had them, by the month they were first seen gone.\
          </figcaption></figure>",
-        column_chart(&removed, None, "Strays removed per month")
+        column_chart(&removed, &[], "Strays removed per month")
     );
     html.push_str("</div></section>");
 
@@ -831,7 +924,18 @@ pub fn write(
          <dt>Within rotation SLA</dt><dd>Present vaulted credentials whose vault value is \
          not older than the rotation limit, over present vaulted credentials.</dd>\
          <dt>Age</dt><dd>Whole days since the credential was first seen by any recorded \
-         scan.</dd></dl></section>"
+         scan. A rotated credential is a new value with a new fingerprint, so age is how long \
+         this value has lived.</dd>\
+         <dt>Criticality and rotation limit</dt><dd>Each credential's tier, from its rule or \
+         the team's [criticality] overrides as the scan that saw it recorded them: high (AI, \
+         cloud, code-host, private keys, secret managers) rotates every 90 days, medium \
+         (SaaS) every 180, low (generic passwords) every 365.</dd>\
+         <dt>Mean time to revoke</dt><dd>Over credentials recorded as revoked (stray inventory \
+         revoke) that are gone: hours from the revocation to the first scan that no longer \
+         found them.</dd>\
+         <dt>With an owner</dt><dd>Present credentials whose most recent sighting named who \
+         answers for them (team config, vault, git author or the machine's user).</dd>\
+         </dl></section>"
     );
     let _ = writeln!(
         html,
@@ -866,13 +970,31 @@ mod tests {
     }
 
     #[test]
-    fn age_bins_put_the_limit_on_a_bin_edge() {
-        let (bars, line) = age_bars(&[], 90);
+    fn age_bins_put_one_limit_on_a_bin_edge() {
+        let (bars, markers) = age_bars(&[(0, 90), (90, 90), (91, 90)], &AgeScale::new(Some(90)));
         assert_eq!(bars.len(), 13);
         assert_eq!(bars[0].tooltip, "0–14 days");
         assert_eq!(bars[6].label, "90");
         assert_eq!(bars[6].tooltip, "90–104 days");
         assert_eq!(bars[12].label, "180+");
-        assert_eq!(line, 6.0);
+        assert_eq!(markers, [(6.0, "90 days".to_string())]);
+        // Day 90 is within the limit, day 91 past it.
+        assert_eq!(bars[6].segments, [(1, BLUE), (1, RED)]);
+        assert_eq!(bars[0].segments, [(1, BLUE), (0, RED)]);
+    }
+
+    #[test]
+    fn age_bins_per_tier_judge_each_credential_by_its_own_limit() {
+        // 100 days old: past a high tier's 90, within a medium tier's 180.
+        let ages = [(100, 90), (100, 180), (400, 365)];
+        let (bars, markers) = age_bars(&ages, &AgeScale::new(None));
+        assert_eq!(bars.len(), 14);
+        assert_eq!(bars[3].tooltip, "90–119 days");
+        assert_eq!(bars[3].segments, [(1, BLUE), (1, RED)]);
+        assert_eq!(bars[13].label, "390+");
+        assert_eq!(bars[13].segments, [(0, BLUE), (1, RED)]);
+        let labels: Vec<&str> = markers.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(labels, ["high 90 d", "medium 180 d", "low 365 d"]);
+        assert_eq!(markers[1].0, 6.0);
     }
 }

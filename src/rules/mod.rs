@@ -117,6 +117,13 @@ impl Criticality {
         }
     }
 
+    /// The tier named by [`Criticality::as_str`].
+    pub fn parse(name: &str) -> Option<Criticality> {
+        [Criticality::High, Criticality::Medium, Criticality::Low]
+            .into_iter()
+            .find(|c| c.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Criticality::High => "high",
