@@ -5,6 +5,10 @@
 #   fuzz/fuzz-all.sh                 # every target, 10 minutes each
 #   fuzz/fuzz-all.sh 60              # every target, 1 minute each
 #   fuzz/fuzz-all.sh 120 archive     # named targets only
+#   JOBS=2 fuzz/fuzz-all.sh          # two targets at a time (one per core)
+#
+# Each run's libFuzzer output goes to fuzz/logs/<target>.log; the last lines of every log
+# (runs, coverage, corpus size) are printed at the end.
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`) and a nightly compiler; on stable,
 # RUSTC_BOOTSTRAP=1 (set below) unlocks the flags cargo-fuzz passes. Crashes land in
@@ -107,13 +111,43 @@ JSON
 printf 'apiVersion: v1\nkind: Secret\ndata:\n  password: aHVudGVyMg==\n  token: Z2hwX2FiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6MDEyMzQ1Njc4OQ==\n' \
     > fuzz/corpus/decode_base64/seed-k8s.yaml
 
-failed=()
-for target in "${targets[@]}"; do
-    mkdir -p "fuzz/corpus/$target"
-    echo "== $target: ${seconds}s"
-    cargo fuzz run "$target" "fuzz/corpus/$target" -- \
+jobs="${JOBS:-1}"
+# One build up front; the runs then start the built binaries directly so parallel runs do not
+# queue on cargo's build lock.
+cargo fuzz build
+triple="$(rustc -vV | sed -n 's/^host: //p')"
+bin_dir="fuzz/target/$triple/release"
+mkdir -p fuzz/logs
+
+run_target() {
+    local target="$1"
+    mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target"
+    echo "== $target: ${seconds}s (started $(date -u +%H:%M:%S))"
+    if "$bin_dir/$target" "fuzz/corpus/$target" \
+        -artifact_prefix="fuzz/artifacts/$target/" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
-        -print_final_stats=1 || failed+=("$target")
+        -print_final_stats=1 > "fuzz/logs/$target.log" 2>&1; then
+        echo "== $target: done"
+    else
+        echo "== $target: CRASHED (see fuzz/logs/$target.log)"
+        return 1
+    fi
+}
+export -f run_target
+export seconds bin_dir
+
+failed=()
+# xargs keeps at most $jobs runs going; each prints its own verdict.
+if ! printf '%s\n' "${targets[@]}" | xargs -P "$jobs" -I{} bash -c 'run_target "$1"' _ {}; then
+    for target in "${targets[@]}"; do
+        if grep -q -E 'ERROR: libFuzzer|SUMMARY: .*Sanitizer|deadly signal' "fuzz/logs/$target.log"; then
+            failed+=("$target")
+        fi
+    done
+fi
+for target in "${targets[@]}"; do
+    printf '%-24s %s\n' "$target" \
+        "$(grep -E '^stat::number_of_executed_units|^Done [0-9]+ runs' "fuzz/logs/$target.log" | tail -1)"
 done
 if [ "${#failed[@]}" -gt 0 ]; then
     echo "crashed: ${failed[*]} (inputs in fuzz/artifacts/<target>/)" >&2
