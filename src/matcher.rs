@@ -206,13 +206,25 @@ fn confirm(
     let Some(regex) = rule.regex() else {
         return;
     };
-    let bounded = &haystack[..end];
+    // A window that ends mid-line (a line longer than the extension limit) must not let `$`
+    // match at the cut: that would accept the first part of a longer value as a whole token.
+    // The regex then sees one more window's worth of text; matches must still start inside.
+    let cut = end < haystack.len() && haystack[end] != b'\n';
+    let visible = if cut {
+        (end + rule.window).min(haystack.len())
+    } else {
+        end
+    };
+    let bounded = &haystack[..visible];
     let mut at = start;
     while at <= end {
         let Some(captures) = regex.captures_at(bounded, at) else {
             break;
         };
         let whole = captures.get(0).map_or(at..at + 1, |m| m.range());
+        if whole.start > end {
+            break;
+        }
         at = if whole.end > whole.start {
             whole.end
         } else {
@@ -390,6 +402,32 @@ priority = -10
         ] {
             assert!(!assignment_follows(text.as_bytes(), 5), "{text}");
         }
+    }
+
+    #[test]
+    fn a_window_cut_mid_line_does_not_end_a_token() {
+        let m = matcher(
+            r#"
+[[rules]]
+id = "bounded-token"
+provider = "generic"
+class = "generic"
+description = "token assignment with a length limit"
+keywords = ["token"]
+regex = '(?i)token\s*=\s*(?P<secret>[A-Za-z0-9]{12,40})(?:[^A-Za-z0-9_]|$)'
+"#,
+        );
+        // The keyword's window (256 bytes, grown by at most 1024 towards the line end) ends
+        // 30 characters into a 100-character value: no 12–40 character token ends there.
+        const ALNUM: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        let value: String = (0..100usize)
+            .map(|i| ALNUM[(i * 7919 + i * i * 31) % ALNUM.len()] as char)
+            .collect();
+        let line = format!("token ={}{value}", " ".repeat(1248));
+        assert!(m.find(line.as_bytes()).is_empty(), "cut value accepted");
+        // The same value, short enough, at the same place is found.
+        let short = format!("token ={}{}", " ".repeat(1248), &value[..30]);
+        assert_eq!(m.find(short.as_bytes()).len(), 1);
     }
 
     #[test]

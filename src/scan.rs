@@ -257,11 +257,14 @@ impl Scanner {
             for candidate in self.matcher.find(&segment.bytes) {
                 let secret = rules[candidate.rule]
                     .decode_secret(&segment.bytes[candidate.start..candidate.end]);
-                // The raw scan already saw secrets that the encoding did not break apart.
-                let seen_raw = raw.iter().any(|r| {
+                // The raw scan already saw secrets that the encoding did not break apart, and
+                // those a rule decodes itself (a JSON-escaped PEM key): one place, not two.
+                let seen_raw = raw.iter().zip(&hits).any(|(r, (_, _, raw_secret))| {
                     r.start >= segment.start
                         && r.end <= segment.end
-                        && content[r.start..r.end] == segment.bytes[candidate.start..candidate.end]
+                        && (content[r.start..r.end]
+                            == segment.bytes[candidate.start..candidate.end]
+                            || *raw_secret == secret)
                 });
                 if !seen_raw {
                     hits.push((segment.start, candidate.rule, secret));

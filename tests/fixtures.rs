@@ -95,11 +95,40 @@ fn each_provider_is_found_where_it_lives() {
         ("hashicorp-vault-token", "home/code/api/.env", "dotenv"),
         ("anthropic-api-key", "home/code/api/.env", "dotenv"),
         ("database-url-password", "home/code/api/.env", "dotenv"),
+        (
+            "gcp-service-account-key-sorted",
+            "home/.config/gcloud/legacy_credentials/deployer@ledger-prod-13319.iam.gserviceaccount.com/adc.json",
+            "cloud-credentials",
+        ),
     ] {
         let found = finding(&json, rule);
         assert_eq!(found.len(), 1, "{rule}: {found:?}");
         assert_eq!(place_list(found[0]), pairs(&[(path, kind)]), "{rule}");
     }
+}
+
+#[test]
+fn a_service_account_key_is_one_gcp_credential_not_also_a_bare_private_key() {
+    // gcloud writes legacy_credentials/*/adc.json with sorted keys: "private_key" before
+    // "type". The key inside is JSON-escaped; its fingerprint is of the real PEM text, the
+    // same bytes the JSON decoder sees, so it is one finding in one place.
+    let json = scan_fixture();
+    assert!(finding(&json, "private-key-pem").is_empty(), "{json}");
+    let gcp = finding(&json, "gcp-service-account-key-sorted");
+    assert_eq!(gcp.len(), 1);
+    assert_eq!(gcp[0]["locations"].as_array().map(Vec::len), Some(1));
+    assert_eq!(gcp[0]["locations"][0]["line"], 4);
+    let file = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "fixtures/laptop/home/.config/gcloud/legacy_credentials/\
+             deployer@ledger-prod-13319.iam.gserviceaccount.com/adc.json",
+    ))
+    .expect("fixture");
+    let key: serde_json::Value = serde_json::from_str(&file).expect("JSON");
+    let pem = key["private_key"].as_str().expect("private_key").trim_end();
+    assert_eq!(
+        gcp[0]["fingerprint"],
+        stray::finding::fingerprint(pem.as_bytes())
+    );
 }
 
 #[test]

@@ -70,6 +70,21 @@ pub struct RuleSpec {
 pub enum SecretEncoding {
     /// RFC 3986 percent-encoding, as in the password of a connection URL.
     Percent,
+    /// The inside of a JSON string (`\n`, `\"`, `\u0041`), as a PEM key inside a service
+    /// account file: the credential is the key with real newlines, the same bytes the JSON
+    /// decoder and a vault hold.
+    JsonString,
+}
+
+/// Decodes the escapes of a JSON string's inside; text that is not a valid one stays as it is.
+fn json_unescape(captured: &[u8]) -> Vec<u8> {
+    let mut quoted = Vec::with_capacity(captured.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(captured);
+    quoted.push(b'"');
+    serde_json::from_slice::<String>(&quoted)
+        .map(String::into_bytes)
+        .unwrap_or_else(|_| captured.to_vec())
 }
 
 impl Rule {
@@ -77,6 +92,7 @@ impl Rule {
     pub fn decode_secret(&self, captured: &[u8]) -> Vec<u8> {
         match self.secret_encoding {
             Some(SecretEncoding::Percent) => percent_encoding::percent_decode(captured).collect(),
+            Some(SecretEncoding::JsonString) => json_unescape(captured),
             None => captured.to_vec(),
         }
     }
@@ -536,6 +552,16 @@ negatives = ["acme_short"]
         let doubled = format!("{GOOD}\n{GOOD}");
         let err = pack(&doubled).unwrap_err().to_string();
         assert!(err.contains("duplicate"), "{err}");
+    }
+
+    #[test]
+    fn json_string_secrets_are_unescaped_and_bad_escapes_kept_as_they_are() {
+        assert_eq!(
+            json_unescape(br"-----BEGIN-----\nAB\/C\u0044\n-----END-----"),
+            b"-----BEGIN-----\nAB/CD\n-----END-----"
+        );
+        assert_eq!(json_unescape(br"a\qb"), br"a\qb");
+        assert_eq!(json_unescape(b"half\\"), b"half\\");
     }
 
     #[test]

@@ -6,14 +6,25 @@ pub enum Validator {
     /// GitHub's 2021 token format: the last 6 characters are the base62 CRC32 of the 30 random
     /// characters between the `gh?_` prefix and the checksum.
     GithubCrc32,
+    /// A JWT that is not one of the fixed keys local development stacks ship with (the
+    /// Supabase CLI signs its anon and service_role keys with issuer `supabase-demo`): those
+    /// are printed by `supabase start` on every machine and unlock nothing but a local stack.
+    JwtNotLocalDemo,
+    /// A value that is not a lowercase code identifier: `user_input_2`, `config.api_key_v2`
+    /// and `get_secret_1` are variables a generic `password = …` rule meets in source code,
+    /// not literals. A one-word value (`summer_2024`) stays a candidate.
+    NotCodeIdentifier,
 }
 
 impl Validator {
-    pub const NAMES: &'static [&'static str] = &["github-crc32"];
+    pub const NAMES: &'static [&'static str] =
+        &["github-crc32", "jwt-not-local-demo", "not-code-identifier"];
 
     pub fn from_name(name: &str) -> Option<Validator> {
         match name {
             "github-crc32" => Some(Validator::GithubCrc32),
+            "jwt-not-local-demo" => Some(Validator::JwtNotLocalDemo),
+            "not-code-identifier" => Some(Validator::NotCodeIdentifier),
             _ => None,
         }
     }
@@ -21,12 +32,16 @@ impl Validator {
     pub fn name(self) -> &'static str {
         match self {
             Validator::GithubCrc32 => "github-crc32",
+            Validator::JwtNotLocalDemo => "jwt-not-local-demo",
+            Validator::NotCodeIdentifier => "not-code-identifier",
         }
     }
 
     pub fn accepts(self, secret: &[u8]) -> bool {
         match self {
             Validator::GithubCrc32 => github_crc32_ok(secret),
+            Validator::JwtNotLocalDemo => !is_local_demo_jwt(secret),
+            Validator::NotCodeIdentifier => !is_code_identifier(secret),
         }
     }
 }
@@ -59,6 +74,48 @@ fn github_crc32_ok(token: &[u8]) -> bool {
     }
     let (random, checksum) = body.split_at(30);
     github_checksum(random).as_bytes() == checksum
+}
+
+/// Issuers of JWTs that local development stacks sign with a published secret.
+const LOCAL_DEMO_ISSUERS: &[&str] = &["supabase-demo"];
+
+/// True when the JWT's payload names a local demo issuer. A payload that does not decode is
+/// not a demo key: the rule's own shape check stands.
+fn is_local_demo_jwt(token: &[u8]) -> bool {
+    use base64::Engine as _;
+    let Some(payload) = token.split(|&b| b == b'.').nth(1) else {
+        return false;
+    };
+    let Ok(json) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&json).is_ok_and(|claims| {
+        claims
+            .get("iss")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|iss| LOCAL_DEMO_ISSUERS.contains(&iss))
+    })
+}
+
+/// True for lowercase snake_case names of two or more words (`user_input_2`) and dotted
+/// paths of lowercase names (`self.password2`, `config.api_key_v2`).
+fn is_code_identifier(value: &[u8]) -> bool {
+    let name_char = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_';
+    let starts_name = |part: &[u8]| {
+        part.first()
+            .is_some_and(|b| b.is_ascii_lowercase() || *b == b'_')
+    };
+    if value.contains(&b'.') {
+        return value
+            .split(|&b| b == b'.')
+            .all(|part| starts_name(part) && part.iter().all(name_char));
+    }
+    // Words are runs of two or more letters; random lowercase text (`xk_9f_2q8`) has few.
+    let words = value
+        .split(|&b| b == b'_')
+        .filter(|word| word.len() >= 2 && word.iter().all(u8::is_ascii_lowercase))
+        .count();
+    starts_name(value) && value.iter().all(name_char) && words >= 2
 }
 
 /// Shannon entropy in bits per byte.
@@ -104,6 +161,58 @@ mod tests {
         assert!(!Validator::GithubCrc32.accepts(&broken));
         assert!(!Validator::GithubCrc32.accepts(b"ghp_short"));
         assert!(!Validator::GithubCrc32.accepts(b"nounderscore"));
+    }
+
+    #[test]
+    fn local_demo_jwts_are_told_from_project_keys() {
+        use base64::Engine as _;
+        let jwt = |claims: &str| {
+            let encode = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+            format!(
+                "{}.{}.c2lnbmF0dXJlLW5vdC1jaGVja2Vk",
+                encode(br#"{"alg":"HS256","typ":"JWT"}"#),
+                encode(claims.as_bytes())
+            )
+        };
+        let demo = jwt(r#"{"iss":"supabase-demo","role":"service_role","exp":1983812996}"#);
+        let project =
+            jwt(r#"{"iss":"supabase","ref":"rcuprahgetqdpljhmxka","role":"service_role"}"#);
+        assert!(!Validator::JwtNotLocalDemo.accepts(demo.as_bytes()));
+        assert!(Validator::JwtNotLocalDemo.accepts(project.as_bytes()));
+        // Undecodable payloads and non-JSON claims are not demo keys.
+        assert!(Validator::JwtNotLocalDemo.accepts(b"eyJ.%%%.sig"));
+        assert!(Validator::JwtNotLocalDemo.accepts(jwt("[1,2]").as_bytes()));
+        assert!(Validator::JwtNotLocalDemo.accepts(b"no-dots"));
+    }
+
+    #[test]
+    fn code_identifiers_are_told_from_literals() {
+        for identifier in [
+            "user_input_2",
+            "get_secret_value_1",
+            "config.api_key_v2",
+            "self.password2",
+            "_private_token_9",
+        ] {
+            assert!(
+                !Validator::NotCodeIdentifier.accepts(identifier.as_bytes()),
+                "{identifier}"
+            );
+        }
+        for literal in [
+            "summer_2024",
+            "Vq7.Lk2@xZ93",
+            "Iv1.8a61f9b3a7aba766",
+            "C6hI2vaMaVB7tZ0YSkFy3c4i7zlwExGL2S2fAwOt_XI",
+            "56ec4f3378c19cd5840f1aec544ad77b",
+            "db.2024",
+            "xk_9f_2q8",
+        ] {
+            assert!(
+                Validator::NotCodeIdentifier.accepts(literal.as_bytes()),
+                "{literal}"
+            );
+        }
     }
 
     #[test]
