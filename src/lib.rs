@@ -29,6 +29,7 @@ pub mod rules;
 pub mod runbook;
 pub mod scan;
 pub mod size;
+pub mod text;
 pub mod vault;
 pub mod walk;
 

@@ -20,6 +20,7 @@ use crate::finding::{CommitInfo, Finding, Location, Sighting, group};
 use crate::matcher::Hits;
 use crate::matcher::{Matcher, line_columns};
 use crate::references::Reference;
+use crate::text;
 use crate::walk::{PathFilter, WalkError, WalkOptions, build_walker};
 
 /// Files larger than this are skipped unless `--max-file-size` says otherwise.
@@ -45,8 +46,6 @@ impl Default for Chunking {
         }
     }
 }
-/// Bytes at the start of a file searched for a NUL to decide it is binary.
-const BINARY_SNIFF_LEN: usize = 8192;
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -301,13 +300,14 @@ impl Scanner {
     }
 
     /// Scans one file's content (or one archive member's) and counts it.
+    /// UTF-16 content is scanned as the UTF-8 it transcodes to; `bytes_scanned` counts the
+    /// file's own bytes.
     fn scan_content(&self, display: &Path, content: &[u8], local: &mut Collected) {
-        let sniff = &content[..content.len().min(BINARY_SNIFF_LEN)];
-        if memchr::memchr(0, sniff).is_some() {
+        let Some(text) = text::text_of(content) else {
             local.stats.skipped_binary += 1;
             return;
-        }
-        let (sightings, references) = self.scan_with_references(display, content);
+        };
+        let (sightings, references) = self.scan_with_references(display, &text);
         local.references.extend(references);
         local.stats.files_scanned += 1;
         local.stats.bytes_scanned += content.len() as u64;
@@ -394,8 +394,10 @@ impl Scanner {
                 let last = read < wanted;
                 if first {
                     first = false;
-                    let sniff = &data[..data.len().min(BINARY_SNIFF_LEN)];
-                    if memchr::memchr(0, sniff).is_some() {
+                    // UTF-16 stays binary here: chunks are cut and lines counted on raw bytes,
+                    // and a text file over the chunking threshold (64 MiB) in UTF-16 is rare
+                    // enough not to be worth transcoding chunk by chunk.
+                    if text::looks_binary(&data) {
                         local.stats.skipped_binary += 1;
                         return Ok(());
                     }
@@ -579,12 +581,13 @@ impl MemoryScan<'_> {
         commit: Option<&CommitInfo>,
         keep_line: &dyn Fn(usize) -> bool,
     ) {
-        let sniff = &content[..content.len().min(BINARY_SNIFF_LEN)];
-        if memchr::memchr(0, sniff).is_some() {
+        // The same text check as for files on disk, so a UTF-16 blob or staged file is
+        // transcoded too; git diffs UTF-16 as binary, so its lines all count as added.
+        let Some(text) = text::text_of(content) else {
             self.collected.stats.skipped_binary += 1;
             return;
-        }
-        let (sightings, references) = self.scanner.scan_with_references(path, content);
+        };
+        let (sightings, references) = self.scanner.scan_with_references(path, &text);
         self.collected.stats.files_scanned += 1;
         self.collected.stats.bytes_scanned += content.len() as u64;
         for mut sighting in sightings {
