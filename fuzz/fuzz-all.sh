@@ -65,6 +65,7 @@ mapfile -t vault_all < <(files_under $v)
 seed vault_detect '' "${vault_all[@]}"
 seed decode_json_strings '' "${json[@]}"
 seed decode_base64 '' "${yaml[@]}" "${json[@]}"
+seed decode_utf16 '' $(files_under $fx/utf16) "${laptop[@]}"
 seed context '\000"' "${json[@]}"
 seed context '\001:' "${yaml[@]}"
 seed context '\002=' "${laptop[@]}"

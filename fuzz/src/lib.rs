@@ -36,6 +36,7 @@ pub const TARGETS: &[&str] = &[
     "vault_detect",
     "decode_json_strings",
     "decode_base64",
+    "decode_utf16",
     "context",
     "archive",
     "rule_pack",
@@ -69,6 +70,7 @@ pub fn run(name: &str, data: &[u8]) {
         "vault_detect" => vault_detect(data),
         "decode_json_strings" => decode_json_strings(data),
         "decode_base64" => decode_base64(data),
+        "decode_utf16" => decode_utf16(data),
         "context" => context_names(data),
         "archive" => archive_members(data),
         "rule_pack" => rule_pack(data),
@@ -131,6 +133,17 @@ pub fn decode_json_strings(data: &[u8]) {
         data,
     );
     check_segments(data, &segments);
+}
+
+/// Text detection and UTF-16 transcoding (every file is read through it).
+pub fn decode_utf16(data: &[u8]) {
+    if let Some(std::borrow::Cow::Owned(text)) = stray::text::text_of(data) {
+        assert!(
+            std::str::from_utf8(&text).is_ok(),
+            "transcoded UTF-16 is not UTF-8"
+        );
+        assert!(!text.contains(&0), "transcoded text holds a NUL");
+    }
 }
 
 /// Base64 values: docker `config.json` auths and Kubernetes `Secret` data.
