@@ -341,8 +341,26 @@ pub fn file_at(root: &Path, rev: &str, path: &Path) -> Result<Option<Vec<u8>>, G
     Ok(output.status.success().then_some(output.stdout))
 }
 
-/// Every tracked file of the repository at `root`, as absolute paths.
+/// `path` made absolute with its directory's symlinks resolved (macOS `/var` is
+/// `/private/var`; a checkout may be reached through a linked directory), so it compares equal
+/// to [`tracked_files`]. The file name itself is kept: a tracked symlink is its own file.
+pub fn resolved_path(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name()) else {
+        return Some(absolute);
+    };
+    Some(
+        std::fs::canonicalize(parent)
+            .map(|dir| dir.join(name))
+            .unwrap_or(absolute),
+    )
+}
+
+/// Every tracked file of the repository at `root`, as absolute paths with the root's symlinks
+/// resolved (compare with [`resolved_path`]).
 pub fn tracked_files(root: &Path) -> Option<std::collections::HashSet<PathBuf>> {
+    let resolved = std::fs::canonicalize(root).ok();
+    let root = resolved.as_deref().unwrap_or(root);
     let output = git_command(root, &[])
         .args(["ls-files", "-z", "--full-name"])
         .output()

@@ -335,3 +335,31 @@ fn in_a_repository_the_author_of_the_line_owns_the_credential() {
         "an untracked file has no author"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_checkout_reached_through_a_symlink_still_has_line_authors() {
+    let tree = repo();
+    let mut fake = Fake::new(56);
+    tree.write(
+        "config/app.yml",
+        format!("github_token: {}\n", fake.github_pat()),
+    );
+    git_ok(tree.path(), &["add", "."]);
+    git_ok(
+        tree.path(),
+        &["commit", "-q", "--no-verify", "-m", "config"],
+    );
+    // The scan starts from a linked directory (as macOS /var is /private/var); git reports
+    // the resolved root, the walk the linked path.
+    let links = Tree::new();
+    let linked = links.path().join("checkout");
+    std::os::unix::fs::symlink(tree.path(), &linked).expect("symlink");
+    let (code, json) = scan(links.path(), &["checkout"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        json["findings"][0]["owner"],
+        serde_json::json!({"name": "Ada", "source": "git-blame"}),
+        "{json}"
+    );
+}

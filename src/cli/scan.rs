@@ -434,7 +434,7 @@ impl PreparedScan {
             };
         let blames = std::cell::Cell::new(0usize);
         let blame = |location: &stray::Location| {
-            let absolute = std::path::absolute(&location.path).ok()?;
+            let absolute = git::resolved_path(&location.path)?;
             let tracked = tracked.as_ref()?;
             if !tracked.contains(&absolute) || blames.get() >= BLAME_LIMIT {
                 return None;
