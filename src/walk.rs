@@ -49,6 +49,22 @@ pub const DEFAULT_SKIP_DIRS: &[&str] = &[
     ".vscode-server",
     ".vscode/extensions",
     ".cursor/extensions",
+    // Installed language runtimes and their package stores: their test suites ship sample
+    // keys (CPython's test/keycert.pem, …) and no team credential lives there.
+    ".pyenv/versions",
+    ".rbenv/versions",
+    ".nvm/versions",
+    ".asdf/installs",
+    "mise/installs",
+    ".sdkman/candidates",
+    ".volta/tools",
+    ".nuget/packages",
+    ".gem/ruby",
+    ".pub-cache",
+    "miniconda3",
+    "anaconda3",
+    "miniforge3",
+    ".conda/pkgs",
     "Library/Caches",
     ".Trash",
     ".local/share/Trash",
@@ -233,6 +249,9 @@ mod tests {
         assert!(!f.excluded(root, Path::new("home/repo/.git"), true));
         assert!(!f.excluded(root, Path::new("home/objects"), true));
         assert!(!f.excluded(root, Path::new("home/node_modules"), false));
+        assert!(f.excluded(root, Path::new("home/.pyenv/versions"), true));
+        assert!(!f.excluded(root, Path::new("home/.pyenv"), true));
+        assert!(f.excluded(root, Path::new("home/.local/share/mise/installs"), true));
     }
 
     #[test]
