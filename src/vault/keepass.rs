@@ -6,7 +6,7 @@
 //! `otpauth://` URI or legacy settings string, the dates Qt ISO 8601 (`2024-01-15T10:20:30Z`).
 //! Columns are found by header name, case-insensitively.
 
-use super::bitwarden::shared::{add_notes, csv_columns, csv_error, parse_timestamp};
+use super::shared::{add_notes, csv_columns, csv_error, parse_timestamp};
 use super::{Collector, EntryMeta, ParseError};
 
 pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {

@@ -19,7 +19,7 @@ use std::io::{Cursor, Read};
 
 use serde_json::Value;
 
-use super::bitwarden::shared::{
+use super::shared::{
     Object, add_notes, at_index, at_key, csv_columns, csv_error, expected, object_at, opt_array,
     opt_object, opt_str, timestamp,
 };
