@@ -23,8 +23,8 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::shared::{
-    Object, add_notes, at_index, csv_columns, csv_error, expected, object_at, opt_array,
-    opt_object, opt_str, timestamp,
+    Object, add_notes, add_old_password, at_index, csv_columns, csv_error, expected, object_at,
+    opt_array, opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};
 
@@ -168,17 +168,7 @@ fn parse_item(
     for (index, old) in history.iter().enumerate() {
         let at = at_index(&format!("{at}.passwordHistory"), index);
         let old = object_at(old, &at)?;
-        if let Some(password) = opt_str(old, "password", &at)? {
-            out.add(
-                password.as_bytes(),
-                EntryMeta {
-                    // When this value stopped being the password.
-                    updated: timestamp(old.get("lastUsedDate")).or(base.updated),
-                    history: true,
-                    ..meta("password")
-                },
-            );
-        }
+        add_old_password(out, old, &at, "password", "lastUsedDate", &base)?;
     }
     Ok(())
 }

@@ -20,8 +20,8 @@ use std::io::{Cursor, Read};
 use serde_json::Value;
 
 use super::shared::{
-    Object, add_notes, at_index, at_key, csv_columns, csv_error, expected, object_at, opt_array,
-    opt_object, opt_str, timestamp,
+    Object, add_notes, add_old_password, at_index, at_key, csv_columns, csv_error, expected,
+    object_at, opt_array, opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};
 
@@ -253,16 +253,7 @@ fn parse_item(
             continue;
         }
         let old = object_at(old, &at)?;
-        if let Some(value) = opt_str(old, "value", &at)? {
-            out.add(
-                value.as_bytes(),
-                EntryMeta {
-                    updated: timestamp(old.get("time")).or(base.updated),
-                    history: true,
-                    ..meta("password")
-                },
-            );
-        }
+        add_old_password(out, old, &at, "value", "time", &base)?;
     }
     Ok(())
 }

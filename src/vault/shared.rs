@@ -153,6 +153,31 @@ pub fn add_notes(out: &mut Collector, notes: &str, base: &EntryMeta) {
     }
 }
 
+/// Adds an old password from a `passwordHistory` entry (its text under `value_key`) as a history
+/// value of field `password`. The entry's date under `date_key` is when it stopped being the
+/// password; without one, the item's last change stands in.
+pub fn add_old_password(
+    out: &mut Collector,
+    old: &Object,
+    at: &str,
+    value_key: &str,
+    date_key: &str,
+    base: &EntryMeta,
+) -> Result<(), ParseError> {
+    if let Some(password) = opt_str(old, value_key, at)? {
+        out.add(
+            password.as_bytes(),
+            EntryMeta {
+                field: "password".into(),
+                updated: timestamp(old.get(date_key)).or(base.updated),
+                history: true,
+                ..base.clone()
+            },
+        );
+    }
+    Ok(())
+}
+
 /// `NAME=value` and `export NAME=value` lines; values lose one pair of quotes. Lines whose
 /// unquoted value holds spaces are prose, not assignments.
 pub fn env_lines(text: &str) -> Vec<(&str, String)> {
