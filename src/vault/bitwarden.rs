@@ -23,8 +23,8 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::shared::{
-    Object, add_notes, add_old_password, at_index, csv_columns, csv_error, expected, object_at,
-    opt_array, opt_object, opt_str, timestamp,
+    Object, add_login_cells, add_notes, add_old_password, at_index, csv_columns, csv_error,
+    expected, object_at, opt_array, opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};
 
@@ -209,9 +209,7 @@ pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
             field: field.to_string(),
             ..base.clone()
         };
-        out.add(cell(Some(password)).as_bytes(), meta("password"));
-        out.add(cell(totp).as_bytes(), meta("totp"));
-        add_notes(out, cell(notes), &base);
+        add_login_cells(out, &base, cell(Some(password)), cell(totp), cell(notes));
         for (field, value) in custom_fields(cell(fields)) {
             let field = if field.is_empty() {
                 "custom field"

@@ -20,8 +20,8 @@ use std::io::{Cursor, Read};
 use serde_json::Value;
 
 use super::shared::{
-    Object, add_notes, add_old_password, at_index, at_key, csv_columns, csv_error, expected,
-    object_at, opt_array, opt_object, opt_str, timestamp,
+    Object, add_login_cells, add_notes, add_old_password, at_index, at_key, csv_columns, csv_error,
+    expected, object_at, opt_array, opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};
 
@@ -287,13 +287,7 @@ pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
                 .collect(),
             ..EntryMeta::default()
         };
-        let meta = |field: &str| EntryMeta {
-            field: field.to_string(),
-            ..base.clone()
-        };
-        out.add(cell(Some(password)).as_bytes(), meta("password"));
-        out.add(cell(otp).as_bytes(), meta("totp"));
-        add_notes(out, cell(notes), &base);
+        add_login_cells(out, &base, cell(Some(password)), cell(otp), cell(notes));
     }
     Ok(())
 }

@@ -153,6 +153,27 @@ pub fn add_notes(out: &mut Collector, notes: &str, base: &EntryMeta) {
     }
 }
 
+/// Adds the cells every password manager's CSV row has: the password, the one-time-password
+/// secret (field `totp`) and the notes, each with the row's `base` metadata.
+pub fn add_login_cells(
+    out: &mut Collector,
+    base: &EntryMeta,
+    password: &str,
+    totp: &str,
+    notes: &str,
+) {
+    for (field, value) in [("password", password), ("totp", totp)] {
+        out.add(
+            value.as_bytes(),
+            EntryMeta {
+                field: field.into(),
+                ..base.clone()
+            },
+        );
+    }
+    add_notes(out, notes, base);
+}
+
 /// Adds an old password from a `passwordHistory` entry (its text under `value_key`) as a history
 /// value of field `password`. The entry's date under `date_key` is when it stopped being the
 /// password; without one, the item's last change stands in.
