@@ -294,26 +294,14 @@ pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use super::*;
+    use crate::archive::test_support::zip_of;
     use crate::finding::fingerprint;
     use crate::vault::{VaultEntry, VaultFormat};
 
     fn parse(bytes: &[u8]) -> Result<Vec<VaultEntry>, ParseError> {
         let mut out = Collector::new(VaultFormat::OnePassword1pux, None, None);
         parse_1pux(bytes, &mut out).map(|()| out.into_entries())
-    }
-
-    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        for (name, content) in files {
-            writer.start_file(*name, options).expect("start file");
-            writer.write_all(content).expect("write member");
-        }
-        writer.finish().expect("finish zip").into_inner()
     }
 
     /// Older 1PUX: items wrapped as {"item": {…}}, `trashed` instead of `state`; loginFields with
