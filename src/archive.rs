@@ -159,10 +159,28 @@ fn walk<R: Read + Seek>(
     Ok(())
 }
 
+/// Zips built in memory, for the unit tests here and of the parsers that read zips (1PUX).
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::io::{Cursor, Write};
+
+    /// A deflated zip of `(name, content)` members, in order.
+    pub(crate) fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, content) in files {
+            writer.start_file(*name, options).expect("start file");
+            writer.write_all(content).expect("write member");
+        }
+        writer.finish().expect("finish zip").into_inner()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_support::zip_of;
     use super::*;
-    use std::io::Write;
 
     struct Collect {
         members: Vec<(String, Vec<u8>)>,
@@ -176,17 +194,6 @@ mod tests {
         fn warn(&mut self, message: String) {
             self.warnings.push(message);
         }
-    }
-
-    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        for (name, content) in files {
-            writer.start_file(*name, options).expect("start file");
-            writer.write_all(content).expect("write member");
-        }
-        writer.finish().expect("finish zip").into_inner()
     }
 
     fn read(bytes: Vec<u8>, mode: ArchiveMode, limits: ArchiveLimits) -> Collect {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Fake, Tree, paths, places, scan_json, stray};
+use common::{Fake, Tree, paths, places, run_in, scan_json, stray};
 
 #[test]
 fn reports_every_location_kind() {
@@ -329,17 +329,10 @@ fn tree_with_secrets() -> (Tree, Vec<String>) {
     (tree, secrets)
 }
 
+/// `run_in` with stdout and stderr as one text: these tests look for a message in either.
 fn run(tree: &Tree, args: &[&str]) -> (i32, String) {
-    let output = stray()
-        .current_dir(tree.path())
-        .args(args)
-        .output()
-        .expect("stray runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned()
-            + &String::from_utf8_lossy(&output.stderr),
-    )
+    let (code, stdout, stderr) = run_in(tree, args);
+    (code, stdout + &stderr)
 }
 
 #[test]

@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Fake, Tree, stray};
+use common::{Fake, Tree, scan_json, stray};
 use serde_json::Value;
 
 fn git(dir: &Path, args: &[&str]) -> std::process::Output {
@@ -44,18 +44,6 @@ fn repo() -> Tree {
     tree
 }
 
-fn scan(dir: &Path, args: &[&str]) -> (i32, Value) {
-    let output = stray()
-        .current_dir(dir)
-        .args(["scan", "--format", "json"])
-        .args(args)
-        .output()
-        .expect("stray runs");
-    let json = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
-    (output.status.code().unwrap_or(-1), json)
-}
-
 #[test]
 fn staged_scan_reports_added_lines_of_the_index_only() {
     let tree = repo();
@@ -71,7 +59,7 @@ fn staged_scan_reports_added_lines_of_the_index_only() {
     // An unrelated change to the file with the old key: nothing new is added.
     tree.write("config.env", format!("OLD_TOKEN={old}\nLOG_LEVEL=debug\n"));
     git_ok(tree.path(), &["add", "config.env"]);
-    let (code, json) = scan(tree.path(), &["--staged"]);
+    let (code, json, _) = scan_json(tree.path(), &["--staged"]);
     assert_eq!(code, 0, "{json}");
 
     // A new key on line 3 of the staged version; the working tree then changes again.
@@ -82,7 +70,7 @@ fn staged_scan_reports_added_lines_of_the_index_only() {
     );
     git_ok(tree.path(), &["add", "config.env"]);
     tree.write("config.env", "nothing here any more\n");
-    let (code, json) = scan(tree.path(), &["--staged"]);
+    let (code, json, _) = scan_json(tree.path(), &["--staged"]);
     assert_eq!(code, 1);
     let findings = json["findings"].as_array().expect("findings");
     assert_eq!(findings.len(), 1, "{json}");
@@ -191,9 +179,9 @@ fn history_finds_a_key_removed_two_commits_later_with_its_commit() {
         &["commit", "-q", "--no-verify", "-am", "remove key"],
     );
 
-    let (code, json) = scan(tree.path(), &[]);
+    let (code, json, _) = scan_json(tree.path(), &[]);
     assert_eq!(code, 0, "the working tree is clean");
-    let (code, json_git) = scan(tree.path(), &["--git"]);
+    let (code, json_git, _) = scan_json(tree.path(), &["--git"]);
     assert_eq!(code, 1, "{json}");
     let locations = json_git["findings"][0]["locations"]
         .as_array()
@@ -215,7 +203,7 @@ fn history_finds_a_key_removed_two_commits_later_with_its_commit() {
 
     // A pull-request range after the key was introduced does not see it.
     let range = format!("{introduced}..HEAD");
-    let (code, _) = scan(tree.path(), &["--git", &range]);
+    let (code, _, _) = scan_json(tree.path(), &["--git", &range]);
     assert_eq!(code, 0);
     let output = stray()
         .current_dir(tree.path())
@@ -314,7 +302,7 @@ fn in_a_repository_the_author_of_the_line_owns_the_credential() {
         "scratch.env",
         format!("OPENAI_API_KEY={}\n", fake.openai_project_key()),
     );
-    let (code, json) = scan(tree.path(), &[]);
+    let (code, json, _) = scan_json(tree.path(), &[]);
     assert_eq!(code, 1);
     let owner = |rule: &str| {
         json["findings"]

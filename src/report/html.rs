@@ -174,6 +174,30 @@ fn stacked_bars(
     svg
 }
 
+/// The value axis: at every `step` from 0 to `axis_max`, a grid line from `left` to `right` at
+/// the height `y_of` gives, with the value written left of it.
+fn value_grid(
+    svg: &mut String,
+    axis_max: usize,
+    step: usize,
+    left: f64,
+    right: f64,
+    y_of: impl Fn(usize) -> f64,
+) {
+    let mut tick = 0;
+    while tick <= axis_max {
+        let y = y_of(tick);
+        let _ = write!(
+            svg,
+            "<line x1=\"{left}\" x2=\"{right}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/>\
+             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{tick}</text>",
+            left - 6.0,
+            y + 4.0
+        );
+        tick += step;
+    }
+}
+
 /// One column: its axis label, the longer text of its tooltip, and its coloured parts from the
 /// bottom up.
 struct Bar {
@@ -207,19 +231,9 @@ fn column_chart(bars: &[Bar], markers: &[Marker], title: &str) -> String {
     let slot = plot_width / bars.len() as f64;
     let mut svg = String::new();
     svg_open(&mut svg, height, title);
-    let mut tick = 0;
-    while tick <= axis_max {
-        let y = top + plot_height * (1.0 - tick as f64 / axis_max as f64);
-        let _ = write!(
-            svg,
-            "<line x1=\"{left}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/>\
-             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{tick}</text>",
-            WIDTH - 8.0,
-            left - 6.0,
-            y + 4.0
-        );
-        tick += step;
-    }
+    value_grid(&mut svg, axis_max, step, left, WIDTH - 8.0, |v| {
+        top + plot_height * (1.0 - v as f64 / axis_max as f64)
+    });
     let every = (bars.len() / 12).max(1);
     for (i, bar) in bars.iter().enumerate() {
         let x = left + i as f64 * slot;
@@ -310,19 +324,7 @@ fn trend_chart(metrics: &Metrics) -> String {
         left + 100.0,
         left + 116.0
     );
-    let mut tick = 0;
-    while tick <= axis_max {
-        let y = y_of(tick);
-        let _ = write!(
-            svg,
-            "<line x1=\"{left}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/>\
-             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{tick}</text>",
-            WIDTH - 16.0,
-            left - 6.0,
-            y + 4.0
-        );
-        tick += step;
-    }
+    value_grid(&mut svg, axis_max, step, left, WIDTH - 16.0, y_of);
     for (values, color, dashed) in [
         (
             points.iter().map(|p| p.present).collect::<Vec<_>>(),

@@ -17,19 +17,16 @@
 //! - CSV (papaparse): personal `folder,favorite,type,name,notes,fields,reprompt,login_uri,
 //!   login_username,login_password,login_totp`; organization `collections,type,name,…`. The
 //!   `fields` cell holds one `name: value` per line; `collections` is the names joined by `,`.
-//!
-//! Helpers shared by the other vault parsers (JSON access with locations, timestamps, `KEY=value`
-//! lines in notes, base64) live in [`shared`] at the end of this file.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{Collector, EntryMeta, ParseError};
-use shared::{
-    Object, add_notes, at_index, csv_columns, csv_error, expected, object_at, opt_array,
-    opt_object, opt_str, timestamp,
+use super::shared::{
+    Object, add_login_cells, add_notes, add_old_password, at_index, csv_columns, csv_error,
+    expected, object_at, opt_array, opt_object, opt_str, timestamp,
 };
+use super::{Collector, EntryMeta, ParseError};
 
 const ENCRYPTED_HINT: &str = "make an unencrypted export: `bw export --format json --output <safe place>` \
      (or Web vault → Tools → Export vault → .json), or a fingerprint file with `stray vault fingerprint`";
@@ -171,17 +168,7 @@ fn parse_item(
     for (index, old) in history.iter().enumerate() {
         let at = at_index(&format!("{at}.passwordHistory"), index);
         let old = object_at(old, &at)?;
-        if let Some(password) = opt_str(old, "password", &at)? {
-            out.add(
-                password.as_bytes(),
-                EntryMeta {
-                    // When this value stopped being the password.
-                    updated: timestamp(old.get("lastUsedDate")).or(base.updated),
-                    history: true,
-                    ..meta("password")
-                },
-            );
-        }
+        add_old_password(out, old, &at, "password", "lastUsedDate", &base)?;
     }
     Ok(())
 }
@@ -222,9 +209,7 @@ pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
             field: field.to_string(),
             ..base.clone()
         };
-        out.add(cell(Some(password)).as_bytes(), meta("password"));
-        out.add(cell(totp).as_bytes(), meta("totp"));
-        add_notes(out, cell(notes), &base);
+        add_login_cells(out, &base, cell(Some(password)), cell(totp), cell(notes));
         for (field, value) in custom_fields(cell(fields)) {
             let field = if field.is_empty() {
                 "custom field"
@@ -258,256 +243,8 @@ fn custom_fields(cell: &str) -> Vec<(&str, String)> {
     fields
 }
 
-/// Helpers the vault parsers share: JSON access that reports where parsing failed, lenient
-/// timestamps, `KEY=value` lines inside notes, base64 in either alphabet, CSV headers.
-pub(super) mod shared {
-    use std::collections::HashMap;
-
-    use base64::Engine;
-    use base64::engine::general_purpose::{STANDARD_PAD_INDIFFERENT, URL_SAFE_PAD_INDIFFERENT};
-    use jiff::Timestamp;
-    use jiff::civil::{Date, DateTime};
-    use jiff::tz::Offset;
-    use serde_json::Value;
-
-    use super::super::generic::unquote;
-    use super::super::{Collector, EntryMeta, ParseError};
-
-    pub type Object = serde_json::Map<String, Value>;
-
-    /// `a an object`, `a string`…: what a JSON value is, never what it holds.
-    pub fn kind(value: &Value) -> &'static str {
-        match value {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Array(_) => "an array",
-            Value::Object(_) => "an object",
-        }
-    }
-
-    /// `at: expected <what>, found <kind>`.
-    pub fn expected(at: &str, what: &str, found: &Value) -> ParseError {
-        ParseError::Invalid(format!("{at}: expected {what}, found {}", kind(found)))
-    }
-
-    /// `parent.key` (just `key` at the top).
-    pub fn at_key(parent: &str, key: &str) -> String {
-        if parent.is_empty() {
-            key.to_string()
-        } else {
-            format!("{parent}.{key}")
-        }
-    }
-
-    /// `parent[index]`.
-    pub fn at_index(parent: &str, index: usize) -> String {
-        format!("{parent}[{index}]")
-    }
-
-    pub fn object_at<'a>(value: &'a Value, at: &str) -> Result<&'a Object, ParseError> {
-        value
-            .as_object()
-            .ok_or_else(|| expected(at, "an object", value))
-    }
-
-    pub fn array_at<'a>(value: &'a Value, at: &str) -> Result<&'a [Value], ParseError> {
-        match value {
-            Value::Array(array) => Ok(array),
-            other => Err(expected(at, "an array", other)),
-        }
-    }
-
-    /// `object[key]` as an object; absent or null is `None`.
-    pub fn opt_object<'a>(
-        object: &'a Object,
-        key: &str,
-        at: &str,
-    ) -> Result<Option<&'a Object>, ParseError> {
-        match object.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => object_at(value, &at_key(at, key)).map(Some),
-        }
-    }
-
-    /// `object[key]` as an array; absent or null is `None`.
-    pub fn opt_array<'a>(
-        object: &'a Object,
-        key: &str,
-        at: &str,
-    ) -> Result<Option<&'a [Value]>, ParseError> {
-        match object.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => array_at(value, &at_key(at, key)).map(Some),
-        }
-    }
-
-    /// `object[key]` as a string; absent or null is `None`.
-    pub fn opt_str<'a>(
-        object: &'a Object,
-        key: &str,
-        at: &str,
-    ) -> Result<Option<&'a str>, ParseError> {
-        match object.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(expected(&at_key(at, key), "a string", other)),
-        }
-    }
-
-    /// A timestamp from a JSON string (RFC 3339 and friends) or number (Unix seconds). Anything
-    /// unreadable is `None`: a bad date never fails a file.
-    pub fn timestamp(value: Option<&Value>) -> Option<Timestamp> {
-        match value? {
-            Value::String(s) => parse_timestamp(s),
-            Value::Number(n) => n.as_f64().and_then(from_unix_seconds),
-            _ => None,
-        }
-    }
-
-    /// Lenient: `2024-01-02T03:04:05.123Z`, offsets, nanoseconds, no offset (taken as UTC), a bare
-    /// date, or Unix seconds.
-    pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
-        let text = text.trim();
-        if text.is_empty() {
-            return None;
-        }
-        if let Ok(ts) = text.parse::<Timestamp>() {
-            return Some(ts);
-        }
-        if let Ok(datetime) = text.parse::<DateTime>() {
-            return Offset::UTC.to_timestamp(datetime).ok();
-        }
-        if let Ok(date) = text.parse::<Date>() {
-            return Offset::UTC
-                .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
-                .ok();
-        }
-        text.parse::<f64>().ok().and_then(from_unix_seconds)
-    }
-
-    pub fn from_unix_seconds(seconds: f64) -> Option<Timestamp> {
-        if !seconds.is_finite() {
-            return None;
-        }
-        let whole = seconds.floor();
-        let nanos = (((seconds - whole) * 1e9).round() as i32).min(999_999_999);
-        Timestamp::new(whole as i64, nanos).ok()
-    }
-
-    /// Adds a notes text as one value (field `notes`) and each `KEY=value` line in it as another
-    /// (field `notes:KEY`): secure notes are where `.env` snippets end up.
-    pub fn add_notes(out: &mut Collector, notes: &str, base: &EntryMeta) {
-        out.add(
-            notes.as_bytes(),
-            EntryMeta {
-                field: "notes".into(),
-                ..base.clone()
-            },
-        );
-        for (key, value) in env_lines(notes) {
-            out.add(
-                value.as_bytes(),
-                EntryMeta {
-                    field: format!("notes:{key}"),
-                    ..base.clone()
-                },
-            );
-        }
-    }
-
-    /// `NAME=value` and `export NAME=value` lines; values lose one pair of quotes. Lines whose
-    /// unquoted value holds spaces are prose, not assignments.
-    pub fn env_lines(text: &str) -> Vec<(&str, String)> {
-        let mut pairs = Vec::new();
-        for line in text.lines() {
-            let line = line.trim();
-            let line = line
-                .strip_prefix("export ")
-                .map(str::trim_start)
-                .unwrap_or(line);
-            let Some((key, value)) = line.split_once('=') else {
-                continue;
-            };
-            let key = key.trim_end();
-            let is_name = key
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-                && key
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
-            let value = value.trim();
-            let quoted = value.len() >= 2
-                && (value.starts_with('"') && value.ends_with('"')
-                    || value.starts_with('\'') && value.ends_with('\''));
-            // `note = see the wiki` is prose; an unquoted value has no spaces.
-            let prose = !quoted && value.contains(char::is_whitespace);
-            if is_name && !value.is_empty() && !prose {
-                pairs.push((key, unquote(value)));
-            }
-        }
-        pairs
-    }
-
-    /// Base64 in the standard or the URL-safe alphabet, padded or not, with line breaks ignored.
-    /// The error never says which byte was wrong: that byte belongs to a secret.
-    pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
-        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        STANDARD_PAD_INDIFFERENT
-            .decode(&compact)
-            .or_else(|_| URL_SAFE_PAD_INDIFFERENT.decode(&compact))
-            .ok()
-    }
-
-    /// Header name (lowercased, trimmed) → column index; the first of duplicate names wins.
-    pub fn csv_columns(headers: &csv::StringRecord) -> HashMap<String, usize> {
-        let mut columns = HashMap::new();
-        for (index, name) in headers.iter().enumerate() {
-            columns
-                .entry(
-                    name.trim()
-                        .trim_start_matches('\u{feff}')
-                        .to_ascii_lowercase(),
-                )
-                .or_insert(index);
-        }
-        columns
-    }
-
-    /// A CSV error as `line N: …`. The csv crate's own line numbers are off for CRLF files (what
-    /// papaparse writes) and after blank lines, so the line is counted here from the byte offset,
-    /// skipping the line breaks the offset may point into.
-    pub fn csv_error(bytes: &[u8], error: csv::Error) -> ParseError {
-        let line = error.position().map(|p| csv_line(bytes, p));
-        let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
-        let what = match error.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => {
-                format!("{len} cells where the header has {expected_len}")
-            }
-            csv::ErrorKind::Utf8 { err, .. } => format!("cell {} is not UTF-8", err.field() + 1),
-            csv::ErrorKind::Io(e) => format!("cannot read: {e}"),
-            _ => error.to_string(),
-        };
-        ParseError::Invalid(format!("{at}{what}"))
-    }
-
-    /// The 1-based line a CSV record starts on.
-    pub fn csv_line(bytes: &[u8], position: &csv::Position) -> u64 {
-        let mut start = (position.byte() as usize).min(bytes.len());
-        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
-            start += 1;
-        }
-        1 + bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::shared::*;
     use super::*;
     use crate::finding::fingerprint;
     use crate::vault::{VaultEntry, VaultFormat};
@@ -519,61 +256,6 @@ mod tests {
         let mut out = Collector::new(VaultFormat::BitwardenJson, None, None);
         parse(input.as_bytes(), &mut out).expect("parses");
         out.into_entries()
-    }
-
-    #[test]
-    fn env_lines_read_exports_and_quotes_and_skip_prose() {
-        let text = "intro = not a name\nexport TOKEN=\"quoted value\"\n  PLAIN_1 = spaced  \n9BAD=x\nEMPTY=\nurl=https://x?a=b";
-        let pairs = env_lines(text);
-        let keys: Vec<&str> = pairs.iter().map(|(k, _)| *k).collect();
-        assert_eq!(keys, ["TOKEN", "PLAIN_1", "url"]);
-        assert_eq!(pairs[0].1, "quoted value");
-        assert_eq!(pairs[1].1, "spaced");
-        assert_eq!(pairs[2].1, "https://x?a=b");
-    }
-
-    #[test]
-    fn timestamps_are_lenient_and_never_fatal() {
-        let at = |s: &str| parse_timestamp(s).map(|t| t.as_second());
-        assert_eq!(at("2024-01-02T03:04:05.123Z"), Some(1_704_164_645));
-        assert_eq!(at("2024-01-02T04:04:05+01:00"), Some(1_704_164_645));
-        assert_eq!(at("2024-01-02T03:04:05"), Some(1_704_164_645));
-        assert_eq!(at("2024-01-02"), Some(1_704_153_600));
-        assert_eq!(at("1704164645"), Some(1_704_164_645));
-        assert_eq!(at("yesterday"), None);
-        assert_eq!(at(""), None);
-        assert_eq!(timestamp(Some(&Value::Bool(true))), None);
-        let fraction = timestamp(Some(&serde_json::json!(1.25))).unwrap();
-        assert_eq!(
-            (fraction.as_second(), fraction.subsec_nanosecond()),
-            (1, 250_000_000)
-        );
-    }
-
-    #[test]
-    fn base64_in_either_alphabet() {
-        assert_eq!(decode_base64("+/8=").as_deref(), Some(&[0xfb, 0xff][..]));
-        assert_eq!(decode_base64("-_8").as_deref(), Some(&[0xfb, 0xff][..]));
-        assert_eq!(decode_base64("aGVs\nbG8=").as_deref(), Some(&b"hello"[..]));
-        assert_eq!(decode_base64("%%%"), None);
-    }
-
-    #[test]
-    fn csv_lines_count_crlf_and_blank_lines() {
-        let bytes = b"a,b\r\n\"x\r\ny\",1\r\n\r\n2,3\r\n4\r\n";
-        let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[..]);
-        let lines: Vec<u64> = reader
-            .records()
-            .map_while(Result::ok)
-            .map(|r| csv_line(bytes, r.position().unwrap()))
-            .collect();
-        assert_eq!(lines, [2, 5]);
-        let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[..]);
-        let error = reader.records().find_map(Result::err).unwrap();
-        assert_eq!(
-            csv_error(bytes, error),
-            ParseError::Invalid("line 6: 1 cells where the header has 2".into())
-        );
     }
 
     #[test]

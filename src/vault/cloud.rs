@@ -12,7 +12,7 @@
 
 use serde_json::Value;
 
-use super::bitwarden::shared::{
+use super::shared::{
     Object, at_index, at_key, decode_base64, expected, object_at, opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};

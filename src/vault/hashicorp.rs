@@ -15,7 +15,7 @@
 
 use serde_json::Value;
 
-use super::bitwarden::shared::{at_key, expected, object_at, opt_object, timestamp};
+use super::shared::{at_key, expected, object_at, opt_object, timestamp};
 use super::{Collector, EntryMeta, ParseError};
 
 pub fn parse(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {

@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::bitwarden::shared::{array_at, at_index, at_key, object_at, opt_array, opt_str};
+use super::shared::{array_at, at_index, at_key, object_at, opt_array, opt_str};
 use super::{Collector, EntryMeta, ParseError};
 
 pub fn parse(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {

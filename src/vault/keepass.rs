@@ -6,7 +6,7 @@
 //! `otpauth://` URI or legacy settings string, the dates Qt ISO 8601 (`2024-01-15T10:20:30Z`).
 //! Columns are found by header name, case-insensitively.
 
-use super::bitwarden::shared::{add_notes, csv_columns, csv_error, parse_timestamp};
+use super::shared::{add_login_cells, csv_columns, csv_error, parse_timestamp};
 use super::{Collector, EntryMeta, ParseError};
 
 pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
@@ -32,13 +32,7 @@ pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
             updated: parse_timestamp(cell(modified)),
             ..EntryMeta::default()
         };
-        let meta = |field: &str| EntryMeta {
-            field: field.to_string(),
-            ..base.clone()
-        };
-        out.add(cell(Some(password)).as_bytes(), meta("password"));
-        out.add(cell(totp).as_bytes(), meta("totp"));
-        add_notes(out, cell(notes), &base);
+        add_login_cells(out, &base, cell(Some(password)), cell(totp), cell(notes));
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ mod hashicorp;
 mod infisical;
 mod keepass;
 mod onepassword;
+mod shared;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

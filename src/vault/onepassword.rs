@@ -19,9 +19,9 @@ use std::io::{Cursor, Read};
 
 use serde_json::Value;
 
-use super::bitwarden::shared::{
-    Object, add_notes, at_index, at_key, csv_columns, csv_error, expected, object_at, opt_array,
-    opt_object, opt_str, timestamp,
+use super::shared::{
+    Object, add_login_cells, add_notes, add_old_password, at_index, at_key, csv_columns, csv_error,
+    expected, object_at, opt_array, opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};
 
@@ -253,16 +253,7 @@ fn parse_item(
             continue;
         }
         let old = object_at(old, &at)?;
-        if let Some(value) = opt_str(old, "value", &at)? {
-            out.add(
-                value.as_bytes(),
-                EntryMeta {
-                    updated: timestamp(old.get("time")).or(base.updated),
-                    history: true,
-                    ..meta("password")
-                },
-            );
-        }
+        add_old_password(out, old, &at, "value", "time", &base)?;
     }
     Ok(())
 }
@@ -296,39 +287,21 @@ pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
                 .collect(),
             ..EntryMeta::default()
         };
-        let meta = |field: &str| EntryMeta {
-            field: field.to_string(),
-            ..base.clone()
-        };
-        out.add(cell(Some(password)).as_bytes(), meta("password"));
-        out.add(cell(otp).as_bytes(), meta("totp"));
-        add_notes(out, cell(notes), &base);
+        add_login_cells(out, &base, cell(Some(password)), cell(otp), cell(notes));
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use super::*;
+    use crate::archive::test_support::zip_of;
     use crate::finding::fingerprint;
     use crate::vault::{VaultEntry, VaultFormat};
 
     fn parse(bytes: &[u8]) -> Result<Vec<VaultEntry>, ParseError> {
         let mut out = Collector::new(VaultFormat::OnePassword1pux, None, None);
         parse_1pux(bytes, &mut out).map(|()| out.into_entries())
-    }
-
-    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        for (name, content) in files {
-            writer.start_file(*name, options).expect("start file");
-            writer.write_all(content).expect("write member");
-        }
-        writer.finish().expect("finish zip").into_inner()
     }
 
     /// Older 1PUX: items wrapped as {"item": {…}}, `trashed` instead of `state`; loginFields with
