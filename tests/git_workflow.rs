@@ -5,35 +5,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Fake, Tree, scan_json, stray};
+use common::{Fake, Tree, git, git_ok, scan_json, stray};
 use serde_json::Value;
-
-fn git(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=Ada",
-            "-c",
-            "user.email=ada@example.org",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .expect("git runs")
-}
-
-fn git_ok(dir: &Path, args: &[&str]) -> String {
-    let output = git(dir, args);
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
 
 fn repo() -> Tree {
     let tree = Tree::new();
@@ -285,10 +258,11 @@ fn ci_job_fails_on_unvaulted_keys_in_the_pull_request_and_tells_errors_apart() {
     assert!(log.contains("could not run"), "{log}");
 }
 
-#[test]
-fn in_a_repository_the_author_of_the_line_owns_the_credential() {
+/// A repository where Ada committed `config/app.yml` holding a GitHub token; the generator
+/// goes on from there.
+fn repo_with_committed_token(seed: u64) -> (Tree, Fake) {
     let tree = repo();
-    let mut fake = Fake::new(55);
+    let mut fake = Fake::new(seed);
     tree.write(
         "config/app.yml",
         format!("github_token: {}\n", fake.github_pat()),
@@ -298,6 +272,12 @@ fn in_a_repository_the_author_of_the_line_owns_the_credential() {
         tree.path(),
         &["commit", "-q", "--no-verify", "-m", "config"],
     );
+    (tree, fake)
+}
+
+#[test]
+fn in_a_repository_the_author_of_the_line_owns_the_credential() {
+    let (tree, mut fake) = repo_with_committed_token(55);
     tree.write(
         "scratch.env",
         format!("OPENAI_API_KEY={}\n", fake.openai_project_key()),
@@ -327,23 +307,13 @@ fn in_a_repository_the_author_of_the_line_owns_the_credential() {
 #[cfg(unix)]
 #[test]
 fn a_checkout_reached_through_a_symlink_still_has_line_authors() {
-    let tree = repo();
-    let mut fake = Fake::new(56);
-    tree.write(
-        "config/app.yml",
-        format!("github_token: {}\n", fake.github_pat()),
-    );
-    git_ok(tree.path(), &["add", "."]);
-    git_ok(
-        tree.path(),
-        &["commit", "-q", "--no-verify", "-m", "config"],
-    );
+    let (tree, _) = repo_with_committed_token(56);
     // The scan starts from a linked directory (as macOS /var is /private/var); git reports
     // the resolved root, the walk the linked path.
     let links = Tree::new();
     let linked = links.path().join("checkout");
     std::os::unix::fs::symlink(tree.path(), &linked).expect("symlink");
-    let (code, json) = scan(links.path(), &["checkout"]);
+    let (code, json, _) = scan_json(links.path(), &["checkout"]);
     assert_eq!(code, 1);
     assert_eq!(
         json["findings"][0]["owner"],

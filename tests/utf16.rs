@@ -4,10 +4,8 @@
 mod common;
 
 use std::io::Write;
-use std::path::Path;
-use std::process::Command;
 
-use common::{Fake, Tree, scan_json, stray};
+use common::{Fake, Tree, git_ok, scan_json, stray};
 use serde_json::Value;
 
 const LE_PROFILE: &str = "Documents/PowerShell/Microsoft.PowerShell_profile.ps1";
@@ -133,41 +131,19 @@ fn utf16_zip_members_are_scanned() {
     assert_eq!(location(&json["findings"][0], &member)["line"], 3);
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=Ada",
-            "-c",
-            "user.email=ada@example.org",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 #[test]
 fn staged_and_committed_utf16_files_are_scanned() {
     let tree = Tree::new();
-    git(tree.path(), &["init", "-q", "-b", "main"]);
+    git_ok(tree.path(), &["init", "-q", "-b", "main"]);
     let key = Fake::new(1604).openai_project_key();
     tree.write(LE_PROFILE, utf16le_with_bom(&profile(&key)));
-    git(tree.path(), &["add", "."]);
+    git_ok(tree.path(), &["add", "."]);
 
     let (code, json, _) = scan_json(tree.path(), &["--staged"]);
     assert_eq!(code, 1, "{json}");
     assert_eq!(location(&json["findings"][0], LE_PROFILE)["line"], 3);
 
-    git(
+    git_ok(
         tree.path(),
         &["commit", "-q", "--no-verify", "-m", "profile"],
     );

@@ -203,3 +203,32 @@ pub fn places(json: &serde_json::Value) -> Vec<(String, String)> {
 pub fn paths(json: &serde_json::Value) -> Vec<String> {
     places(json).into_iter().map(|(p, _)| p).collect()
 }
+
+/// Runs git in `dir` as Ada (ada@example.org), unsigned and never prompting.
+pub fn git(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=Ada",
+            "-c",
+            "user.email=ada@example.org",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .expect("git runs")
+}
+
+/// [`git`] that must succeed; returns its trimmed standard output.
+pub fn git_ok(dir: &Path, args: &[&str]) -> String {
+    let output = git(dir, args);
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
