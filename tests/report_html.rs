@@ -409,6 +409,31 @@ fn chromium() -> Option<PathBuf> {
 
 /// Renders `page` headless into `shot`; returns Chromium's standard error.
 fn screenshot(chromium: &Path, page: &Path, shot: &Path, size: &str) -> String {
+    headless(
+        chromium,
+        page,
+        &[
+            format!("--screenshot={}", shot.display()),
+            format!("--window-size={size}"),
+        ],
+    )
+}
+
+/// Prints `page` to a PDF at `pdf` as a user's "Save as PDF" would (no header or footer);
+/// returns Chromium's standard error.
+fn print_to_pdf(chromium: &Path, page: &Path, pdf: &Path) -> String {
+    headless(
+        chromium,
+        page,
+        &[
+            format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer".to_string(),
+        ],
+    )
+}
+
+/// Runs headless Chromium on `page` with `output` flags; returns its standard error.
+fn headless(chromium: &Path, page: &Path, output: &[String]) -> String {
     let profile = tempfile::tempdir().expect("profile dir");
     let mut child = Command::new(chromium)
         .args([
@@ -423,8 +448,7 @@ fn screenshot(chromium: &Path, page: &Path, shot: &Path, size: &str) -> String {
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(["--enable-logging=stderr", "--v=0"])
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("--window-size={size}"))
+        .args(output)
         .arg(format!("file://{}", page.display()))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -518,6 +542,21 @@ fn the_report_renders_in_chromium_without_console_errors() {
         png.len() > 20_000,
         "the screenshot is {} bytes: is the page blank?",
         png.len()
+    );
+
+    // Printed, it is a PDF of several pages: the credential table starts on its own page.
+    let pdf = out.path().join("report.pdf");
+    let stderr = print_to_pdf(&chromium, &page, &pdf);
+    assert!(page_errors(&stderr, &page).is_empty());
+    let bytes = std::fs::read(&pdf).unwrap_or_else(|e| panic!("no PDF ({e}):\n{stderr}"));
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    let pages = bytes
+        .windows(b"/Type /Page".len() + 1)
+        .filter(|w| w.starts_with(b"/Type /Page") && w[w.len() - 1] != b's')
+        .count();
+    assert!(
+        pages >= 2,
+        "{pages} page(s): the table should start a new page"
     );
 
     if std::env::var_os("UPDATE_SCREENSHOT").is_some() {
