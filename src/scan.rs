@@ -112,6 +112,9 @@ pub struct ScanInfo {
     pub user: String,
     pub scanned_at: jiff::Timestamp,
     pub stray_version: String,
+    /// The rules in use ([`crate::rules::pack_version`]); absent in results written before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_pack: Option<String>,
 }
 
 impl ScanInfo {
@@ -121,6 +124,7 @@ impl ScanInfo {
             user: crate::host::user_name(),
             scanned_at: jiff::Timestamp::now(),
             stray_version: env!("CARGO_PKG_VERSION").to_string(),
+            rule_pack: None,
         }
     }
 }

@@ -371,7 +371,7 @@ fn a_version_1_database_is_upgraded_in_place_and_keeps_its_rows() {
     // Reading it upgrades it.
     let list = inventory_json(&old, "2026-11-28T00:00:00Z", &["--all"]);
     assert_eq!(user_version(&old), stray::inventory::SCHEMA_VERSION);
-    assert_eq!(stray::inventory::SCHEMA_VERSION, 4);
+    assert_eq!(stray::inventory::SCHEMA_VERSION, 5);
     let found = credentials(&list);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["provider"], "github");
@@ -417,6 +417,13 @@ fn a_version_1_database_is_upgraded_in_place_and_keeps_its_rows() {
     assert_eq!(scans.len(), 2);
     assert!(scans[0].get("reference_count").is_none());
     assert_eq!(scans[1]["reference_count"], 0);
+    // Only the new scan knows its rule-pack version (schema 5).
+    assert!(scans[0].get("rule_pack").is_none());
+    let builtin = stray::RuleSet::builtin().expect("rules");
+    assert_eq!(
+        scans[1]["rule_pack"],
+        stray::rules::pack_version(builtin.rules())
+    );
 }
 
 #[test]
@@ -562,6 +569,14 @@ fn results_from_two_laptops_import_as_one_credential_on_two_machines() {
         .expect("ada's scan");
     assert_eq!(ada_scan["user"], "ada");
     assert_eq!(ada_scan["source"], "import: ada.json");
+    // The result names its rule pack, and the import keeps it.
+    assert!(
+        ada["scan"]["rule_pack"]
+            .as_str()
+            .is_some_and(|pack| pack.contains(" rules, sha256:")),
+        "{ada}"
+    );
+    assert_eq!(ada_scan["rule_pack"], ada["scan"]["rule_pack"]);
     let recorded: jiff::Timestamp = ada_scan["scanned_at"]
         .as_str()
         .expect("time")

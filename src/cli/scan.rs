@@ -405,6 +405,7 @@ impl PreparedScan {
                 Ok(self.scanner.scan(&counters)?)
             }
         })?;
+        outcome.info.rule_pack = Some(stray::rules::pack_version(self.scanner.matcher().rules()));
         if let Some(prefix) = &args.credential {
             let prefix = prefix.to_ascii_lowercase();
             outcome

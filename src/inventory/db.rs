@@ -20,7 +20,13 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Migration `n` (1-based) takes a database from `user_version` n−1 to n. Never edit one that
 /// has shipped: add a new one.
-pub const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
+pub const MIGRATIONS: &[&str] = &[
+    MIGRATION_1,
+    MIGRATION_2,
+    MIGRATION_3,
+    MIGRATION_4,
+    MIGRATION_5,
+];
 
 /// Schema 1: scans, credentials, which scan saw which credential with what vault status, and
 /// every place.
@@ -96,6 +102,13 @@ ALTER TABLE sightings ADD COLUMN criticality TEXT;
 ALTER TABLE sightings ADD COLUMN revoke_url TEXT;
 ";
 
+/// Schema 5: the rule-pack version each scan used (`187 rules, sha256:…`), so an auditor can
+/// tell which scans looked for the same things (NULL for scans recorded before, and for
+/// results written before stray put it in them).
+pub const MIGRATION_5: &str = "
+ALTER TABLE scans ADD COLUMN rule_pack TEXT;
+";
+
 /// How long to wait for another process holding the database before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -121,8 +134,10 @@ pub struct ScanRecord {
     /// The paths the scan walked (empty for an imported result, which does not carry them).
     pub roots: Vec<String>,
     pub stray_version: String,
-    /// How many rules were in use: the rule-pack version. `None` when unknown (imports).
+    /// How many rules were in use. `None` when unknown (imports).
     pub rule_count: Option<usize>,
+    /// The rule-pack version ([`crate::rules::pack_version`]), when the result carries it.
+    pub rule_pack: Option<String>,
     /// Vault references found (the good pattern).
     pub reference_count: usize,
     /// `scan`, or `import: FILE`.
@@ -229,6 +244,7 @@ impl ScanRecord {
             roots,
             stray_version: info.stray_version.clone(),
             rule_count,
+            rule_pack: info.rule_pack.clone(),
             reference_count: document.references.len(),
             source,
             credentials,
@@ -431,8 +447,8 @@ impl Database {
         let roots = serde_json::to_string(&record.roots).unwrap_or_else(|_| "[]".to_string());
         tx.execute(
             "INSERT INTO scans (scanned_at, machine, user_name, roots, stray_version, rule_count,
-                                source, reference_count)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                source, reference_count, rule_pack)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 format_time(record.scanned_at),
                 record.machine,
@@ -442,6 +458,7 @@ impl Database {
                 record.rule_count.map(|n| n as i64),
                 record.source,
                 record.reference_count as i64,
+                record.rule_pack,
             ],
         )
         .map_err(error)?;

@@ -29,9 +29,12 @@ pub struct ScanRow {
     pub user: String,
     pub roots: Vec<String>,
     pub stray_version: String,
-    /// Rules in use (the rule-pack version); absent for imported results.
+    /// How many rules were in use; absent for imported results.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule_count: Option<i64>,
+    /// The rule-pack version (`187 rules, sha256:…`); absent before schema 5.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_pack: Option<String>,
     /// Vault references found; absent for scans recorded before schema 2.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference_count: Option<i64>,
@@ -231,7 +234,7 @@ impl History {
             .prepare(
                 "SELECT s.id, s.scanned_at, s.machine, s.user_name, s.roots, s.stray_version,
                         s.rule_count, s.reference_count, s.source,
-                        (SELECT count(*) FROM sightings g WHERE g.scan_id = s.id)
+                        (SELECT count(*) FROM sightings g WHERE g.scan_id = s.id), s.rule_pack
                  FROM scans s",
             )
             .and_then(|mut stmt| {
@@ -249,6 +252,7 @@ impl History {
                         reference_count: row.get(7)?,
                         source: row.get(8)?,
                         credentials: row.get::<_, i64>(9)? as usize,
+                        rule_pack: row.get(10)?,
                     })
                 })?
                 .collect()

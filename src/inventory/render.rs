@@ -243,6 +243,7 @@ pub fn write_scans(
                     "credentials",
                     "references",
                     "rules",
+                    "rule_pack",
                     "stray_version",
                     "source",
                     "roots",
@@ -259,6 +260,7 @@ pub fn write_scans(
                         s.credentials.to_string(),
                         s.reference_count.map(|n| n.to_string()).unwrap_or_default(),
                         s.rule_count.map(|n| n.to_string()).unwrap_or_default(),
+                        s.rule_pack.clone().unwrap_or_default(),
                         s.stray_version.clone(),
                         s.source.clone(),
                         s.roots.join("; "),
@@ -278,9 +280,11 @@ pub fn write_scans(
                     s.machine,
                     plural(s.credentials, "credential"),
                     s.stray_version,
-                    s.rule_count
-                        .map(|n| format!(" ({n} rules)"))
-                        .unwrap_or_default(),
+                    match (&s.rule_pack, s.rule_count) {
+                        (Some(pack), _) => format!(" ({pack})"),
+                        (None, Some(n)) => format!(" ({n} rules)"),
+                        (None, None) => String::new(),
+                    },
                     s.source,
                     if s.roots.is_empty() {
                         String::new()

@@ -230,6 +230,42 @@ pub struct Rule {
     pub origin: String,
 }
 
+/// The version of a set of rules: `187 rules, sha256:1a2b3c4d5e6f`, a digest of what decides
+/// detection (ids, keywords, patterns, checks, windows, priorities, encodings) in id order.
+/// Two scans with the same version looked for exactly the same things; descriptions, revoke
+/// pages and examples do not change it.
+pub fn pack_version(rules: &[Rule]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut ordered: Vec<&Rule> = rules.iter().collect();
+    ordered.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut digest = Sha256::new();
+    for rule in ordered {
+        let fields = [
+            rule.id.clone(),
+            rule.keywords.join("\u{1f}"),
+            rule.pattern.clone(),
+            format!("{:?}", rule.entropy),
+            format!("{:?}", rule.validator.map(Validator::name)),
+            rule.priority.to_string(),
+            rule.window.to_string(),
+            format!("{:?}", rule.secret_encoding),
+            rule.followed_by_assignment.to_string(),
+        ];
+        for field in fields {
+            digest.update(field.as_bytes());
+            digest.update([0x1e]);
+        }
+        digest.update([0x1d]);
+    }
+    let hex: String = digest
+        .finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{} rules, sha256:{hex}", rules.len())
+}
+
 /// Where a pack comes from, for error messages.
 #[derive(Debug, Clone)]
 pub enum PackSource {
@@ -562,6 +598,23 @@ negatives = ["acme_short"]
         );
         assert_eq!(json_unescape(br"a\qb"), br"a\qb");
         assert_eq!(json_unescape(b"half\\"), b"half\\");
+    }
+
+    #[test]
+    fn the_pack_version_follows_detection_not_wording() {
+        let set = pack(GOOD).expect("valid");
+        let version = pack_version(set.rules());
+        assert!(version.starts_with("1 rules, sha256:"), "{version}");
+        assert_eq!(version.len(), "1 rules, sha256:".len() + 12);
+        let reworded = pack(&GOOD.replace("description = \"Acme key\"", "description = \"Acme\""))
+            .expect("valid");
+        assert_eq!(pack_version(reworded.rules()), version);
+        let widened = pack(&GOOD.replace(
+            "description = \"Acme key\"",
+            "description = \"Acme key\"\nwindow = 512",
+        ))
+        .expect("valid");
+        assert_ne!(pack_version(widened.rules()), version);
     }
 
     #[test]
