@@ -338,6 +338,15 @@ fn the_report_is_one_self_contained_file_that_escapes_what_it_shows() {
     assert!(card(&html, "43%", "in the vault"));
     assert!(card(&html, "4", "unvaulted"));
 
+    // The audit trail: every scan with the rule pack that judged it.
+    assert!(html.contains("<h2>Recorded scans (10)</h2>"));
+    let pack = stray::rules::pack_version(stray::RuleSet::builtin().expect("rules").rules());
+    assert_eq!(
+        html.matches(&format!("<code>{pack}</code>")).count(),
+        10,
+        "{pack}"
+    );
+
     // Every credential is in a table, redacted, with its places.
     let (present_table, gone_table) = html
         .split_once("Removed credentials (3)")

@@ -12,7 +12,7 @@ use std::io::Write;
 use jiff::Timestamp;
 
 use crate::classify::LocationKind;
-use crate::inventory::query::{CredentialView, History, Metrics, Period, PlaceView};
+use crate::inventory::query::{CredentialView, History, Metrics, Period, PlaceView, ScanRow};
 use crate::inventory::render::date;
 use crate::rules::{Criticality, RuleClass};
 
@@ -607,6 +607,36 @@ fn credential_table(credentials: &[&CredentialView], gone: bool) -> String {
     html
 }
 
+/// The audit trail: every recorded scan, newest first, with the stray and rule-pack versions
+/// that judged it.
+fn scan_table(scans: &[ScanRow]) -> String {
+    let mut html = String::from(
+        "<table class=\"scan-list\"><thead><tr><th>When (UTC)</th><th>Machine</th><th>User</th>\
+         <th>Credentials</th><th>stray</th><th>Rules</th><th>Source</th></tr></thead><tbody>",
+    );
+    for scan in scans.iter().rev() {
+        let rules = match (&scan.rule_pack, scan.rule_count) {
+            (Some(pack), _) => pack.clone(),
+            (None, Some(count)) => format!("{count} rules"),
+            (None, None) => "–".to_string(),
+        };
+        let _ = write!(
+            html,
+            "<tr><td class=\"nowrap\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td><code>{}</code></td><td>{}</td></tr>",
+            scan.scanned_at.strftime("%Y-%m-%d %H:%M"),
+            escape(&scan.machine),
+            escape(&scan.user),
+            scan.credentials,
+            escape(&scan.stray_version),
+            escape(&rules),
+            escape(&scan.source),
+        );
+    }
+    html.push_str("</tbody></table>");
+    html
+}
+
 const STYLE: &str = "
 :root { color-scheme: light; }
 * { box-sizing: border-box; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -637,6 +667,7 @@ table { width: 100%; border-collapse: collapse; font-size: 12.5px; }
 th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid #e2e2e2; }
 th { background: #f1f1f1; font-weight: 600; }
 table { table-layout: fixed; }
+table.scan-list { table-layout: auto; }
 col.c-cred { width: 24%; } col.c-status { width: 17%; } col.c-seen { width: 16%; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
 .nowrap { white-space: nowrap; }
@@ -905,6 +936,14 @@ pub fn write(
             "<section><h2>Removed credentials ({})</h2>{}</section>",
             gone.len(),
             credential_table(&gone, true)
+        );
+    }
+    if !history.scans.is_empty() {
+        let _ = write!(
+            html,
+            "<section class=\"scans\"><h2>Recorded scans ({})</h2>{}</section>",
+            history.scans.len(),
+            scan_table(&history.scans)
         );
     }
 
