@@ -664,3 +664,23 @@ fn the_default_database_comes_from_the_environment_or_home() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_directory_after_record_is_refused_before_scanning() {
+    let tree = Tree::new();
+    let key = Fake::new(705).npm_token();
+    tree.write(
+        "work/.npmrc",
+        format!("//registry.npmjs.org/:_authToken={key}\n"),
+    );
+    let output = stray()
+        .current_dir(tree.path())
+        .args(["scan", "--record", "work"])
+        .output()
+        .expect("stray runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--record work is a directory"), "{stderr}");
+    assert!(stderr.contains("--record=FILE"), "{stderr}");
+    assert!(output.stdout.is_empty(), "nothing was scanned");
+}

@@ -585,6 +585,17 @@ fn with_roots(args: &TargetArgs, mut options: ScanOptions) -> Result<ScanOptions
 
 /// `stray scan`: report, and exit by the policy.
 pub fn scan(args: ScanArgs) -> Result<u8> {
+    // `stray scan --record ~/code` reads `~/code` as the database: say so before scanning the
+    // current directory instead.
+    if let Some(Some(db)) = &args.record
+        && db.is_dir()
+    {
+        bail!(
+            "--record {} is a directory, not a database: put the paths to scan before \
+             --record, or name the database with --record=FILE",
+            db.display()
+        );
+    }
     let prepared = PreparedScan::new(&args.target)?;
     let outcome = prepared.run(&args.target, true)?;
     let color = match args.color {
