@@ -130,6 +130,12 @@ fn a_key_added_copied_then_removed_has_its_first_and_last_sighting_and_goes_gone
         Value::String(stray::finding::fingerprint(key.as_bytes()))
     );
     assert!(list["credentials"][0].get("gone_at").is_none());
+    // --since keeps present credentials first seen since DATE.
+    let since = |date: &str| {
+        credentials(&history.inventory("2026-11-09T00:00:00Z", &["--since", date])).len()
+    };
+    assert_eq!(since("2026-11-01"), 1);
+    assert_eq!(since("2026-11-02"), 0);
     assert!(
         history.inventory("2026-11-09T00:00:00Z", &["--gone"])["credentials"]
             .as_array()
@@ -158,12 +164,18 @@ fn a_key_added_copied_then_removed_has_its_first_and_last_sighting_and_goes_gone
     // Where it was when last seen.
     assert_eq!(place_paths(&gone[0]), ["work/a/.env", "work/b/.env"]);
 
-    // --since filters by first sighting; --all lists present and gone.
+    // With --gone, --since keeps what was removed since DATE, whenever it was first seen.
     assert_eq!(
-        credentials(&history.inventory(now, &["--all", "--since", "2026-11-01"])).len(),
+        credentials(&history.inventory(now, &["--gone", "--since", "2026-11-02"])).len(),
         1
     );
-    assert!(credentials(&history.inventory(now, &["--all", "--since", "2026-11-02"])).is_empty());
+    assert_eq!(
+        credentials(&history.inventory(now, &["--all", "--since", "2026-11-20"])).len(),
+        1,
+        "--all: new or removed since"
+    );
+    assert!(credentials(&history.inventory(now, &["--gone", "--since", "2026-11-21"])).is_empty());
+    assert!(credentials(&history.inventory(now, &["--all", "--since", "2026-11-21"])).is_empty());
 
     // The table says the same in words.
     let table = stray()

@@ -55,8 +55,8 @@ struct ListArgs {
     /// List present and gone credentials
     #[arg(long)]
     all: bool,
-    /// Only credentials first seen on or after DATE (2026-11-01 is midnight UTC; or an RFC 3339
-    /// time)
+    /// Only what changed on or after DATE (2026-11-01 is midnight UTC; or an RFC 3339 time):
+    /// present credentials first seen then, gone ones removed then
     #[arg(long, value_name = "DATE")]
     since: Option<String>,
     #[command(flatten)]
@@ -251,7 +251,13 @@ fn list(db: &DbArg, args: &ListArgs) -> Result<u8> {
         .credentials(now)
         .into_iter()
         .filter(|c| args.all || c.present != args.gone)
-        .filter(|c| since.is_none_or(|since| c.first_seen >= since))
+        // New since DATE for present credentials, removed since DATE for gone ones.
+        .filter(|c| {
+            since.is_none_or(|since| match c.gone_at {
+                Some(gone) => gone >= since,
+                None => c.first_seen >= since,
+            })
+        })
         .collect();
     let mut out = output(args.output.output.as_deref())?;
     render::write_credentials(
