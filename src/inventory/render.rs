@@ -197,6 +197,7 @@ pub fn write_credentials(
                 .unwrap_or_default();
             let present = credentials.len() - gone;
             let counts = match (present, gone) {
+                (0, 0) => "nothing to list".to_string(),
                 (_, 0) => format!(
                     "{} in {}",
                     plural(present, "credential"),
@@ -212,7 +213,8 @@ pub fn write_credentials(
             };
             writeln!(
                 out,
-                "\n{counts}; {} recorded{latest} in {database}",
+                "{}{counts}; {} recorded{latest} in {database}",
+                if credentials.is_empty() { "" } else { "\n" },
                 plural(scans.len(), "scan"),
             )?;
         }
