@@ -196,6 +196,29 @@ pub fn apply(findings: &mut [Finding], baseline: Option<&Baseline>, now: Timesta
     }
 }
 
+/// Inline markers of other scanners that a team moving to stray has already reviewed and put
+/// in its files: gitleaks, detect-secrets and ripsecrets, trufflehog.
+pub const PEER_MARKERS: &[&str] = &[
+    "gitleaks:allow",
+    "pragma: allowlist secret",
+    "trufflehog:ignore",
+];
+
+/// Why a line is allowed: the text after `stray:allow` (trimmed of comment closers), or with
+/// `peers`, another scanner's marker named as such; `None` when the line has no marker.
+pub fn line_allow(line: &[u8], peers: bool) -> Option<String> {
+    if let Some(reason) = inline_allow(line) {
+        return Some(reason);
+    }
+    if !peers {
+        return None;
+    }
+    PEER_MARKERS
+        .iter()
+        .find(|marker| memchr::memmem::find(line, marker.as_bytes()).is_some())
+        .map(|marker| format!("{marker} (another scanner's marker)"))
+}
+
 /// The text after `stray:allow` on a line (trimmed of comment closers), or `None` when the
 /// line has no marker.
 pub fn inline_allow(line: &[u8]) -> Option<String> {
@@ -278,5 +301,26 @@ mod tests {
         assert!(expiry("2027-03-01T12:00:00Z").is_some());
         assert!(expiry("never").is_none());
         assert!(expiry("").is_none());
+    }
+
+    #[test]
+    fn peer_markers_allow_a_line_only_when_asked() {
+        let gitleaks = b"TOKEN=x # gitleaks:allow";
+        assert_eq!(
+            line_allow(gitleaks, true).as_deref(),
+            Some("gitleaks:allow (another scanner's marker)")
+        );
+        assert_eq!(line_allow(gitleaks, false), None);
+        assert_eq!(
+            line_allow(b"k = 'v'  # pragma: allowlist secret", true).as_deref(),
+            Some("pragma: allowlist secret (another scanner's marker)")
+        );
+        // stray's own marker wins, with its reason, either way.
+        let both = b"k=v # stray:allow fixture gitleaks:allow";
+        assert_eq!(
+            line_allow(both, false).as_deref(),
+            Some("fixture gitleaks:allow")
+        );
+        assert_eq!(line_allow(b"TOKEN=x", true), None);
     }
 }

@@ -46,6 +46,9 @@ pub struct ScanSection {
     /// A size such as `25MiB` (as `--max-file-size`).
     #[serde(default)]
     pub max_file_size: Option<String>,
+    /// `false`: honour only `stray:allow`, not other scanners' markers (as `--no-peer-allow`).
+    #[serde(default)]
+    pub peer_allow: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

@@ -54,6 +54,9 @@ pub struct ScanOptions {
     pub archives: ArchiveMode,
     pub archive_limits: ArchiveLimits,
     pub chunking: Chunking,
+    /// Honour other scanners' inline markers (`gitleaks:allow`, `pragma: allowlist secret`,
+    /// `trufflehog:ignore`) as `stray:allow`.
+    pub peer_allow_markers: bool,
 }
 
 impl Default for ScanOptions {
@@ -64,6 +67,7 @@ impl Default for ScanOptions {
             archives: ArchiveMode::default(),
             archive_limits: ArchiveLimits::default(),
             chunking: Chunking::default(),
+            peer_allow_markers: true,
         }
     }
 }
@@ -281,6 +285,7 @@ impl Scanner {
             kind,
             syntax,
             content,
+            peer_allow_markers: self.options.peer_allow_markers,
         };
         let sightings = file.place(hits, |(_, rule, secret), location| Sighting {
             rule,
@@ -627,6 +632,7 @@ struct FileView<'a> {
     kind: LocationKind,
     syntax: context::Syntax,
     content: &'a [u8],
+    peer_allow_markers: bool,
 }
 
 impl FileView<'_> {
@@ -654,7 +660,10 @@ impl FileView<'_> {
                     column,
                     kind: self.kind,
                     context,
-                    inline_allow: baseline::inline_allow(line_at(self.content, item.0)),
+                    inline_allow: baseline::line_allow(
+                        line_at(self.content, item.0),
+                        self.peer_allow_markers,
+                    ),
                     commit: None,
                 };
                 make(item, location)

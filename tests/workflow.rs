@@ -187,6 +187,54 @@ fn inline_allow_suppresses_one_place() {
 }
 
 #[test]
+fn other_scanners_inline_markers_are_honoured_unless_turned_off() {
+    let tree = Tree::new();
+    let mut fake = Fake::new(47);
+    tree.write(
+        "tests/gitleaks.env",
+        format!("GITHUB_TOKEN={} # gitleaks:allow\n", fake.github_pat()),
+    );
+    tree.write(
+        "tests/detect_secrets.py",
+        format!(
+            "OPENAI_API_KEY = \"{}\"  # pragma: allowlist secret\n",
+            fake.openai_project_key()
+        ),
+    );
+    tree.write(
+        "tests/trufflehog.yml",
+        format!("token: {} # trufflehog:ignore\n", fake.npm_token()),
+    );
+    let (code, json, _) = scan_json(tree.path(), &["--show-suppressed"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["summary"]["suppressed_places"], 3);
+    let reasons: Vec<String> = json["suppressed"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|f| f["suppressed"].as_array().cloned().unwrap_or_default())
+        .map(|s| {
+            s["suppression"]["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        reasons.contains(&"gitleaks:allow (another scanner's marker)".to_string()),
+        "{reasons:?}"
+    );
+
+    // Strict teams count only stray's own marker: by flag or in .stray.toml.
+    let (code, json, _) = scan_json(tree.path(), &["--no-peer-allow"]);
+    assert_eq!(code, 1);
+    assert_eq!(json["findings"].as_array().map(Vec::len), Some(3));
+    tree.write(".stray.toml", "[scan]\npeer_allow = false\n");
+    let (code, _, _) = scan_json(tree.path(), &[]);
+    assert_eq!(code, 1);
+}
+
+#[test]
 fn repository_config_applies_and_can_be_ignored() {
     let tree = Tree::new();
     let mut fake = Fake::new(44);

@@ -144,6 +144,11 @@ pub struct TargetArgs {
     )]
     pub archives: ArchiveMode,
 
+    /// Honour only `stray:allow`, not other scanners' inline markers (gitleaks:allow,
+    /// pragma: allowlist secret, trufflehog:ignore)
+    #[arg(long)]
+    pub no_peer_allow: bool,
+
     /// Vault export or fingerprint file to reconcile against (repeatable; format detected)
     #[arg(long, value_name = "FILE")]
     pub vault: Vec<PathBuf>,
@@ -378,6 +383,7 @@ impl PreparedScan {
             max_file_size,
             archives: args.archives,
             archive_limits: ArchiveLimits::default(),
+            peer_allow_markers: !args.no_peer_allow && config.scan.peer_allow.unwrap_or(true),
             chunking: Chunking::default(),
         };
         let options = with_roots(args, options)?;
