@@ -100,6 +100,8 @@ pub enum WalkError {
     BadExclude { pattern: String, message: String },
     #[error("{0}: no such file or directory")]
     MissingRoot(PathBuf),
+    #[error("{0}: not a file or directory (a device, pipe or socket is never read)")]
+    NotScannable(PathBuf),
 }
 
 /// Decides, from path alone, whether an entry is left out of the walk.
@@ -194,6 +196,13 @@ pub fn build_walker(options: &WalkOptions, filter: &PathFilter) -> Result<WalkPa
     for root in &options.roots {
         if std::fs::symlink_metadata(root).is_err() {
             return Err(WalkError::MissingRoot(root.clone()));
+        }
+        // A root such as /dev/zero would otherwise be passed over in silence.
+        if let Ok(meta) = std::fs::metadata(root)
+            && !meta.is_file()
+            && !meta.is_dir()
+        {
+            return Err(WalkError::NotScannable(root.clone()));
         }
     }
     let mut builder = WalkBuilder::new(first);

@@ -565,3 +565,29 @@ fn laptop_walk_covers_known_places_and_skips_bulk() {
         );
     }
 }
+
+#[test]
+fn a_missing_root_or_a_device_is_an_error_not_an_empty_scan() {
+    let tree = Tree::new();
+    let output = stray()
+        .current_dir(tree.path())
+        .args(["scan", "no-such-dir"])
+        .output()
+        .expect("stray runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-dir: no such file"));
+
+    #[cfg(unix)]
+    {
+        let output = stray()
+            .args(["scan", "/dev/null"])
+            .output()
+            .expect("stray runs");
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("/dev/null: not a file or directory"),
+            "{stderr}"
+        );
+    }
+}
