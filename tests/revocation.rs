@@ -127,6 +127,23 @@ fn a_revoked_key_gone_from_a_later_scan_has_its_time_to_revoke() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains(prefix), "{stderr}");
 
+    // The spreadsheet view says when it was revoked.
+    let (code, csv, stderr) = team.run(
+        "2026-11-01T10:30:00Z",
+        "auditor",
+        "auditor",
+        &["inventory", "--db", &db, "--format", "csv"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let revoked = header
+        .iter()
+        .position(|h| *h == "revoked_at")
+        .expect("revoked_at");
+    assert_eq!(row[revoked], "2026-11-01T10:00:00Z", "{csv}");
+
     // Revoked, but a scan still finds it: pending.
     let metrics = team.metrics("2026-11-01T11:00:00Z");
     assert_eq!(metrics["revocations_pending"], 1, "{metrics}");

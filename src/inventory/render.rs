@@ -112,6 +112,9 @@ pub fn write_credentials(
                     "places",
                     "gone_at",
                     "days_to_gone",
+                    "owner",
+                    "owner_source",
+                    "revoked_at",
                 ],
             )?;
             for c in credentials {
@@ -143,6 +146,12 @@ pub fn write_credentials(
                         places.join("; "),
                         c.gone_at.map(|t| t.to_string()).unwrap_or_default(),
                         c.days_to_gone.map(|d| d.to_string()).unwrap_or_default(),
+                        c.owner.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+                        c.owner
+                            .as_ref()
+                            .map(|o| o.source.clone())
+                            .unwrap_or_default(),
+                        c.revoked_at.map(|t| t.to_string()).unwrap_or_default(),
                     ],
                 )?;
             }
