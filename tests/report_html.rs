@@ -190,10 +190,11 @@ fn record_history() -> Recorded {
     }
 }
 
-fn write_report(recorded: &Recorded, name: &str, extra: &[&str]) -> (PathBuf, String) {
-    let path = recorded.tree.path().join(name);
+/// `stray report` run in `dir` on its `inventory.db`; returns the file and its text.
+fn write_report(dir: &Path, name: &str, extra: &[&str]) -> (PathBuf, String) {
+    let path = dir.join(name);
     stray()
-        .current_dir(recorded.tree.path())
+        .current_dir(dir)
         .env("STRAY_NOW", NOW)
         .args(["report", "--db", "inventory.db"])
         .arg("-o")
@@ -253,7 +254,7 @@ fn card(html: &str, value: &str, label: &str) -> bool {
 #[test]
 fn the_report_is_one_self_contained_file_that_escapes_what_it_shows() {
     let recorded = record_history();
-    let (_, html) = write_report(&recorded, "report.html", &[]);
+    let (_, html) = write_report(recorded.tree.path(), "report.html", &[]);
 
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<meta charset=\"utf-8\">"));
@@ -391,7 +392,7 @@ fn the_report_is_one_self_contained_file_that_escapes_what_it_shows() {
 
     // --max-age moves the line; --title names the report (escaped).
     let (_, other) = write_report(
-        &recorded,
+        recorded.tree.path(),
         "other.html",
         &["--max-age", "30", "--title", "Q4 <audit> & review"],
     );
@@ -516,7 +517,7 @@ fn the_report_renders_in_chromium_without_console_errors() {
         return;
     };
     let recorded = record_history();
-    let (page, _) = write_report(&recorded, "report.html", &[]);
+    let (page, _) = write_report(recorded.tree.path(), "report.html", &[]);
     let out = tempfile::tempdir().expect("temp dir");
 
     // The detector works: a page that throws is caught.
@@ -578,4 +579,22 @@ fn the_report_renders_in_chromium_without_console_errors() {
         std::fs::write(&docs, bytes).expect("write docs/report.png");
         println!("wrote {}", docs.display());
     }
+}
+
+#[test]
+fn a_credential_in_many_places_lists_the_first_ones_and_counts_the_rest() {
+    let tree = Tree::new();
+    let key = Fake::new(4343).github_pat();
+    for n in 0..30 {
+        tree.write(&format!("logs/run-{n:02}.log"), format!("token={key}\n"));
+    }
+    stray()
+        .current_dir(tree.path())
+        .env("STRAY_NOW", NOW)
+        .args(["scan", "logs", "--quiet", "--record", "inventory.db"])
+        .assert()
+        .code(1);
+    let (_, html) = write_report(tree.path(), "many.html", &[]);
+    assert_eq!(html.matches("<code>logs/run-").count(), 25);
+    assert!(html.contains("… and 5 more (every place: <code>stray inventory --format csv</code>)"));
 }

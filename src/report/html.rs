@@ -549,6 +549,10 @@ fn status_badge(c: &CredentialView) -> String {
     badge
 }
 
+/// Places listed per credential; a key pasted into hundreds of log files would otherwise
+/// turn one table row into pages.
+const PLACES_SHOWN: usize = 25;
+
 fn credential_table(credentials: &[&CredentialView], gone: bool) -> String {
     let mut html = String::from(
         "<table><colgroup><col class=\"c-cred\"><col class=\"c-status\"><col class=\"c-seen\">\
@@ -598,8 +602,16 @@ fn credential_table(credentials: &[&CredentialView], gone: bool) -> String {
             }
         }
         html.push_str("</div></td><td><ul class=\"places\">");
-        for place in &c.places {
+        for place in c.places.iter().take(PLACES_SHOWN) {
             html.push_str(&place_item(place));
+        }
+        if c.places.len() > PLACES_SHOWN {
+            let _ = write!(
+                html,
+                "<li class=\"more\">… and {} more (every place: <code>stray inventory \
+                 --format csv</code>)</li>",
+                c.places.len() - PLACES_SHOWN
+            );
         }
         html.push_str("</ul></td></tr>");
     }
@@ -678,6 +690,7 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; over
 .badge.overdue { border-color: #c62828; color: #c62828; }
 ul.places { margin: 0; padding-left: 16px; }
 ul.places li { margin: 0 0 2px; }
+ul.places li.more { color: #555; font-style: italic; }
 .machine { font-weight: 600; }
 .kind { color: #2b6cb0; }
 dl.defs dt { font-weight: 600; margin-top: 8px; }
