@@ -74,6 +74,26 @@ impl Team {
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
     }
 
+    /// `column` of the first credential in `stray inventory --format csv`.
+    fn first_csv_cell(&self, now: &str, column: &str) -> String {
+        let db = self.db();
+        let (code, csv, stderr) = self.run(
+            now,
+            "auditor",
+            "auditor",
+            &["inventory", "--db", &db, "--format", "csv"],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+        let row: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+        let at = header
+            .iter()
+            .position(|h| *h == column)
+            .unwrap_or_else(|| panic!("no {column} column in {csv}"));
+        row[at].to_string()
+    }
+
     fn runbook(&self, now: &str, extra: &[&str]) -> String {
         let db = self.db();
         let mut args = vec!["runbook", "--db", db.as_str()];
@@ -128,21 +148,10 @@ fn a_revoked_key_gone_from_a_later_scan_has_its_time_to_revoke() {
     assert!(stderr.contains(prefix), "{stderr}");
 
     // The spreadsheet view says when it was revoked.
-    let (code, csv, stderr) = team.run(
-        "2026-11-01T10:30:00Z",
-        "auditor",
-        "auditor",
-        &["inventory", "--db", &db, "--format", "csv"],
+    assert_eq!(
+        team.first_csv_cell("2026-11-01T10:30:00Z", "revoked_at"),
+        "2026-11-01T10:00:00Z"
     );
-    assert_eq!(code, 0, "{stderr}");
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    let row: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    let revoked = header
-        .iter()
-        .position(|h| *h == "revoked_at")
-        .expect("revoked_at");
-    assert_eq!(row[revoked], "2026-11-01T10:00:00Z", "{csv}");
 
     // Revoked, but a scan still finds it: pending.
     let metrics = team.metrics("2026-11-01T11:00:00Z");
@@ -413,19 +422,8 @@ negatives = ["acme_live_short"]
     );
 
     // The inventory lists carry the recorded tier too.
-    let (code, csv, stderr) = team.run(
-        "2026-11-02T09:00:00Z",
-        "auditor",
-        "auditor",
-        &["inventory", "--db", &db, "--format", "csv"],
+    assert_eq!(
+        team.first_csv_cell("2026-11-02T09:00:00Z", "criticality"),
+        "low"
     );
-    assert_eq!(code, 0, "{stderr}");
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    let row: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
-    let column = header
-        .iter()
-        .position(|h| *h == "criticality")
-        .expect("criticality column");
-    assert_eq!(row[column], "low", "{csv}");
 }
