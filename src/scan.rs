@@ -119,6 +119,9 @@ pub struct ScanInfo {
     /// The rules in use ([`crate::rules::pack_version`]); absent in results written before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_pack: Option<String>,
+    /// The paths walked, absolute; empty in results written before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roots: Vec<String>,
 }
 
 impl ScanInfo {
@@ -129,6 +132,7 @@ impl ScanInfo {
             scanned_at: jiff::Timestamp::now(),
             stray_version: env!("CARGO_PKG_VERSION").to_string(),
             rule_pack: None,
+            roots: Vec::new(),
         }
     }
 }

@@ -568,7 +568,7 @@ fn results_from_two_laptops_import_as_one_credential_on_two_machines() {
         .expect("github token");
     assert_eq!(github["machines"], serde_json::json!(["laptop-bob"]));
 
-    // Each result is a scan with its own machine, user and time, and no roots.
+    // Each result is a scan with its own machine, user, time and roots.
     let scans = inventory_json(&team, "2030-01-01T00:00:00Z", &["scans"]);
     let scans = scans.as_array().expect("scans");
     assert_eq!(scans.len(), 2);
@@ -589,6 +589,12 @@ fn results_from_two_laptops_import_as_one_credential_on_two_machines() {
         "{ada}"
     );
     assert_eq!(ada_scan["rule_pack"], ada["scan"]["rule_pack"]);
+    let root = ada_scan["roots"][0].as_str().expect("roots");
+    assert!(
+        Path::new(root).is_absolute() && root.ends_with("ada"),
+        "{root}"
+    );
+    assert_eq!(ada_scan["roots"], ada["scan"]["roots"]);
     let recorded: jiff::Timestamp = ada_scan["scanned_at"]
         .as_str()
         .expect("time")

@@ -138,7 +138,6 @@ fn output(path: Option<&Path>) -> Result<Box<dyn Write>> {
 pub fn record_scan(
     db: Option<&Path>,
     outcome: &stray::ScanOutcome,
-    roots: &[PathBuf],
     rule_count: usize,
     quiet: bool,
 ) -> Result<()> {
@@ -155,18 +154,8 @@ pub fn record_scan(
             ..ReportOptions::default()
         },
     );
-    let roots: Vec<String> = roots
-        .iter()
-        .map(|root| {
-            std::path::absolute(root)
-                .unwrap_or_else(|_| root.clone())
-                .display()
-                .to_string()
-        })
-        .collect();
-    let mut record =
-        ScanRecord::from_document(&document, roots, Some(rule_count), "scan".to_string())
-            .map_err(|message| anyhow!("cannot record the scan: {message}"))?;
+    let mut record = ScanRecord::from_document(&document, Some(rule_count), "scan".to_string())
+        .map_err(|message| anyhow!("cannot record the scan: {message}"))?;
     record.scanned_at = inventory::record_time(record.scanned_at);
     let mut database = Database::open(&path, true)
         .context("the report was written, but the scan was not recorded")?;

@@ -412,6 +412,19 @@ impl PreparedScan {
             }
         })?;
         outcome.info.rule_pack = Some(stray::rules::pack_version(self.scanner.matcher().rules()));
+        outcome.info.roots = self
+            .scanner
+            .options()
+            .walk
+            .roots
+            .iter()
+            .map(|root| {
+                std::path::absolute(root)
+                    .unwrap_or_else(|_| root.clone())
+                    .display()
+                    .to_string()
+            })
+            .collect();
         if let Some(prefix) = &args.credential {
             let prefix = prefix.to_ascii_lowercase();
             outcome
@@ -635,13 +648,7 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
     }
     // Recorded only once the report is out: a broken database must not cost the report.
     if let Some(db) = &args.record {
-        super::inventory::record_scan(
-            db.as_deref(),
-            &outcome,
-            &prepared.scanner.options().walk.roots,
-            rules.len(),
-            args.target.quiet,
-        )?;
+        super::inventory::record_scan(db.as_deref(), &outcome, rules.len(), args.target.quiet)?;
     }
     let failed = outcome
         .findings

@@ -131,7 +131,7 @@ pub struct ScanRecord {
     pub scanned_at: Timestamp,
     pub machine: String,
     pub user: String,
-    /// The paths the scan walked (empty for an imported result, which does not carry them).
+    /// The paths the scan walked, absolute (empty for a result written before stray put them in).
     pub roots: Vec<String>,
     pub stray_version: String,
     /// How many rules were in use. `None` when unknown (imports).
@@ -185,7 +185,6 @@ impl ScanRecord {
     /// a credential outside the vault. The `secret` field, if the result has one, is ignored.
     pub fn from_document(
         document: &ReportDocument,
-        roots: Vec<String>,
         rule_count: Option<usize>,
         source: String,
     ) -> Result<ScanRecord, String> {
@@ -241,7 +240,7 @@ impl ScanRecord {
             scanned_at: info.scanned_at,
             machine: info.machine.clone(),
             user: info.user.clone(),
-            roots,
+            roots: info.roots.clone(),
             stray_version: info.stray_version.clone(),
             rule_count,
             rule_pack: info.rule_pack.clone(),

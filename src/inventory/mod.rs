@@ -86,16 +86,11 @@ pub fn import(db: &mut Database, path: &Path) -> Result<Imported, InventoryError
             }
         },
     })?;
-    let record = ScanRecord::from_document(
-        &document,
-        Vec::new(),
-        None,
-        format!("import: {}", path.display()),
-    )
-    .map_err(|message| InventoryError::Import {
-        path: path.display().to_string(),
-        message,
-    })?;
+    let record = ScanRecord::from_document(&document, None, format!("import: {}", path.display()))
+        .map_err(|message| InventoryError::Import {
+            path: path.display().to_string(),
+            message,
+        })?;
     if db.has_scan(&record.machine, &record.user, record.scanned_at)? {
         return Ok(Imported::AlreadyPresent);
     }
