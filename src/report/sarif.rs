@@ -79,21 +79,26 @@ pub fn write(
             results.push(result);
         }
     }
+    let mut run = json!({
+        "tool": {
+            "driver": {
+                "name": "stray",
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://crates.io/crates/stray-scan",
+                "rules": driver_rules,
+            }
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    });
+    // Which rules judged this run, for whoever compares two SARIF files later.
+    if let Some(pack) = &outcome.info.rule_pack {
+        run["properties"] = json!({ "stray/rulePack": pack });
+    }
     let document = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "stray",
-                    "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "informationUri": "https://crates.io/crates/stray-scan",
-                    "rules": driver_rules,
-                }
-            },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }]
+        "runs": [run],
     });
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)?;
