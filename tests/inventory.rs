@@ -702,3 +702,40 @@ fn a_directory_after_record_is_refused_before_scanning() {
     assert!(stderr.contains("--record=FILE"), "{stderr}");
     assert!(output.stdout.is_empty(), "nothing was scanned");
 }
+
+#[test]
+fn an_old_result_without_tiers_is_imported_without_guessing_one() {
+    let tree = Tree::new();
+    let key = Fake::new(706).npm_token();
+    tree.write(
+        "ada/.npmrc",
+        format!("//registry.npmjs.org/:_authToken={key}\n"),
+    );
+    stray()
+        .current_dir(tree.path())
+        .args(["scan", "ada", "--format", "json", "-o", "ada.json"])
+        .assert()
+        .code(1);
+    // As an older stray wrote it: no criticality on the findings.
+    let mut result: Value =
+        serde_json::from_slice(&std::fs::read(tree.path().join("ada.json")).expect("result"))
+            .expect("JSON");
+    for finding in result["findings"].as_array_mut().expect("findings") {
+        finding
+            .as_object_mut()
+            .expect("finding")
+            .remove("criticality");
+    }
+    tree.write("old.json", result.to_string());
+    let team = tree.path().join("team.db");
+    stray()
+        .current_dir(tree.path())
+        .args(["inventory", "import", "old.json", "--db"])
+        .arg(&team)
+        .assert()
+        .success();
+    let list = inventory_json(&team, "2030-01-01T00:00:00Z", &[]);
+    let found = credentials(&list);
+    assert_eq!(found.len(), 1);
+    assert!(found[0].get("criticality").is_none(), "{}", found[0]);
+}

@@ -231,7 +231,7 @@ impl ScanRecord {
                 vault_age_days: verdict.and_then(|v| v.age_days),
                 rotation_overdue: verdict.is_some_and(|v| v.rotation_overdue),
                 owner: finding.owner.clone(),
-                criticality: Some(finding.criticality),
+                criticality: finding.criticality,
                 revoke_url: finding.revoke_url.clone(),
                 places,
             });

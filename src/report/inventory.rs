@@ -6,6 +6,7 @@ use std::io::Write;
 
 use super::ReportError;
 use super::json::ReportDocument;
+use crate::rules::Criticality;
 
 const HEADER: &[&str] = &[
     "provider",
@@ -94,7 +95,7 @@ pub fn write(document: &ReportDocument, out: &mut dyn Write) -> Result<(), Repor
                 finding.provider.as_str(),
                 finding.rule.as_str(),
                 finding.class.as_str(),
-                finding.criticality.as_str(),
+                finding.criticality.map_or("", Criticality::as_str),
                 finding.redacted.as_str(),
                 fingerprint,
                 status.as_str(),

@@ -61,8 +61,10 @@ pub struct ReportFinding {
     pub rule: String,
     pub provider: String,
     pub class: RuleClass,
-    #[serde(default = "default_criticality")]
-    pub criticality: Criticality,
+    /// Always written; `None` only in results written before criticality existed, which an
+    /// import then records without a tier rather than guessing one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criticality: Option<Criticality>,
     pub description: String,
     pub fingerprint: String,
     pub redacted: String,
@@ -109,18 +111,13 @@ pub struct SuppressedLocation {
     pub suppression: Suppression,
 }
 
-/// Results written before criticality existed read as the highest tier.
-fn default_criticality() -> Criticality {
-    Criticality::High
-}
-
 impl ReportFinding {
     pub fn new(finding: &Finding, options: ReportOptions) -> Self {
         ReportFinding {
             rule: finding.rule_id.clone(),
             provider: finding.provider.clone(),
             class: finding.class,
-            criticality: finding.criticality,
+            criticality: Some(finding.criticality),
             description: finding.description.clone(),
             fingerprint: finding.fingerprint.clone(),
             redacted: finding.redacted.clone(),
