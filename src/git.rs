@@ -378,26 +378,67 @@ pub fn tracked_files(root: &Path) -> Option<std::collections::HashSet<PathBuf>> 
     )
 }
 
-/// The author of `line` of `path` as `git blame` sees it, run from the current directory;
-/// `None` for untracked or uncommitted lines and outside a repository.
-pub fn blame_author(path: &Path, line: usize) -> Option<String> {
+/// The authors of `lines` of `path` as `git blame` sees them, from one `git blame` run (one
+/// `-L` range per line); lines that are uncommitted, or past the end, are absent. Empty for
+/// untracked files and outside a repository.
+pub fn blame_authors(path: &Path, lines: &[usize]) -> HashMap<usize, String> {
+    let (Some(name), false) = (path.file_name(), lines.is_empty()) else {
+        return HashMap::new();
+    };
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let output = git_command(dir, &[])
-        .args(["blame", "--porcelain", "-L"])
-        .arg(format!("{line},{line}"))
-        .arg("--")
-        .arg(path.file_name()?)
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
+    let mut cmd = git_command(dir, &[]);
+    cmd.args(["blame", "--porcelain"]);
+    for line in lines {
+        cmd.arg("-L").arg(format!("{line},{line}"));
     }
-    let text = String::from_utf8_lossy(&output.stdout);
-    let author = text.lines().find_map(|l| l.strip_prefix("author "))?;
-    (author != "Not Committed Yet").then(|| author.to_string())
+    match cmd.arg("--").arg(name).output() {
+        Ok(output) if output.status.success() => {
+            porcelain_authors(&String::from_utf8_lossy(&output.stdout))
+        }
+        // A line past the end fails the whole run: ask again line by line.
+        Ok(_) if lines.len() > 1 => lines
+            .iter()
+            .flat_map(|&line| blame_authors(path, &[line]))
+            .collect(),
+        _ => HashMap::new(),
+    }
+}
+
+/// Final line number → author from `git blame --porcelain`. A commit's headers (`author …`)
+/// come only with its first line, so authors are kept per commit.
+fn porcelain_authors(text: &str) -> HashMap<usize, String> {
+    let mut by_commit: HashMap<&str, &str> = HashMap::new();
+    let mut lines: Vec<(usize, &str)> = Vec::new();
+    let mut current: Option<&str> = None;
+    for row in text.lines() {
+        if let Some(author) = row.strip_prefix("author ") {
+            if let Some(commit) = current {
+                by_commit.entry(commit).or_insert(author);
+            }
+            continue;
+        }
+        let mut fields = row.split(' ');
+        if let (Some(commit), Some(_), Some(Ok(final_line))) = (
+            fields.next(),
+            fields.next(),
+            fields.next().map(str::parse::<usize>),
+        ) && commit.len() >= 40
+            && commit.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            current = Some(commit);
+            lines.push((final_line, commit));
+        }
+    }
+    lines
+        .into_iter()
+        .filter_map(|(line, commit)| {
+            let author = by_commit.get(commit)?;
+            (*author != "Not Committed Yet").then(|| (line, author.to_string()))
+        })
+        .collect()
 }
 
 /// The base of a `BASE..TIP` range, when `revspec` is one.
@@ -1481,6 +1522,24 @@ fn parse_log_record(header: &[u8]) -> Option<Option<Oid>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn porcelain_authors_follow_commits_whose_headers_came_earlier() {
+        let a = "a".repeat(40);
+        let b = "b".repeat(40);
+        let zero = "0".repeat(40);
+        let text = format!(
+            "{a} 1 1 1\nauthor Ada\nauthor-mail <ada@example.org>\nfilename x\n\tone\n\
+             {b} 2 5 1\nauthor Bob\nfilename x\n\tfive\n\
+             {a} 3 9 1\nfilename x\n\tnine\n\
+             {zero} 9 12 1\nauthor Not Committed Yet\nfilename x\n\ttwelve\n"
+        );
+        let authors = porcelain_authors(&text);
+        assert_eq!(authors.get(&1).map(String::as_str), Some("Ada"));
+        assert_eq!(authors.get(&5).map(String::as_str), Some("Bob"));
+        assert_eq!(authors.get(&9).map(String::as_str), Some("Ada"));
+        assert_eq!(authors.get(&12), None);
+    }
 
     fn oid(c: char) -> String {
         c.to_string().repeat(40)

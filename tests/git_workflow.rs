@@ -321,3 +321,58 @@ fn a_checkout_reached_through_a_symlink_still_has_line_authors() {
         "{json}"
     );
 }
+
+#[test]
+fn one_blame_per_file_names_the_author_of_each_line() {
+    let tree = repo();
+    let mut fake = Fake::new(57);
+    let ada_key = fake.github_pat();
+    let bob_key = fake.openai_project_key();
+    tree.write("config/app.env", format!("GITHUB_TOKEN={ada_key}\n"));
+    git_ok(tree.path(), &["add", "."]);
+    git_ok(tree.path(), &["commit", "-q", "--no-verify", "-m", "ada"]);
+    tree.write(
+        "config/app.env",
+        format!("GITHUB_TOKEN={ada_key}\nOPENAI_API_KEY={bob_key}\n"),
+    );
+    git_ok(tree.path(), &["add", "."]);
+    git_ok(
+        tree.path(),
+        &[
+            "-c",
+            "user.name=Bob",
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            "bob",
+        ],
+    );
+    tree.write(
+        "config/app.env",
+        format!("GITHUB_TOKEN={ada_key}\nOPENAI_API_KEY={bob_key}\nNOTE=uncommitted\n"),
+    );
+    let file = tree.path().join("config/app.env");
+    let authors = stray::git::blame_authors(&file, &[1, 2, 3]);
+    assert_eq!(authors.get(&1).map(String::as_str), Some("Ada"));
+    assert_eq!(authors.get(&2).map(String::as_str), Some("Bob"));
+    assert_eq!(authors.get(&3), None, "not committed yet");
+    // A line past the end does not cost the others their authors.
+    let authors = stray::git::blame_authors(&file, &[2, 99]);
+    assert_eq!(authors.get(&2).map(String::as_str), Some("Bob"));
+    assert_eq!(authors.len(), 1);
+
+    let (code, json, _) = scan_json(tree.path(), &[]);
+    assert_eq!(code, 1);
+    let owner = |rule: &str| {
+        json["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|f| f["rule"] == rule)
+            .map(|f| f["owner"]["name"].clone())
+            .unwrap_or_else(|| panic!("no {rule} in {json}"))
+    };
+    assert_eq!(owner("github-classic-pat"), "Ada");
+    assert_eq!(owner("openai-project-key"), "Bob");
+}

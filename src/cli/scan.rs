@@ -1,6 +1,8 @@
 //! `stray scan` and `stray baseline create`: resolve options from the command line and
 //! `.stray.toml`, run the scan, reconcile, suppress, report.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -28,8 +30,9 @@ use stray::{Matcher, Progress, RuleSet, ScanOptions, ScanOutcome, Scanner};
 
 use super::{EXIT_CLEAN, EXIT_FINDINGS, progress};
 
-/// At most this many `git blame` runs name owners in one repository scan.
-const BLAME_LIMIT: usize = 200;
+/// At most this many files are blamed (one `git blame` run each) to name owners in one
+/// repository scan.
+const BLAME_FILE_LIMIT: usize = 1000;
 
 /// How many file warnings to print before summarising the rest.
 const WARNINGS_SHOWN: usize = 20;
@@ -442,7 +445,8 @@ impl PreparedScan {
         }
         let machine_user = args.home.then_some(outcome.info.user.as_str());
         // A plain scan of a repository: the author of each line can own what it added. Only
-        // tracked files have authors, and one `git blame` per credential is bounded.
+        // tracked files have authors; each file is blamed once, for every line any finding
+        // has in it, and only when a finding needs it.
         // Listing the repository's files costs a git run: only when there is something to own.
         let tracked =
             if args.home || args.staged || args.git.is_some() || outcome.findings.is_empty() {
@@ -452,15 +456,34 @@ impl PreparedScan {
                     .ok()
                     .and_then(|root| git::tracked_files(&root))
             };
-        let blames = std::cell::Cell::new(0usize);
-        let blame = |location: &stray::Location| {
-            let absolute = git::resolved_path(&location.path)?;
-            let tracked = tracked.as_ref()?;
-            if !tracked.contains(&absolute) || blames.get() >= BLAME_LIMIT {
-                return None;
+        let mut wanted: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+        if let Some(tracked) = &tracked {
+            for location in outcome.findings.iter().flat_map(|f| &f.locations) {
+                if git::resolved_path(&location.path).is_some_and(|p| tracked.contains(&p)) {
+                    wanted
+                        .entry(location.path.clone())
+                        .or_default()
+                        .push(location.line);
+                }
             }
-            blames.set(blames.get() + 1);
-            git::blame_author(&location.path, location.line)
+        }
+        let blamed: RefCell<HashMap<PathBuf, HashMap<usize, String>>> = RefCell::default();
+        let blame = |location: &stray::Location| {
+            let lines = wanted.get(&location.path)?;
+            let mut blamed = blamed.borrow_mut();
+            if !blamed.contains_key(&location.path) {
+                if blamed.len() >= BLAME_FILE_LIMIT {
+                    return None;
+                }
+                let mut lines = lines.clone();
+                lines.sort_unstable();
+                lines.dedup();
+                blamed.insert(
+                    location.path.clone(),
+                    git::blame_authors(&location.path, &lines),
+                );
+            }
+            blamed.get(&location.path)?.get(&location.line).cloned()
         };
         let blame: Option<governance::Blame<'_>> = tracked.is_some().then_some(&blame as _);
         governance::assign_owners(&mut outcome.findings, &self.owners, blame, machine_user);
