@@ -378,6 +378,58 @@ pub fn tracked_files(root: &Path) -> Option<std::collections::HashSet<PathBuf>> 
     )
 }
 
+/// Authors of the lines findings sit on in tracked files, blamed one file at a time (one
+/// `git blame` for all its lines) and only when first asked about.
+pub struct LineAuthors {
+    wanted: HashMap<PathBuf, Vec<usize>>,
+    blamed: std::cell::RefCell<HashMap<PathBuf, HashMap<usize, String>>>,
+    file_limit: usize,
+}
+
+impl LineAuthors {
+    /// Remembers the lines of `locations` in files of `tracked` ([`tracked_files`]); at most
+    /// `file_limit` files are ever blamed.
+    pub fn new<'a>(
+        locations: impl Iterator<Item = &'a crate::finding::Location>,
+        tracked: &std::collections::HashSet<PathBuf>,
+        file_limit: usize,
+    ) -> LineAuthors {
+        let mut wanted: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+        for location in locations {
+            if resolved_path(&location.path).is_some_and(|p| tracked.contains(&p)) {
+                wanted
+                    .entry(location.path.clone())
+                    .or_default()
+                    .push(location.line);
+            }
+        }
+        for lines in wanted.values_mut() {
+            lines.sort_unstable();
+            lines.dedup();
+        }
+        LineAuthors {
+            wanted,
+            blamed: Default::default(),
+            file_limit,
+        }
+    }
+
+    /// Who committed the line at `location`; `None` for untracked files, uncommitted lines
+    /// and files past the limit.
+    pub fn author(&self, location: &crate::finding::Location) -> Option<String> {
+        let lines = self.wanted.get(&location.path)?;
+        let mut blamed = self.blamed.borrow_mut();
+        if !blamed.contains_key(&location.path) {
+            if blamed.len() >= self.file_limit {
+                return None;
+            }
+            let authors = blame_authors(&location.path, lines);
+            blamed.insert(location.path.clone(), authors);
+        }
+        blamed.get(&location.path)?.get(&location.line).cloned()
+    }
+}
+
 /// The authors of `lines` of `path` as `git blame` sees them, from one `git blame` run (one
 /// `-L` range per line); lines that are uncommitted, or past the end, are absent. Empty for
 /// untracked files and outside a repository.

@@ -1,8 +1,6 @@
 //! `stray scan` and `stray baseline create`: resolve options from the command line and
 //! `.stray.toml`, run the scan, reconcile, suppress, report.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -415,19 +413,7 @@ impl PreparedScan {
             }
         })?;
         outcome.info.rule_pack = Some(stray::rules::pack_version(self.scanner.matcher().rules()));
-        outcome.info.roots = self
-            .scanner
-            .options()
-            .walk
-            .roots
-            .iter()
-            .map(|root| {
-                std::path::absolute(root)
-                    .unwrap_or_else(|_| root.clone())
-                    .display()
-                    .to_string()
-            })
-            .collect();
+        outcome.info.roots = absolute_roots(&self.scanner.options().walk.roots);
         if let Some(prefix) = &args.credential {
             let prefix = prefix.to_ascii_lowercase();
             outcome
@@ -456,36 +442,15 @@ impl PreparedScan {
                     .ok()
                     .and_then(|root| git::tracked_files(&root))
             };
-        let mut wanted: HashMap<PathBuf, Vec<usize>> = HashMap::new();
-        if let Some(tracked) = &tracked {
-            for location in outcome.findings.iter().flat_map(|f| &f.locations) {
-                if git::resolved_path(&location.path).is_some_and(|p| tracked.contains(&p)) {
-                    wanted
-                        .entry(location.path.clone())
-                        .or_default()
-                        .push(location.line);
-                }
-            }
-        }
-        let blamed: RefCell<HashMap<PathBuf, HashMap<usize, String>>> = RefCell::default();
-        let blame = |location: &stray::Location| {
-            let lines = wanted.get(&location.path)?;
-            let mut blamed = blamed.borrow_mut();
-            if !blamed.contains_key(&location.path) {
-                if blamed.len() >= BLAME_FILE_LIMIT {
-                    return None;
-                }
-                let mut lines = lines.clone();
-                lines.sort_unstable();
-                lines.dedup();
-                blamed.insert(
-                    location.path.clone(),
-                    git::blame_authors(&location.path, &lines),
-                );
-            }
-            blamed.get(&location.path)?.get(&location.line).cloned()
-        };
-        let blame: Option<governance::Blame<'_>> = tracked.is_some().then_some(&blame as _);
+        let authors = tracked.as_ref().map(|tracked| {
+            git::LineAuthors::new(
+                outcome.findings.iter().flat_map(|f| &f.locations),
+                tracked,
+                BLAME_FILE_LIMIT,
+            )
+        });
+        let blame = |location: &stray::Location| authors.as_ref()?.author(location);
+        let blame: Option<governance::Blame<'_>> = authors.is_some().then_some(&blame as _);
         governance::assign_owners(&mut outcome.findings, &self.owners, blame, machine_user);
         let baseline = if apply_baseline {
             self.baseline.as_ref()
@@ -623,6 +588,19 @@ fn with_roots(args: &TargetArgs, mut options: ScanOptions) -> Result<ScanOptions
     options.walk.roots = roots;
     options.walk.skip_dirs = skip_dirs;
     Ok(options)
+}
+
+/// The roots as absolute paths, for results and the inventory to say what was walked.
+fn absolute_roots(roots: &[PathBuf]) -> Vec<String> {
+    roots
+        .iter()
+        .map(|root| {
+            std::path::absolute(root)
+                .unwrap_or_else(|_| root.clone())
+                .display()
+                .to_string()
+        })
+        .collect()
 }
 
 /// `stray scan`: report, and exit by the policy.
