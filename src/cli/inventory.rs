@@ -164,13 +164,8 @@ pub fn record_scan(
         .context("the report was written, but the scan was not recorded")?;
     if !quiet {
         eprintln!(
-            "stray: recorded scan {id} ({} credential{}) in {}",
-            record.credentials.len(),
-            if record.credentials.len() == 1 {
-                ""
-            } else {
-                "s"
-            },
+            "stray: recorded scan {id} ({}) in {}",
+            stray::report::plural(record.credentials.len(), "credential"),
             path.display()
         );
     }

@@ -196,16 +196,11 @@ fn vault_fingerprint(exports: &[PathBuf], output: &Path, format: &VaultFormatArg
         .and_then(|summary| out.flush().map(|()| summary))
         .with_context(|| format!("writing {}", output.display()))?;
     eprintln!(
-        "stray: wrote {} fingerprints to {}; left out {} value{} that look human-chosen \
+        "stray: wrote {} fingerprints to {}; left out {} that look human-chosen \
          (a fingerprint of a guessable password would let anyone with the file test guesses)",
         summary.written,
         output.display(),
-        summary.omitted_guessable,
-        if summary.omitted_guessable == 1 {
-            ""
-        } else {
-            "s"
-        },
+        stray::report::plural(summary.omitted_guessable, "value"),
     );
     Ok(EXIT_CLEAN)
 }

@@ -8,6 +8,7 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use super::query::{CredentialView, Metrics, Period, ScanRow};
+use crate::report::plural;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -32,14 +33,6 @@ pub enum RenderError {
 /// `2026-11-01` (UTC).
 pub fn date(time: Timestamp) -> String {
     time.to_zoned_datetime(TimeZone::UTC).date().to_string()
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 fn percent(share: Option<f64>) -> String {

@@ -14,6 +14,7 @@ use jiff::Timestamp;
 use crate::classify::LocationKind;
 use crate::inventory::query::{CredentialView, History, Metrics, Period, PlaceView, ScanRow};
 use crate::inventory::render::date;
+use crate::report::plural;
 use crate::rules::{Criticality, RuleClass};
 
 /// What the report says about itself.
@@ -60,14 +61,6 @@ pub fn escape(text: &str) -> String {
 
 fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "–".to_string(), |s| format!("{:.0}%", s * 100.0))
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 fn status_color(name: &str) -> &'static str {

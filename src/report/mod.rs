@@ -70,6 +70,15 @@ pub fn write_report(
     Ok(())
 }
 
+/// `1 place`, `2 places`: a count with its word.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as a
 /// formula (CSV injection); a leading apostrophe keeps it text. Numbers are left alone.
 pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {

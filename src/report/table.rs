@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::{ReportError, ReportOptions, plaintext};
+use super::{ReportError, ReportOptions, plaintext, plural};
 use crate::baseline::Suppression;
 use crate::scan::ScanOutcome;
 
@@ -140,17 +140,12 @@ pub fn write(
             .unwrap_or_default();
         writeln!(
             out,
-            "{} unvaulted, {} stray-copy, {} rotated-out, {} rotation-overdue{coverage}; {} reference{}",
+            "{} unvaulted, {} stray-copy, {} rotated-out, {} rotation-overdue{coverage}; {}",
             c.unvaulted,
             c.stray_copy,
             c.rotated_out,
             c.rotation_overdue,
-            outcome.references.len(),
-            if outcome.references.len() == 1 {
-                ""
-            } else {
-                "s"
-            },
+            plural(outcome.references.len(), "reference"),
         )?;
     }
     if let Some(summary) = super::json::summary(outcome)
@@ -158,25 +153,10 @@ pub fn write(
     {
         writeln!(
             out,
-            "{} place{} suppressed ({} credential{} entirely; --show-suppressed lists them); {} expired exception{} reported again",
-            summary.suppressed_places,
-            if summary.suppressed_places == 1 {
-                ""
-            } else {
-                "s"
-            },
-            summary.suppressed_credentials,
-            if summary.suppressed_credentials == 1 {
-                ""
-            } else {
-                "s"
-            },
-            summary.expired_exceptions,
-            if summary.expired_exceptions == 1 {
-                ""
-            } else {
-                "s"
-            },
+            "{} suppressed ({} entirely; --show-suppressed lists them); {} reported again",
+            plural(summary.suppressed_places, "place"),
+            plural(summary.suppressed_credentials, "credential"),
+            plural(summary.expired_exceptions, "expired exception"),
         )?;
     }
     Ok(())
