@@ -44,10 +44,7 @@ pub fn from_inventory(views: &[CredentialView], rules: &RuleSet) -> Vec<Entry> {
         .iter()
         .map(|view| {
             let rule = rules.rules().iter().find(|r| r.id == view.rule);
-            let class: RuleClass = rule.map(|r| r.class).unwrap_or_else(|| {
-                serde_json::from_value(serde_json::Value::String(view.class.clone()))
-                    .unwrap_or(RuleClass::Generic)
-            });
+            let class: RuleClass = rule.map_or_else(|| view.rule_class(), |r| r.class);
             let mut locations = Vec::new();
             let mut hosts = Vec::new();
             for place in &view.places {

@@ -16,7 +16,7 @@ use serde::{Serialize, Serializer};
 use super::db::{Database, InventoryError};
 use crate::finding::Owner;
 use crate::reconcile::Status;
-use crate::rules::Criticality;
+use crate::rules::{Criticality, RuleClass};
 
 const DAY: i64 = 86_400;
 
@@ -134,6 +134,12 @@ impl CredentialView {
     /// The vault knows it (`stray-copy` or `rotated-out`).
     pub fn vaulted(&self) -> bool {
         is_vaulted(self.status)
+    }
+
+    /// The recorded class (`generic` if a database holds a name this stray does not know).
+    pub fn rule_class(&self) -> RuleClass {
+        serde_json::from_value(serde_json::Value::String(self.class.clone()))
+            .unwrap_or(RuleClass::Generic)
     }
 
     pub fn status_name(&self) -> &'static str {

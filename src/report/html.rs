@@ -15,7 +15,7 @@ use crate::classify::LocationKind;
 use crate::inventory::query::{CredentialView, History, Metrics, Period, PlaceView, ScanRow};
 use crate::inventory::render::date;
 use crate::report::plural;
-use crate::rules::{Criticality, RuleClass};
+use crate::rules::Criticality;
 
 /// What the report says about itself.
 #[derive(Debug, Clone)]
@@ -427,19 +427,14 @@ fn kind_rows(present: &[&CredentialView]) -> Vec<(String, Vec<(usize, &'static s
 /// A credential's criticality tier: as recorded, or the default for its class when the scan
 /// that saw it predates recorded tiers.
 fn tier_of(c: &CredentialView) -> Criticality {
-    c.criticality.unwrap_or_else(|| {
-        let class: RuleClass = serde_json::from_value(serde_json::Value::String(c.class.clone()))
-            .unwrap_or(RuleClass::Generic);
-        Criticality::default_for(class)
-    })
+    c.criticality
+        .unwrap_or_else(|| Criticality::default_for(c.rule_class()))
 }
 
 /// Days a credential may stay unchanged: `--max-age` when given, else its tier's limit.
 fn limit_of(c: &CredentialView, max_age: Option<i64>) -> i64 {
     max_age.unwrap_or_else(|| tier_of(c).max_age_days())
 }
-
-const TIERS: [Criticality; 3] = [Criticality::High, Criticality::Medium, Criticality::Low];
 
 /// The age histogram's bins: `regular` bins of `width` days, then everything older, with a
 /// dashed line at each rotation limit.
@@ -462,7 +457,7 @@ impl AgeScale {
             None => AgeScale {
                 width: 30,
                 regular: 13,
-                limits: TIERS
+                limits: Criticality::ALL
                     .iter()
                     .map(|t| (t.max_age_days(), format!("{} {} d", t, t.max_age_days())))
                     .collect(),

@@ -133,11 +133,12 @@ impl Criticality {
         }
     }
 
+    /// Every tier, highest first.
+    pub const ALL: [Criticality; 3] = [Criticality::High, Criticality::Medium, Criticality::Low];
+
     /// The tier named by [`Criticality::as_str`].
     pub fn parse(name: &str) -> Option<Criticality> {
-        [Criticality::High, Criticality::Medium, Criticality::Low]
-            .into_iter()
-            .find(|c| c.as_str() == name)
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
     }
 
     pub fn as_str(self) -> &'static str {
