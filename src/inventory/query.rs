@@ -43,6 +43,18 @@ pub struct ScanRow {
     pub credentials: usize,
 }
 
+impl ScanRow {
+    /// Which rules judged the scan: its rule-pack version, else its rule count (scans recorded
+    /// before schema 5), else nothing (imports of older results).
+    pub fn rules_used(&self) -> Option<String> {
+        match (&self.rule_pack, self.rule_count) {
+            (Some(pack), _) => Some(pack.clone()),
+            (None, Some(count)) => Some(format!("{count} rules")),
+            (None, None) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct CredentialRow {
     fingerprint: String,

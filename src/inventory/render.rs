@@ -284,11 +284,9 @@ pub fn write_scans(
                     s.machine,
                     plural(s.credentials, "credential"),
                     s.stray_version,
-                    match (&s.rule_pack, s.rule_count) {
-                        (Some(pack), _) => format!(" ({pack})"),
-                        (None, Some(n)) => format!(" ({n} rules)"),
-                        (None, None) => String::new(),
-                    },
+                    s.rules_used()
+                        .map(|rules| format!(" ({rules})"))
+                        .unwrap_or_default(),
                     s.source,
                     if s.roots.is_empty() {
                         String::new()

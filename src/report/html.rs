@@ -615,11 +615,7 @@ fn scan_table(scans: &[ScanRow]) -> String {
          <th>Credentials</th><th>stray</th><th>Rules</th><th>Source</th></tr></thead><tbody>",
     );
     for scan in scans.iter().rev() {
-        let rules = match (&scan.rule_pack, scan.rule_count) {
-            (Some(pack), _) => pack.clone(),
-            (None, Some(count)) => format!("{count} rules"),
-            (None, None) => "–".to_string(),
-        };
+        let rules = scan.rules_used().unwrap_or_else(|| "–".to_string());
         let _ = write!(
             html,
             "<tr><td class=\"nowrap\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
