@@ -468,7 +468,7 @@ fn compile(spec: RuleSpec, origin: &str, check_regex: bool) -> Result<Rule, Stri
         Some(name) => Some(Validator::from_name(name).ok_or_else(|| {
             format!(
                 "unknown validator '{name}' (known: {})",
-                Validator::NAMES.join(", ")
+                Validator::ALL.map(Validator::name).join(", ")
             )
         })?),
         None => None,

@@ -17,16 +17,15 @@ pub enum Validator {
 }
 
 impl Validator {
-    pub const NAMES: &'static [&'static str] =
-        &["github-crc32", "jwt-not-local-demo", "not-code-identifier"];
+    pub const ALL: [Validator; 3] = [
+        Validator::GithubCrc32,
+        Validator::JwtNotLocalDemo,
+        Validator::NotCodeIdentifier,
+    ];
 
+    /// The validator a rule pack names ([`Validator::name`]).
     pub fn from_name(name: &str) -> Option<Validator> {
-        match name {
-            "github-crc32" => Some(Validator::GithubCrc32),
-            "jwt-not-local-demo" => Some(Validator::JwtNotLocalDemo),
-            "not-code-identifier" => Some(Validator::NotCodeIdentifier),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|v| v.name() == name)
     }
 
     pub fn name(self) -> &'static str {
