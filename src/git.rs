@@ -381,27 +381,31 @@ pub fn tracked_files(root: &Path) -> Option<std::collections::HashSet<PathBuf>> 
 /// Authors of the lines findings sit on in tracked files, blamed one file at a time (one
 /// `git blame` for all its lines) and only when first asked about.
 pub struct LineAuthors {
+    /// Every line of every location, per file, sorted.
     wanted: HashMap<PathBuf, Vec<usize>>,
+    /// The repository's files ([`tracked_files`]).
+    tracked: std::collections::HashSet<PathBuf>,
+    /// Per file asked about: its lines' authors (empty when untracked).
     blamed: std::cell::RefCell<HashMap<PathBuf, HashMap<usize, String>>>,
+    /// `git blame` runs so far.
+    runs: std::cell::Cell<usize>,
     file_limit: usize,
 }
 
 impl LineAuthors {
-    /// Remembers the lines of `locations` in files of `tracked` ([`tracked_files`]); at most
-    /// `file_limit` files are ever blamed.
+    /// Remembers the lines of `locations`; a file is looked up in `tracked` only when first
+    /// asked about, and at most `file_limit` files are ever blamed.
     pub fn new<'a>(
         locations: impl Iterator<Item = &'a crate::finding::Location>,
-        tracked: &std::collections::HashSet<PathBuf>,
+        tracked: std::collections::HashSet<PathBuf>,
         file_limit: usize,
     ) -> LineAuthors {
         let mut wanted: HashMap<PathBuf, Vec<usize>> = HashMap::new();
         for location in locations {
-            if resolved_path(&location.path).is_some_and(|p| tracked.contains(&p)) {
-                wanted
-                    .entry(location.path.clone())
-                    .or_default()
-                    .push(location.line);
-            }
+            wanted
+                .entry(location.path.clone())
+                .or_default()
+                .push(location.line);
         }
         for lines in wanted.values_mut() {
             lines.sort_unstable();
@@ -409,7 +413,9 @@ impl LineAuthors {
         }
         LineAuthors {
             wanted,
+            tracked,
             blamed: Default::default(),
+            runs: Default::default(),
             file_limit,
         }
     }
@@ -420,10 +426,15 @@ impl LineAuthors {
         let lines = self.wanted.get(&location.path)?;
         let mut blamed = self.blamed.borrow_mut();
         if !blamed.contains_key(&location.path) {
-            if blamed.len() >= self.file_limit {
+            let tracked = resolved_path(&location.path).is_some_and(|p| self.tracked.contains(&p));
+            let authors = if !tracked {
+                HashMap::new()
+            } else if self.runs.get() < self.file_limit {
+                self.runs.set(self.runs.get() + 1);
+                blame_authors(&location.path, lines)
+            } else {
                 return None;
-            }
-            let authors = blame_authors(&location.path, lines);
+            };
             blamed.insert(location.path.clone(), authors);
         }
         blamed.get(&location.path)?.get(&location.line).cloned()

@@ -374,10 +374,10 @@ fn one_blame_per_file_names_the_author_of_each_line() {
         commit: None,
     };
     let places = [at(1), at(2)];
-    let authors = stray::git::LineAuthors::new(places.iter(), &tracked, 1);
+    let authors = stray::git::LineAuthors::new(places.iter(), tracked.clone(), 1);
     assert_eq!(authors.author(&at(2)).as_deref(), Some("Bob"));
     assert_eq!(authors.author(&at(7)), None, "a line no finding has");
-    let none = stray::git::LineAuthors::new(places.iter(), &tracked, 0);
+    let none = stray::git::LineAuthors::new(places.iter(), tracked, 0);
     assert_eq!(none.author(&at(1)), None, "over the file limit");
 
     let (code, json, _) = scan_json(tree.path(), &[]);

@@ -442,7 +442,7 @@ impl PreparedScan {
                     .ok()
                     .and_then(|root| git::tracked_files(&root))
             };
-        let authors = tracked.as_ref().map(|tracked| {
+        let authors = tracked.map(|tracked| {
             git::LineAuthors::new(
                 outcome.findings.iter().flat_map(|f| &f.locations),
                 tracked,
