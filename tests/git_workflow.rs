@@ -258,6 +258,17 @@ fn ci_job_fails_on_unvaulted_keys_in_the_pull_request_and_tells_errors_apart() {
     assert!(log.contains("could not run"), "{log}");
 }
 
+/// The `owner` of the finding of `rule` in a JSON result.
+fn owner(json: &Value, rule: &str) -> Value {
+    json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["rule"] == rule)
+        .map(|f| f["owner"].clone())
+        .unwrap_or_else(|| panic!("no {rule} in {json}"))
+}
+
 /// A repository where Ada committed `config/app.yml` holding a GitHub token; the generator
 /// goes on from there.
 fn repo_with_committed_token(seed: u64) -> (Tree, Fake) {
@@ -284,21 +295,12 @@ fn in_a_repository_the_author_of_the_line_owns_the_credential() {
     );
     let (code, json, _) = scan_json(tree.path(), &[]);
     assert_eq!(code, 1);
-    let owner = |rule: &str| {
-        json["findings"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|f| f["rule"] == rule)
-            .map(|f| f["owner"].clone())
-            .unwrap_or_else(|| panic!("no {rule} in {json}"))
-    };
     assert_eq!(
-        owner("github-classic-pat"),
+        owner(&json, "github-classic-pat"),
         serde_json::json!({"name": "Ada", "source": "git-blame"})
     );
     assert_eq!(
-        owner("openai-project-key"),
+        owner(&json, "openai-project-key"),
         Value::Null,
         "an untracked file has no author"
     );
@@ -382,15 +384,6 @@ fn one_blame_per_file_names_the_author_of_each_line() {
 
     let (code, json, _) = scan_json(tree.path(), &[]);
     assert_eq!(code, 1);
-    let owner = |rule: &str| {
-        json["findings"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|f| f["rule"] == rule)
-            .map(|f| f["owner"]["name"].clone())
-            .unwrap_or_else(|| panic!("no {rule} in {json}"))
-    };
-    assert_eq!(owner("github-classic-pat"), "Ada");
-    assert_eq!(owner("openai-project-key"), "Bob");
+    assert_eq!(owner(&json, "github-classic-pat")["name"], "Ada");
+    assert_eq!(owner(&json, "openai-project-key")["name"], "Bob");
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{Fake, Tree, stray};
+use common::{Fake, Tree, outcome, stray};
 use serde_json::Value;
 
 /// A temporary tree with an inventory database beside it.
@@ -24,19 +24,16 @@ impl Team {
 
     /// Runs stray in the tree with a fixed clock; returns (exit, stdout, stderr).
     fn run(&self, now: &str, machine: &str, user: &str, args: &[&str]) -> (i32, String, String) {
-        let output = stray()
-            .current_dir(self.tree.path())
-            .env_remove("STRAY_INVENTORY_DB")
-            .env("STRAY_NOW", now)
-            .env("STRAY_MACHINE", machine)
-            .env("USER", user)
-            .args(args)
-            .output()
-            .expect("stray runs");
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
+        outcome(
+            stray()
+                .current_dir(self.tree.path())
+                .env_remove("STRAY_INVENTORY_DB")
+                .env("STRAY_NOW", now)
+                .env("STRAY_MACHINE", machine)
+                .env("USER", user)
+                .args(args)
+                .output()
+                .expect("stray runs"),
         )
     }
 

@@ -155,11 +155,17 @@ pub fn fingerprint_file(values: &[VaultValue], days_old: i64) -> String {
 
 /// Runs stray in `tree` with `args`; returns (exit code, stdout, stderr).
 pub fn run_in(tree: &Tree, args: &[&str]) -> (i32, String, String) {
-    let output = stray()
-        .current_dir(tree.path())
-        .args(args)
-        .output()
-        .expect("stray runs");
+    outcome(
+        stray()
+            .current_dir(tree.path())
+            .args(args)
+            .output()
+            .expect("stray runs"),
+    )
+}
+
+/// A finished run as (exit code, stdout, stderr); -1 when a signal ended it.
+pub fn outcome(output: std::process::Output) -> (i32, String, String) {
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
