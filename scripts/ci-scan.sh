@@ -18,7 +18,7 @@ if [ -n "${STRAY_BASE:-}" ]; then
   range="${STRAY_BASE}..HEAD"
 fi
 sarif=${STRAY_SARIF:-stray.sarif}
-args=(scan --git "$range" --format sarif --output "$sarif")
+args=(scan "--git=$range" --format sarif --output "$sarif")
 if [ -n "${STRAY_VAULT_FP:-}" ]; then
   args+=(--vault "$STRAY_VAULT_FP")
 fi

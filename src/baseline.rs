@@ -84,6 +84,100 @@ pub enum BaselineError {
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
     by_fingerprint: HashMap<String, Vec<BaselineEntry>>,
+    /// What the entries' paths are relative to (see [`anchor_for`]).
+    anchor: Anchor,
+    path: PathBuf,
+}
+
+/// The directory a baseline's paths are relative to: the root of the git repository holding
+/// the baseline file, or the file's own directory outside git. Any spelling of the scan root,
+/// from any working directory, then names a file the same way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Anchor {
+    dir: PathBuf,
+    /// `dir` with symbolic links resolved (macOS `/var` is `/private/var`).
+    canonical: Option<PathBuf>,
+}
+
+impl Anchor {
+    /// The anchor of a baseline file at `file` (which need not exist yet; its directory must).
+    pub fn for_file(file: &Path) -> Anchor {
+        let absolute = lexical_absolute(file);
+        let dir = absolute
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| absolute.clone());
+        let dir = crate::git::repo_root(&dir).unwrap_or(dir);
+        let canonical = std::fs::canonicalize(&dir).ok();
+        Anchor { dir, canonical }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `path` (relative to `base`, or absolute) as the baseline writes it: relative to the
+    /// anchor with `/` separators, or absolute when it lies outside.
+    pub fn relative(&self, base: &Path, path: &Path) -> String {
+        let absolute = lexical_absolute(&base.join(path));
+        let canonical = canonical_prefix(&absolute);
+        let candidates = [Some(&absolute), canonical.as_ref()];
+        let anchors = [Some(&self.dir), self.canonical.as_ref()];
+        for candidate in candidates.into_iter().flatten() {
+            for anchor in anchors.into_iter().flatten() {
+                if let Ok(rest) = candidate.strip_prefix(anchor) {
+                    return slashes(rest);
+                }
+            }
+        }
+        slashes(&absolute)
+    }
+}
+
+fn slashes(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// `path` made absolute against the working directory, with `.` and `..` resolved by name.
+fn lexical_absolute(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `path` with its longest existing ancestor's symbolic links resolved (an archive member such
+/// as `a.zip!x/y` does not exist itself).
+fn canonical_prefix(path: &Path) -> Option<PathBuf> {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(canonical) = std::fs::canonicalize(existing) {
+            let mut out = canonical;
+            out.extend(rest.iter().rev());
+            return Some(out);
+        }
+        rest.push(existing.file_name()?);
+        existing = existing.parent()?;
+    }
+}
+
+/// What applying a baseline did, so a baseline that matches nothing can be reported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Places a baseline entry covered (suppressed or expired).
+    pub matched_places: usize,
+    /// Credentials the baseline names whose places it did not cover.
+    pub known_elsewhere: usize,
 }
 
 impl Baseline {
@@ -124,15 +218,35 @@ impl Baseline {
                 .or_default()
                 .push(entry);
         }
-        Ok(Baseline { by_fingerprint })
+        Ok(Baseline {
+            by_fingerprint,
+            anchor: Anchor::for_file(path),
+            path: path.to_path_buf(),
+        })
     }
 
-    /// The entry covering `fingerprint` at `path`, if any.
-    fn entry_for(&self, fingerprint: &str, path: &Path) -> Option<&BaselineEntry> {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn anchor(&self) -> &Anchor {
+        &self.anchor
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_fingerprint.is_empty()
+    }
+
+    /// The entry covering `fingerprint` at `path` (anchored, see [`Anchor::relative`]).
+    fn entry_for(&self, fingerprint: &str, path: &str) -> Option<&BaselineEntry> {
         self.by_fingerprint
             .get(fingerprint)?
             .iter()
-            .find(|e| e.paths.iter().any(|p| same_path(p, path)))
+            .find(|e| e.paths.iter().any(|p| same_path(p, Path::new(path))))
+    }
+
+    fn knows(&self, fingerprint: &str) -> bool {
+        self.by_fingerprint.contains_key(fingerprint)
     }
 }
 
@@ -158,8 +272,17 @@ pub fn expiry(expires: &str) -> Option<Timestamp> {
 }
 
 /// Moves suppressed places out of each finding's `locations` and marks expired exceptions.
-pub fn apply(findings: &mut [Finding], baseline: Option<&Baseline>, now: Timestamp) {
+/// Relative location paths are relative to `base` (the working directory for a walk, the
+/// repository root for `--staged` and `--git`).
+pub fn apply(
+    findings: &mut [Finding],
+    baseline: Option<&Baseline>,
+    now: Timestamp,
+    base: &Path,
+) -> Applied {
+    let mut applied = Applied::default();
     for finding in findings {
+        let before = applied.matched_places;
         let mut active = Vec::with_capacity(finding.locations.len());
         for location in std::mem::take(&mut finding.locations) {
             if let Some(reason) = &location.inline_allow {
@@ -169,7 +292,13 @@ pub fn apply(findings: &mut [Finding], baseline: Option<&Baseline>, now: Timesta
                     .push((location, Suppression::Inline { reason }));
                 continue;
             }
-            let entry = baseline.and_then(|b| b.entry_for(&finding.fingerprint, &location.path));
+            let entry = baseline.and_then(|b| {
+                let path = b.anchor.relative(base, &location.path);
+                b.entry_for(&finding.fingerprint, &path)
+            });
+            if entry.is_some() {
+                applied.matched_places += 1;
+            }
             match entry {
                 Some(entry) if expiry(&entry.expires).is_some_and(|end| now < end) => {
                     finding.suppressed.push((
@@ -193,7 +322,13 @@ pub fn apply(findings: &mut [Finding], baseline: Option<&Baseline>, now: Timesta
             }
         }
         finding.locations = active;
+        if applied.matched_places == before
+            && baseline.is_some_and(|b| b.knows(&finding.fingerprint))
+        {
+            applied.known_elsewhere += 1;
+        }
     }
+    applied
 }
 
 /// Inline markers of other scanners that a team moving to stray has already reviewed and put
@@ -232,22 +367,39 @@ pub fn inline_allow(line: &[u8]) -> Option<String> {
     Some(reason.to_string())
 }
 
+/// What a new baseline records besides the findings.
+pub struct Acceptance<'a> {
+    pub reason: &'a str,
+    pub owner: &'a str,
+    pub expires: &'a str,
+    pub created: Timestamp,
+    /// Where the file will live: its paths are written relative to [`Anchor::for_file`].
+    pub anchor: &'a Anchor,
+    /// What relative location paths are relative to (as for [`apply`]).
+    pub base: &'a Path,
+}
+
 /// Writes a baseline accepting every place of every finding until `expires`.
 pub fn write(
     findings: &[Finding],
-    reason: &str,
-    owner: &str,
-    expires: &str,
-    created: Timestamp,
+    acceptance: &Acceptance<'_>,
     out: &mut dyn Write,
 ) -> std::io::Result<usize> {
+    let Acceptance {
+        reason,
+        owner,
+        expires,
+        created,
+        anchor,
+        base,
+    } = *acceptance;
     let entries: Vec<BaselineEntry> = findings
         .iter()
         .map(|finding| {
             let mut paths: Vec<PathBuf> = finding
                 .locations
                 .iter()
-                .map(|l: &Location| l.path.clone())
+                .map(|l: &Location| PathBuf::from(anchor.relative(base, &l.path)))
                 .collect();
             paths.sort();
             paths.dedup();

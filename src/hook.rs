@@ -20,6 +20,10 @@ pub enum HookError {
          it before stray (it is renamed to {CHAINED_NAME})"
     )]
     Exists(PathBuf),
+    #[error("{0} was not written by stray; it is left alone (remove it yourself if you mean to)")]
+    NotOurs(PathBuf),
+    #[error("no pre-commit hook at {0}: nothing to uninstall")]
+    NotInstalled(PathBuf),
     #[error("{path}: {error}")]
     Io {
         path: PathBuf,
@@ -77,7 +81,7 @@ if [ "$status" -eq 1 ]; then
 
 stray: this commit adds the credentials above, so it was stopped.
   - Move each credential into the team vault and read it from there
-    (op://vault/item/field, doppler run, ${{ secrets.NAME }}, ...).
+    (op://vault/item/field, doppler run, ${{{{ secrets.NAME }}}}, ...).
   - If it was ever pushed or shared, rotate it: this copy is exposed.
   - A false positive or a test value? Add `stray:allow <reason>` on that line.
   - Skip this check once: git commit --no-verify
@@ -117,6 +121,46 @@ pub fn install(dir: &Path, stray: &Path, force: bool) -> Result<Installed, HookE
     Ok(Installed { hook, chained })
 }
 
+/// What `uninstall` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uninstalled {
+    pub hook: PathBuf,
+    /// The hook `install --force` had kept, put back in place.
+    pub restored: Option<PathBuf>,
+}
+
+/// Removes the pre-commit hook stray wrote, putting back a hook `install --force` kept. A hook
+/// stray did not write is refused: it is someone else's.
+pub fn uninstall(dir: &Path) -> Result<Uninstalled, HookError> {
+    let hooks = hooks_dir(dir)?;
+    let hook = hooks.join("pre-commit");
+    let existing = match std::fs::read_to_string(&hook) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(HookError::NotInstalled(hook));
+        }
+        Err(error) => return Err(HookError::Io { path: hook, error }),
+    };
+    if !existing.contains(MARKER) {
+        return Err(HookError::NotOurs(hook));
+    }
+    let chained = hooks.join(CHAINED_NAME);
+    let restored = if chained.exists() {
+        std::fs::rename(&chained, &hook).map_err(|error| HookError::Io {
+            path: chained.clone(),
+            error,
+        })?;
+        Some(hook.clone())
+    } else {
+        std::fs::remove_file(&hook).map_err(|error| HookError::Io {
+            path: hook.clone(),
+            error,
+        })?;
+        None
+    };
+    Ok(Uninstalled { hook, restored })
+}
+
 #[cfg(unix)]
 fn make_executable(path: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
@@ -143,5 +187,7 @@ mod tests {
         assert!(!plain.contains(CHAINED_NAME));
         assert!(script(Path::new("/opt/bin/stray"), true).contains(CHAINED_NAME));
         assert!(script(Path::new("/it's/stray"), false).contains(r"'/it'\''s/stray'"));
+        // GitHub's expression syntax, which format! would halve.
+        assert!(plain.contains("${{ secrets.NAME }}"), "{plain}");
     }
 }

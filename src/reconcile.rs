@@ -169,6 +169,24 @@ pub enum FailOn {
     Any,
 }
 
+impl FailOn {
+    /// Only a vault can tell these apart: without one they never fail a scan.
+    pub fn needs_vault(self) -> bool {
+        matches!(
+            self,
+            FailOn::StrayCopy | FailOn::RotatedOut | FailOn::Overdue
+        )
+    }
+
+    /// The name `--fail-on` takes.
+    pub fn name(self) -> String {
+        use clap::ValueEnum;
+        self.to_possible_value()
+            .map(|value| value.get_name().to_string())
+            .unwrap_or_default()
+    }
+}
+
 /// True when `finding` violates any of `policy`.
 pub fn violates(finding: &Finding, policy: &[FailOn]) -> bool {
     policy.iter().any(|rule| match (rule, &finding.vault) {

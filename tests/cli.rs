@@ -480,9 +480,10 @@ fn csv_is_one_row_per_location() {
 #[test]
 fn output_file_and_table_summary() {
     let (tree, _) = tree_with_secrets();
-    let (code, text) = run(&tree, &["scan", "-o", "report.json", "--format", "json"]);
+    let (code, stdout, stderr) = run_in(&tree, &["scan", "-o", "report.json", "--format", "json"]);
     assert_eq!(code, 1);
-    assert!(text.is_empty(), "nothing on stdout/stderr: {text}");
+    assert!(stdout.is_empty(), "nothing on stdout: {stdout}");
+    assert_eq!(stderr, "stray: wrote the json report to report.json\n");
     let report = std::fs::read_to_string(tree.path().join("report.json")).expect("report file");
     let json: serde_json::Value = serde_json::from_str(&report).expect("JSON report");
     assert_eq!(json["findings"].as_array().map(Vec::len), Some(3));

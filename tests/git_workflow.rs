@@ -175,12 +175,12 @@ fn history_finds_a_key_removed_two_commits_later_with_its_commit() {
     );
 
     // A pull-request range after the key was introduced does not see it.
-    let range = format!("{introduced}..HEAD");
-    let (code, _, _) = scan_json(tree.path(), &["--git", &range]);
+    let range = format!("--git={introduced}..HEAD");
+    let (code, _, _) = scan_json(tree.path(), &[&range]);
     assert_eq!(code, 0);
     let output = stray()
         .current_dir(tree.path())
-        .args(["scan", "--git", "no-such-branch..HEAD"])
+        .args(["scan", "--git=no-such-branch..HEAD"])
         .output()
         .expect("stray runs");
     assert_eq!(output.status.code(), Some(2));

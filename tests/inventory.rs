@@ -31,8 +31,8 @@ impl History {
             .env("STRAY_NOW", now)
             .env("STRAY_MACHINE", machine)
             .env("USER", "ada")
-            .args(["scan", "work", "--format", "json", "--record"])
-            .arg(&self.db)
+            .args(["scan", "work", "--format", "json"])
+            .arg(format!("--record={}", self.db.display()))
             .args(extra)
             .output()
             .expect("stray runs");
@@ -397,8 +397,8 @@ fn a_version_1_database_is_upgraded_in_place_and_keeps_its_rows() {
     let mut cmd = stray();
     tree.write("work/empty.txt", "nothing here\n");
     cmd.current_dir(tree.path())
-        .args(["scan", "work", "--quiet", "--record"])
-        .arg(&fresh)
+        .args(["scan", "work", "--quiet"])
+        .arg(format!("--record={}", fresh.display()))
         .assert()
         .success();
     assert_eq!(schema_of(&old), schema_of(&fresh));
@@ -420,8 +420,8 @@ fn a_version_1_database_is_upgraded_in_place_and_keeps_its_rows() {
     stray()
         .current_dir(tree.path())
         .env("STRAY_MACHINE", "laptop-new")
-        .args(["scan", "work", "--quiet", "--record"])
-        .arg(&old)
+        .args(["scan", "work", "--quiet"])
+        .arg(format!("--record={}", old.display()))
         .assert()
         .success();
     let scans = inventory_json(&old, "2026-11-28T00:00:00Z", &["scans"]);
@@ -454,7 +454,7 @@ fn a_corrupt_database_fails_with_its_name_after_the_report_is_written() {
     // To standard output.
     let output = stray()
         .current_dir(tree.path())
-        .args(["scan", "work", "--format", "json", "--record", "bad.db"])
+        .args(["scan", "work", "--format", "json", "--record=bad.db"])
         .output()
         .expect("stray runs");
     assert_eq!(output.status.code(), Some(2));
@@ -469,7 +469,13 @@ fn a_corrupt_database_fails_with_its_name_after_the_report_is_written() {
     let output = stray()
         .current_dir(tree.path())
         .args([
-            "scan", "work", "--format", "json", "-o", "out.json", "--record", "bad.db",
+            "scan",
+            "work",
+            "--format",
+            "json",
+            "-o",
+            "out.json",
+            "--record=bad.db",
         ])
         .output()
         .expect("stray runs");
@@ -678,13 +684,13 @@ fn the_default_database_comes_from_the_environment_or_home() {
     // History scans are not the state of a machine: --record refuses them.
     stray()
         .current_dir(tree.path())
-        .args(["scan", "--staged", "--record", "x.db"])
+        .args(["scan", "--staged", "--record=x.db"])
         .assert()
         .code(2);
 }
 
 #[test]
-fn a_directory_after_record_is_refused_before_scanning() {
+fn a_directory_as_the_record_database_is_refused_and_a_bare_record_scans_the_next_word() {
     let tree = Tree::new();
     let key = Fake::new(705).npm_token();
     tree.write(
@@ -693,14 +699,29 @@ fn a_directory_after_record_is_refused_before_scanning() {
     );
     let output = stray()
         .current_dir(tree.path())
-        .args(["scan", "--record", "work"])
+        .args(["scan", "--record=work"])
         .output()
         .expect("stray runs");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--record work is a directory"), "{stderr}");
-    assert!(stderr.contains("--record=FILE"), "{stderr}");
+    assert!(stderr.contains("--record=work is a directory"), "{stderr}");
+    assert!(stderr.contains("--record=work/inventory.db"), "{stderr}");
     assert!(output.stdout.is_empty(), "nothing was scanned");
+
+    // A word after a bare --record is a path to scan: the scan goes to the default database.
+    let home = Tree::new();
+    let output = stray()
+        .current_dir(tree.path())
+        .env("HOME", home.path())
+        .args(["scan", "--record", "work", "-q"])
+        .output()
+        .expect("stray runs");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        home.path()
+            .join(".local/share/stray/inventory.db")
+            .is_file()
+    );
 }
 
 #[test]

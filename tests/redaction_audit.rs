@@ -195,6 +195,7 @@ fn no_output_holds_a_secret_unless_asked_to() {
 
     let db = dir.join("audit").join("inventory.db");
     let db_arg = db.to_str().expect("utf-8 path");
+    let record = format!("--record={db_arg}");
     let mut problems = Vec::new();
     let mut outputs: Vec<(String, Vec<u8>)> = Vec::new();
     for format in ["table", "json", "jsonl", "sarif", "csv", "inventory"] {
@@ -208,8 +209,7 @@ fn no_output_holds_a_secret_unless_asked_to() {
                 vault[0],
                 vault[1],
                 "--show-suppressed",
-                "--record",
-                db_arg,
+                &record,
             ],
             &[("STRAY_MACHINE", "audit-box")],
         );

@@ -47,9 +47,8 @@ fn scan(tree: &Tree, db: &Path, machine: &str, user: &str, now: &str) {
             "vault/export.env",
             "--vault",
             "vault/team.fp",
-            "--record",
         ])
-        .arg(db)
+        .arg(format!("--record={}", db.display()))
         .output()
         .expect("stray runs");
     assert!(
@@ -591,7 +590,7 @@ fn a_credential_in_many_places_lists_the_first_ones_and_counts_the_rest() {
     stray()
         .current_dir(tree.path())
         .env("STRAY_NOW", NOW)
-        .args(["scan", "logs", "--quiet", "--record", "inventory.db"])
+        .args(["scan", "logs", "--quiet", "--record=inventory.db"])
         .assert()
         .code(1);
     let (_, html) = write_report(tree.path(), "many.html", &[]);

@@ -40,15 +40,8 @@ impl Team {
     /// `stray scan DIR --record DB` as `user` on `machine` at `now`; returns the exit code.
     fn scan(&self, now: &str, machine: &str, user: &str, dir: &str, extra: &[&str]) -> i32 {
         let db = self.db();
-        let mut args = vec![
-            "scan",
-            dir,
-            "--format",
-            "json",
-            "-q",
-            "--record",
-            db.as_str(),
-        ];
+        let record = format!("--record={db}");
+        let mut args = vec!["scan", dir, "--format", "json", "-q", &record];
         args.extend_from_slice(extra);
         let (code, _, stderr) = self.run(now, machine, user, &args);
         assert!(code == 0 || code == 1, "scan failed: {stderr}");

@@ -15,14 +15,15 @@ use stray::report::html::{self, HtmlOptions};
 use stray::report::json::ReportDocument;
 
 use super::EXIT_CLEAN;
+use super::args::path_value;
 
 #[derive(Args)]
 pub struct InventoryArgs {
     #[command(subcommand)]
     command: Option<InventoryCommand>,
-    /// The inventory database [default: $STRAY_INVENTORY_DB, else
-    /// ~/.local/share/stray/inventory.db]
-    #[arg(long, value_name = "DB", global = true)]
+    /// The inventory database [default: $STRAY_INVENTORY_DB, else stray/inventory.db in the
+    /// platform's data directory: $XDG_DATA_HOME or ~/.local/share on Linux]
+    #[arg(long, value_name = "DB", global = true, value_parser = path_value)]
     db: Option<PathBuf>,
     #[command(flatten)]
     list: ListArgs,
@@ -30,9 +31,9 @@ pub struct InventoryArgs {
 
 #[derive(Args)]
 struct DbArg {
-    /// The inventory database [default: $STRAY_INVENTORY_DB, else
-    /// ~/.local/share/stray/inventory.db]
-    #[arg(long, value_name = "DB")]
+    /// The inventory database [default: $STRAY_INVENTORY_DB, else stray/inventory.db in the
+    /// platform's data directory: $XDG_DATA_HOME or ~/.local/share on Linux]
+    #[arg(long, value_name = "DB", value_parser = path_value)]
     db: Option<PathBuf>,
 }
 
@@ -42,7 +43,7 @@ struct OutputArgs {
     #[arg(short, long, value_enum, default_value_t = OutputFormat::Table)]
     format: OutputFormat,
     /// Write to FILE instead of standard output
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", value_parser = path_value)]
     output: Option<PathBuf>,
 }
 
@@ -68,7 +69,7 @@ enum InventoryCommand {
     /// Import JSON results (stray scan --format json) from other machines into the database
     Import {
         /// JSON results; each becomes a scan with its own machine, user and time
-        #[arg(required = true)]
+        #[arg(required = true, value_parser = path_value)]
         results: Vec<PathBuf>,
     },
     /// The maturity numbers: vault share, reference share, rotation SLA, unvaulted over time,
@@ -102,7 +103,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     db: DbArg,
     /// Write the HTML report to FILE instead of standard output
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", value_parser = path_value)]
     output: Option<PathBuf>,
     /// The report's title
     #[arg(long, default_value = "Secret sprawl report")]
@@ -277,16 +278,37 @@ fn scans(db: &DbArg, args: &OutputArgs) -> Result<u8> {
 
 fn import(results: &[PathBuf], db: &DbArg) -> Result<u8> {
     let path = db_path(db)?;
+    let existed = path.exists();
     let mut database = Database::open(&path, true)?;
     let mut recorded = 0;
+    let outcome = import_each(&mut database, results, &mut recorded);
+    if outcome.is_err() && !existed && recorded == 0 {
+        // A database made for nothing would be mistaken for an inventory later.
+        drop(database);
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+    }
+    outcome?;
+    eprintln!(
+        "stray: {recorded} of {} imported into {}",
+        stray::report::plural(results.len(), "result"),
+        path.display()
+    );
+    Ok(EXIT_CLEAN)
+}
+
+fn import_each(database: &mut Database, results: &[PathBuf], recorded: &mut usize) -> Result<()> {
     for result in results {
-        match inventory::import(&mut database, result)? {
+        match inventory::import(database, result)? {
             Imported::Recorded { credentials } => {
-                recorded += 1;
+                *recorded += 1;
                 eprintln!(
-                    "stray: imported {} ({credentials} credential{})",
+                    "stray: imported {} ({})",
                     result.display(),
-                    if credentials == 1 { "" } else { "s" }
+                    stray::report::plural(credentials, "credential")
                 );
             }
             Imported::AlreadyPresent => eprintln!(
@@ -295,13 +317,7 @@ fn import(results: &[PathBuf], db: &DbArg) -> Result<u8> {
             ),
         }
     }
-    eprintln!(
-        "stray: {recorded} of {} result{} imported into {}",
-        results.len(),
-        if results.len() == 1 { "" } else { "s" },
-        path.display()
-    );
-    Ok(EXIT_CLEAN)
+    Ok(())
 }
 
 /// `stray runbook --db [DB]` and `--leaver USER`: the runbook for the credentials the inventory

@@ -1,5 +1,8 @@
 //! The command line: parse arguments, call the library, map the result to an exit code.
 
+mod args;
+#[cfg(test)]
+mod contract;
 mod inventory;
 mod progress;
 mod scan;
@@ -32,7 +35,12 @@ pub const EXIT_ERROR: u8 = 2;
     long_about = "stray walks a laptop, a repository or a directory tree and reports every \
 credential it finds (API keys, tokens, private keys), grouped by credential, with every place \
 it occurs. Secrets are redacted unless --show-secrets is given.\n\n\
-Exit codes: 0 nothing found, 1 credentials found, 2 usage or runtime error."
+Exit codes: 0 nothing to act on (nothing found, or only what a baseline or stray:allow \
+accepts), 1 the policy failed (by default any credential found; with --vault an unvaulted one; \
+see --fail-on), 2 usage or runtime error.\n\n\
+Options that take an optional value take it only after '=' (--git=origin/main..HEAD, \
+--record=team.db, --archives=never), so a word after a bare --git, --record or --archives is \
+always a path."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -76,6 +84,8 @@ enum HookCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Remove the hook `stray hook install` wrote (a hook kept by --force is put back)
+    Uninstall,
 }
 
 #[derive(Subcommand)]
@@ -118,18 +128,31 @@ enum MergeFormat {
     Inventory,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RulesFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
 #[derive(Subcommand)]
 enum RulesCommand {
     /// List every rule in use
     List {
         #[command(flatten)]
         rules: RuleArgs,
-        /// Print JSON instead of a table
-        #[arg(long, conflicts_with = "markdown")]
+        /// table, json, or markdown (the provider catalogue, as in README.md)
+        #[arg(short, long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+        /// Same as --format json
+        #[arg(long, hide = true, conflicts_with_all = ["markdown", "format"])]
         json: bool,
-        /// Print the provider catalogue as Markdown (as in README.md)
-        #[arg(long)]
+        /// Same as --format markdown
+        #[arg(long, hide = true, conflicts_with = "format")]
         markdown: bool,
+        /// Write to FILE instead of standard output
+        #[arg(short, long, value_name = "FILE", value_parser = args::path_value)]
+        output: Option<PathBuf>,
     },
     /// Validate rule packs and run their examples and negatives
     Check {
@@ -145,6 +168,12 @@ pub fn main() -> u8 {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
+            if runbook_db_without_value(&error) {
+                eprintln!(
+                    "\nstray runbook --inventory reads the default inventory database; \
+                     --db DB names one."
+                );
+            }
             return if error.use_stderr() {
                 EXIT_ERROR
             } else {
@@ -155,17 +184,34 @@ pub fn main() -> u8 {
     let result = match cli.command {
         Command::Scan(args) => scan::scan(args),
         Command::Laptop(mut args) => {
+            if args.target.staged || args.target.git.is_some() {
+                eprintln!(
+                    "stray: error: stray laptop walks your home directory; --staged and --git \
+                     scan a repository: use stray scan --staged or stray scan --git"
+                );
+                return EXIT_ERROR;
+            }
             args.target.home = true;
             scan::scan(args)
         }
         Command::Baseline(BaselineCommand::Create(args)) => scan::baseline_create(&args),
         Command::Hook(HookCommand::Install { force }) => hook_install(force),
+        Command::Hook(HookCommand::Uninstall) => hook_uninstall(),
         Command::Runbook(args) => scan::runbook(&args),
         Command::Rules(RulesCommand::List {
             rules,
+            format,
             json,
             markdown,
-        }) => list_rules(&rules, json, markdown),
+            output,
+        }) => {
+            let format = match (json, markdown) {
+                (true, _) => RulesFormat::Json,
+                (_, true) => RulesFormat::Markdown,
+                _ => format,
+            };
+            list_rules(&rules, format, output.as_deref())
+        }
         Command::Rules(RulesCommand::Check { paths }) => check_rules(&paths),
         Command::Vault(VaultCommand::Fingerprint {
             exports,
@@ -178,11 +224,40 @@ pub fn main() -> u8 {
     };
     match result {
         Ok(code) => code,
+        // `stray scan | head`: the reader has what it wanted; end quietly, as ripgrep does.
+        Err(error) if is_broken_pipe(&error) => EXIT_CLEAN,
         Err(error) => {
             eprintln!("stray: error: {error:#}");
             EXIT_ERROR
         }
     }
+}
+
+/// `stray runbook --db` alone was the way to read the default database before `--inventory`.
+fn runbook_db_without_value(error: &clap::Error) -> bool {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let arg_is_db = matches!(
+        error.get(ContextKind::InvalidArg),
+        Some(ContextValue::String(arg)) if arg.starts_with("--db")
+    );
+    error.kind() == ErrorKind::InvalidValue
+        && arg_is_db
+        && std::env::args().nth(1).as_deref() == Some("runbook")
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(BrokenPipe))
+            || cause.downcast_ref::<csv::Error>().is_some_and(
+                |e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe),
+            )
+    })
 }
 
 fn vault_fingerprint(exports: &[PathBuf], output: &Path, format: &VaultFormatArgs) -> Result<u8> {
@@ -196,11 +271,16 @@ fn vault_fingerprint(exports: &[PathBuf], output: &Path, format: &VaultFormatArg
         .and_then(|summary| out.flush().map(|()| summary))
         .with_context(|| format!("writing {}", output.display()))?;
     eprintln!(
-        "stray: wrote {} fingerprints to {}; left out {} that look human-chosen \
+        "stray: wrote {} to {}; left out {} that look{} human-chosen \
          (a fingerprint of a guessable password would let anyone with the file test guesses)",
-        summary.written,
+        stray::report::plural(summary.written, "fingerprint"),
         output.display(),
         stray::report::plural(summary.omitted_guessable, "value"),
+        if summary.omitted_guessable == 1 {
+            "s"
+        } else {
+            ""
+        },
     );
     Ok(EXIT_CLEAN)
 }
@@ -214,6 +294,18 @@ fn hook_install(force: bool) -> Result<u8> {
             "stray: the previous hook runs first, from {}",
             chained.display()
         );
+    }
+    Ok(EXIT_CLEAN)
+}
+
+fn hook_uninstall() -> Result<u8> {
+    let removed = stray::hook::uninstall(Path::new("."))?;
+    match removed.restored {
+        Some(restored) => eprintln!(
+            "stray: removed stray's hook; the previous one is back at {}",
+            restored.display()
+        ),
+        None => eprintln!("stray: removed {}", removed.hook.display()),
     }
     Ok(EXIT_CLEAN)
 }
@@ -238,41 +330,43 @@ fn merge_results(args: &MergeArgs) -> Result<u8> {
     Ok(EXIT_CLEAN)
 }
 
-fn list_rules(args: &RuleArgs, json: bool, markdown: bool) -> Result<u8> {
+fn list_rules(args: &RuleArgs, format: RulesFormat, output: Option<&Path>) -> Result<u8> {
     let set = load_rules(args)?;
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    if markdown {
-        write!(out, "{}", stray::rules::catalog::markdown(&set))?;
-    } else if json {
-        let rules: Vec<_> = set
-            .rules()
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "id": r.id,
-                    "provider": r.provider,
-                    "class": r.class,
-                    "description": r.description,
-                    "keywords": r.keywords,
-                    "validator": r.validator.map(|v| v.name()),
-                    "origin": r.origin,
+    let mut out = scan::ReportOut::open(output)?;
+    let writer = out.writer();
+    match format {
+        RulesFormat::Markdown => write!(writer, "{}", stray::rules::catalog::markdown(&set))?,
+        RulesFormat::Json => {
+            let rules: Vec<_> = set
+                .rules()
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id,
+                        "provider": r.provider,
+                        "class": r.class,
+                        "description": r.description,
+                        "keywords": r.keywords,
+                        "validator": r.validator.map(|v| v.name()),
+                        "origin": r.origin,
+                    })
                 })
-            })
-            .collect();
-        serde_json::to_writer_pretty(&mut out, &rules)?;
-        writeln!(out)?;
-    } else {
-        for rule in set.rules() {
-            writeln!(
-                out,
-                "{:<36} {:<16} {}",
-                rule.id, rule.provider, rule.description
-            )?;
+                .collect();
+            serde_json::to_writer_pretty(&mut *writer, &rules)?;
+            writeln!(writer)?;
         }
-        writeln!(out, "{} rules", set.len())?;
+        RulesFormat::Table => {
+            for rule in set.rules() {
+                writeln!(
+                    writer,
+                    "{:<36} {:<16} {}",
+                    rule.id, rule.provider, rule.description
+                )?;
+            }
+            writeln!(writer, "{}", stray::report::plural(set.len(), "rule"))?;
+        }
     }
-    out.flush()?;
+    out.finish_quietly()?;
     Ok(EXIT_CLEAN)
 }
 
@@ -287,17 +381,19 @@ fn check_rules(paths: &[PathBuf]) -> Result<u8> {
     }
     let examples: usize = set.rules().iter().map(|r| r.examples.len()).sum();
     let negatives: usize = set.rules().iter().map(|r| r.negatives.len()).sum();
-    println!(
-        "{} rules, {} examples, {} negatives: {}",
-        set.len(),
-        examples,
-        negatives,
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{}, {}, {}: {}",
+        stray::report::plural(set.len(), "rule"),
+        stray::report::plural(examples, "example"),
+        stray::report::plural(negatives, "negative"),
         if failures.is_empty() {
             "all pass".to_string()
         } else {
             format!("{} failed", failures.len())
         }
-    );
+    )?;
     Ok(if failures.is_empty() {
         EXIT_CLEAN
     } else {

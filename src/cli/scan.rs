@@ -26,6 +26,7 @@ use stray::vault::{self, VaultFormat, VaultIndex};
 use stray::walk::{DEFAULT_SKIP_DIRS, PathFilter, WalkOptions};
 use stray::{Matcher, Progress, RuleSet, ScanOptions, ScanOutcome, Scanner};
 
+use super::args::{looks_like_database, path_value};
 use super::{EXIT_CLEAN, EXIT_FINDINGS, progress};
 
 /// At most this many files are blamed (one `git blame` run each) to name owners in one
@@ -40,12 +41,14 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub target: TargetArgs,
 
-    /// Output format
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format [default: from --output's extension (.json, .jsonl, .sarif, .csv), else
+    /// table]
+    #[arg(short, long, value_enum)]
+    pub format: Option<Format>,
 
-    /// Write the report to FILE instead of standard output
-    #[arg(short, long, value_name = "FILE")]
+    /// Write the report to FILE instead of standard output (created before the scan starts, so
+    /// a path that cannot be written fails at once)
+    #[arg(short, long, value_name = "FILE", value_parser = path_value)]
     pub output: Option<PathBuf>,
 
     /// Print secrets in full (they are redacted by default)
@@ -60,12 +63,15 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// After writing the report, record this scan in the inventory database DB [default:
-    /// $STRAY_INVENTORY_DB, else ~/.local/share/stray/inventory.db]; never stores a secret
+    /// After writing the report, record this scan in the inventory database: bare --record uses
+    /// $STRAY_INVENTORY_DB, else the platform's data directory (Linux: $XDG_DATA_HOME or
+    /// ~/.local/share, stray/inventory.db); --record=DB names one. Never stores a secret
     #[arg(
         long,
         value_name = "DB",
         num_args = 0..=1,
+        require_equals = true,
+        value_parser = path_value,
         conflicts_with_all = ["staged", "git"]
     )]
     pub record: Option<Option<PathBuf>>,
@@ -74,7 +80,9 @@ pub struct ScanArgs {
 /// What to scan and how to judge it: shared by `scan`, `laptop` and `baseline create`.
 #[derive(Args)]
 pub struct TargetArgs {
-    /// Files or directories to scan (default: the current directory, unless --home)
+    /// Files or directories to scan (default: the current directory, unless --home); `-` reads
+    /// standard input
+    #[arg(value_parser = path_value)]
     pub paths: Vec<PathBuf>,
 
     /// Walk this user's home: shell profiles, cloud CLIs, package managers, AI tools, git
@@ -82,8 +90,9 @@ pub struct TargetArgs {
     #[arg(long, conflicts_with_all = ["staged", "git"])]
     pub home: bool,
 
-    /// Only the credential whose fingerprint starts with PREFIX (to verify a revocation)
-    #[arg(long, value_name = "PREFIX")]
+    /// Only the credential whose fingerprint is FP or starts with FP (at least 6 hex
+    /// characters), to verify a revocation; anything else, or a prefix of several, is an error
+    #[arg(long, value_name = "FP")]
     pub credential: Option<String>,
 
     /// Scan exactly what the next commit adds: the index version of each added or changed
@@ -91,16 +100,22 @@ pub struct TargetArgs {
     #[arg(long, conflicts_with = "git")]
     pub staged: bool,
 
-    /// Scan the blobs that commits introduced, each once: REVSPEC as git rev-list takes it
-    /// (bare --git: all history reachable from HEAD; origin/main..HEAD for a pull request)
+    /// Scan the blobs that commits introduced, each once. Bare --git: all history reachable
+    /// from HEAD; --git=REVSPEC as git rev-list takes it (--git=origin/main..HEAD for a pull
+    /// request, --git=--all for every ref). The range needs the `=`
     #[arg(
         long,
         value_name = "REVSPEC",
         num_args = 0..=1,
+        require_equals = true,
         default_missing_value = "HEAD",
         allow_hyphen_values = true
     )]
     pub git: Option<String>,
+
+    /// Not an option: `--git --all` was the old spelling of `--git=--all`
+    #[arg(long = "all", hide = true)]
+    pub old_git_all: bool,
 
     #[command(flatten)]
     pub rules: RuleArgs,
@@ -134,12 +149,13 @@ pub struct TargetArgs {
     pub skip_dir: Vec<String>,
 
     /// Open zip archives: auto = those holding a chat export (Slack, ChatGPT, Claude, Discord);
-    /// a bare --archives = every zip; never = none
+    /// a bare --archives = every zip; --archives=never = none. The value needs the `=`
     #[arg(
         long,
         value_enum,
         value_name = "WHICH",
         num_args = 0..=1,
+        require_equals = true,
         default_value_t = ArchiveMode::Auto,
         default_missing_value = "all"
     )]
@@ -151,7 +167,7 @@ pub struct TargetArgs {
     pub no_peer_allow: bool,
 
     /// Vault export or fingerprint file to reconcile against (repeatable; format detected)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = path_value)]
     pub vault: Vec<PathBuf>,
 
     #[command(flatten)]
@@ -171,16 +187,27 @@ pub struct TargetArgs {
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
 
-    /// No progress line and no warnings on standard error
-    #[arg(short, long)]
+    /// No progress line and no warnings on standard error, and no table summary when nothing
+    /// was found
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 
+    /// List on standard error every file skipped and why (too large, binary, unreadable,
+    /// excluded, an archive not opened)
+    #[arg(short, long)]
+    pub verbose: bool,
+
     /// Report only findings not recorded in this baseline (exceptions expire; see README)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = path_value)]
     pub baseline: Option<PathBuf>,
 
+    /// Name for what standard input holds, as reported (`stray scan - --stdin-name app.env`);
+    /// the name also decides the location kind and how the content is decoded
+    #[arg(long, value_name = "NAME", default_value = "stdin")]
+    pub stdin_name: String,
+
     /// Read settings from this file instead of the nearest .stray.toml
-    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    #[arg(long, value_name = "FILE", value_parser = path_value, conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
 
     /// Ignore any .stray.toml
@@ -188,10 +215,103 @@ pub struct TargetArgs {
     pub no_config: bool,
 }
 
+impl TargetArgs {
+    /// `stray scan -`: the content comes from standard input.
+    pub fn reads_stdin(&self) -> bool {
+        self.paths.iter().any(|p| p.as_os_str() == "-")
+    }
+
+    /// Refuses, before anything is read, what cannot mean what the user typed.
+    pub fn check(&self) -> Result<()> {
+        if self.old_git_all {
+            bail!("--all is not an option of its own: scan every ref with --git=--all");
+        }
+        if self.reads_stdin() {
+            if self.paths.len() > 1 || self.home || self.staged || self.git.is_some() {
+                bail!(
+                    "- reads standard input: give it alone, without other paths, --home, \
+                     --staged or --git"
+                );
+            }
+            if std::io::stdin().is_terminal() {
+                bail!("- reads standard input, but it is a terminal: pipe something in");
+            }
+        }
+        if let Some(revspec) = &self.git {
+            // `--git origin/main..HEAD` was the old form; the range is now a path word.
+            for path in &self.paths {
+                if !path.exists() {
+                    bail!(
+                        "--git: {} is not a directory of a repository; to scan a range of \
+                         commits, write it after '=': --git={} (bare --git scans all history \
+                         from {revspec})",
+                        path.display(),
+                        path.display()
+                    );
+                }
+            }
+        }
+        if let Some(wanted) = &self.credential {
+            fingerprint_prefix(wanted)?;
+        }
+        Ok(())
+    }
+}
+
+/// The shortest fingerprint prefix `--credential` takes: shorter ones match by accident.
+pub const MIN_FINGERPRINT_PREFIX: usize = 6;
+
+/// A `--credential` value: at least 6 hex digits of a SHA-256 fingerprint, lower-cased.
+pub fn fingerprint_prefix(text: &str) -> Result<String> {
+    let hex = text.len() >= MIN_FINGERPRINT_PREFIX
+        && text.len() <= 64
+        && text.bytes().all(|b| b.is_ascii_hexdigit());
+    if !hex {
+        bail!(
+            "--credential {text:?} is not a fingerprint: give the whole fingerprint or its first \
+             {MIN_FINGERPRINT_PREFIX} or more hex characters, as the report's last column and \
+             JSON's `fingerprint` show it (a redacted value such as sk-p…x9Qa cannot name a \
+             credential)"
+        );
+    }
+    Ok(text.to_ascii_lowercase())
+}
+
+/// Keeps only the credential `wanted` names. A prefix of several credentials is an error naming
+/// them, so a verification cannot pass by matching the wrong one; none is a note, and a clean
+/// scan: the credential is gone from everything scanned.
+fn select_credential(findings: &mut Vec<stray::Finding>, wanted: &str) -> Result<()> {
+    let prefix = fingerprint_prefix(wanted)?;
+    findings.retain(|f| f.fingerprint.starts_with(&prefix));
+    match findings.len() {
+        0 => eprintln!(
+            "stray: credential {prefix}: not found in anything scanned (if it was there before, \
+             it is gone from every place scanned)"
+        ),
+        1 => {}
+        _ => {
+            let candidates: Vec<String> = findings
+                .iter()
+                .map(|f| {
+                    let short = f.fingerprint.get(..12).unwrap_or(&f.fingerprint);
+                    format!("{short} {} {}", f.rule_id, f.redacted)
+                })
+                .collect();
+            bail!(
+                "--credential {prefix} matches {} credentials: give more of the fingerprint \
+                 ({})",
+                findings.len(),
+                candidates.join("; ")
+            );
+        }
+    }
+    Ok(())
+}
+
 #[derive(Args)]
 pub struct RuleArgs {
     /// Extra rule pack: a TOML file or a directory of them (repeatable)
-    #[arg(long = "rules", value_name = "PATH")]
+    #[arg(long = "rules", value_name = "PATH", value_parser = path_value)]
     pub packs: Vec<PathBuf>,
 
     /// Use only the packs given with --rules
@@ -337,6 +457,20 @@ impl PreparedScan {
         } else {
             Some(load_vault(&vault_files, &vault_format, &matcher)?)
         };
+        if let Some(index) = &vault
+            && index.entries().is_empty()
+            && !args.quiet
+        {
+            eprintln!(
+                "stray: warning: the vault ({}) holds no secrets: every credential will be \
+                 unvaulted; is it the right export?",
+                vault_files
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         let baseline_path = args
             .baseline
             .clone()
@@ -352,6 +486,18 @@ impl PreparedScan {
         } else {
             vec![FailOn::Any]
         };
+        let needs_vault: Vec<String> = policy
+            .iter()
+            .filter(|p| p.needs_vault())
+            .map(|p| p.name())
+            .collect();
+        if vault.is_none() && !needs_vault.is_empty() && !args.quiet {
+            eprintln!(
+                "stray: warning: --fail-on {} needs --vault (vault status and age come from the \
+                 vault); without one it can never fail",
+                needs_vault.join(",")
+            );
+        }
         let max_age = args.max_age.or(config.policy.max_age);
         let in_config = |section: &str| {
             let path = config.path.display().to_string();
@@ -369,8 +515,13 @@ impl PreparedScan {
             (None, None) => DEFAULT_MAX_FILE_SIZE,
         };
 
-        let mut excludes = args.exclude.clone();
-        excludes.extend(config.scan.exclude.iter().cloned());
+        // `./code/**` is how people write a path under the root; globs see `code/…`.
+        let excludes = args
+            .exclude
+            .iter()
+            .chain(&config.scan.exclude)
+            .map(|glob| glob.strip_prefix("./").unwrap_or(glob).to_string())
+            .collect();
         let options = ScanOptions {
             walk: WalkOptions {
                 roots: Vec::new(),
@@ -408,17 +559,20 @@ impl PreparedScan {
                 self.scan_staged(args)
             } else if let Some(revspec) = &args.git {
                 self.scan_history(args, revspec, &counters)
+            } else if args.reads_stdin() {
+                self.scan_stdin(&args.stdin_name)
             } else {
                 Ok(self.scanner.scan(&counters)?)
             }
         })?;
         outcome.info.rule_pack = Some(stray::rules::pack_version(self.scanner.matcher().rules()));
-        outcome.info.roots = absolute_roots(&self.scanner.options().walk.roots);
-        if let Some(prefix) = &args.credential {
-            let prefix = prefix.to_ascii_lowercase();
-            outcome
-                .findings
-                .retain(|f| f.fingerprint.starts_with(&prefix));
+        outcome.info.roots = if args.reads_stdin() {
+            vec!["-".to_string()]
+        } else {
+            absolute_roots(&self.scanner.options().walk.roots)
+        };
+        if let Some(wanted) = &args.credential {
+            select_credential(&mut outcome.findings, wanted)?;
         }
         governance::apply_criticality(&mut outcome.findings, &self.criticality);
         if let Some(index) = &self.vault {
@@ -457,7 +611,18 @@ impl PreparedScan {
         } else {
             None
         };
-        baseline::apply(&mut outcome.findings, baseline, outcome.info.scanned_at);
+        let base = Self::location_base(args)?;
+        let applied = baseline::apply(
+            &mut outcome.findings,
+            baseline,
+            outcome.info.scanned_at,
+            &base,
+        );
+        if let Some(baseline) = baseline
+            && !args.quiet
+        {
+            warn_unmatched_baseline(baseline, applied, outcome.findings.len());
+        }
         let (suppressed, active): (Vec<_>, Vec<_>) = outcome
             .findings
             .drain(..)
@@ -472,6 +637,35 @@ impl PreparedScan {
 }
 
 impl PreparedScan {
+    /// What relative location paths are relative to: the repository root for `--staged` and
+    /// `--git`, the working directory otherwise.
+    fn location_base(args: &TargetArgs) -> Result<PathBuf> {
+        if args.staged || args.git.is_some() {
+            Self::repository(args)
+        } else {
+            Ok(PathBuf::from("."))
+        }
+    }
+
+    /// Standard input as one in-memory file named `name`, read up to the file size limit.
+    fn scan_stdin(&self, name: &str) -> Result<ScanOutcome> {
+        use std::io::Read;
+        let limit = self.scanner.options().max_file_size;
+        let mut content = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut content)
+            .context("cannot read standard input")?;
+        let mut scan = self.scanner.in_memory();
+        if content.len() as u64 > limit {
+            scan.skipped_too_large();
+        } else {
+            scan.add(Path::new(name), &content, None, &|_| true);
+        }
+        Ok(scan.finish())
+    }
+
     fn repository(args: &TargetArgs) -> Result<PathBuf> {
         let start = args
             .paths
@@ -506,9 +700,12 @@ impl PreparedScan {
     ) -> Result<ScanOutcome> {
         let root = Self::repository(args)?;
         let mut scan = self.scanner.in_memory().first_place_per_path();
+        // Bare --git is git log's default, which an unborn branch (no commits yet) answers with
+        // an empty history instead of "bad revision 'HEAD'".
+        let spec = (revspec != "HEAD").then_some(revspec);
         let stats = git::history(
             &root,
-            Some(revspec),
+            spec,
             self.scanner.options().max_file_size,
             &mut |origin, content| {
                 let commit = CommitInfo {
@@ -605,17 +802,34 @@ fn absolute_roots(roots: &[PathBuf]) -> Vec<String> {
 
 /// `stray scan`: report, and exit by the policy.
 pub fn scan(args: ScanArgs) -> Result<u8> {
-    // `stray scan --record ~/code` reads `~/code` as the database: say so before scanning the
-    // current directory instead.
-    if let Some(Some(db)) = &args.record
-        && db.is_dir()
-    {
-        bail!(
-            "--record {} is a directory, not a database: put the paths to scan before \
-             --record, or name the database with --record=FILE",
-            db.display()
-        );
+    args.target.check()?;
+    match &args.record {
+        // `stray scan --record ~/code` used to take `~/code` as the database.
+        Some(Some(db)) if db.is_dir() => bail!(
+            "--record={} is a directory, not a database: name a file, such as --record={}",
+            db.display(),
+            db.join("inventory.db").display()
+        ),
+        Some(None) => {
+            if let Some(db) = args.target.paths.iter().find(|p| looks_like_database(p)) {
+                bail!(
+                    "--record takes its database only after '=': write --record={} ({} would \
+                     be scanned as a path, and the scan recorded in the default database)",
+                    db.display(),
+                    db.display()
+                );
+            }
+        }
+        _ => {}
     }
+    let format = args.format.unwrap_or_else(|| {
+        args.output
+            .as_deref()
+            .and_then(Format::from_path)
+            .unwrap_or(Format::Table)
+    });
+    // Opened before the walk: an unwritable path should fail in a second, not after an hour.
+    let mut report = ReportOut::open(args.output.as_deref())?;
     let prepared = PreparedScan::new(&args.target)?;
     let outcome = prepared.run(&args.target, true)?;
     let color = match args.color {
@@ -633,20 +847,12 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
         show_suppressed: args.show_suppressed,
     };
     let rules = prepared.scanner.matcher().rules();
-    match &args.output {
-        Some(path) => {
-            let file = File::create(path)
-                .with_context(|| format!("cannot create report file {}", path.display()))?;
-            let mut out = BufWriter::new(file);
-            write_report(args.format, &outcome, rules, report_options, &mut out)
-                .with_context(|| format!("writing {}", path.display()))?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            write_report(args.format, &outcome, rules, report_options, &mut out)?;
-        }
+    // A quiet clean scan in table form (the pre-commit hook) prints nothing at all.
+    let silent = args.target.quiet && format == Format::Table && outcome.findings.is_empty();
+    if !silent {
+        write_report(format, &outcome, rules, report_options, report.writer())?;
     }
+    report.finish(format, args.target.quiet)?;
     // Recorded only once the report is out: a broken database must not cost the report.
     if let Some(db) = &args.record {
         super::inventory::record_scan(db.as_deref(), &outcome, rules.len(), args.target.quiet)?;
@@ -658,18 +864,81 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
     Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
+/// Where a report goes: standard output, or a file created up front.
+pub struct ReportOut {
+    path: Option<PathBuf>,
+    out: Box<dyn Write>,
+}
+
+impl ReportOut {
+    pub fn open(path: Option<&Path>) -> Result<ReportOut> {
+        let out: Box<dyn Write> = match path {
+            Some(path) => {
+                Box::new(BufWriter::new(File::create(path).with_context(|| {
+                    format!("cannot create report file {}", path.display())
+                })?))
+            }
+            None => Box::new(BufWriter::new(std::io::stdout())),
+        };
+        Ok(ReportOut {
+            path: path.map(Path::to_path_buf),
+            out,
+        })
+    }
+
+    pub fn writer(&mut self) -> &mut dyn Write {
+        &mut self.out
+    }
+
+    /// Flushes, and says where a file went (the terminal shows nothing else of it).
+    pub fn finish(self, format: Format, quiet: bool) -> Result<()> {
+        let path = self.path.clone();
+        self.finish_quietly()?;
+        if let Some(path) = path
+            && !quiet
+        {
+            eprintln!(
+                "stray: wrote the {} report to {}",
+                format.name(),
+                stray::report::printable(&path.display().to_string())
+            );
+        }
+        Ok(())
+    }
+
+    pub fn finish_quietly(mut self) -> Result<()> {
+        let flushed = self.out.flush();
+        match &self.path {
+            Some(path) => flushed.with_context(|| format!("writing {}", path.display()))?,
+            None => flushed?,
+        }
+        Ok(())
+    }
+}
+
 /// `stray baseline create`: accept every current finding until an expiry date.
 pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
+    args.target.check()?;
+    let expires = match &args.expires {
+        Some(date) => {
+            let Some(end) = baseline::expiry(date) else {
+                bail!("--expires {date:?}: use a date such as 2027-03-01");
+            };
+            if end <= stray::inventory::record_time(jiff::Timestamp::now()) {
+                bail!(
+                    "--expires {date}: that is in the past, so the baseline would accept \
+                     nothing; give a future date"
+                );
+            }
+            Some(date.clone())
+        }
+        None => None,
+    };
     let prepared = PreparedScan::new(&args.target)?;
     let outcome = prepared.run(&args.target, false)?;
     let now = outcome.info.scanned_at;
-    let expires = match &args.expires {
-        Some(date) => {
-            if baseline::expiry(date).is_none() {
-                bail!("--expires {date:?}: use a date such as 2027-03-01");
-            }
-            date.clone()
-        }
+    let expires = match expires {
+        Some(date) => date,
         None => {
             let days = jiff::SignedDuration::from_hours(24 * baseline::DEFAULT_EXPIRY_DAYS);
             let end = now.checked_add(days).context("expiry date out of range")?;
@@ -680,16 +949,19 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
     let file = File::create(&args.output)
         .with_context(|| format!("cannot create baseline {}", args.output.display()))?;
     let mut out = BufWriter::new(file);
-    let count = baseline::write(
-        &outcome.findings,
-        &args.reason,
-        &owner,
-        &expires,
-        now,
-        &mut out,
-    )
-    .and_then(|count| out.flush().map(|()| count))
-    .with_context(|| format!("writing {}", args.output.display()))?;
+    let anchor = baseline::Anchor::for_file(&args.output);
+    let base = PreparedScan::location_base(&args.target)?;
+    let acceptance = baseline::Acceptance {
+        reason: &args.reason,
+        owner: &owner,
+        expires: &expires,
+        created: now,
+        anchor: &anchor,
+        base: &base,
+    };
+    let count = baseline::write(&outcome.findings, &acceptance, &mut out)
+        .and_then(|count| out.flush().map(|()| count))
+        .with_context(|| format!("writing {}", args.output.display()))?;
     eprintln!(
         "stray: baseline {} accepts {count} credential{} until {expires} (owner {owner})",
         args.output.display(),
@@ -700,15 +972,25 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
 
 /// `stray runbook`: scan, then one Markdown page per credential, most critical first.
 pub fn runbook(args: &RunbookArgs) -> Result<u8> {
-    if args.db.is_some() || args.leaver.is_some() {
-        if !args.target.paths.is_empty() || args.target.home {
+    if args.inventory || args.db.is_some() || args.leaver.is_some() {
+        if let Some(path) = args.target.paths.first() {
             bail!(
-                "--db and --leaver read the inventory instead of scanning: give no paths or \
-                 --home (record scans with stray scan --record)"
+                "--inventory, --db and --leaver read the inventory instead of scanning, so {} \
+                 cannot be a path to scan (record scans with stray scan --record)",
+                path.display(),
             );
         }
+        if args.target.home {
+            bail!(
+                "--inventory, --db and --leaver read the inventory instead of scanning: drop \
+                 --home"
+            );
+        }
+        if let Some(wanted) = &args.target.credential {
+            fingerprint_prefix(wanted)?;
+        }
         let text = super::inventory::runbook_from_inventory(
-            args.db.clone().flatten(),
+            args.db.clone(),
             args.leaver.as_deref(),
             args.target.credential.as_deref(),
         )?;
@@ -719,6 +1001,7 @@ pub fn runbook(args: &RunbookArgs) -> Result<u8> {
         }
         return Ok(EXIT_CLEAN);
     }
+    args.target.check()?;
     let prepared = PreparedScan::new(&args.target)?;
     let mut outcome = prepared.run(&args.target, true)?;
     stray::runbook::order(&mut outcome.findings);
@@ -739,13 +1022,15 @@ pub fn runbook(args: &RunbookArgs) -> Result<u8> {
 #[derive(Args)]
 pub struct RunbookArgs {
     /// Write the runbook to FILE instead of standard output
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", value_parser = path_value)]
     pub output: Option<PathBuf>,
-    /// Do not scan: write the runbook for the credentials the inventory database DB holds now
-    /// (the latest scan of each machine) [default: $STRAY_INVENTORY_DB, else
-    /// ~/.local/share/stray/inventory.db]
-    #[arg(long, value_name = "DB", num_args = 0..=1)]
-    pub db: Option<Option<PathBuf>>,
+    /// Do not scan: write the runbook for the credentials the inventory holds now (the latest
+    /// scan of each machine), from the default database (as `scan --record` writes it)
+    #[arg(long)]
+    pub inventory: bool,
+    /// Do not scan: as --inventory, from the inventory database DB
+    #[arg(long, value_name = "DB", value_parser = path_value)]
+    pub db: Option<PathBuf>,
     /// A leaver's runbook from the inventory: every credential USER owns or that was found on a
     /// machine scanned as USER, to revoke within 4 hours
     #[arg(long, value_name = "USER")]
@@ -761,7 +1046,8 @@ pub struct BaselineCreateArgs {
         short,
         long,
         value_name = "FILE",
-        default_value = ".stray-baseline.json"
+        default_value = ".stray-baseline.json",
+        value_parser = path_value
     )]
     pub output: PathBuf,
     /// Why these findings are accepted
@@ -778,6 +1064,31 @@ pub struct BaselineCreateArgs {
     pub expires: Option<String>,
     #[command(flatten)]
     pub target: TargetArgs,
+}
+
+/// A baseline that covers none of a scan's findings is usually applied from the wrong place or
+/// made for another tree: say so instead of failing as if nothing had been accepted.
+fn warn_unmatched_baseline(baseline: &Baseline, applied: baseline::Applied, findings: usize) {
+    if applied.matched_places > 0 || findings == 0 || baseline.is_empty() {
+        return;
+    }
+    if applied.known_elsewhere > 0 {
+        eprintln!(
+            "stray: warning: baseline {} accepts {} found here, but in other files: its paths \
+             are relative to {}",
+            baseline.path().display(),
+            stray::report::plural(applied.known_elsewhere, "credential"),
+            baseline.anchor().dir().display()
+        );
+    } else {
+        eprintln!(
+            "stray: warning: baseline {} accepts none of the {} found (its paths are relative to \
+             {}); is it this repository's?",
+            baseline.path().display(),
+            stray::report::plural(findings, "credential"),
+            baseline.anchor().dir().display()
+        );
+    }
 }
 
 fn print_warnings(warnings: &[stray::scan::Warning]) {

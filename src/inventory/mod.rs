@@ -16,7 +16,7 @@ use jiff::Timestamp;
 pub use db::{Database, InventoryError, SCHEMA_VERSION, ScanRecord};
 pub use query::{CredentialView, History, Metrics, Period};
 
-/// Environment variable naming the default database (overrides `~/.local/share/stray/...`).
+/// Environment variable naming the default database (overrides the platform's data directory).
 pub const DB_ENV: &str = "STRAY_INVENTORY_DB";
 /// Environment variable fixing "now" (RFC 3339): a testing aid, see [`now`].
 pub const NOW_ENV: &str = "STRAY_NOW";
@@ -52,17 +52,14 @@ fn fixed_now() -> Option<Timestamp> {
     }
 }
 
-/// `$STRAY_INVENTORY_DB`, else `~/.local/share/stray/inventory.db`.
+/// `$STRAY_INVENTORY_DB`, else `stray/inventory.db` in the platform's data directory.
 pub fn default_db_path() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(DB_ENV).filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(path));
     }
-    crate::laptop::home_dir().map(|home| {
-        home.join(".local")
-            .join("share")
-            .join("stray")
-            .join("inventory.db")
-    })
+    // The platform's place for application data: $XDG_DATA_HOME or ~/.local/share on Linux,
+    // ~/Library/Application Support on macOS, %APPDATA% on Windows.
+    dirs::data_dir().map(|dir| dir.join("stray").join("inventory.db"))
 }
 
 /// What `stray inventory import` did with each result.

@@ -28,6 +28,54 @@ pub enum Format {
     Inventory,
 }
 
+impl Format {
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Sarif => "sarif",
+            Format::Csv => "csv",
+            Format::Inventory => "inventory",
+        }
+    }
+
+    /// The format a report file's name asks for: `.json`, `.jsonl`/`.ndjson`, `.sarif` (also
+    /// `.sarif.json`), `.csv`; `None` for anything else.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let extension = name.rsplit_once('.')?.1;
+        if name.ends_with(".sarif.json") {
+            return Some(Format::Sarif);
+        }
+        match extension {
+            "json" => Some(Format::Json),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "sarif" => Some(Format::Sarif),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// Text safe to print to a terminal: control characters (an escape sequence in a file name
+/// could clear the screen or rewrite what was printed) are shown as `\x1b`-style escapes.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(shown)
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReportOptions {
     /// Print secrets in full instead of redacted.

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::{ReportError, ReportOptions, plaintext, plural};
+use super::{ReportError, ReportOptions, plaintext, plural, printable};
 use crate::baseline::Suppression;
 use crate::scan::ScanOutcome;
 
@@ -84,7 +84,7 @@ pub fn write(
             write!(
                 out,
                 "    {}:{}:{}  {}{}{}",
-                location.path.display(),
+                printable(&location.path.display().to_string()),
                 location.line,
                 location.column,
                 s.dim,
@@ -92,7 +92,7 @@ pub fn write(
                 s.reset,
             )?;
             if let Some(context) = &location.context {
-                write!(out, "  {context}")?;
+                write!(out, "  {}", printable(context))?;
             }
             if let Some(commit) = &location.commit {
                 write!(
@@ -101,7 +101,7 @@ pub fn write(
                     s.dim,
                     &commit.id[..commit.id.len().min(12)],
                     commit.author_date,
-                    commit.author,
+                    printable(&commit.author),
                     s.reset
                 )?;
             }
@@ -120,12 +120,10 @@ pub fn write(
     }
     writeln!(
         out,
-        "{} credential{} in {} place{}; {} files ({}) scanned, {} skipped, in {} ms",
-        credentials,
-        if credentials == 1 { "" } else { "s" },
-        places,
-        if places == 1 { "" } else { "s" },
-        stats.files_scanned,
+        "{} in {}; {} ({}) scanned, {} skipped, in {} ms",
+        plural(credentials, "credential"),
+        plural(places, "place"),
+        plural(stats.files_scanned as usize, "file"),
         human_bytes(stats.bytes_scanned),
         stats.files_skipped,
         stats.elapsed_ms,
@@ -192,7 +190,7 @@ fn write_suppressed(outcome: &ScanOutcome, s: &Style, out: &mut dyn Write) -> st
         writeln!(
             out,
             "    {}:{}:{}  {} {}  {}{}{}",
-            location.path.display(),
+            printable(&location.path.display().to_string()),
             location.line,
             location.column,
             finding.rule_id,
@@ -224,7 +222,7 @@ fn write_references(outcome: &ScanOutcome, s: &Style, out: &mut dyn Write) -> st
         writeln!(
             out,
             "    {}:{}:{}  {}{}{}  {}",
-            reference.path.display(),
+            printable(&reference.path.display().to_string()),
             reference.line,
             reference.column,
             s.dim,

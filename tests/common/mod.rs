@@ -107,6 +107,9 @@ impl Tree {
 pub fn stray() -> Command {
     let mut cmd = Command::cargo_bin("stray").expect("stray binary is built");
     cmd.env_remove("NO_COLOR");
+    // The default inventory database follows these; a test names its own.
+    cmd.env_remove("XDG_DATA_HOME");
+    cmd.env_remove("STRAY_INVENTORY_DB");
     cmd
 }
 
