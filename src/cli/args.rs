@@ -2,7 +2,7 @@
 //!
 //! One rule for option values: an option either always takes a value (`--vault FILE`), never
 //! does (`--quiet`), or takes an optional value only after `=` (`--git=REVSPEC`,
-//! `--record=DB`, `--archives=never`, `runbook --db=DB`). A word after a bare `--git` is then
+//! `--record=DB`, `--archives=never`). A word after a bare `--git` is then
 //! always a path, whatever it looks like, so flags combine in any order.
 
 use std::path::{Path, PathBuf};

@@ -135,7 +135,7 @@ fn output(path: Option<&Path>) -> Result<Box<dyn Write>> {
     })
 }
 
-/// `stray scan --record [DB]`: stores the scan after its report has been written.
+/// `stray scan --record[=DB]`: stores the scan after its report has been written.
 pub fn record_scan(
     db: Option<&Path>,
     outcome: &stray::ScanOutcome,
@@ -320,7 +320,7 @@ fn import_each(database: &mut Database, results: &[PathBuf], recorded: &mut usiz
     Ok(())
 }
 
-/// `stray runbook --db [DB]` and `--leaver USER`: the runbook for the credentials the inventory
+/// `stray runbook --inventory`, `--db DB` and `--leaver USER`: the runbook for the credentials the inventory
 /// holds now (the latest scan of each machine), with each place's machine. With a leaver, only
 /// the credentials they own (owner name, any case) or that are on a machine they scanned as.
 pub fn runbook_from_inventory(
