@@ -328,20 +328,14 @@ pub fn runbook_from_inventory(
     leaver: Option<&str>,
     credential: Option<&str>,
 ) -> Result<String> {
-    let prefix = credential.map(str::to_ascii_lowercase);
     let (database, name) = open(&DbArg { db })?;
     let history = History::load(&database)?;
     let now = inventory::now();
     let rules = stray::RuleSet::builtin()?;
-    let credentials: Vec<_> = history
+    let mut credentials: Vec<_> = history
         .credentials(now)
         .into_iter()
         .filter(|c| c.present)
-        .filter(|c| {
-            prefix
-                .as_deref()
-                .is_none_or(|p| c.fingerprint.starts_with(p))
-        })
         .filter(|c| match leaver {
             None => true,
             Some(user) => {
@@ -352,6 +346,14 @@ pub fn runbook_from_inventory(
             }
         })
         .collect();
+    if let Some(wanted) = credential {
+        super::args::select_credential(
+            &mut credentials,
+            wanted,
+            |c| &c.fingerprint,
+            |c| format!("{} {}", c.rule, c.redacted),
+        )?;
+    }
     let mut entries = stray::runbook::from_inventory(&credentials, &rules);
     stray::runbook::order_entries(&mut entries);
     let latest = history

@@ -26,7 +26,7 @@ use stray::vault::{self, VaultFormat, VaultIndex};
 use stray::walk::{DEFAULT_SKIP_DIRS, PathFilter, WalkOptions};
 use stray::{Matcher, Progress, RuleSet, ScanOptions, ScanOutcome, Scanner};
 
-use super::args::{looks_like_database, path_value};
+use super::args::{fingerprint_prefix, looks_like_database, path_value, select_credential};
 use super::{EXIT_CLEAN, EXIT_FINDINGS, progress};
 
 /// At most this many files are blamed (one `git blame` run each) to name owners in one
@@ -256,56 +256,6 @@ impl TargetArgs {
         }
         Ok(())
     }
-}
-
-/// The shortest fingerprint prefix `--credential` takes: shorter ones match by accident.
-pub const MIN_FINGERPRINT_PREFIX: usize = 6;
-
-/// A `--credential` value: at least 6 hex digits of a SHA-256 fingerprint, lower-cased.
-pub fn fingerprint_prefix(text: &str) -> Result<String> {
-    let hex = text.len() >= MIN_FINGERPRINT_PREFIX
-        && text.len() <= 64
-        && text.bytes().all(|b| b.is_ascii_hexdigit());
-    if !hex {
-        bail!(
-            "--credential {text:?} is not a fingerprint: give the whole fingerprint or its first \
-             {MIN_FINGERPRINT_PREFIX} or more hex characters, as the report's last column and \
-             JSON's `fingerprint` show it (a redacted value such as sk-p…x9Qa cannot name a \
-             credential)"
-        );
-    }
-    Ok(text.to_ascii_lowercase())
-}
-
-/// Keeps only the credential `wanted` names. A prefix of several credentials is an error naming
-/// them, so a verification cannot pass by matching the wrong one; none is a note, and a clean
-/// scan: the credential is gone from everything scanned.
-fn select_credential(findings: &mut Vec<stray::Finding>, wanted: &str) -> Result<()> {
-    let prefix = fingerprint_prefix(wanted)?;
-    findings.retain(|f| f.fingerprint.starts_with(&prefix));
-    match findings.len() {
-        0 => eprintln!(
-            "stray: credential {prefix}: not found in anything scanned (if it was there before, \
-             it is gone from every place scanned)"
-        ),
-        1 => {}
-        _ => {
-            let candidates: Vec<String> = findings
-                .iter()
-                .map(|f| {
-                    let short = f.fingerprint.get(..12).unwrap_or(&f.fingerprint);
-                    format!("{short} {} {}", f.rule_id, f.redacted)
-                })
-                .collect();
-            bail!(
-                "--credential {prefix} matches {} credentials: give more of the fingerprint \
-                 ({})",
-                findings.len(),
-                candidates.join("; ")
-            );
-        }
-    }
-    Ok(())
 }
 
 #[derive(Args)]
@@ -572,7 +522,12 @@ impl PreparedScan {
             absolute_roots(&self.scanner.options().walk.roots)
         };
         if let Some(wanted) = &args.credential {
-            select_credential(&mut outcome.findings, wanted)?;
+            select_credential(
+                &mut outcome.findings,
+                wanted,
+                |f| &f.fingerprint,
+                |f| format!("{} {}", f.rule_id, f.redacted),
+            )?;
         }
         governance::apply_criticality(&mut outcome.findings, &self.criticality);
         if let Some(index) = &self.vault {
