@@ -356,6 +356,14 @@ impl Database {
         &self.path
     }
 
+    /// An error about this database's content, such as a row that cannot be read.
+    pub(crate) fn invalid(&self, message: String) -> InventoryError {
+        InventoryError::Database {
+            path: self.path.display().to_string(),
+            message,
+        }
+    }
+
     pub(crate) fn error(&self, error: &rusqlite::Error) -> InventoryError {
         InventoryError::Database {
             path: self.path.display().to_string(),
