@@ -361,10 +361,7 @@ impl History {
                     vault_item,
                     vault_age_days,
                     rotation_overdue: overdue,
-                    owner: owner.filter(|name| !name.is_empty()).map(|name| Owner {
-                        name,
-                        source: owner_source.unwrap_or_default(),
-                    }),
+                    owner: recorded_owner(owner, owner_source),
                     criticality: criticality.as_deref().and_then(Criticality::parse),
                     revoke_url: revoke_url.filter(|url| !url.is_empty()),
                 });
@@ -691,6 +688,17 @@ fn parse_time(
     })
 }
 
+/// A sighting's owner as recorded, or `None` when there is none — including the `unknown`
+/// machine user that scans run without `$USER` recorded before that stopped naming an owner.
+fn recorded_owner(name: Option<String>, source: Option<String>) -> Option<Owner> {
+    let name = name.filter(|name| !name.trim().is_empty())?;
+    let source = source.unwrap_or_default();
+    if source == "machine-user" && !crate::host::is_known_user(&name) {
+        return None;
+    }
+    Some(Owner { name, source })
+}
+
 fn parse_status(text: &str) -> Option<Status> {
     match text {
         "unvaulted" => Some(Status::Unvaulted),
@@ -850,6 +858,17 @@ mod tests {
         let message = History::load(&db).expect_err("refused").to_string();
         assert!(message.contains("revocations row 1"), "{message}");
         assert!(message.contains("soon"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_machine_user_recorded_by_an_older_stray_is_no_owner() {
+        let owner = |name: &str, source: &str| {
+            recorded_owner(Some(name.to_string()), Some(source.to_string())).map(|o| o.name)
+        };
+        assert_eq!(owner("unknown", "machine-user"), None);
+        assert_eq!(owner("ada", "machine-user").as_deref(), Some("ada"));
+        assert_eq!(owner("unknown", "config").as_deref(), Some("unknown"));
+        assert_eq!(owner("", "vault"), None);
     }
 
     #[test]
