@@ -475,6 +475,33 @@ fn sarif_uris_are_relative_to_an_absolute_scan_root() {
 }
 
 #[test]
+fn overlapping_roots_are_walked_once() {
+    let tree = Tree::new();
+    let mut fake = Fake::new(909);
+    tree.write(
+        "work/api/.env",
+        format!("GITHUB_TOKEN={}\n", fake.github_pat()),
+    );
+    tree.write("notes.txt", "nothing here\n");
+    let root = tree.path().to_str().expect("utf-8 path");
+    let inner = tree.path().join("work/api");
+    let inner = inner.to_str().expect("utf-8 path");
+    let (_, alone, _) = scan_json(tree.path(), &[root]);
+    for args in [[root, inner], [inner, root], [root, root]] {
+        let (code, json, stderr) = scan_json(tree.path(), &args);
+        assert_eq!(code, 1, "{stderr}");
+        for count in ["files_scanned", "bytes_scanned", "files_skipped"] {
+            assert_eq!(
+                json["stats"][count], alone["stats"][count],
+                "{args:?}: {count}"
+            );
+        }
+        assert_eq!(json["stats"]["files_scanned"], 2, "{args:?}");
+        assert_eq!(places(&json).len(), 1, "{args:?}: {json}");
+    }
+}
+
+#[test]
 fn csv_is_one_row_per_location() {
     let (tree, _) = tree_with_secrets();
     let (code, text) = run(&tree, &["scan", "--format", "csv", "-q"]);
