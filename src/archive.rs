@@ -58,15 +58,36 @@ pub trait MemberSink {
     fn warn(&mut self, message: String);
 }
 
+/// Whether [`read_members`] opened the archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    /// Its members went to the sink.
+    Read,
+    /// Left closed: `--archives auto` and no chat export inside. The caller counts it skipped.
+    NotAChatExport,
+}
+
 /// Reads the members of the zip in `reader` and hands each file to `sink`.
 pub fn read_members<R: Read + Seek>(
     reader: R,
     mode: ArchiveMode,
     limits: &ArchiveLimits,
     sink: &mut dyn MemberSink,
-) -> Result<(), String> {
+) -> Result<Opened, String> {
+    let archive = open(reader)?;
+    if mode == ArchiveMode::Auto {
+        let names: Vec<String> = archive.file_names().map(str::to_string).collect();
+        if !holds_chat_export(&names) {
+            return Ok(Opened::NotAChatExport);
+        }
+    }
     let mut budget = limits.max_total;
-    walk(reader, mode, limits, 0, "", &mut budget, sink)
+    walk(archive, limits, 0, "", &mut budget, sink)?;
+    Ok(Opened::Read)
+}
+
+fn open<R: Read + Seek>(reader: R) -> Result<zip::ZipArchive<R>, String> {
+    zip::ZipArchive::new(reader).map_err(|e| format!("not a readable zip: {e}"))
 }
 
 fn holds_chat_export(names: &[String]) -> bool {
@@ -75,21 +96,16 @@ fn holds_chat_export(names: &[String]) -> bool {
         .any(|n| classify(Path::new(n)) == LocationKind::ChatExport)
 }
 
+/// Hands every member of `archive` to `sink`; zips inside it are opened too (whatever the
+/// mode), down to the depth limit.
 fn walk<R: Read + Seek>(
-    reader: R,
-    mode: ArchiveMode,
+    mut archive: zip::ZipArchive<R>,
     limits: &ArchiveLimits,
     depth: u32,
     prefix: &str,
     budget: &mut u64,
     sink: &mut dyn MemberSink,
 ) -> Result<(), String> {
-    let mut archive =
-        zip::ZipArchive::new(reader).map_err(|e| format!("not a readable zip: {e}"))?;
-    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
-    if mode == ArchiveMode::Auto && depth == 0 && !holds_chat_export(&names) {
-        return Ok(());
-    }
     for index in 0..archive.len() {
         let mut member = match archive.by_index(index) {
             Ok(member) => member,
@@ -141,15 +157,9 @@ fn walk<R: Read + Seek>(
                 continue;
             }
             let nested_prefix = format!("{name}!");
-            if let Err(e) = walk(
-                Cursor::new(content),
-                ArchiveMode::All,
-                limits,
-                depth + 1,
-                &nested_prefix,
-                budget,
-                sink,
-            ) {
+            let nested = open(Cursor::new(content))
+                .and_then(|inner| walk(inner, limits, depth + 1, &nested_prefix, budget, sink));
+            if let Err(e) = nested {
                 sink.warn(format!("{name}: {e}"));
             }
             continue;
@@ -197,12 +207,17 @@ mod tests {
     }
 
     fn read(bytes: Vec<u8>, mode: ArchiveMode, limits: ArchiveLimits) -> Collect {
+        read_opened(bytes, mode, limits).1
+    }
+
+    fn read_opened(bytes: Vec<u8>, mode: ArchiveMode, limits: ArchiveLimits) -> (Opened, Collect) {
         let mut sink = Collect {
             members: Vec::new(),
             warnings: Vec::new(),
         };
-        read_members(Cursor::new(bytes), mode, &limits, &mut sink).expect("readable zip");
-        sink
+        let opened =
+            read_members(Cursor::new(bytes), mode, &limits, &mut sink).expect("readable zip");
+        (opened, sink)
     }
 
     #[test]
@@ -224,11 +239,18 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(
-            read(other, ArchiveMode::All, ArchiveLimits::default())
+            read(other.clone(), ArchiveMode::All, ArchiveLimits::default())
                 .members
                 .len(),
             1
         );
+        let opened = |bytes, mode| read_opened(bytes, mode, ArchiveLimits::default()).0;
+        assert_eq!(opened(slack, ArchiveMode::Auto), Opened::Read);
+        assert_eq!(
+            opened(other.clone(), ArchiveMode::Auto),
+            Opened::NotAChatExport
+        );
+        assert_eq!(opened(other, ArchiveMode::All), Opened::Read);
     }
 
     #[test]

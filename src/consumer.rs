@@ -2,7 +2,7 @@
 //! two or more consumers is *shared* — the "one founder's key in four AI tools" failure that
 //! step 2 of the kit (one credential per agent) exists to end.
 
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use crate::classify::LocationKind;
 use crate::finding::Location;
@@ -31,14 +31,7 @@ pub fn consumer(location: &Location) -> Option<String> {
         }
         LocationKind::CiConfig => Some(ci_consumer(name, parent, context)),
         LocationKind::ShellProfile => Some("interactive shell".to_string()),
-        LocationKind::Dotenv => {
-            let project = path
-                .parent()
-                .and_then(|p| p.file_name())
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_else(|| ".".to_string());
-            Some(format!("project {project}"))
-        }
+        LocationKind::Dotenv => Some(format!("project {}", project(location).display())),
         LocationKind::CloudCredentials => Some(
             match () {
                 _ if under(".aws") => "AWS CLI",
@@ -66,6 +59,71 @@ pub fn consumer(location: &Location) -> Option<String> {
         LocationKind::Iac => compose_service(name, context),
         _ => None,
     }
+}
+
+/// Files that mark a directory as a project's root: the project there is what reads a `.env`
+/// anywhere below it.
+const PROJECT_MARKERS: &[&str] = &[
+    ".git",
+    "package.json",
+    "Cargo.toml",
+    "pyproject.toml",
+    "setup.py",
+    "requirements.txt",
+    "Pipfile",
+    "go.mod",
+    "Gemfile",
+    "composer.json",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "mix.exs",
+    "deno.json",
+    "Package.swift",
+];
+
+/// The project whose `.env` this is: the nearest directory above it holding a project marker
+/// (`.git`, `package.json`, `Cargo.toml`, …), else the file's whole directory path. Never a
+/// directory's last name alone: `acme/api/.env` and `globex/api/.env` are two projects. The
+/// home directory and the filesystem root are never a project, and a place in an archive or in
+/// git history is judged by its path only (the files beside it are not on disk).
+fn project(location: &Location) -> PathBuf {
+    let directory = match location.path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let on_disk = location.commit.is_none() && !location.path.to_string_lossy().contains('!');
+    if on_disk && let Some(root) = marked_root(directory) {
+        return root;
+    }
+    directory.to_path_buf()
+}
+
+/// The nearest of `directory` and its ancestors that holds a project marker, written the way
+/// `directory` is (relative stays relative where it can).
+fn marked_root(directory: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(directory).ok()?;
+    let home = crate::laptop::home_dir().and_then(|h| std::path::absolute(h).ok());
+    let current = std::env::current_dir().ok();
+    for candidate in absolute.ancestors() {
+        if candidate.parent().is_none() || home.as_deref() == Some(candidate) {
+            return None;
+        }
+        if PROJECT_MARKERS.iter().any(|m| candidate.join(m).exists()) {
+            if directory.is_absolute() {
+                return Some(candidate.to_path_buf());
+            }
+            let relative = current
+                .as_deref()
+                .and_then(|cwd| candidate.strip_prefix(cwd).ok());
+            return Some(match relative {
+                Some(r) if r.as_os_str().is_empty() => PathBuf::from("."),
+                Some(r) => r.to_path_buf(),
+                None => candidate.to_path_buf(),
+            });
+        }
+    }
+    None
 }
 
 /// For `export.zip!member`, the member's path.
@@ -185,8 +243,8 @@ mod tests {
             Some("GitLab CI job deploy")
         );
         assert_eq!(
-            of("code/api/.env", Some("KEY")).as_deref(),
-            Some("project api")
+            of("archive.zip!code/api/.env", Some("KEY")).as_deref(),
+            Some("project archive.zip!code/api")
         );
         assert_eq!(
             of("home/.zshrc", None).as_deref(),
@@ -205,5 +263,31 @@ mod tests {
             Some("AWS CLI")
         );
         assert_eq!(of("src/main.rs", None), None);
+    }
+
+    #[test]
+    fn a_dotenv_is_read_by_its_project_not_by_a_directory_name() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        for (file, content) in [
+            ("acme/api/.env", "KEY=1\n"),
+            ("globex/api/.env", "KEY=1\n"),
+            ("shop/package.json", "{}"),
+            ("shop/web/config/.env", "KEY=1\n"),
+            ("shop/.env", "KEY=1\n"),
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, content).expect("write");
+        }
+        let project = |file: &str| of(root.join(file).to_str().expect("utf-8"), Some("KEY"));
+        let acme = project("acme/api/.env").expect("consumer");
+        let globex = project("globex/api/.env").expect("consumer");
+        assert_ne!(acme, globex, "two api directories are two projects");
+        assert!(acme.ends_with("acme/api"), "{acme}");
+        // Both .env files of the shop project are read by it.
+        let shop = format!("project {}", root.join("shop").display());
+        assert_eq!(project("shop/web/config/.env"), Some(shop.clone()));
+        assert_eq!(project("shop/.env"), Some(shop));
     }
 }

@@ -106,8 +106,15 @@ pub fn fingerprint(secret: &[u8]) -> String {
     hex
 }
 
-/// At most the first and last 4 characters, fewer for short secrets; never the middle.
+/// At most the first and last 4 characters, fewer for short secrets; never the middle. A PEM
+/// private key (or a service-account key holding one) would show only dashes that way, the same
+/// for every key, so it shows its header and a fingerprint prefix instead:
+/// `-----BEGIN RSA PRIVATE KEY----- …(sha256:4f1c2a9e)`.
 pub fn redact(secret: &[u8]) -> String {
+    if let Some(label) = pem_label(secret) {
+        let short = &fingerprint(secret)[..KEY_FINGERPRINT_CHARS];
+        return format!("-----BEGIN {label}----- …(sha256:{short})");
+    }
     let text = String::from_utf8_lossy(secret);
     let chars: Vec<char> = text.chars().collect();
     let shown = (chars.len() / 6).min(4);
@@ -117,6 +124,48 @@ pub fn redact(secret: &[u8]) -> String {
     let head: String = chars[..shown].iter().collect();
     let tail: String = chars[chars.len() - shown..].iter().collect();
     format!("{head}…{tail}")
+}
+
+/// Hex characters of the fingerprint a redacted private key shows.
+const KEY_FINGERPRINT_CHARS: usize = 8;
+/// The longest PEM label a redaction shows (`ENCRYPTED PRIVATE KEY`, `OPENSSH PRIVATE KEY`, …).
+const MAX_PEM_LABEL: usize = 40;
+
+/// The label of a PEM block (`RSA PRIVATE KEY` in `-----BEGIN RSA PRIVATE KEY-----`), when
+/// `secret` starts with one: uppercase letters, digits and single spaces only.
+fn pem_label(secret: &[u8]) -> Option<&str> {
+    let rest = secret.strip_prefix(b"-----BEGIN ")?;
+    let end = memchr::memmem::find(&rest[..rest.len().min(MAX_PEM_LABEL + 5)], b"-----")?;
+    let label = std::str::from_utf8(&rest[..end]).ok()?;
+    is_pem_label(label).then_some(label)
+}
+
+fn is_pem_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= MAX_PEM_LABEL
+        && !label.starts_with(' ')
+        && !label.ends_with(' ')
+        && !label.contains("  ")
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+}
+
+/// True when `text` is a private key's redaction as [`redact`] writes it: a PEM header and
+/// `…(sha256:` with 8 hex characters. It holds nothing of the key but its type.
+pub fn is_key_redaction(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("-----BEGIN ") else {
+        return false;
+    };
+    let Some((label, tail)) = rest.split_once("----- …(sha256:") else {
+        return false;
+    };
+    let Some(hex) = tail.strip_suffix(')') else {
+        return false;
+    };
+    is_pem_label(label)
+        && hex.len() == KEY_FINGERPRINT_CHARS
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Groups sightings by fingerprint. When two rules found the same bytes, the rule with the
@@ -190,5 +239,39 @@ mod tests {
         assert_eq!(redact(b"short"), "…");
         let redacted = redact("ключ-секрет-значение".as_bytes());
         assert!(redacted.starts_with("клю"));
+    }
+
+    #[test]
+    fn private_keys_redact_to_their_type_and_a_fingerprint_prefix() {
+        let body = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2";
+        let rsa = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----");
+        let other = rsa.replace("QUJD", "WFla");
+        let redacted = redact(rsa.as_bytes());
+        let short = &fingerprint(rsa.as_bytes())[..8];
+        assert_eq!(
+            redacted,
+            format!("-----BEGIN RSA PRIVATE KEY----- …(sha256:{short})")
+        );
+        assert_ne!(
+            redacted,
+            redact(other.as_bytes()),
+            "two keys, two redactions"
+        );
+        assert!(!redacted.contains(&body[..8]));
+        assert!(is_key_redaction(&redacted));
+
+        // A service-account key's private_key, with JSON's escaped newlines.
+        let escaped = format!("-----BEGIN PRIVATE KEY-----\\n{body}\\n-----END PRIVATE KEY-----");
+        assert!(redact(escaped.as_bytes()).starts_with("-----BEGIN PRIVATE KEY----- …(sha256:"));
+
+        assert!(!is_key_redaction(
+            "-----BEGIN RSA PRIVATE KEY----- …(sha256:MIIEvQIB)"
+        ));
+        assert!(!is_key_redaction(
+            "-----BEGIN MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwgg----- …(sha256:4f1c2a9e)"
+        ));
+        assert!(!is_key_redaction(
+            "-----BEGIN RSA PRIVATE KEY----- …(sha256:4f1c2a9e0)"
+        ));
     }
 }

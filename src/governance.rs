@@ -85,7 +85,7 @@ pub type Blame<'a> = &'a dyn Fn(&crate::finding::Location) -> Option<String>;
 /// Names an owner for every credential where one can be known: the team's map first, then
 /// the vault's owner field, the author of the commit that introduced it (`--git`) or of the
 /// line (`blame`, for repository scans), and last the user of the machine it was found on
-/// (`machine_user`, for laptop walks).
+/// (`machine_user`, for laptop walks) unless that user is unknown ([`crate::host::UNKNOWN`]).
 pub fn assign_owners(
     findings: &mut [Finding],
     map: &[(Selector, String)],
@@ -117,7 +117,7 @@ pub fn assign_owners(
             blame.and_then(|blame| finding.locations.iter().find_map(blame))
         {
             owner(&author, "git-blame")
-        } else if let Some(user) = machine_user {
+        } else if let Some(user) = machine_user.filter(|user| crate::host::is_known_user(user)) {
             owner(user, "machine-user")
         } else {
             None

@@ -105,9 +105,13 @@ impl Matcher {
             let (start, end) = extend_to_lines(haystack, start, end);
             confirm(rule, rule_index, haystack, start, end, &mut candidates);
         }
+        let references = self.references.confirm(haystack, &reference_hits);
+        // A value that is a vault reference (`A_SECRET=projects/p/secrets/s/versions/2`) is the
+        // good pattern, listed as a reference; it is never also a finding.
+        candidates.retain(|c| !references.iter().any(|r| r.covers(c.start, c.end)));
         Hits {
             candidates: resolve_overlaps(&self.rules, candidates),
-            references: self.references.confirm(haystack, &reference_hits),
+            references,
         }
     }
 

@@ -58,6 +58,7 @@ pub fn merge(documents: Vec<ReportDocument>) -> ReportDocument {
         stats.skipped_binary += document.stats.skipped_binary;
         stats.skipped_too_large += document.stats.skipped_too_large;
         stats.skipped_unreadable += document.stats.skipped_unreadable;
+        stats.skipped_archive += document.stats.skipped_archive;
         stats.elapsed_ms += document.stats.elapsed_ms;
         references.extend(document.references);
         for mut finding in document.findings {

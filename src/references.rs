@@ -10,6 +10,10 @@ struct Pattern {
     kind: &'static str,
     keyword: &'static str,
     regex: &'static str,
+    /// The match is the reference itself (a path or URI that names the secret), so a "secret"
+    /// inside it is the reference misread. False for commands (`doppler run …`), whose match
+    /// runs on over the rest of a line that may hold a real key.
+    names_only: bool,
 }
 
 const PATTERNS: &[Pattern] = &[
@@ -17,46 +21,55 @@ const PATTERNS: &[Pattern] = &[
         kind: "1password",
         keyword: "op://",
         regex: r#"op://[^\s"'`/]+/[^\s"'`/]+(?:/[^\s"'`/]+){1,2}"#,
+        names_only: true,
     },
     Pattern {
         kind: "github-actions",
         keyword: "secrets.",
         regex: r"\$\{\{\s*secrets\.[A-Za-z_][A-Za-z0-9_]*\s*\}\}",
+        names_only: true,
     },
     Pattern {
         kind: "doppler",
         keyword: "doppler run",
         regex: r"doppler run\b[^\n]*",
+        names_only: false,
     },
     Pattern {
         kind: "hashicorp-vault",
         keyword: "vault kv get",
         regex: r"vault kv get\b[^\n;|&]*",
+        names_only: false,
     },
     Pattern {
         kind: "hashicorp-vault",
         keyword: "vault:",
         regex: r#"\bvault:[A-Za-z0-9_./-]+(?:#[A-Za-z0-9_.-]+)?"#,
+        names_only: true,
     },
     Pattern {
         kind: "aws-secrets-manager",
         keyword: "arn:aws:secretsmanager:",
         regex: r"arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+",
+        names_only: true,
     },
     Pattern {
         kind: "gcp-secret-manager",
         keyword: "/secrets/",
         regex: r"projects/[A-Za-z0-9_-]+/secrets/[A-Za-z0-9_-]+(?:/versions/[A-Za-z0-9_-]+)?",
+        names_only: true,
     },
     Pattern {
         kind: "azure-key-vault",
         keyword: "@microsoft.keyvault(",
         regex: r"(?i)@Microsoft\.KeyVault\([^)\n]*\)",
+        names_only: true,
     },
     Pattern {
         kind: "ansible-vault",
         keyword: "!vault",
         regex: r"!vault\b",
+        names_only: true,
     },
 ];
 
@@ -79,6 +92,18 @@ pub struct RawReference {
     pub kind: &'static str,
     pub text: String,
     pub start: usize,
+    /// Where the match ends (exclusive).
+    pub end: usize,
+    /// The match is only the reference (see `Pattern::names_only`): a secret found within
+    /// `start..end` is this reference, not a credential.
+    pub names_only: bool,
+}
+
+impl RawReference {
+    /// True when the bytes `start..end` lie inside a reference that only names a secret.
+    pub fn covers(&self, start: usize, end: usize) -> bool {
+        self.names_only && self.start <= start && end <= self.end
+    }
 }
 
 /// The keyword of each reference pattern, in order; the matcher's automaton looks for them.
@@ -129,6 +154,8 @@ impl ReferenceFinder {
                     kind: PATTERNS[pattern].kind,
                     text: String::from_utf8_lossy(m.as_bytes()).trim_end().to_string(),
                     start: m.start(),
+                    end: m.end(),
+                    names_only: PATTERNS[pattern].names_only,
                 });
                 at = m.end().max(at + 1);
             }

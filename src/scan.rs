@@ -84,11 +84,14 @@ pub struct Progress {
 pub struct Stats {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
-    /// Sum of the three `skipped_*` counts.
+    /// Sum of the `skipped_*` counts.
     pub files_skipped: u64,
     pub skipped_binary: u64,
     pub skipped_too_large: u64,
     pub skipped_unreadable: u64,
+    /// Zip archives left closed (`--archives auto`, not a chat export).
+    #[serde(default)]
+    pub skipped_archive: u64,
     pub elapsed_ms: u64,
 }
 
@@ -99,6 +102,7 @@ impl Stats {
         self.skipped_binary += other.skipped_binary;
         self.skipped_too_large += other.skipped_too_large;
         self.skipped_unreadable += other.skipped_unreadable;
+        self.skipped_archive += other.skipped_archive;
     }
 }
 
@@ -198,8 +202,10 @@ impl Scanner {
     /// Turns what the workers collected into the outcome: grouped, sorted, counted.
     fn finish(&self, collected: Collected, started: Instant) -> ScanOutcome {
         let mut stats = collected.stats;
-        stats.files_skipped =
-            stats.skipped_binary + stats.skipped_too_large + stats.skipped_unreadable;
+        stats.files_skipped = stats.skipped_binary
+            + stats.skipped_too_large
+            + stats.skipped_unreadable
+            + stats.skipped_archive;
         stats.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut warnings = collected.warnings;
         warnings.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));
@@ -511,12 +517,16 @@ impl Scanner {
             &self.options.archive_limits,
             &mut sink,
         );
-        if let Err(message) = result {
-            local.stats.skipped_unreadable += 1;
-            local.warnings.push(Warning {
-                path: Some(display.to_path_buf()),
-                message,
-            });
+        match result {
+            Ok(archive::Opened::Read) => {}
+            Ok(archive::Opened::NotAChatExport) => local.stats.skipped_archive += 1,
+            Err(message) => {
+                local.stats.skipped_unreadable += 1;
+                local.warnings.push(Warning {
+                    path: Some(display.to_path_buf()),
+                    message,
+                });
+            }
         }
     }
 }

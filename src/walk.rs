@@ -205,8 +205,9 @@ pub fn build_walker(options: &WalkOptions, filter: &PathFilter) -> Result<WalkPa
             return Err(WalkError::NotScannable(root.clone()));
         }
     }
-    let mut builder = WalkBuilder::new(first);
-    for root in rest {
+    let roots = distinct_roots(first, rest, filter);
+    let mut builder = WalkBuilder::new(&roots[0]);
+    for root in &roots[1..] {
         builder.add(root);
     }
     let respect = options.respect_gitignore;
@@ -221,7 +222,6 @@ pub fn build_walker(options: &WalkOptions, filter: &PathFilter) -> Result<WalkPa
         .follow_links(options.follow_links)
         .threads(options.threads);
     let filter = filter.clone();
-    let roots = options.roots.clone();
     builder.filter_entry(move |entry| {
         if entry.depth() == 0 {
             return true;
@@ -237,9 +237,81 @@ pub fn build_walker(options: &WalkOptions, filter: &PathFilter) -> Result<WalkPa
     Ok(builder.build_parallel())
 }
 
+/// The roots without those another root's walk already covers: a repeated root, or one inside
+/// another (`~` and `~/work/api`), compared as canonical paths, so no file is read and counted
+/// twice. A root inside a directory the filter leaves out stays, since only it reaches there
+/// (the home walk adds such roots on purpose). Never empty: `first` or its covering root stays.
+fn distinct_roots(first: &PathBuf, rest: &[PathBuf], filter: &PathFilter) -> Vec<PathBuf> {
+    let all: Vec<(&PathBuf, Option<PathBuf>)> = std::iter::once(first)
+        .chain(rest)
+        .map(|root| (root, std::fs::canonicalize(root).ok()))
+        .collect();
+    let covered = |index: usize| {
+        let Some(inner) = &all[index].1 else {
+            return false;
+        };
+        all.iter().enumerate().any(|(other, (_, outer))| {
+            let Some(outer) = outer else {
+                return false;
+            };
+            if other == index || !inner.starts_with(outer) {
+                return false;
+            }
+            // The same directory twice: the first one given walks it.
+            if inner == outer {
+                return other < index;
+            }
+            // Reached by the outer walk only if nothing on the way down is left out.
+            let last = inner.is_dir();
+            !inner
+                .ancestors()
+                .take_while(|path| *path != outer.as_path())
+                .any(|path| filter.excluded(outer, path, path != inner.as_path() || last))
+        })
+    };
+    let kept: Vec<PathBuf> = (0..all.len())
+        .filter(|&index| !covered(index))
+        .map(|index| all[index].0.clone())
+        .collect();
+    if kept.is_empty() {
+        vec![first.clone()]
+    } else {
+        kept
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roots_inside_another_root_or_repeated_are_dropped() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = dir.path().to_path_buf();
+        for sub in ["work/api", "node_modules/pkg", "other"] {
+            std::fs::create_dir_all(home.join(sub)).expect("mkdir");
+        }
+        let filter = filter(&[]);
+        let roots = distinct_roots(
+            &home,
+            &[
+                home.join("work/api"),
+                home.join("work/../work/api"),
+                home.join("node_modules/pkg"),
+                home.clone(),
+            ],
+            &filter,
+        );
+        // node_modules is skipped by the walk of home, so its root still has to be walked.
+        assert_eq!(roots, vec![home.clone(), home.join("node_modules/pkg")]);
+
+        let inner_first =
+            distinct_roots(&home.join("work/api"), std::slice::from_ref(&home), &filter);
+        assert_eq!(inner_first, vec![home.clone()]);
+
+        let siblings = distinct_roots(&home.join("work"), &[home.join("other")], &filter);
+        assert_eq!(siblings, vec![home.join("work"), home.join("other")]);
+    }
 
     fn filter(excludes: &[&str]) -> PathFilter {
         let options = WalkOptions {

@@ -445,6 +445,63 @@ fn sarif_has_the_fields_code_scanning_requires() {
 }
 
 #[test]
+fn sarif_uris_are_relative_to_an_absolute_scan_root() {
+    let (tree, _) = tree_with_secrets();
+    let root = tree.path().to_str().expect("utf-8 path");
+    let (code, text, stderr) = run_in(&tree, &["scan", root, "--format", "sarif", "-q"]);
+    assert_eq!(code, 1, "{stderr}");
+    let sarif: serde_json::Value = serde_json::from_str(&text).expect("SARIF is JSON");
+    let run = &sarif["runs"][0];
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("%SRCROOT% base");
+    assert!(
+        base.starts_with("file:///") && base.ends_with('/'),
+        "{base}"
+    );
+    let mut uris: Vec<&str> = Vec::new();
+    for result in run["results"].as_array().expect("results") {
+        let artifact = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(artifact["uriBaseId"], "%SRCROOT%", "{artifact}");
+        uris.push(artifact["uri"].as_str().expect("uri"));
+    }
+    uris.sort_unstable();
+    uris.dedup();
+    assert_eq!(
+        uris,
+        [".env", "dir%20with%20space/.npmrc", "home/.zshrc"],
+        "{text}"
+    );
+}
+
+#[test]
+fn overlapping_roots_are_walked_once() {
+    let tree = Tree::new();
+    let mut fake = Fake::new(909);
+    tree.write(
+        "work/api/.env",
+        format!("GITHUB_TOKEN={}\n", fake.github_pat()),
+    );
+    tree.write("notes.txt", "nothing here\n");
+    let root = tree.path().to_str().expect("utf-8 path");
+    let inner = tree.path().join("work/api");
+    let inner = inner.to_str().expect("utf-8 path");
+    let (_, alone, _) = scan_json(tree.path(), &[root]);
+    for args in [[root, inner], [inner, root], [root, root]] {
+        let (code, json, stderr) = scan_json(tree.path(), &args);
+        assert_eq!(code, 1, "{stderr}");
+        for count in ["files_scanned", "bytes_scanned", "files_skipped"] {
+            assert_eq!(
+                json["stats"][count], alone["stats"][count],
+                "{args:?}: {count}"
+            );
+        }
+        assert_eq!(json["stats"]["files_scanned"], 2, "{args:?}");
+        assert_eq!(places(&json).len(), 1, "{args:?}: {json}");
+    }
+}
+
+#[test]
 fn csv_is_one_row_per_location() {
     let (tree, _) = tree_with_secrets();
     let (code, text) = run(&tree, &["scan", "--format", "csv", "-q"]);

@@ -6,7 +6,7 @@ mod common;
 
 use std::io::Write;
 
-use common::{Fake, Tree, scan_json};
+use common::{Fake, Tree, run_in, scan_json};
 use serde_json::Value;
 
 /// The single location of the finding whose rule is `rule`.
@@ -75,8 +75,16 @@ fn zips_without_a_chat_export_open_only_with_archives() {
     );
     let (code, json, _) = scan_json(tree.path(), &[]);
     assert_eq!(code, 0, "{json}");
+    // Left closed, it is still a file the scan saw and did not read: counted as skipped.
+    assert_eq!(json["stats"]["skipped_archive"], 1, "{json}");
+    assert_eq!(json["stats"]["files_skipped"], 1, "{json}");
+    assert_eq!(json["stats"]["files_scanned"], 0, "{json}");
+    let (code, table, _) = run_in(&tree, &["scan", "backup.zip"]);
+    assert_eq!(code, 0, "{table}");
+    assert!(table.contains("1 skipped"), "{table}");
     let (code, json, _) = scan_json(tree.path(), &["--archives"]);
     assert_eq!(code, 1);
+    assert_eq!(json["stats"]["skipped_archive"], 0, "{json}");
     let location = only_location(&json, "github-classic-pat");
     assert_eq!(location["path"], "backup.zip!app/.env");
     assert_eq!(location["kind"], "dotenv");

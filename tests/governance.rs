@@ -65,6 +65,30 @@ fn one_key_read_by_three_tools_is_shared() {
 }
 
 /// A fingerprint file whose entries were last set `days` ago, each with an owner.
+#[test]
+fn one_key_in_two_projects_with_the_same_directory_name_is_shared() {
+    let tree = Tree::new();
+    let key = Fake::new(72).openai_project_key();
+    tree.write("acme/api/.env", format!("OPENAI_API_KEY={key}\n"));
+    tree.write("globex/api/.env", format!("OPENAI_API_KEY={key}\n"));
+    let (_, report) = json(&tree, &[]);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["shared"], true, "{finding}");
+    assert_eq!(
+        finding["consumers"],
+        serde_json::json!(["project acme/api", "project globex/api"])
+    );
+
+    // Two .env files of one project (its root holds package.json) are one consumer.
+    std::fs::remove_dir_all(tree.path().join("globex")).expect("remove");
+    tree.write("acme/package.json", "{}\n");
+    tree.write("acme/.env", format!("OPENAI_API_KEY={key}\n"));
+    let (_, report) = json(&tree, &[]);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["shared"], false, "{finding}");
+    assert_eq!(finding["consumers"], serde_json::json!(["project acme"]));
+}
+
 fn aged_vault(tree: &Tree, secrets: &[(&str, &str)], days: i64) {
     let values: Vec<VaultValue> = secrets
         .iter()

@@ -760,3 +760,43 @@ fn an_old_result_without_tiers_is_imported_without_guessing_one() {
     assert_eq!(found.len(), 1);
     assert!(found[0].get("criticality").is_none(), "{}", found[0]);
 }
+
+#[test]
+fn a_home_scan_without_a_user_name_names_no_owner_and_counts_none() {
+    let home = Tree::new();
+    let db = home.path().join("state").join("inventory.db");
+    let mut fake = Fake::new(1010);
+    home.write(".env", format!("GITHUB_TOKEN={}\n", fake.github_pat()));
+    let run = |user: Option<&str>| {
+        let mut command = stray();
+        command
+            .env("HOME", home.path())
+            .env("STRAY_NOW", "2026-11-01T09:00:00Z")
+            .env_remove("USER")
+            .env_remove("USERNAME")
+            .env_remove("LOGNAME");
+        if let Some(user) = user {
+            command.env("USER", user);
+        }
+        let output = command
+            .args(["scan", "--home", "--format", "json", "--record"])
+            .arg(&db)
+            .output()
+            .expect("stray runs");
+        let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        json
+    };
+
+    let report = run(None);
+    let finding = &report["findings"][0];
+    assert!(finding.is_object(), "{report}");
+    assert!(finding["owner"].is_null(), "{finding}");
+    let metrics = inventory_json(&db, "2026-11-02T00:00:00Z", &["metrics"]);
+    assert_eq!(metrics["credentials_present"], 1, "{metrics}");
+    assert_eq!(metrics["owned_present"], 0, "{metrics}");
+    assert_eq!(metrics["owner_share"], 0.0, "{metrics}");
+
+    // The control: with a user name, the machine user is the owner.
+    let report = run(Some("ada"));
+    assert_eq!(report["findings"][0]["owner"]["name"], "ada", "{report}");
+}

@@ -320,4 +320,23 @@ fn no_output_holds_a_secret_unless_asked_to() {
     for finding in findings {
         assert!(fingerprints.contains(&finding["fingerprint"].as_str().expect("fp")));
     }
+
+    // A private key redacts to its type and a fingerprint prefix, and the database keeps that.
+    let key = findings
+        .iter()
+        .find(|f| f["rule"] == "private-key-pem")
+        .expect("the planted PEM key is found");
+    let fingerprint = key["fingerprint"].as_str().expect("fingerprint");
+    let expected = format!(
+        "-----BEGIN RSA PRIVATE KEY----- …(sha256:{})",
+        &fingerprint[..8]
+    );
+    assert_eq!(key["redacted"], expected.as_str());
+    let recorded = listed["credentials"]
+        .as_array()
+        .expect("credentials")
+        .iter()
+        .find(|c| c["fingerprint"] == fingerprint)
+        .expect("the key is recorded");
+    assert_eq!(recorded["redacted"], expected.as_str(), "{recorded}");
 }

@@ -1,6 +1,8 @@
 //! Every built-in rule must find each of its examples and none of its negatives, with all other
 //! built-in rules competing for the same text.
 
+mod common;
+
 use stray::rules::selftest;
 use stray::{Matcher, RuleSet};
 
@@ -122,4 +124,83 @@ fn every_provider_rule_says_where_to_revoke() {
             assert!(url.starts_with("https://"), "{}: {url}", rule.id);
         }
     }
+}
+
+/// README.md's sample rule pack, as printed under "Rule packs: writing your own", loads and
+/// passes its own examples and negatives.
+#[test]
+fn the_readme_sample_rule_pack_loads_and_passes_its_selftest() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let section = readme
+        .find("## Rule packs: writing your own")
+        .expect("the rule-pack section");
+    let start = readme[section..].find("```toml\n").expect("a toml block") + section + 8;
+    let end = readme[start..].find("```").expect("the block ends") + start;
+    let sample = &readme[start..end];
+    let mut set = stray::RuleSet::default();
+    set.add_pack(&stray::rules::PackSource::File("README.md".into()), sample)
+        .unwrap_or_else(|e| panic!("the README sample does not load: {e}"));
+    assert_eq!(set.len(), 1);
+    let failures = stray::rules::selftest::check_each(set.rules()).expect("matcher builds");
+    assert!(failures.is_empty(), "{failures:?}");
+
+    // And through the command a reader would run.
+    let tree = common::Tree::new();
+    let pack = tree.write("team.toml", sample);
+    let (code, stdout, stderr) = common::outcome(
+        common::stray()
+            .args(["rules", "check"])
+            .arg(&pack)
+            .output()
+            .expect("stray runs"),
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("all pass"), "{stdout}");
+}
+
+#[test]
+fn rules_check_names_the_file_and_line_at_fault() {
+    let tree = common::Tree::new();
+    let good = "[[rules]]\nid = \"acme-key\"\nprovider = \"acme\"\nclass = \"saas\"\n\
+                description = \"Acme key\"\nkeywords = [\"acme_\"]\n\
+                regex = '(?P<secret>acme_[a-z0-9]{16})'\n";
+    let check = |name: &str, text: &str| {
+        let pack = tree.write(name, text);
+        let (code, stdout, stderr) = common::outcome(
+            common::stray()
+                .args(["rules", "check"])
+                .arg(&pack)
+                .output()
+                .expect("stray runs"),
+        );
+        assert_ne!(code, 0, "{stdout}");
+        (pack.display().to_string(), stderr)
+    };
+    // A syntax error: toml's span.
+    let (pack, stderr) = check(
+        "syntax.toml",
+        &good.replace("provider = \"acme\"", "provider = \"acme"),
+    );
+    assert!(stderr.contains(&format!("{pack}:3:")), "{stderr}");
+    // An unknown field: toml's span.
+    let (pack, stderr) = check("field.toml", &good.replace("provider =", "provder ="));
+    assert!(stderr.contains(&format!("{pack}:3:1")), "{stderr}");
+    // A semantic error: the line of the field at fault, in the second rule.
+    let second = good.replace("acme-key", "acme-other").replace(
+        "description = \"Acme key\"",
+        "description = \"Acme key\"\nvalidator = \"luhn9\"",
+    );
+    let (pack, stderr) = check("validator.toml", &format!("{good}\n{second}"));
+    assert!(
+        stderr.contains(&format!("{pack}:14: rule 'acme-other'")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown validator"), "{stderr}");
+    // A duplicate id: the line of the second id.
+    let (pack, stderr) = check("duplicate.toml", &format!("{good}\n{good}"));
+    assert!(
+        stderr.contains(&format!("{pack}:10: rule 'acme-key': duplicate")),
+        "{stderr}"
+    );
 }

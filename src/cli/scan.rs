@@ -128,7 +128,7 @@ pub struct TargetArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
-    /// Skip files larger than SIZE (e.g. 25MiB, 512K) [default: 25MiB]
+    /// Skip files larger than SIZE: KB/MB/GB are powers of 1000, KiB/MiB/GiB and K/M/G of 1024 [default: 25MiB]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
 

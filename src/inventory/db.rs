@@ -269,8 +269,12 @@ fn is_fingerprint(text: &str) -> bool {
 }
 
 /// A redacted value as [`crate::finding::redact`] makes it: at most 4 characters, `…`, at most
-/// 4 characters. Anything else (a hand-edited result) is stored as a bare `…`.
+/// 4 characters, or a private key's header and fingerprint prefix. Anything else (a
+/// hand-edited result) is stored as a bare `…`.
 fn safe_redacted(redacted: &str) -> String {
+    if crate::finding::is_key_redaction(redacted) {
+        return redacted.to_string();
+    }
     let chars: Vec<char> = redacted.chars().collect();
     match chars.iter().position(|&c| c == '…') {
         Some(at) if at <= 4 && chars.len() - at - 1 <= 4 => redacted.to_string(),
@@ -354,6 +358,14 @@ impl Database {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// An error about this database's content, such as a row that cannot be read.
+    pub(crate) fn invalid(&self, message: String) -> InventoryError {
+        InventoryError::Database {
+            path: self.path.display().to_string(),
+            message,
+        }
     }
 
     pub(crate) fn error(&self, error: &rusqlite::Error) -> InventoryError {
@@ -635,6 +647,12 @@ mod tests {
         assert_eq!(safe_redacted("hu…er"), "hu…er");
         assert_eq!(safe_redacted("sk-proj-abcdefgh"), "…");
         assert_eq!(safe_redacted("sk-proj…abcdefgh"), "…");
+        let key = "-----BEGIN RSA PRIVATE KEY----- …(sha256:4f1c2a9e)";
+        assert_eq!(safe_redacted(key), key);
+        assert_eq!(
+            safe_redacted("-----BEGIN RSA PRIVATE KEY----- …(sha256:MIIEvQIBADAN)"),
+            "…"
+        );
     }
 
     #[test]

@@ -248,7 +248,7 @@ impl History {
     pub fn load(db: &Database) -> Result<History, InventoryError> {
         let conn = &db.conn;
         let error = |e: rusqlite::Error| db.error(&e);
-        let mut scans: Vec<ScanRow> = conn
+        let rows: Vec<(ScanRow, String)> = conn
             .prepare(
                 "SELECT s.id, s.scanned_at, s.machine, s.user_name, s.roots, s.stray_version,
                         s.rule_count, s.reference_count, s.source,
@@ -257,11 +257,11 @@ impl History {
             )
             .and_then(|mut stmt| {
                 stmt.query_map([], |row| {
-                    let time: String = row.get(1)?;
                     let roots: String = row.get(4)?;
-                    Ok(ScanRow {
+                    let scan = ScanRow {
                         id: row.get(0)?,
-                        scanned_at: parse_time(&time),
+                        // Set from the text below, where a bad one can be refused with the row.
+                        scanned_at: Timestamp::UNIX_EPOCH,
                         machine: row.get(2)?,
                         user: row.get(3)?,
                         roots: serde_json::from_str(&roots).unwrap_or_default(),
@@ -271,11 +271,17 @@ impl History {
                         source: row.get(8)?,
                         credentials: row.get::<_, i64>(9)? as usize,
                         rule_pack: row.get(10)?,
-                    })
+                    };
+                    Ok((scan, row.get(1)?))
                 })?
                 .collect()
             })
             .map_err(error)?;
+        let mut scans = Vec::with_capacity(rows.len());
+        for (mut scan, time) in rows {
+            scan.scanned_at = parse_time(db, &time, || format!("scans row id {}", scan.id))?;
+            scans.push(scan);
+        }
         scans.sort_by_key(|s| (s.scanned_at, s.id));
         let scan_index: HashMap<i64, usize> =
             scans.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
@@ -355,10 +361,7 @@ impl History {
                     vault_item,
                     vault_age_days,
                     rotation_overdue: overdue,
-                    owner: owner.filter(|name| !name.is_empty()).map(|name| Owner {
-                        name,
-                        source: owner_source.unwrap_or_default(),
-                    }),
+                    owner: recorded_owner(owner, owner_source),
                     criticality: criticality.as_deref().and_then(Criticality::parse),
                     revoke_url: revoke_url.filter(|url| !url.is_empty()),
                 });
@@ -371,16 +374,22 @@ impl History {
         let mut revocations: HashMap<String, Timestamp> = HashMap::new();
         {
             let mut stmt = conn
-                .prepare("SELECT fingerprint, revoked_at FROM revocations ORDER BY rowid")
+                .prepare("SELECT rowid, fingerprint, revoked_at FROM revocations ORDER BY rowid")
                 .map_err(error)?;
             let rows = stmt
                 .query_map([], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
                 })
                 .map_err(error)?;
             for row in rows {
-                let (fingerprint, revoked_at) = row.map_err(error)?;
-                let time = parse_time(&revoked_at);
+                let (rowid, fingerprint, revoked_at) = row.map_err(error)?;
+                let time = parse_time(db, &revoked_at, || {
+                    format!("revocations row {rowid} (credential {fingerprint:.12})")
+                })?;
                 revocations
                     .entry(fingerprint)
                     .and_modify(|t| *t = (*t).max(time))
@@ -663,8 +672,31 @@ impl History {
     }
 }
 
-fn parse_time(text: &str) -> Timestamp {
-    text.parse().unwrap_or(Timestamp::UNIX_EPOCH)
+/// A stored time. Text that is not an RFC 3339 timestamp is refused, naming the row, rather
+/// than read as some default date (1970 would make every age and period wrong).
+fn parse_time(
+    db: &Database,
+    text: &str,
+    row: impl FnOnce() -> String,
+) -> Result<Timestamp, InventoryError> {
+    text.parse().map_err(|_| {
+        db.invalid(format!(
+            "{}: the time {text:?} is not an RFC 3339 timestamp (such as 2026-11-01T09:00:00Z); \
+             correct or delete that row",
+            row()
+        ))
+    })
+}
+
+/// A sighting's owner as recorded, or `None` when there is none — including the `unknown`
+/// machine user that scans run without `$USER` recorded before that stopped naming an owner.
+fn recorded_owner(name: Option<String>, source: Option<String>) -> Option<Owner> {
+    let name = name.filter(|name| !name.trim().is_empty())?;
+    let source = source.unwrap_or_default();
+    if source == "machine-user" && !crate::host::is_known_user(&name) {
+        return None;
+    }
+    Some(Owner { name, source })
 }
 
 fn parse_status(text: &str) -> Option<Status> {
@@ -786,6 +818,57 @@ mod tests {
             Some(at("2026-11-01T10:00:00Z"))
         );
         assert_eq!(parse_since("yesterday"), None);
+    }
+
+    #[test]
+    fn an_unparseable_stored_time_is_refused_naming_the_table_and_row() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("inventory.db");
+        let db = Database::open(&path, true).expect("create");
+        db.conn
+            .execute(
+                "INSERT INTO scans (id, scanned_at, machine, user_name, roots, stray_version,
+                                    reference_count, source)
+                 VALUES (7, 'last tuesday', 'm', 'u', '[]', '0', 0, 'scan')",
+                [],
+            )
+            .expect("insert");
+        let message = History::load(&db).expect_err("refused").to_string();
+        assert!(message.contains("inventory.db"), "{message}");
+        assert!(message.contains("scans row id 7"), "{message}");
+        assert!(message.contains("last tuesday"), "{message}");
+
+        db.conn
+            .execute("UPDATE scans SET scanned_at = '2026-11-01T09:00:00Z'", [])
+            .expect("fix");
+        db.conn
+            .execute(
+                "INSERT INTO credentials (fingerprint, provider, rule, class, redacted)
+                 VALUES ('ab12', 'p', 'r', 'generic', '…')",
+                [],
+            )
+            .expect("credential");
+        db.conn
+            .execute(
+                "INSERT INTO revocations (fingerprint, revoked_at, recorded_at)
+                 VALUES ('ab12', 'soon', '2026-11-01T09:00:00Z')",
+                [],
+            )
+            .expect("revocation");
+        let message = History::load(&db).expect_err("refused").to_string();
+        assert!(message.contains("revocations row 1"), "{message}");
+        assert!(message.contains("soon"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_machine_user_recorded_by_an_older_stray_is_no_owner() {
+        let owner = |name: &str, source: &str| {
+            recorded_owner(Some(name.to_string()), Some(source.to_string())).map(|o| o.name)
+        };
+        assert_eq!(owner("unknown", "machine-user"), None);
+        assert_eq!(owner("ada", "machine-user").as_deref(), Some("ada"));
+        assert_eq!(owner("unknown", "config").as_deref(), Some("unknown"));
+        assert_eq!(owner("", "vault"), None);
     }
 
     #[test]

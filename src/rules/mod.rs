@@ -203,7 +203,7 @@ pub struct Example {
 #[serde(deny_unknown_fields)]
 struct PackFile {
     #[serde(default)]
-    rules: Vec<RuleSpec>,
+    rules: Vec<toml::Spanned<RuleSpec>>,
 }
 
 /// A validated rule. Its regex compiles on first use: start-up must not pay for a hundred-plus
@@ -227,7 +227,8 @@ pub struct Rule {
     pub revoke_url: Option<String>,
     pub examples: Vec<Example>,
     pub negatives: Vec<String>,
-    /// Where the rule came from: `builtin:ai.toml` or a file path.
+    /// Where the rule came from: `builtin:ai.toml:12` or a file path, with the line its table
+    /// starts on.
     pub origin: String,
 }
 
@@ -290,17 +291,60 @@ pub enum RuleError {
         source_name: String,
         error: std::io::Error,
     },
-    #[error("{source_name}: not a valid rule pack: {message}")]
+    #[error("{}: not a valid rule pack: {message}", place(.source_name, *.line, *.column))]
     Parse {
         source_name: String,
+        /// 1-based line (and column) of the fault, when the text points at one.
+        line: Option<usize>,
+        column: Option<usize>,
         message: String,
     },
-    #[error("{source_name}: rule '{rule}': {problem}")]
+    #[error("{}: rule '{rule}': {problem}", place(.source_name, Some(*.line), None))]
     Invalid {
         source_name: String,
+        /// 1-based line of the field at fault, or of the rule's table.
+        line: usize,
         rule: String,
         problem: String,
     },
+}
+
+/// `team.toml:12:5`, `team.toml:12` or `team.toml`.
+fn place(source_name: &str, line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(line), Some(column)) => format!("{source_name}:{line}:{column}"),
+        (Some(line), None) => format!("{source_name}:{line}"),
+        _ => source_name.to_string(),
+    }
+}
+
+/// The 1-based line and column of byte `offset` in `text`.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+/// The line of `field = …` inside `span` of `text` (a rule's table), if it is written there.
+fn field_line(text: &str, span: std::ops::Range<usize>, field: &str) -> Option<usize> {
+    let start = span.start.min(text.len());
+    let end = span.end.min(text.len()).max(start);
+    let mut offset = start;
+    for line in text.get(start..end)?.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix(field)
+            && rest.trim_start().starts_with('=')
+        {
+            return Some(line_and_column(text, offset).0);
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// Every rule in use, in a stable order (built-in packs first, then `--rules` packs).
@@ -352,6 +396,8 @@ impl RuleSet {
             if files.is_empty() {
                 return Err(RuleError::Parse {
                     source_name: path.display().to_string(),
+                    line: None,
+                    column: None,
                     message: "directory holds no *.toml rule packs".to_string(),
                 });
             }
@@ -367,21 +413,41 @@ impl RuleSet {
     /// Parses and validates one pack. Nothing is added unless every rule in it is valid.
     pub fn add_pack(&mut self, source: &PackSource, text: &str) -> Result<(), RuleError> {
         let source_name = source.to_string();
-        let pack: PackFile = toml::from_str(text).map_err(|e| RuleError::Parse {
-            source_name: source_name.clone(),
-            message: e.to_string().trim_end().to_string(),
+        let pack: PackFile = toml::from_str(text).map_err(|e| {
+            let (line, column) = match e.span() {
+                Some(span) => {
+                    let (line, column) = line_and_column(text, span.start);
+                    (Some(line), Some(column))
+                }
+                None => (None, None),
+            };
+            RuleError::Parse {
+                source_name: source_name.clone(),
+                line,
+                column,
+                message: e.message().trim_end().to_string(),
+            }
         })?;
         if pack.rules.is_empty() {
             return Err(RuleError::Parse {
                 source_name,
+                line: None,
+                column: None,
                 message: "no [[rules]] tables found".to_string(),
             });
         }
+        // Each rule's text runs from its `[[rules]]` header (the span toml gives) to the next.
+        let starts: Vec<usize> = pack.rules.iter().map(|r| r.span().start).collect();
         let mut compiled = Vec::with_capacity(pack.rules.len());
-        for spec in pack.rules {
+        for (index, spanned) in pack.rules.into_iter().enumerate() {
+            let end = starts.get(index + 1).copied().unwrap_or(text.len());
+            let span = starts[index]..end;
+            let spec = spanned.into_inner();
+            let rule_line = line_and_column(text, span.start).0;
             let rule_id = spec.id.clone();
-            let invalid = |problem: String| RuleError::Invalid {
+            let invalid = |(field, problem): (&str, String)| RuleError::Invalid {
                 source_name: source_name.clone(),
+                line: field_line(text, span.clone(), field).unwrap_or(rule_line),
                 rule: rule_id.clone(),
                 problem,
             };
@@ -391,11 +457,12 @@ impl RuleSet {
                 .chain(compiled.iter())
                 .any(|r: &Rule| r.id == spec.id)
             {
-                return Err(invalid("duplicate rule id".to_string()));
+                return Err(invalid(("id", "duplicate rule id".to_string())));
             }
             // Built-in patterns are checked by the test suite; team packs are checked here.
             let check_regex = !matches!(source, PackSource::Builtin(_));
-            compiled.push(compile(spec, &source_name, check_regex).map_err(invalid)?);
+            let origin = format!("{source_name}:{rule_line}");
+            compiled.push(compile(spec, &origin, check_regex).map_err(invalid)?);
         }
         self.rules.extend(compiled);
         Ok(())
@@ -431,62 +498,85 @@ impl Rule {
     }
 }
 
-fn compile(spec: RuleSpec, origin: &str, check_regex: bool) -> Result<Rule, String> {
+fn compile(
+    spec: RuleSpec,
+    origin: &str,
+    check_regex: bool,
+) -> Result<Rule, (&'static str, String)> {
     if !is_kebab_case(&spec.id) {
-        return Err("id must be kebab case (lowercase letters, digits, '-')".to_string());
+        return Err((
+            "id",
+            "id must be kebab case (lowercase letters, digits, '-')".to_string(),
+        ));
     }
     if spec.provider.trim().is_empty() {
-        return Err("provider is empty".to_string());
+        return Err(("provider", "provider is empty".to_string()));
     }
     if spec.description.trim().is_empty() {
-        return Err("description is empty".to_string());
+        return Err(("description", "description is empty".to_string()));
     }
     if spec.keywords.is_empty() {
-        return Err("needs at least one keyword".to_string());
+        return Err(("keywords", "needs at least one keyword".to_string()));
     }
     for keyword in &spec.keywords {
         if keyword.len() < 2 {
-            return Err(format!("keyword '{keyword}' is shorter than 2 bytes"));
+            return Err((
+                "keywords",
+                format!("keyword '{keyword}' is shorter than 2 bytes"),
+            ));
         }
         if keyword.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(format!(
-                "keyword '{keyword}' must be lowercase (keywords match case-insensitively)"
+            return Err((
+                "keywords",
+                format!(
+                    "keyword '{keyword}' must be lowercase (keywords match case-insensitively)"
+                ),
             ));
         }
     }
     let regex = OnceLock::new();
     if check_regex {
-        let compiled = check_pattern(&spec.regex)?;
+        let compiled = check_pattern(&spec.regex).map_err(|e| ("regex", e))?;
         let _ = regex.set(Some(compiled));
     }
     if let Some(min) = spec.entropy
         && !(0.0..=8.0).contains(&min)
     {
-        return Err(format!("entropy {min} is outside 0..=8 bits per byte"));
+        return Err((
+            "entropy",
+            format!("entropy {min} is outside 0..=8 bits per byte"),
+        ));
     }
     let validator = match &spec.validator {
         Some(name) => Some(Validator::from_name(name).ok_or_else(|| {
-            format!(
-                "unknown validator '{name}' (known: {})",
-                Validator::ALL.map(Validator::name).join(", ")
+            (
+                "validator",
+                format!(
+                    "unknown validator '{name}' (known: {})",
+                    Validator::ALL.map(Validator::name).join(", ")
+                ),
             )
         })?),
         None => None,
     };
     let window = spec.window.unwrap_or(DEFAULT_WINDOW);
     if window == 0 || window > MAX_WINDOW {
-        return Err(format!(
-            "window {window} must be between 1 and {MAX_WINDOW}"
+        return Err((
+            "window",
+            format!("window {window} must be between 1 and {MAX_WINDOW}"),
         ));
     }
     for example in &spec.examples {
         if example.secret.is_empty() {
-            return Err("an example has an empty secret".to_string());
+            return Err(("examples", "an example has an empty secret".to_string()));
         }
         if !example.input.contains(&example.secret) {
-            return Err(format!(
-                "an example's input does not contain its secret (input starts {:?})",
-                example.input.chars().take(24).collect::<String>()
+            return Err((
+                "examples",
+                format!(
+                    "an example's input does not contain its secret (input starts {:?})",
+                    example.input.chars().take(24).collect::<String>()
+                ),
             ));
         }
     }
