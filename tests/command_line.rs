@@ -48,7 +48,10 @@ fn a_bare_git_flag_never_swallows_the_next_word() {
             "{args:?}: a history scan"
         );
     }
-    for command in [&["runbook"][..], &["baseline", "create", "-o", "b.json"]] {
+    for command in [
+        &["runbook"][..],
+        &["baseline", "create", "-o", "b.json", "--owner", "ada"],
+    ] {
         let args = [command, &["--git", "-q"]].concat();
         let (code, _, stderr) = run_in(&tree, &args);
         assert_eq!(code, 0, "stray {args:?}: {stderr}");
@@ -117,7 +120,17 @@ fn archives_and_record_take_their_value_only_after_equals() {
 #[test]
 fn a_baseline_holds_from_any_spelling_of_the_root_and_any_directory() {
     let (tree, _) = repo_with_key();
-    let (code, _, stderr) = run_in(&tree, &["baseline", "create", "--expires", "2099-01-01"]);
+    let (code, _, stderr) = run_in(
+        &tree,
+        &[
+            "baseline",
+            "create",
+            "--expires",
+            "2099-01-01",
+            "--owner",
+            "ada",
+        ],
+    );
     assert_eq!(code, 0, "{stderr}");
     let root = tree.path().to_string_lossy().into_owned();
     let parent = tree.path().parent().expect("parent");
@@ -169,6 +182,28 @@ fn baseline_expiry_in_the_past_is_refused() {
     assert_eq!(code, 2);
     assert!(stderr.contains("in the past"), "{stderr}");
     assert!(!tree.path().join(".stray-baseline.json").exists());
+
+    // An exception needs someone who answers for it: with no user name, --owner is asked for.
+    let output = stray()
+        .current_dir(tree.path())
+        .env_remove("USER")
+        .env_remove("USERNAME")
+        .env_remove("LOGNAME")
+        .args(["baseline", "create"])
+        .output()
+        .expect("stray runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--owner NAME"));
+    let output = stray()
+        .current_dir(tree.path())
+        .env("USER", "ada")
+        .args(["baseline", "create"])
+        .output()
+        .expect("stray runs");
+    assert_eq!(output.status.code(), Some(0));
+    let baseline =
+        std::fs::read_to_string(tree.path().join(".stray-baseline.json")).expect("baseline");
+    assert!(baseline.contains("\"owner\": \"ada\""), "{baseline}");
 }
 
 #[test]

@@ -779,8 +779,8 @@ fn a_home_scan_without_a_user_name_names_no_owner_and_counts_none() {
             command.env("USER", user);
         }
         let output = command
-            .args(["scan", "--home", "--format", "json", "--record"])
-            .arg(&db)
+            .args(["scan", "--home", "--format", "json"])
+            .arg(format!("--record={}", db.display()))
             .output()
             .expect("stray runs");
         let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");

@@ -889,6 +889,20 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
         }
         None => None,
     };
+    // Every exception needs someone who answers for it; "unknown" is no one.
+    let owner = match &args.owner {
+        Some(owner) => owner.clone(),
+        None => {
+            let user = stray::host::user_name();
+            if !stray::host::is_known_user(&user) {
+                bail!(
+                    "no user name in $USER or $LOGNAME: say who answers for these exceptions \
+                     with --owner NAME"
+                );
+            }
+            user
+        }
+    };
     let prepared = PreparedScan::new(&args.target)?;
     let outcome = prepared.run(&args.target, false)?;
     let now = outcome.info.scanned_at;
@@ -900,7 +914,6 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
             end.strftime("%Y-%m-%d").to_string()
         }
     };
-    let owner = args.owner.clone().unwrap_or_else(stray::host::user_name);
     let file = File::create(&args.output)
         .with_context(|| format!("cannot create baseline {}", args.output.display()))?;
     let mut out = BufWriter::new(file);
