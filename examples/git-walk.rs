@@ -69,7 +69,7 @@ fn main() -> ExitCode {
                     stats.commits,
                     stats.blobs,
                     mb,
-                    stats.skipped_too_large,
+                    stats.too_large.len(),
                     mb / elapsed.max(1e-9)
                 );
                 ExitCode::SUCCESS

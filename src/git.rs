@@ -112,7 +112,7 @@ pub struct BlobOrigin {
 }
 
 /// Totals of a [`history`] walk.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HistoryStats {
     /// Commits in the range (merges and empty commits included).
     pub commits: usize,
@@ -120,8 +120,9 @@ pub struct HistoryStats {
     pub blobs: usize,
     /// Bytes of the blobs visited.
     pub bytes: u64,
-    /// Distinct blobs larger than the size limit: not read, not visited.
-    pub skipped_too_large: usize,
+    /// Distinct blobs larger than the size limit, by the path that introduced each: not read,
+    /// not visited.
+    pub too_large: Vec<PathBuf>,
 }
 
 /// The repository's top-level directory containing `dir` (`git rev-parse --show-toplevel`).
@@ -304,7 +305,9 @@ pub fn history(
                 Ok(())
             }
             Blob::TooLarge => {
-                stats.skipped_too_large += 1;
+                stats
+                    .too_large
+                    .push(path_from_bytes(&walk.paths[intro.path as usize]));
                 Ok(())
             }
             Blob::Missing => Err(GitError::MissingObject {

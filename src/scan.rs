@@ -21,7 +21,7 @@ use crate::matcher::Hits;
 use crate::matcher::{Matcher, line_columns};
 use crate::references::Reference;
 use crate::text;
-use crate::walk::{PathFilter, WalkError, WalkOptions, build_walker};
+use crate::walk::{Exclusion, PathFilter, WalkError, WalkOptions, build_walker};
 
 /// Files larger than this are skipped unless `--max-file-size` says otherwise.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
@@ -57,6 +57,9 @@ pub struct ScanOptions {
     /// Honour other scanners' inline markers (`gitleaks:allow`, `pragma: allowlist secret`,
     /// `trufflehog:ignore`) as `stray:allow`.
     pub peer_allow_markers: bool,
+    /// Keep the path and reason of every file and directory left out (`--verbose`); counts are
+    /// kept either way.
+    pub list_skipped: bool,
 }
 
 impl Default for ScanOptions {
@@ -68,6 +71,7 @@ impl Default for ScanOptions {
             archive_limits: ArchiveLimits::default(),
             chunking: Chunking::default(),
             peer_allow_markers: true,
+            list_skipped: false,
         }
     }
 }
@@ -104,6 +108,42 @@ impl Stats {
         self.skipped_unreadable += other.skipped_unreadable;
         self.skipped_archive += other.skipped_archive;
     }
+}
+
+/// Why a file or directory was not scanned (unreadable ones are [`Warning`]s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SkipReason {
+    TooLarge,
+    Binary,
+    /// A zip `--archives auto` left closed: no chat export inside.
+    ArchiveNotOpened,
+    /// A directory on the skip list (the defaults, `--skip-dir`).
+    SkippedDirectory,
+    /// Matched `--exclude` or `[scan] exclude`.
+    Excluded,
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SkipReason::TooLarge => "too large (over --max-file-size, or an archive over 1 GiB)",
+            SkipReason::Binary => "binary",
+            SkipReason::ArchiveNotOpened => {
+                "a zip archive without a chat export (--archives opens every zip)"
+            }
+            SkipReason::SkippedDirectory => {
+                "a directory skipped by default or by --skip-dir (--no-skip NAME scans it)"
+            }
+            SkipReason::Excluded => "excluded (--exclude or .stray.toml)",
+        })
+    }
+}
+
+/// One file or directory the scan left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: SkipReason,
 }
 
 /// Something that went wrong with one file or directory; the scan carried on.
@@ -152,6 +192,8 @@ pub struct ScanOutcome {
     pub references: Vec<Reference>,
     pub stats: Stats,
     pub warnings: Vec<Warning>,
+    /// What was left out, when [`ScanOptions::list_skipped`] asked for it; sorted by path.
+    pub skipped: Vec<Skipped>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -187,7 +229,11 @@ impl Scanner {
     /// Walks every root in parallel and returns the grouped findings.
     pub fn scan(&self, progress: &Progress) -> Result<ScanOutcome, ScanError> {
         let started = Instant::now();
-        let walker = build_walker(&self.options.walk, &self.filter)?;
+        let excluded = self
+            .options
+            .list_skipped
+            .then(|| std::sync::Arc::new(Mutex::new(Vec::new())));
+        let walker = build_walker(&self.options.walk, &self.filter, excluded.clone())?;
         let shared = Mutex::new(Collected::default());
         let mut builder = VisitorBuilder {
             scanner: self,
@@ -195,7 +241,19 @@ impl Scanner {
             progress,
         };
         walker.visit(&mut builder);
-        let collected = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut collected = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some(excluded) = excluded {
+            let excluded = std::mem::take(&mut *excluded.lock().unwrap_or_else(|e| e.into_inner()));
+            collected
+                .skipped
+                .extend(excluded.into_iter().map(|(path, why)| Skipped {
+                    path: display_path(&self.options.walk.roots, &path),
+                    reason: match why {
+                        Exclusion::SkippedDirectory => SkipReason::SkippedDirectory,
+                        Exclusion::Glob => SkipReason::Excluded,
+                    },
+                }));
+        }
         Ok(self.finish(collected, started))
     }
 
@@ -219,6 +277,8 @@ impl Scanner {
             ))
         });
         references.dedup();
+        let mut skipped = collected.skipped;
+        skipped.sort();
         ScanOutcome {
             info: ScanInfo::here_and_now(),
             suppressed: Vec::new(),
@@ -226,6 +286,23 @@ impl Scanner {
             references,
             stats,
             warnings,
+            skipped,
+        }
+    }
+
+    /// Counts a file left out, and lists it when asked to.
+    fn skip(&self, local: &mut Collected, path: &Path, reason: SkipReason) {
+        match reason {
+            SkipReason::TooLarge => local.stats.skipped_too_large += 1,
+            SkipReason::Binary => local.stats.skipped_binary += 1,
+            SkipReason::ArchiveNotOpened => local.stats.skipped_archive += 1,
+            SkipReason::SkippedDirectory | SkipReason::Excluded => {}
+        }
+        if self.options.list_skipped {
+            local.skipped.push(Skipped {
+                path: path.to_path_buf(),
+                reason,
+            });
         }
     }
 
@@ -323,7 +400,7 @@ impl Scanner {
     /// file's own bytes.
     fn scan_content(&self, display: &Path, content: &[u8], local: &mut Collected) {
         let Some(text) = text::text_of(content) else {
-            local.stats.skipped_binary += 1;
+            self.skip(local, display, SkipReason::Binary);
             return;
         };
         let (sightings, references) = self.scan_with_references(display, &text);
@@ -359,13 +436,13 @@ impl Scanner {
         };
         if self.options.archives != ArchiveMode::Never && is_zip(&magic[..magic_len]) {
             if size > self.options.archive_limits.max_archive_size {
-                local.stats.skipped_too_large += 1;
+                self.skip(local, &display, SkipReason::TooLarge);
                 return;
             }
             return self.scan_archive(&display, file, local);
         }
         if size > self.options.max_file_size {
-            local.stats.skipped_too_large += 1;
+            self.skip(local, &display, SkipReason::TooLarge);
             return;
         }
         buffer.extend_from_slice(&magic[..magic_len]);
@@ -380,7 +457,7 @@ impl Scanner {
             return warn(local, e.to_string());
         }
         if buffer.len() as u64 > self.options.max_file_size {
-            local.stats.skipped_too_large += 1;
+            self.skip(local, &display, SkipReason::TooLarge);
             return;
         }
         self.scan_content(&display, buffer, local);
@@ -417,7 +494,7 @@ impl Scanner {
                     // and a text file over the chunking threshold (64 MiB) in UTF-16 is rare
                     // enough not to be worth transcoding chunk by chunk.
                     if text::looks_binary(&data) {
-                        local.stats.skipped_binary += 1;
+                        self.skip(local, display, SkipReason::Binary);
                         return Ok(());
                     }
                 }
@@ -519,7 +596,9 @@ impl Scanner {
         );
         match result {
             Ok(archive::Opened::Read) => {}
-            Ok(archive::Opened::NotAChatExport) => local.stats.skipped_archive += 1,
+            Ok(archive::Opened::NotAChatExport) => {
+                self.skip(local, display, SkipReason::ArchiveNotOpened)
+            }
             Err(message) => {
                 local.stats.skipped_unreadable += 1;
                 local.warnings.push(Warning {
@@ -607,7 +686,8 @@ impl MemoryScan<'_> {
         // The same text check as for files on disk, so a UTF-16 blob or staged file is
         // transcoded too; git diffs UTF-16 as binary, so its lines all count as added.
         let Some(text) = text::text_of(content) else {
-            self.collected.stats.skipped_binary += 1;
+            self.scanner
+                .skip(&mut self.collected, path, SkipReason::Binary);
             return;
         };
         let (sightings, references) = self.scanner.scan_with_references(path, &text);
@@ -631,8 +711,9 @@ impl MemoryScan<'_> {
     }
 
     /// Counts a file left out because of its size.
-    pub fn skipped_too_large(&mut self) {
-        self.collected.stats.skipped_too_large += 1;
+    pub fn skipped_too_large(&mut self, path: &Path) {
+        self.scanner
+            .skip(&mut self.collected, path, SkipReason::TooLarge);
     }
 
     pub fn finish(self) -> ScanOutcome {
@@ -712,6 +793,7 @@ struct Collected {
     references: Vec<Reference>,
     stats: Stats,
     warnings: Vec<Warning>,
+    skipped: Vec<Skipped>,
 }
 
 struct VisitorBuilder<'s> {
@@ -777,6 +859,7 @@ impl Drop for Visitor<'_> {
         shared.sightings.extend(local.sightings);
         shared.references.extend(local.references);
         shared.warnings.extend(local.warnings);
+        shared.skipped.extend(local.skipped);
     }
 }
 

@@ -104,6 +104,18 @@ pub enum WalkError {
     NotScannable(PathBuf),
 }
 
+/// Why the walk leaves an entry out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exclusion {
+    /// A directory on the skip list.
+    SkippedDirectory,
+    /// A match of an `--exclude` glob.
+    Glob,
+}
+
+/// Entries the walk left out, collected for `--verbose`.
+pub type ExclusionLog = std::sync::Arc<std::sync::Mutex<Vec<(PathBuf, Exclusion)>>>;
+
 /// Decides, from path alone, whether an entry is left out of the walk.
 #[derive(Debug, Clone)]
 pub struct PathFilter {
@@ -152,18 +164,24 @@ impl PathFilter {
 
     /// True when the entry (file or directory) at `path`, found under `root`, is left out.
     pub fn excluded(&self, root: &Path, path: &Path, is_dir: bool) -> bool {
+        self.exclusion(root, path, is_dir).is_some()
+    }
+
+    /// Why the entry at `path`, found under `root`, is left out; `None` when it is walked.
+    pub fn exclusion(&self, root: &Path, path: &Path, is_dir: bool) -> Option<Exclusion> {
         if is_dir && self.is_skipped_dir(path) {
-            return true;
+            return Some(Exclusion::SkippedDirectory);
         }
         if self.excludes.is_empty() {
-            return false;
+            return None;
         }
         let relative = path.strip_prefix(root).unwrap_or(path);
-        self.excludes.is_match(path)
+        let matched = self.excludes.is_match(path)
             || self.excludes.is_match(relative)
             || path
                 .file_name()
-                .is_some_and(|name| self.excludes.is_match(name))
+                .is_some_and(|name| self.excludes.is_match(name));
+        matched.then_some(Exclusion::Glob)
     }
 
     fn is_skipped_dir(&self, path: &Path) -> bool {
@@ -188,8 +206,13 @@ impl PathFilter {
     }
 }
 
-/// A parallel walker over every root, with the filter applied to directories and files.
-pub fn build_walker(options: &WalkOptions, filter: &PathFilter) -> Result<WalkParallel, WalkError> {
+/// A parallel walker over every root, with the filter applied to directories and files; what
+/// it leaves out goes to `log` when one is given.
+pub fn build_walker(
+    options: &WalkOptions,
+    filter: &PathFilter,
+    log: Option<ExclusionLog>,
+) -> Result<WalkParallel, WalkError> {
     let Some((first, rest)) = options.roots.split_first() else {
         return Err(WalkError::MissingRoot(PathBuf::new()));
     };
@@ -232,7 +255,17 @@ pub fn build_walker(options: &WalkOptions, filter: &PathFilter) -> Result<WalkPa
             .find(|r| entry.path().starts_with(r))
             .map(PathBuf::as_path)
             .unwrap_or(Path::new(""));
-        !filter.excluded(root, entry.path(), is_dir)
+        match filter.exclusion(root, entry.path(), is_dir) {
+            None => true,
+            Some(why) => {
+                if let Some(log) = &log {
+                    log.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((entry.path().to_path_buf(), why));
+                }
+                false
+            }
+        }
     });
     Ok(builder.build_parallel())
 }

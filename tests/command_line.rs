@@ -481,3 +481,48 @@ fn a_failed_import_leaves_no_database_behind() {
     assert_eq!(code, 2);
     assert!(!tree.path().join("team.db").exists());
 }
+
+#[test]
+fn verbose_lists_what_was_skipped_and_why() {
+    let tree = Tree::new();
+    tree.write("app/.env", "LOG_LEVEL=debug\n");
+    tree.write("app/logo.png", b"\x89PNG\r\n\x1a\n\0\0\0binary".as_slice());
+    tree.write("app/big.log", vec![b'a'; 4096]);
+    tree.write("app/node_modules/x/index.js", "x\n");
+    tree.write("app/notes.md", "notes\n");
+    tree.write("backup.zip", zip_without_a_chat_export());
+    let (code, _, stderr) = run_in(
+        &tree,
+        &["scan", "-v", "--max-file-size", "1KiB", "--exclude", "*.md"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    for (path, why) in [
+        ("app/logo.png", "binary"),
+        ("app/big.log", "too large"),
+        ("app/node_modules", "skipped by default"),
+        ("app/notes.md", "excluded"),
+        ("backup.zip", "without a chat export"),
+    ] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains(&format!("skipped {path}: ")) && l.contains(why)),
+            "{path} ({why}) missing from: {stderr}"
+        );
+    }
+    let (_, _, quiet) = run_in(&tree, &["scan", "--max-file-size", "1KiB"]);
+    assert!(
+        !quiet.contains("skipped app/"),
+        "only with --verbose: {quiet}"
+    );
+}
+
+fn zip_without_a_chat_export() -> Vec<u8> {
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut bytes);
+    zip.start_file("readme.txt", zip::write::SimpleFileOptions::default())
+        .expect("zip entry");
+    std::io::Write::write_all(&mut zip, b"hello\n").expect("zip write");
+    zip.finish().expect("zip");
+    bytes.into_inner()
+}

@@ -123,6 +123,8 @@ fn expired_exceptions_stop_suppressing_and_say_so() {
             "base.json",
             "--expires",
             "2099-01-31",
+            "--owner",
+            "ada",
             "--exclude",
             "base.json",
         ],

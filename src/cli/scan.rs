@@ -486,6 +486,7 @@ impl PreparedScan {
             archives: args.archives,
             archive_limits: ArchiveLimits::default(),
             peer_allow_markers: !args.no_peer_allow && config.scan.peer_allow.unwrap_or(true),
+            list_skipped: args.verbose,
             chunking: Chunking::default(),
         };
         let options = with_roots(args, options)?;
@@ -585,7 +586,10 @@ impl PreparedScan {
         outcome.findings = active;
         outcome.suppressed = suppressed;
         if !args.quiet {
-            print_warnings(&outcome.warnings);
+            print_warnings(&outcome.warnings, args.verbose);
+        }
+        if args.verbose {
+            print_skipped(&outcome.skipped);
         }
         Ok(outcome)
     }
@@ -614,7 +618,7 @@ impl PreparedScan {
             .context("cannot read standard input")?;
         let mut scan = self.scanner.in_memory();
         if content.len() as u64 > limit {
-            scan.skipped_too_large();
+            scan.skipped_too_large(Path::new(name));
         } else {
             scan.add(Path::new(name), &content, None, &|_| true);
         }
@@ -640,8 +644,8 @@ impl PreparedScan {
                 git::line_is_added(file, line)
             });
         }
-        for _ in &staged.too_large {
-            scan.skipped_too_large();
+        for path in &staged.too_large {
+            scan.skipped_too_large(path);
         }
         Ok(scan.finish())
     }
@@ -675,8 +679,8 @@ impl PreparedScan {
                     .fetch_add(content.len() as u64, Ordering::Relaxed);
             },
         )?;
-        for _ in 0..stats.skipped_too_large {
-            scan.skipped_too_large();
+        for path in &stats.too_large {
+            scan.skipped_too_large(path);
         }
         let mut outcome = scan.finish();
         if let Some(base) = git::range_base(revspec) {
@@ -1059,25 +1063,40 @@ fn warn_unmatched_baseline(baseline: &Baseline, applied: baseline::Applied, find
     }
 }
 
-fn print_warnings(warnings: &[stray::scan::Warning]) {
+/// `--verbose`: every file and directory left out, and why, on standard error.
+fn print_skipped(skipped: &[stray::scan::Skipped]) {
+    let mut err = std::io::stderr().lock();
+    for skip in skipped {
+        let _ = writeln!(
+            err,
+            "stray: skipped {}: {}",
+            stray::report::printable(&skip.path.display().to_string()),
+            skip.reason
+        );
+    }
+}
+
+/// Unreadable files and directories; `all` (`--verbose`) lifts the limit on how many.
+fn print_warnings(warnings: &[stray::scan::Warning], all: bool) {
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    for warning in warnings.iter().take(WARNINGS_SHOWN) {
+    let shown = if all { usize::MAX } else { WARNINGS_SHOWN };
+    for warning in warnings.iter().take(shown) {
         let _ = match &warning.path {
             Some(path) => writeln!(
                 err,
                 "stray: warning: {}: {} (skipped)",
-                path.display(),
+                stray::report::printable(&path.display().to_string()),
                 warning.message
             ),
             None => writeln!(err, "stray: warning: {}", warning.message),
         };
     }
-    if warnings.len() > WARNINGS_SHOWN {
+    if warnings.len() > shown {
         let _ = writeln!(
             err,
             "stray: warning: … and {} more files or directories could not be read",
-            warnings.len() - WARNINGS_SHOWN
+            warnings.len() - shown
         );
     }
 }
