@@ -10,26 +10,27 @@ pub fn is_known_user(name: &str) -> bool {
     !name.is_empty() && name != UNKNOWN
 }
 
-/// The host name, from the environment or the kernel; `unknown` when neither says.
+/// The host name: `$STRAY_MACHINE` when set (to name a machine the same way across
+/// re-installs), else what the operating system says (`gethostname(2)`, also on macOS, which has
+/// no `/proc` and does not export `$HOSTNAME`); `unknown` when neither says.
 pub fn machine_name() -> String {
-    for var in ["STRAY_MACHINE", "HOSTNAME", "COMPUTERNAME"] {
-        if let Ok(name) = std::env::var(var)
-            && !name.trim().is_empty()
-        {
-            return name.trim().to_string();
-        }
+    if let Ok(name) = std::env::var("STRAY_MACHINE")
+        && !name.trim().is_empty()
+    {
+        return name.trim().to_string();
     }
-    for file in ["/proc/sys/kernel/hostname", "/etc/hostname"] {
-        if let Ok(name) = std::fs::read_to_string(file)
-            && !name.trim().is_empty()
-        {
-            return name.trim().to_string();
-        }
+    let name = gethostname::gethostname();
+    let name = name.to_string_lossy();
+    if name.trim().is_empty() {
+        UNKNOWN.to_string()
+    } else {
+        name.trim().to_string()
     }
-    UNKNOWN.to_string()
 }
 
-/// The login name, from the environment; `unknown` when it is not set.
+/// The login name, from the environment (`$USER`, `%USERNAME%`, `$LOGNAME`); `unknown` when it
+/// is not set. Deliberately not the password database: in a CI container every job is `root`
+/// or a numeric uid, which would name an owner nobody is.
 pub fn user_name() -> String {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()

@@ -996,6 +996,10 @@ mod tests {
             escape("<script>alert(\"x\")</script> & 'y'"),
             "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
         );
+        // Why this is not an HTML-escaping crate's: a file name holding control characters
+        // (an escape sequence, a NUL) must not reach the page, where some are not even valid
+        // HTML; those crates escape markup only.
+        assert_eq!(escape("a\u{1b}[2J\0b\tc\n"), "a\u{fffd}[2J\u{fffd}b\tc\n");
     }
 
     #[test]
