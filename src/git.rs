@@ -266,11 +266,24 @@ pub fn history(
     max_size: u64,
     visit: &mut dyn FnMut(&BlobOrigin, &[u8]),
 ) -> Result<HistoryStats, GitError> {
+    history_of_paths(root, revspec, max_size, &|_| true, visit)
+}
+
+/// [`history`] of the paths `keep_path` accepts. A blob is introduced by its earliest accepted
+/// path: content first committed under an excluded path and copied elsewhere later is found at
+/// the later path, not hidden by the exclusion.
+pub fn history_of_paths(
+    root: &Path,
+    revspec: Option<&str>,
+    max_size: u64,
+    keep_path: &dyn Fn(&Path) -> bool,
+    visit: &mut dyn FnMut(&BlobOrigin, &[u8]),
+) -> Result<HistoryStats, GitError> {
     let revisions = match revspec {
         Some(spec) => revision_args(spec)?,
         None => Vec::new(), // git log's default: HEAD, with a clear message for an unborn branch
     };
-    let walk = walk_log(root, revspec, &revisions)?;
+    let walk = walk_log(root, revspec, &revisions, keep_path)?;
     let mut stats = HistoryStats {
         commits: walk.commits.len(),
         ..HistoryStats::default()
@@ -1430,7 +1443,12 @@ impl LogWalk {
 const LOG: &str = "git log --raw";
 
 /// Runs one `git log` over `revisions` and collects every blob introduction.
-fn walk_log(root: &Path, spec: Option<&str>, revisions: &[String]) -> Result<LogWalk, GitError> {
+fn walk_log(
+    root: &Path,
+    spec: Option<&str>,
+    revisions: &[String],
+    keep_path: &dyn Fn(&Path) -> bool,
+) -> Result<LogWalk, GitError> {
     let mut cmd = git_command(root, &[]);
     cmd.args([
         "log",
@@ -1451,7 +1469,7 @@ fn walk_log(root: &Path, spec: Option<&str>, revisions: &[String]) -> Result<Log
     .arg("--");
     let mut log = Spawned::new(cmd, LOG, false)?;
     let stdout = log.stdout()?;
-    let parsed = parse_log(BufReader::with_capacity(256 * 1024, stdout));
+    let parsed = parse_log(BufReader::with_capacity(256 * 1024, stdout), keep_path);
     if parsed.is_err() {
         log.kill();
     }
@@ -1494,7 +1512,10 @@ fn looks_like_bad_revision(message: &str) -> bool {
 /// commit header starts with `\x01`, a diff record with `:` (one colon per parent: `::` for a
 /// two-parent combined record), each record followed by exactly one path token. A leading `\n`
 /// and empty tokens are separators.
-fn parse_log(mut input: impl BufRead) -> Result<LogWalk, GitError> {
+fn parse_log(
+    mut input: impl BufRead,
+    keep_path: &dyn Fn(&Path) -> bool,
+) -> Result<LogWalk, GitError> {
     let parse_error = |detail: String| GitError::Parse {
         command: LOG,
         detail,
@@ -1532,7 +1553,9 @@ fn parse_log(mut input: impl BufRead) -> Result<LogWalk, GitError> {
                 let record = parse_log_record(t).ok_or_else(|| {
                     parse_error(format!("bad diff record {:?}", String::from_utf8_lossy(t)))
                 })?;
-                if let Some(oid) = record {
+                if let Some(oid) = record
+                    && keep_path(&path_from_bytes(&path))
+                {
                     walk.record(oid, &path, sequence).map_err(parse_error)?;
                 }
                 sequence = sequence.saturating_add(1);
@@ -1874,7 +1897,7 @@ deleted file mode 120000\n\
         out.extend_from_slice(
             format!(":000000 100644 {} {} A\0x\0", oid('0'), oid('a')).as_bytes(),
         );
-        let walk = parse_log(&out[..]).unwrap();
+        let walk = parse_log(&out[..], &|_| true).unwrap();
         assert_eq!(walk.commits.len(), 3);
         assert_eq!(&*walk.commits[1].author, "A U Thor");
         assert_eq!(&*walk.commits[2].author, "");
@@ -1889,14 +1912,17 @@ deleted file mode 120000\n\
         assert_eq!(&*walk.paths[d.path as usize], b"bin/\xfe");
         assert_eq!(get('a').commit, 2);
 
-        assert!(parse_log(&b"garbage\0"[..]).is_err());
-        assert!(parse_log(&b":100644 100644\0"[..]).is_err());
+        assert!(parse_log(&b"garbage\0"[..], &|_| true).is_err());
+        assert!(parse_log(&b":100644 100644\0"[..], &|_| true).is_err());
         assert!(
-            parse_log(format!(":000000 100644 {} {} A\0x\0", oid('0'), oid('a')).as_bytes())
-                .is_err()
+            parse_log(
+                format!(":000000 100644 {} {} A\0x\0", oid('0'), oid('a')).as_bytes(),
+                &|_| true,
+            )
+            .is_err()
         );
-        assert!(parse_log(&b"\x01nothex 1 d a\0"[..]).is_err());
-        assert!(parse_log(&b""[..]).unwrap().commits.is_empty());
+        assert!(parse_log(&b"\x01nothex 1 d a\0"[..], &|_| true).is_err());
+        assert!(parse_log(&b""[..], &|_| true).unwrap().commits.is_empty());
     }
 
     #[test]
@@ -1913,7 +1939,7 @@ deleted file mode 120000\n\
         out.extend_from_slice(
             format!(":000000 100644 {} {} A\0c\0", oid('0'), oid('a')).as_bytes(),
         );
-        let walk = parse_log(&out[..]).unwrap();
+        let walk = parse_log(&out[..], &|_| true).unwrap();
         let a = walk.blobs[&Oid::from_hex(oid('a').as_bytes()).unwrap()];
         assert_eq!((a.commit, a.count), (1, 3));
         assert_eq!(&*walk.paths[a.path as usize], b"b");

@@ -226,6 +226,11 @@ impl Scanner {
         &self.options
     }
 
+    /// Which paths the scan leaves out.
+    pub fn filter(&self) -> &PathFilter {
+        &self.filter
+    }
+
     /// Walks every root in parallel and returns the grouped findings.
     pub fn scan(&self, progress: &Progress) -> Result<ScanOutcome, ScanError> {
         let started = Instant::now();
@@ -683,6 +688,11 @@ impl MemoryScan<'_> {
         commit: Option<&CommitInfo>,
         keep_line: &dyn Fn(usize) -> bool,
     ) {
+        if self.scanner.filter.excludes_file(path) {
+            self.scanner
+                .skip(&mut self.collected, path, SkipReason::Excluded);
+            return;
+        }
         // The same text check as for files on disk, so a UTF-16 blob or staged file is
         // transcoded too; git diffs UTF-16 as binary, so its lines all count as added.
         let Some(text) = text::text_of(content) else {

@@ -184,6 +184,27 @@ impl PathFilter {
         matched.then_some(Exclusion::Glob)
     }
 
+    /// True when an `--exclude` glob leaves out the file at the repository-relative `path`, or
+    /// a directory above it: for content that is not walked (staged files, history), where no
+    /// walker prunes directories on the way down. Skip-list directories do not apply there: a
+    /// key committed inside `node_modules` was still committed.
+    pub fn excludes_file(&self, path: &Path) -> bool {
+        if self.excludes.is_empty() {
+            return false;
+        }
+        let mut current = Some(path);
+        while let Some(dir) = current.filter(|p| !p.as_os_str().is_empty()) {
+            let by_name = dir
+                .file_name()
+                .is_some_and(|name| self.excludes.is_match(name));
+            if by_name || self.excludes.is_match(dir) {
+                return true;
+            }
+            current = dir.parent();
+        }
+        false
+    }
+
     fn is_skipped_dir(&self, path: &Path) -> bool {
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             return false;
@@ -375,6 +396,19 @@ mod tests {
         assert!(f.excluded(root, Path::new("repo/a/b/server.log"), false));
         assert!(f.excluded(root, Path::new("repo/fixtures/x/.env"), false));
         assert!(!f.excluded(root, Path::new("repo/src/.env"), false));
+    }
+
+    #[test]
+    fn excludes_apply_to_files_that_are_not_walked() {
+        let f = filter(&["*.log", "fixtures/**", "vendor"]);
+        assert!(f.excludes_file(Path::new("a/b/server.log")));
+        assert!(f.excludes_file(Path::new("fixtures/x/.env")));
+        assert!(
+            f.excludes_file(Path::new("lib/vendor/keys/.env")),
+            "a directory by name"
+        );
+        assert!(!f.excludes_file(Path::new("src/.env")));
+        assert!(!filter(&[]).excludes_file(Path::new("node_modules/x/.env")));
     }
 
     #[test]

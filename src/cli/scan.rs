@@ -41,15 +41,16 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub target: TargetArgs,
 
-    /// Output format [default: from --output's extension (.json, .jsonl, .sarif, .csv), else
-    /// table]
+    /// Output format [default: from --output's extension (.json, .jsonl, .sarif, .csv, .md),
+    /// else table]
     #[arg(short, long, value_enum)]
     pub format: Option<Format>,
 
     /// Write the report to FILE instead of standard output (created before the scan starts, so
-    /// a path that cannot be written fails at once)
+    /// a path that cannot be written fails at once). Repeatable: one scan, several reports,
+    /// each in the format its extension names (`-o stray.sarif -o summary.md`)
     #[arg(short, long, value_name = "FILE", value_parser = path_value)]
-    pub output: Option<PathBuf>,
+    pub output: Vec<PathBuf>,
 
     /// Print secrets in full (they are redacted by default)
     #[arg(long)]
@@ -380,7 +381,9 @@ fn parse_fail_on(values: &[String], config: &Path) -> Result<Vec<FailOn>> {
 }
 
 impl PreparedScan {
-    pub fn new(args: &TargetArgs) -> Result<PreparedScan> {
+    /// `with_baseline`: load the baseline the flags or `.stray.toml` name (`baseline create`
+    /// writes one instead, so it need not exist yet).
+    pub fn new(args: &TargetArgs, with_baseline: bool) -> Result<PreparedScan> {
         let config = load_config(args)?.unwrap_or_default();
         let mut packs = args.rules.packs.clone();
         packs.extend(config.scan.rules.iter().map(|p| config.resolve(p)));
@@ -425,7 +428,10 @@ impl PreparedScan {
             .baseline
             .clone()
             .or_else(|| config.policy.baseline.as_ref().map(|p| config.resolve(p)));
-        let baseline = baseline_path.map(|p| Baseline::load(&p)).transpose()?;
+        let baseline = baseline_path
+            .filter(|_| with_baseline)
+            .map(|p| Baseline::load(&p))
+            .transpose()?;
 
         let policy = if !args.fail_on.is_empty() {
             args.fail_on.clone()
@@ -662,10 +668,12 @@ impl PreparedScan {
         // Bare --git is git log's default, which an unborn branch (no commits yet) answers with
         // an empty history instead of "bad revision 'HEAD'".
         let spec = (revspec != "HEAD").then_some(revspec);
-        let stats = git::history(
+        let filter = self.scanner.filter();
+        let stats = git::history_of_paths(
             &root,
             spec,
             self.scanner.options().max_file_size,
+            &|path| !filter.excludes_file(path),
             &mut |origin, content| {
                 let commit = CommitInfo {
                     id: origin.commit.clone(),
@@ -781,21 +789,19 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
         }
         _ => {}
     }
-    let format = args.format.unwrap_or_else(|| {
-        args.output
-            .as_deref()
-            .and_then(Format::from_path)
-            .unwrap_or(Format::Table)
-    });
+    let outputs = report_formats(&args)?;
     // Opened before the walk: an unwritable path should fail in a second, not after an hour.
-    let mut report = ReportOut::open(args.output.as_deref())?;
-    let prepared = PreparedScan::new(&args.target)?;
+    let mut reports = Vec::with_capacity(outputs.len());
+    for (path, format) in outputs {
+        reports.push((ReportOut::open(path)?, format));
+    }
+    let prepared = PreparedScan::new(&args.target, true)?;
     let outcome = prepared.run(&args.target, true)?;
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none()
+            args.output.is_empty()
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none()
         }
@@ -806,12 +812,17 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
         show_suppressed: args.show_suppressed,
     };
     let rules = prepared.scanner.matcher().rules();
-    // A quiet clean scan in table form (the pre-commit hook) prints nothing at all.
-    let silent = args.target.quiet && format == Format::Table && outcome.findings.is_empty();
-    if !silent {
-        write_report(format, &outcome, rules, report_options, report.writer())?;
+    for (mut report, format) in reports {
+        // A quiet clean scan in table form (the pre-commit hook) prints nothing at all.
+        let silent = args.target.quiet
+            && format == Format::Table
+            && report.is_stdout()
+            && outcome.findings.is_empty();
+        if !silent {
+            write_report(format, &outcome, rules, report_options, report.writer())?;
+        }
+        report.finish(format, args.target.quiet)?;
     }
-    report.finish(format, args.target.quiet)?;
     // Recorded only once the report is out: a broken database must not cost the report.
     if let Some(db) = &args.record {
         super::inventory::record_scan(db.as_deref(), &outcome, rules.len(), args.target.quiet)?;
@@ -821,6 +832,34 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
         .iter()
         .any(|f| violates(f, &prepared.policy));
     Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// Each report to write and its format. One `-o`: `--format` if given, else the extension's,
+/// else the table. Several: each file's extension decides (else `--format`); a file whose name
+/// says nothing and no `--format` is an error, not a silent table.
+fn report_formats(args: &ScanArgs) -> Result<Vec<(Option<&Path>, Format)>> {
+    match args.output.as_slice() {
+        [] => Ok(vec![(None, args.format.unwrap_or(Format::Table))]),
+        [one] => {
+            let format = args
+                .format
+                .or_else(|| Format::from_path(one))
+                .unwrap_or(Format::Table);
+            Ok(vec![(Some(one.as_path()), format)])
+        }
+        several => several
+            .iter()
+            .map(|path| match Format::from_path(path).or(args.format) {
+                Some(format) => Ok((Some(path.as_path()), format)),
+                None => bail!(
+                    "cannot tell the format of {} from its name: with several --output files, \
+                     name each .json, .jsonl, .sarif, .csv or .md (or give --format for the \
+                     others)",
+                    path.display()
+                ),
+            })
+            .collect(),
+    }
 }
 
 /// Where a report goes: standard output, or a file created up front.
@@ -843,6 +882,10 @@ impl ReportOut {
             path: path.map(Path::to_path_buf),
             out,
         })
+    }
+
+    pub fn is_stdout(&self) -> bool {
+        self.path.is_none()
     }
 
     pub fn writer(&mut self) -> &mut dyn Write {
@@ -907,7 +950,7 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
             user
         }
     };
-    let prepared = PreparedScan::new(&args.target)?;
+    let prepared = PreparedScan::new(&args.target, false)?;
     let outcome = prepared.run(&args.target, false)?;
     let now = outcome.info.scanned_at;
     let expires = match expires {
@@ -974,7 +1017,7 @@ pub fn runbook(args: &RunbookArgs) -> Result<u8> {
         return Ok(EXIT_CLEAN);
     }
     args.target.check()?;
-    let prepared = PreparedScan::new(&args.target)?;
+    let prepared = PreparedScan::new(&args.target, true)?;
     let mut outcome = prepared.run(&args.target, true)?;
     stray::runbook::order(&mut outcome.findings);
     let scanned = outcome

@@ -4,6 +4,7 @@ mod csv;
 pub mod html;
 mod inventory;
 pub mod json;
+mod markdown;
 mod sarif;
 mod table;
 
@@ -26,6 +27,8 @@ pub enum Format {
     Csv,
     /// One row per credential with vault status and all its places: the Step-1 spreadsheet
     Inventory,
+    /// A Markdown table of the credentials, for CI job summaries and merge-request comments
+    Markdown,
 }
 
 impl Format {
@@ -38,11 +41,12 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Csv => "csv",
             Format::Inventory => "inventory",
+            Format::Markdown => "markdown",
         }
     }
 
     /// The format a report file's name asks for: `.json`, `.jsonl`/`.ndjson`, `.sarif` (also
-    /// `.sarif.json`), `.csv`; `None` for anything else.
+    /// `.sarif.json`), `.csv`, `.md`; `None` for anything else.
     pub fn from_path(path: &std::path::Path) -> Option<Format> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         let extension = name.rsplit_once('.')?.1;
@@ -54,6 +58,7 @@ impl Format {
             "jsonl" | "ndjson" => Some(Format::Jsonl),
             "sarif" => Some(Format::Sarif),
             "csv" => Some(Format::Csv),
+            "md" | "markdown" => Some(Format::Markdown),
             _ => None,
         }
     }
@@ -113,6 +118,7 @@ pub fn write_report(
         Format::Sarif => sarif::write(outcome, rules, out)?,
         Format::Csv => csv::write(outcome, options, out)?,
         Format::Inventory => inventory::write(&json::ReportDocument::new(outcome, options), out)?,
+        Format::Markdown => markdown::write(outcome, options, out)?,
     }
     out.flush()?;
     Ok(())
