@@ -1,6 +1,7 @@
 //! Output formats. Every format redacts secrets unless `show_secrets` is set.
 
 mod csv;
+pub mod gitlab;
 pub mod html;
 mod inventory;
 pub mod json;
@@ -26,6 +27,8 @@ pub enum Format {
     Csv,
     /// One row per credential with vault status and all its places: the Step-1 spreadsheet
     Inventory,
+    /// GitLab's secret-detection report (gl-secret-detection-report.json)
+    Gitlab,
 }
 
 impl Format {
@@ -38,6 +41,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Csv => "csv",
             Format::Inventory => "inventory",
+            Format::Gitlab => "gitlab",
         }
     }
 
@@ -98,7 +102,7 @@ pub enum ReportError {
 
 pub use inventory::write as write_inventory;
 
-/// Writes `outcome` in `format`. `rules` are every rule in use (SARIF lists them all).
+/// Writes `outcome` in `format`. `rules` are every rule in use (SARIF and GitLab list them all).
 pub fn write_report(
     format: Format,
     outcome: &ScanOutcome,
@@ -113,6 +117,7 @@ pub fn write_report(
         Format::Sarif => sarif::write(outcome, rules, out)?,
         Format::Csv => csv::write(outcome, options, out)?,
         Format::Inventory => inventory::write(&json::ReportDocument::new(outcome, options), out)?,
+        Format::Gitlab => gitlab::write(outcome, rules, out)?,
     }
     out.flush()?;
     Ok(())
