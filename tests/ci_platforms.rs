@@ -550,3 +550,82 @@ fn which(program: &Path) -> PathBuf {
         .find(|candidate| candidate.is_file())
         .unwrap_or_else(|| program.to_path_buf())
 }
+
+/// The entries of the `script:` list of docs/ci/gitlab-ci.yml (an entry is one line, or a
+/// `- |` block), as GitLab's runner runs them one after another in one shell.
+fn gitlab_script() -> Vec<String> {
+    let job = std::fs::read_to_string(format!("{MANIFEST_DIR}/docs/ci/gitlab-ci.yml"))
+        .expect("gitlab-ci.yml");
+    let mut entries: Vec<String> = Vec::new();
+    let mut in_script = false;
+    for line in job.lines() {
+        if line == "  script:" {
+            in_script = true;
+            continue;
+        }
+        if !in_script {
+            continue;
+        }
+        if let Some(entry) = line.strip_prefix("    - ") {
+            entries.push(if entry == "|" {
+                String::new()
+            } else {
+                format!("{entry}\n")
+            });
+        } else if let Some(block) = line.strip_prefix("      ") {
+            if let Some(last) = entries.last_mut() {
+                last.push_str(block);
+                last.push('\n');
+            }
+        } else if line.trim_start().starts_with('#') {
+            continue;
+        } else if !line.starts_with("    ") {
+            break;
+        }
+    }
+    entries
+}
+
+#[test]
+fn the_gitlab_job_script_fails_a_merge_request_and_writes_its_widget_report() {
+    let (tree, base) = repo();
+    let key = Fake::new(1308).github_pat();
+    commit(
+        &tree,
+        &[("deploy/.env", &format!("GITHUB_TOKEN={key}\n"))],
+        "leak",
+    );
+    // What the install step leaves in the job cache: the pinned checkout and its stray.
+    std::fs::create_dir_all(tree.path().join(".stray/bin")).expect("cache dir");
+    std::os::unix::fs::symlink(stray_bin(), tree.path().join(".stray/bin/stray")).expect("bin");
+    std::os::unix::fs::symlink(MANIFEST_DIR, tree.path().join(".stray/src")).expect("src");
+
+    let script = gitlab_script();
+    assert!(script[0].contains("cargo install --locked"), "{script:?}");
+    let job =
+        std::fs::read_to_string(format!("{MANIFEST_DIR}/docs/ci/gitlab-ci.yml")).expect("job");
+    let report_name = "gl-secret-detection-report.json";
+    assert!(job.contains(&format!("secret_detection: {report_name}")));
+    let output = Command::new("bash")
+        .current_dir(tree.path())
+        .args(["-e", "-c", &script.join("")])
+        .env("CI_MERGE_REQUEST_DIFF_BASE_SHA", &base)
+        .env("STRAY_GITLAB_REPORT", report_name)
+        .output()
+        .expect("bash runs");
+    let log = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{log}");
+    assert!(
+        !script.iter().any(|s| s.contains("curl")),
+        "nothing downloaded at run time"
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tree.path().join(report_name)).expect("GitLab report"),
+    )
+    .expect("JSON");
+    assert_eq!(report["scan"]["type"], "secret_detection");
+    let found = &report["vulnerabilities"][0];
+    assert_eq!(found["location"]["file"], "deploy/.env");
+    assert!(!report.to_string().contains(&key));
+}

@@ -532,7 +532,16 @@ fn one_scan_writes_several_reports_each_in_its_files_format() {
     let (tree, key) = repo_with_key();
     let (code, stdout, stderr) = run_in(
         &tree,
-        &["scan", "code", "-o", "r.sarif", "-o", "r.json", "-o", "summary.md"],
+        &[
+            "scan",
+            "code",
+            "-o",
+            "r.sarif",
+            "-o",
+            "r.json",
+            "-o",
+            "summary.md",
+        ],
     );
     assert_eq!(code, 1, "{stderr}");
     assert!(stdout.is_empty());
@@ -541,7 +550,10 @@ fn one_scan_writes_several_reports_each_in_its_files_format() {
     let json = std::fs::read_to_string(tree.path().join("r.json")).expect("json");
     assert!(json.contains("\"findings\""));
     let summary = std::fs::read_to_string(tree.path().join("summary.md")).expect("markdown");
-    assert!(summary.contains("| openai | openai-project-key |"), "{summary}");
+    assert!(
+        summary.contains("| openai | openai-project-key |"),
+        "{summary}"
+    );
     assert!(summary.contains("`code/.env:1`"), "{summary}");
     for text in [&sarif, &json, &summary] {
         assert!(!text.contains(&key));
@@ -550,5 +562,8 @@ fn one_scan_writes_several_reports_each_in_its_files_format() {
     // Several files whose names do not say their format: an error before the scan.
     let (code, _, stderr) = run_in(&tree, &["scan", "-o", "a.out", "-o", "b.out"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("cannot tell the format of a.out"), "{stderr}");
+    assert!(
+        stderr.contains("cannot tell the format of a.out"),
+        "{stderr}"
+    );
 }

@@ -1,6 +1,7 @@
 //! Output formats. Every format redacts secrets unless `show_secrets` is set.
 
 mod csv;
+pub mod gitlab;
 pub mod html;
 mod inventory;
 pub mod json;
@@ -29,6 +30,8 @@ pub enum Format {
     Inventory,
     /// A Markdown table of the credentials, for CI job summaries and merge-request comments
     Markdown,
+    /// GitLab's secret-detection report (gl-secret-detection-report.json)
+    Gitlab,
 }
 
 impl Format {
@@ -42,16 +45,22 @@ impl Format {
             Format::Csv => "csv",
             Format::Inventory => "inventory",
             Format::Markdown => "markdown",
+            Format::Gitlab => "gitlab",
         }
     }
 
     /// The format a report file's name asks for: `.json`, `.jsonl`/`.ndjson`, `.sarif` (also
-    /// `.sarif.json`), `.csv`, `.md`; `None` for anything else.
+    /// `.sarif.json`), `.csv`, `.md`, GitLab's `gl-secret-detection-report.json`; `None` for
+    /// anything else.
     pub fn from_path(path: &std::path::Path) -> Option<Format> {
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         let extension = name.rsplit_once('.')?.1;
         if name.ends_with(".sarif.json") {
             return Some(Format::Sarif);
+        }
+        // The name GitLab's merge-request widget reads (`artifacts: reports: secret_detection`).
+        if name.ends_with("secret-detection-report.json") {
+            return Some(Format::Gitlab);
         }
         match extension {
             "json" => Some(Format::Json),
@@ -103,7 +112,7 @@ pub enum ReportError {
 
 pub use inventory::write as write_inventory;
 
-/// Writes `outcome` in `format`. `rules` are every rule in use (SARIF lists them all).
+/// Writes `outcome` in `format`. `rules` are every rule in use (SARIF and GitLab list them all).
 pub fn write_report(
     format: Format,
     outcome: &ScanOutcome,
@@ -119,6 +128,7 @@ pub fn write_report(
         Format::Csv => csv::write(outcome, options, out)?,
         Format::Inventory => inventory::write(&json::ReportDocument::new(outcome, options), out)?,
         Format::Markdown => markdown::write(outcome, options, out)?,
+        Format::Gitlab => gitlab::write(outcome, rules, out)?,
     }
     out.flush()?;
     Ok(())
