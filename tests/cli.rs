@@ -418,10 +418,17 @@ fn sarif_has_the_fields_code_scanning_requires() {
     let rules = run["tool"]["driver"]["rules"]
         .as_array()
         .expect("driver rules");
-    assert!(rules.len() >= 7);
     let results = run["results"].as_array().expect("results");
     // 3 credentials in 4 places: one result per place.
     assert_eq!(results.len(), 4);
+    // The driver lists the rules that have results, each once.
+    let mut used: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    assert_eq!(rules.len(), used.len());
     for result in results {
         let rule_id = result["ruleId"].as_str().expect("ruleId");
         let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;

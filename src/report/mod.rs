@@ -112,7 +112,8 @@ pub enum ReportError {
 
 pub use inventory::write as write_inventory;
 
-/// Writes `outcome` in `format`. `rules` are every rule in use (SARIF and GitLab list them all).
+/// Writes `outcome` in `format`. `rules` are every rule in use (GitLab lists them all; SARIF
+/// reads how each decodes what it captured, to say where a secret ends).
 pub fn write_report(
     format: Format,
     outcome: &ScanOutcome,
@@ -124,7 +125,7 @@ pub fn write_report(
         Format::Table => table::write(outcome, options, out)?,
         Format::Json => json::write(outcome, options, out)?,
         Format::Jsonl => json::write_lines(outcome, options, out)?,
-        Format::Sarif => sarif::write(outcome, rules, out)?,
+        Format::Sarif => sarif::write(outcome, rules, options, out)?,
         Format::Csv => csv::write(outcome, options, out)?,
         Format::Inventory => inventory::write(&json::ReportDocument::new(outcome, options), out)?,
         Format::Markdown => markdown::write(outcome, options, out)?,

@@ -1,84 +1,147 @@
-//! SARIF 2.1.0 for GitHub code scanning: every rule in the driver, one result per location, and
-//! no secret (not even the redacted form) in any message.
+//! SARIF 2.1.0 for GitHub code scanning: the rules that have results in the driver, one result
+//! per place, and no secret (not even the redacted form) in any message.
+//!
+//! What code scanning reads: the rule's `security-severity`, `precision` and `tags` (one of
+//! them `security`), the result's `level`, the region (start and end of the secret) and
+//! `partialFingerprints.primaryLocationLineHash`, which it would otherwise compute from the
+//! line's content. The document validates against the OASIS SARIF 2.1.0 schema
+//! (`fixtures/sarif/`, `tests/sarif_schema.rs`).
 
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
-use super::ReportError;
-use crate::rules::Rule;
+use super::{ReportError, ReportOptions};
+use crate::baseline::Suppression;
+use crate::finding::{Finding, Location};
+use crate::rules::{Criticality, Rule, SecretEncoding};
 use crate::scan::ScanOutcome;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// Hex characters of `primaryLocationLineHash` before the `:occurrence` (GitHub writes 16).
+const LINE_HASH_CHARS: usize = 16;
+
+/// A result's `level` and a rule's `security-severity` and `precision` for one criticality
+/// tier. The severities sit in GitHub's bands (critical ≥ 9.0, high 7.0–8.9, medium 4.0–6.9,
+/// low 0.1–3.9); a leaked credential is never shown as critical, which code scanning reserves
+/// for what needs no further step to exploit.
+fn tier(criticality: Criticality) -> (&'static str, &'static str, &'static str) {
+    match criticality {
+        Criticality::High => ("error", "8.9", "high"),
+        Criticality::Medium => ("warning", "6.5", "high"),
+        Criticality::Low => ("note", "3.5", "medium"),
+    }
+}
+
+/// What the driver says about one rule that has results.
+struct RuleEntry<'a> {
+    finding: &'a Finding,
+    /// The highest tier among its findings (a config may raise or lower a path's tier).
+    criticality: Criticality,
+}
+
 pub fn write(
     outcome: &ScanOutcome,
     rules: &[Rule],
+    options: ReportOptions,
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
-    let driver_rules: Vec<Value> = rules
-        .iter()
-        .map(|rule| {
-            json!({
-                "id": rule.id,
-                "name": rule_name(&rule.id),
-                "shortDescription": { "text": rule.description },
-                "fullDescription": {
-                    "text": format!("{} A credential in plaintext outside the vault.", rule.description)
-                },
-                "help": {
-                    "text": "Move the credential into the team vault, reference it from there, and rotate it: this copy has been exposed.",
-                },
-                "defaultConfiguration": { "level": "error" },
-                "properties": {
-                    "tags": ["security", "secret", rule.class.as_str(), rule.provider],
-                    "security-severity": "8.0",
-                    "precision": "high",
-                },
-            })
-        })
-        .collect();
     let bases = UriBases::new(&outcome.info.roots);
-    let mut results = Vec::new();
+    let mut places: Vec<(&Finding, &Location, Option<&Suppression>)> = Vec::new();
     for finding in &outcome.findings {
-        let rule_index = rules.iter().position(|r| r.id == finding.rule_id);
-        let places = finding.locations.len();
-        for location in &finding.locations {
-            let mut result = json!({
-                "ruleId": finding.rule_id,
-                "level": "error",
-                "message": {
-                    "text": format!(
-                        "{} found (fingerprint {}, {} place{}). Move it into the vault and rotate it.",
-                        finding.description,
-                        &finding.fingerprint[..12],
-                        places,
-                        if places == 1 { "" } else { "s" },
-                    )
-                },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": bases.artifact_location(&location.path),
-                        "region": {
-                            "startLine": location.line,
-                            "startColumn": location.column,
-                        }
-                    }
-                }],
-                "partialFingerprints": { "stray/fingerprint/v1": finding.fingerprint },
-                "properties": {
-                    "provider": finding.provider,
-                    "class": finding.class,
-                    "kind": location.kind,
-                    "commit": location.commit,
-                },
-            });
-            if let Some(index) = rule_index {
-                result["ruleIndex"] = json!(index);
-            }
-            results.push(result);
+        places.extend(finding.locations.iter().map(|l| (finding, l, None)));
+        if options.show_suppressed {
+            places.extend(
+                finding
+                    .suppressed
+                    .iter()
+                    .map(|(l, s)| (finding, l, Some(s))),
+            );
         }
+    }
+    if options.show_suppressed {
+        for finding in &outcome.suppressed {
+            places.extend(
+                finding
+                    .suppressed
+                    .iter()
+                    .map(|(l, s)| (finding, l, Some(s))),
+            );
+        }
+    }
+
+    // Only the rules that have results: the schema wants every rule unique and every
+    // `ruleIndex` pointing at its rule, and 180-odd unused rules tell a dashboard nothing.
+    let mut used: Vec<RuleEntry> = Vec::new();
+    let mut index_of: HashMap<&str, usize> = HashMap::new();
+    for (finding, _, _) in &places {
+        match index_of.get(finding.rule_id.as_str()) {
+            Some(&index) => {
+                let entry = &mut used[index];
+                entry.criticality = entry.criticality.min(finding.criticality);
+            }
+            None => {
+                index_of.insert(&finding.rule_id, used.len());
+                used.push(RuleEntry {
+                    finding,
+                    criticality: finding.criticality,
+                });
+            }
+        }
+    }
+    let driver_rules: Vec<Value> = used.iter().map(rule_descriptor).collect();
+
+    let encoding_of = |rule_id: &str| {
+        rules
+            .iter()
+            .find(|r| r.id == rule_id)
+            .and_then(|r| r.secret_encoding)
+    };
+    let mut occurrences: HashMap<String, usize> = HashMap::new();
+    let mut results = Vec::with_capacity(places.len());
+    for (finding, location, suppression) in places {
+        let artifact = bases.artifact_location(&location.path);
+        let line_hash = line_hash(finding, &artifact);
+        let occurrence = occurrences.entry(line_hash.clone()).or_insert(0);
+        *occurrence += 1;
+        let (level, _, _) = tier(finding.criticality);
+        let mut properties = json!({
+            "provider": finding.provider,
+            "class": finding.class,
+            "criticality": finding.criticality,
+            "kind": location.kind,
+        });
+        if let Some(commit) = &location.commit {
+            properties["commit"] = json!(commit);
+        }
+        let mut result = json!({
+            "ruleId": finding.rule_id,
+            "level": level,
+            "message": { "text": message(finding, location) },
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": artifact,
+                    "region": region(location, &finding.secret, encoding_of(&finding.rule_id)),
+                }
+            }],
+            "partialFingerprints": {
+                "primaryLocationLineHash": format!("{line_hash}:{occurrence}"),
+                "stray/fingerprint/v1": finding.fingerprint,
+            },
+            "properties": properties,
+        });
+        if let Some(&index) = index_of.get(finding.rule_id.as_str()) {
+            result["ruleIndex"] = json!(index);
+        }
+        if let Some(suppression) = suppression {
+            result["suppressions"] = json!([suppression_object(suppression)]);
+        }
+        results.push(result);
     }
     let mut run = json!({
         "tool": {
@@ -107,6 +170,150 @@ pub fn write(
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)?;
     Ok(())
+}
+
+fn rule_descriptor(entry: &RuleEntry) -> Value {
+    let finding = entry.finding;
+    let (level, severity, precision) = tier(entry.criticality);
+    let mut tags: Vec<&str> = vec!["security", "secret"];
+    for tag in [finding.class.as_str(), finding.provider.as_str()] {
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    json!({
+        "id": finding.rule_id,
+        "name": rule_name(&finding.rule_id),
+        "shortDescription": { "text": finding.description },
+        "fullDescription": {
+            "text": format!("{} A credential in plaintext outside the vault.", finding.description)
+        },
+        "help": {
+            "text": "Move the credential into the team vault, reference it from there, and rotate it: this copy has been exposed.",
+        },
+        "defaultConfiguration": { "level": level },
+        "properties": {
+            "tags": tags,
+            "security-severity": severity,
+            "precision": precision,
+        },
+    })
+}
+
+/// What the result says: the credential's kind and fingerprint prefix, never the secret. A
+/// place from `--git` history names its commit, since the path may not exist at HEAD.
+fn message(finding: &Finding, location: &Location) -> String {
+    let places = finding.locations.len();
+    let mut text = format!(
+        "{} found (fingerprint {}, {} place{}).",
+        finding.description,
+        finding
+            .fingerprint
+            .get(..12)
+            .unwrap_or(&finding.fingerprint),
+        places,
+        if places == 1 { "" } else { "s" },
+    );
+    if let Some(commit) = &location.commit {
+        let short = commit.id.get(..12).unwrap_or(&commit.id);
+        let _ = write!(
+            text,
+            " Added in commit {short} ({}); the file may have changed or gone since, so open it at that commit.",
+            commit.author_date
+        );
+    }
+    text.push_str(" Move it into the vault and rotate it.");
+    text
+}
+
+/// `<hex>:<occurrence>` in GitHub's format. GitHub hashes the line's text; stray has no line
+/// text when it writes the report (and must not send the secret), so it hashes what
+/// identifies the place instead: the rule, the credential's fingerprint and the artifact URI.
+/// The caller appends the occurrence: the n-th result with the same hash.
+fn line_hash(finding: &Finding, artifact: &Value) -> String {
+    let mut hasher = Sha256::new();
+    for part in [
+        finding.rule_id.as_str(),
+        finding.fingerprint.as_str(),
+        artifact["uriBaseId"].as_str().unwrap_or(""),
+        artifact["uri"].as_str().unwrap_or(""),
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    let mut hex = String::with_capacity(LINE_HASH_CHARS);
+    for byte in hasher.finalize().iter().take(LINE_HASH_CHARS / 2) {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}
+
+/// The secret's start and end (`endColumn` is the column after its last character), counted
+/// as the scan counts columns: Unicode scalar values, a byte for invalid UTF-8. A key over
+/// several lines (PEM) ends on a later line. A rule that decodes what it captured
+/// (`secret_encoding`) saw a longer text in the file: a JSON string's escapes are counted
+/// back in; for percent-encoding the length in the file is unknown, so the region has no end.
+fn region(location: &Location, secret: &[u8], encoding: Option<SecretEncoding>) -> Value {
+    let mut region = json!({
+        "startLine": location.line,
+        "startColumn": location.column,
+    });
+    let in_file: Vec<u8> = match encoding {
+        None => secret.to_vec(),
+        Some(SecretEncoding::JsonString) => {
+            let quoted = serde_json::to_string(&String::from_utf8_lossy(secret))
+                .unwrap_or_default()
+                .into_bytes();
+            quoted
+                .get(1..quoted.len().saturating_sub(1))
+                .unwrap_or_default()
+                .to_vec()
+        }
+        Some(SecretEncoding::Percent) => return region,
+    };
+    if in_file.is_empty() {
+        return region;
+    }
+    let newlines = memchr::memchr_iter(b'\n', &in_file).count();
+    let (end_line, end_column) = match memchr::memrchr(b'\n', &in_file) {
+        Some(last) => (
+            location.line + newlines,
+            characters(&in_file[last + 1..]) + 1,
+        ),
+        None => (location.line, location.column + characters(&in_file)),
+    };
+    region["endLine"] = json!(end_line);
+    region["endColumn"] = json!(end_column);
+    region
+}
+
+/// Characters as [`crate::matcher::line_columns`] counts them.
+fn characters(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
+/// A place the report shows with `--show-suppressed`: SARIF's own suppression, so a viewer can
+/// tell it from an open result. (GitHub code scanning is reported to ignore `suppressions`: the
+/// SARIF to upload is the one without `--show-suppressed`.)
+fn suppression_object(suppression: &Suppression) -> Value {
+    match suppression {
+        Suppression::Inline { reason } => {
+            let mut object = json!({ "kind": "inSource" });
+            if let Some(reason) = reason {
+                object["justification"] = json!(reason);
+            }
+            object
+        }
+        Suppression::Baseline {
+            reason,
+            owner,
+            expires,
+        } => json!({
+            "kind": "external",
+            "justification": reason,
+            "properties": { "owner": owner, "expires": expires },
+        }),
+    }
 }
 
 /// `openai-project-key` → `OpenaiProjectKey`, the PascalCase name SARIF viewers show.
@@ -230,6 +437,77 @@ mod tests {
                 "ROOT2": { "uri": "file:///srv/other/" },
             })
         );
+    }
+
+    fn place(line: usize, column: usize) -> Location {
+        Location {
+            path: PathBuf::from(".env"),
+            line,
+            column,
+            kind: crate::classify::LocationKind::Dotenv,
+            context: None,
+            inline_allow: None,
+            commit: None,
+        }
+    }
+
+    #[test]
+    fn regions_end_after_the_secret() {
+        let at = place(3, 5);
+        let end = |secret: &[u8], encoding| {
+            let region = region(&at, secret, encoding);
+            (region["endLine"].clone(), region["endColumn"].clone())
+        };
+        assert_eq!(end(b"abcdef", None), (json!(3), json!(11)));
+        // Columns count characters, as the scan does.
+        assert_eq!(end("ключ".as_bytes(), None), (json!(3), json!(9)));
+        assert_eq!(end(b"-----BEGIN\nbody\nEND--", None), (json!(5), json!(6)));
+        // A JSON string's `\n` is two characters in the file, on one line.
+        assert_eq!(
+            end(b"a\nb", Some(SecretEncoding::JsonString)),
+            (json!(3), json!(9))
+        );
+        assert_eq!(
+            end(b"p@ss", Some(SecretEncoding::Percent)),
+            (Value::Null, Value::Null)
+        );
+    }
+
+    #[test]
+    fn tags_are_unique_and_severity_follows_the_tier() {
+        let finding = Finding {
+            rule_id: "private-key-pem".to_string(),
+            provider: "private-key".to_string(),
+            class: crate::rules::RuleClass::PrivateKey,
+            criticality: Criticality::High,
+            description: "PEM private key".to_string(),
+            revoke_url: None,
+            fingerprint: "0".repeat(64),
+            redacted: String::new(),
+            secret: Vec::new(),
+            locations: vec![place(1, 1)],
+            vault: None,
+            suppressed: Vec::new(),
+            expired_exception: None,
+            consumers: Vec::new(),
+            owner: None,
+        };
+        let low = RuleEntry {
+            finding: &finding,
+            criticality: Criticality::Low,
+        };
+        let rule = rule_descriptor(&low);
+        assert_eq!(
+            rule["properties"]["tags"],
+            json!(["security", "secret", "private-key"])
+        );
+        assert_eq!(rule["properties"]["security-severity"], "3.5");
+        assert_eq!(rule["defaultConfiguration"]["level"], "note");
+        assert_eq!(rule["name"], "PrivateKeyPem");
+        let artifact = json!({ "uri": ".env", "uriBaseId": "%SRCROOT%" });
+        let hash = line_hash(&finding, &artifact);
+        assert_eq!(hash.len(), LINE_HASH_CHARS);
+        assert_ne!(hash, line_hash(&finding, &json!({ "uri": "other/.env" })));
     }
 
     #[test]
