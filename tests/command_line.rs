@@ -400,6 +400,19 @@ fn file_names_cannot_drive_the_terminal() {
     assert_eq!(code, 1);
     assert!(!stdout.contains('\x1b'), "{stdout:?}");
     assert!(stdout.contains("evil\\u{1b}[2Jname/.env"), "{stdout}");
+    // In an error naming the path, and in the inventory listing of a recorded scan.
+    let (code, _, stderr) = run_in(&tree, &["scan", "missing\x07\x1b]0;title\x07"]);
+    assert_eq!(code, 2);
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\x07'),
+        "{stderr:?}"
+    );
+    let (code, _, _) = run_in(&tree, &["scan", "-q", "--record=inv.db"]);
+    assert_eq!(code, 1);
+    let (code, listing, _) = run_in(&tree, &["inventory", "--db", "inv.db"]);
+    assert_eq!(code, 0);
+    assert!(listing.contains("evil\\u{1b}[2Jname/.env"), "{listing}");
+    assert!(!listing.contains('\x1b'), "{listing:?}");
 }
 
 #[test]

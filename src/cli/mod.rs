@@ -227,7 +227,9 @@ pub fn main() -> u8 {
         // `stray scan | head`: the reader has what it wanted; end quietly, as ripgrep does.
         Err(error) if is_broken_pipe(&error) => EXIT_CLEAN,
         Err(error) => {
-            eprintln!("stray: error: {error:#}");
+            // Errors name paths, and a path can hold control characters.
+            let message = format!("{error:#}");
+            eprintln!("stray: error: {}", stray::report::printable(&message));
             EXIT_ERROR
         }
     }
