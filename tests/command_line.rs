@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Fake, Tree, git_ok, outcome, run_in, scan_json, stray};
+use common::{Fake, Tree, git_ok, outcome, run_in, scan_json, stray, zip_bytes};
 
 /// A repository with one committed OpenAI key in `code/.env`; returns it and the key.
 fn repo_with_key() -> (Tree, String) {
@@ -503,7 +503,7 @@ fn verbose_lists_what_was_skipped_and_why() {
     tree.write("app/big.log", vec![b'a'; 4096]);
     tree.write("app/node_modules/x/index.js", "x\n");
     tree.write("app/notes.md", "notes\n");
-    tree.write("backup.zip", zip_without_a_chat_export());
+    tree.write("backup.zip", zip_bytes(&[("readme.txt", "hello\n")]));
     let (code, _, stderr) = run_in(
         &tree,
         &["scan", "-v", "--max-file-size", "1KiB", "--exclude", "*.md"],
@@ -528,16 +528,6 @@ fn verbose_lists_what_was_skipped_and_why() {
         !quiet.contains("skipped app/"),
         "only with --verbose: {quiet}"
     );
-}
-
-fn zip_without_a_chat_export() -> Vec<u8> {
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    let mut zip = zip::ZipWriter::new(&mut bytes);
-    zip.start_file("readme.txt", zip::write::SimpleFileOptions::default())
-        .expect("zip entry");
-    std::io::Write::write_all(&mut zip, b"hello\n").expect("zip write");
-    zip.finish().expect("zip");
-    bytes.into_inner()
 }
 
 #[test]

@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::io::Write;
-
-use common::{Fake, Tree, run_in, scan_json};
+use common::{Fake, Tree, run_in, scan_json, zip_bytes};
 use serde_json::Value;
 
 /// The single location of the finding whose rule is `rule`.
@@ -21,17 +19,6 @@ fn only_location(json: &Value, rule: &str) -> Value {
     let locations = findings[0]["locations"].as_array().expect("locations");
     assert_eq!(locations.len(), 1, "{locations:?}");
     locations[0].clone()
-}
-
-fn zip_bytes(files: &[(&str, &str)]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, content) in files {
-        writer.start_file(*name, options).expect("start member");
-        writer.write_all(content.as_bytes()).expect("write member");
-    }
-    writer.finish().expect("finish zip").into_inner()
 }
 
 #[test]

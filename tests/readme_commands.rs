@@ -11,11 +11,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Fake, Tree, VaultValue, fingerprint_file, git_ok, outcome, stray};
+use common::{Fake, Tree, VaultValue, fingerprint_file, git_ok, outcome, stray, zip_bytes};
 use regex::Regex;
 
 const README: &str = include_str!("../README.md");
@@ -202,17 +201,6 @@ fn write(root: &Path, relative: &str, content: impl AsRef<[u8]>) {
     let path = root.join(relative);
     std::fs::create_dir_all(path.parent().expect("a file has a parent")).expect("create dirs");
     std::fs::write(&path, content).expect("write fixture file");
-}
-
-fn zip_bytes(files: &[(&str, &str)]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, content) in files {
-        writer.start_file(*name, options).expect("start member");
-        writer.write_all(content.as_bytes()).expect("write member");
-    }
-    writer.finish().expect("finish zip").into_inner()
 }
 
 fn repo_fixture(relative: &str) -> Vec<u8> {

@@ -241,3 +241,16 @@ pub fn git_ok(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
+
+/// A zip archive (deflated) holding `files` as (name, content).
+pub fn zip_bytes(files: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, content) in files {
+        writer.start_file(*name, options).expect("start member");
+        writer.write_all(content.as_bytes()).expect("write member");
+    }
+    writer.finish().expect("finish zip").into_inner()
+}
