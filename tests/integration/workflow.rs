@@ -1,9 +1,7 @@
 //! Adopting stray on a dirty tree: baselines with expiring exceptions, inline allows and the
 //! repository's .stray.toml.
 
-mod common;
-
-use common::{Fake, Tree, paths, run_in as run, scan_json};
+use crate::common::{Fake, Tree, paths, run_in as run, scan_json};
 use serde_json::Value;
 
 fn rules(json: &Value) -> Vec<String> {

@@ -1,9 +1,7 @@
 //! Vault reconciliation end to end: statuses, ages, policy exit codes, fingerprint files, the
 //! inventory CSV and merging several laptops' results.
 
-mod common;
-
-use common::{Fake, Tree, VaultValue, fingerprint_file, stray};
+use crate::common::{Fake, Tree, VaultValue, fingerprint_file, stray};
 use serde_json::Value;
 
 struct Setup {

@@ -1,8 +1,6 @@
 //! End-to-end tests: the `stray` binary on temporary directory trees.
 
-mod common;
-
-use common::{Fake, Tree, paths, places, run_in, scan_json, stray};
+use crate::common::{Fake, Tree, paths, places, run_in, scan_json, stray};
 
 #[test]
 fn reports_every_location_kind() {

@@ -2,11 +2,9 @@
 //! revoked, a later clean scan makes it gone and sets the time to revoke, and `stray runbook
 //! --db` / `--leaver` write the runbook from the recorded scans instead of scanning.
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::{Fake, Tree, outcome, stray};
+use crate::common::{Fake, Tree, outcome, stray};
 use serde_json::Value;
 
 /// A temporary tree with an inventory database beside it.

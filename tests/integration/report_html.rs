@@ -3,16 +3,14 @@
 //! `stray inventory metrics`) and, where Chromium is installed, rendered headless: the
 //! screenshot must be a PNG and the page must log no console error.
 //!
-//! `UPDATE_SCREENSHOT=1 cargo test --test report_html` rewrites docs/report.png.
-
-mod common;
+//! `UPDATE_SCREENSHOT=1 cargo test --test integration report_html::` rewrites docs/report.png.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Fake, Tree, stray};
+use crate::common::{Fake, Tree, stray};
 use serde_json::Value;
 
 const NOW: &str = "2026-11-28T12:00:00Z";

@@ -3,9 +3,7 @@
 //! small promises (exit codes, messages, files) around them. Each test runs the real binary on
 //! a temporary tree.
 
-mod common;
-
-use common::{Fake, Tree, git_ok, outcome, run_in, scan_json, stray, zip_bytes};
+use crate::common::{Fake, Tree, git_ok, outcome, run_in, scan_json, stray, zip_bytes};
 
 /// A repository with one committed OpenAI key in `code/.env`; returns it and the key.
 fn repo_with_key() -> (Tree, String) {

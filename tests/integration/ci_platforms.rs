@@ -3,12 +3,10 @@
 //! under review cannot weaken, and the pre-commit hooks of `.pre-commit-hooks.yaml` under the
 //! real `pre-commit` (skipped, saying so, where it is not installed; `.ci/run` installs it).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Fake, Tree, git_ok};
+use crate::common::{Fake, Tree, git_ok};
 
 const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -222,7 +220,7 @@ fn the_change_under_review_cannot_weaken_its_own_verdict() {
         ],
         "add key and relax the policy",
     );
-    let output = common::stray()
+    let output = crate::common::stray()
         .current_dir(tree.path())
         .args([
             "baseline",
@@ -237,7 +235,7 @@ fn the_change_under_review_cannot_weaken_its_own_verdict() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     commit(&tree, &[], "baseline");
     // Proof that the change's own settings would have passed it.
-    let output = common::stray()
+    let output = crate::common::stray()
         .current_dir(tree.path())
         .arg("scan")
         .arg(format!("--git={base}..HEAD"))
@@ -287,7 +285,7 @@ fn the_base_commits_settings_decide_the_verdict() {
         ],
         "settings",
     );
-    let output = common::stray()
+    let output = crate::common::stray()
         .current_dir(tree.path())
         .args([
             "baseline",

@@ -1,8 +1,6 @@
 //! One credential per agent, owners, criticality tiers and the revocation runbook.
 
-mod common;
-
-use common::{Fake, Tree, VaultValue, fingerprint_file, run_in as run};
+use crate::common::{Fake, Tree, VaultValue, fingerprint_file, run_in as run};
 use serde_json::Value;
 
 fn json(tree: &Tree, args: &[&str]) -> (i32, Value) {

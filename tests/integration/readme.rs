@@ -1,11 +1,10 @@
 //! README.md's provider catalogue is generated from the rule packs. Regenerate it with
-//! `UPDATE_README=1 cargo test --test readme`.
+//! `UPDATE_README=1 cargo test --test integration readme::`.
 
 use stray::RuleSet;
 use stray::rules::catalog;
 
-const START: &str =
-    "<!-- providers:start (generated: UPDATE_README=1 cargo test --test readme) -->\n";
+const START: &str = "<!-- providers:start (generated: UPDATE_README=1 cargo test --test integration readme::) -->\n";
 const END: &str = "<!-- providers:end -->";
 
 #[test]
@@ -28,6 +27,6 @@ fn readme_lists_every_provider_from_the_rule_packs() {
     }
     assert!(
         readme[start..end] == generated,
-        "README.md's provider list is stale: run UPDATE_README=1 cargo test --test readme"
+        "README.md's provider list is stale: run UPDATE_README=1 cargo test --test integration readme::"
     );
 }

@@ -1,9 +1,7 @@
 //! Large files are read in overlapping chunks: every secret is found exactly once, with the
 //! same line and column as a whole-file read, and memory does not grow with file size.
 
-mod common;
-
-use common::{Fake, Tree};
+use crate::common::{Fake, Tree};
 use stray::scan::Chunking;
 use stray::{Matcher, Progress, RuleSet, ScanOptions, Scanner};
 

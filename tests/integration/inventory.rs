@@ -3,11 +3,9 @@
 //! old databases are upgraded, a broken database never costs the report, and results from
 //! several laptops import into one team database.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{Fake, Tree, VaultValue, fingerprint_file, stray};
+use crate::common::{Fake, Tree, VaultValue, fingerprint_file, stray};
 use serde_json::Value;
 
 /// One machine's scans of `work/` in a temporary tree, recorded into `inventory.db` beside it.

@@ -2,9 +2,7 @@
 //! multi-line blocks and percent-encoded URLs. Each must be found with its original file, the
 //! right location kind, line and context name.
 
-mod common;
-
-use common::{Fake, Tree, run_in, scan_json, zip_bytes};
+use crate::common::{Fake, Tree, run_in, scan_json, zip_bytes};
 use serde_json::Value;
 
 /// The single location of the finding whose rule is `rule`.

@@ -1,9 +1,7 @@
 //! A real-shaped laptop tree under fixtures/laptop (fake keys only): what a user would expect
 //! stray to report on it, and what it must leave alone.
 
-mod common;
-
-use common::{places, stray};
+use crate::common::{places, stray};
 
 fn scan_fixture() -> serde_json::Value {
     let output = stray()

@@ -1,11 +1,9 @@
 //! The pre-commit hook, history scans and the CI job, on real git repositories in temp dirs.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{Fake, Tree, git, git_ok, scan_json, stray};
+use crate::common::{Fake, Tree, git, git_ok, scan_json, stray};
 use serde_json::Value;
 
 fn repo() -> Tree {

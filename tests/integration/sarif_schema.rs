@@ -2,11 +2,9 @@
 //! (`fixtures/sarif/sarif-schema-2.1.0.json`, offline: it has no remote `$ref`), and checked for
 //! what GitHub code scanning reads on top of the schema.
 
-mod common;
-
 use std::sync::OnceLock;
 
-use common::{Fake, Tree, git_ok, run_in};
+use crate::common::{Fake, Tree, git_ok, run_in};
 use serde_json::{Value, json};
 
 /// The validator for the stored schema. It declares draft-04; formats (`uri`, `date-time`) are

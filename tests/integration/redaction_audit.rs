@@ -5,11 +5,9 @@
 //! itself says it found (`--show-secrets --format json`) plus the planted values, so a rule that
 //! captures a different span than expected is still covered.
 
-mod common;
-
 use std::path::Path;
 
-use common::{Fake, Tree, stray};
+use crate::common::{Fake, Tree, stray};
 use rusqlite::types::ValueRef;
 use serde_json::Value;
 

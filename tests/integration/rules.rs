@@ -1,8 +1,6 @@
 //! Every built-in rule must find each of its examples and none of its negatives, with all other
 //! built-in rules competing for the same text.
 
-mod common;
-
 use stray::rules::selftest;
 use stray::{Matcher, RuleSet};
 
@@ -146,10 +144,10 @@ fn the_readme_sample_rule_pack_loads_and_passes_its_selftest() {
     assert!(failures.is_empty(), "{failures:?}");
 
     // And through the command a reader would run.
-    let tree = common::Tree::new();
+    let tree = crate::common::Tree::new();
     let pack = tree.write("team.toml", sample);
-    let (code, stdout, stderr) = common::outcome(
-        common::stray()
+    let (code, stdout, stderr) = crate::common::outcome(
+        crate::common::stray()
             .args(["rules", "check"])
             .arg(&pack)
             .output()
@@ -161,14 +159,14 @@ fn the_readme_sample_rule_pack_loads_and_passes_its_selftest() {
 
 #[test]
 fn rules_check_names_the_file_and_line_at_fault() {
-    let tree = common::Tree::new();
+    let tree = crate::common::Tree::new();
     let good = "[[rules]]\nid = \"acme-key\"\nprovider = \"acme\"\nclass = \"saas\"\n\
                 description = \"Acme key\"\nkeywords = [\"acme_\"]\n\
                 regex = '(?P<secret>acme_[a-z0-9]{16})'\n";
     let check = |name: &str, text: &str| {
         let pack = tree.write(name, text);
-        let (code, stdout, stderr) = common::outcome(
-            common::stray()
+        let (code, stdout, stderr) = crate::common::outcome(
+            crate::common::stray()
                 .args(["rules", "check"])
                 .arg(&pack)
                 .output()

@@ -1,12 +1,10 @@
 //! `--format gitlab`: every report these tests produce is validated against GitLab's
 //! secret-detection report schema (fixtures/gitlab/, v15.1.4), offline.
 
-mod common;
-
 use std::collections::HashSet;
 use std::path::Path;
 
-use common::{Fake, Tree, git_ok, scan_json, stray};
+use crate::common::{Fake, Tree, git_ok, scan_json, stray};
 use serde_json::Value;
 
 const REPORT: &str = "gl-secret-detection-report.json";

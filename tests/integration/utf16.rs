@@ -1,11 +1,9 @@
 //! UTF-16 files (PowerShell profiles saved by `Out-File` or Notepad, `reg export` output) are
 //! scanned as text, not skipped as binary, and report like any UTF-8 file.
 
-mod common;
-
 use std::io::Write;
 
-use common::{Fake, Tree, git_ok, scan_json, stray};
+use crate::common::{Fake, Tree, git_ok, scan_json, stray};
 use serde_json::Value;
 
 const LE_PROFILE: &str = "Documents/PowerShell/Microsoft.PowerShell_profile.ps1";

@@ -2,7 +2,7 @@
 //! point the fuzz target calls, so a fixed crash stays fixed. Runs on stable with plain
 //! `cargo test`; the fuzzers themselves live in `fuzz/` (see `fuzz/fuzz-all.sh`).
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod entry;
 
 use std::path::Path;

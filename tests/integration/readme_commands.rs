@@ -8,16 +8,14 @@
 //! the README's example.
 #![cfg(unix)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Fake, Tree, VaultValue, fingerprint_file, git_ok, outcome, stray, zip_bytes};
+use crate::common::{Fake, Tree, VaultValue, fingerprint_file, git_ok, outcome, stray, zip_bytes};
 use regex::Regex;
 
-const README: &str = include_str!("../README.md");
+const README: &str = include_str!("../../README.md");
 
 /// The inventory's clock for the transcripts of recorded scans ("as of 2026-11-28").
 const TRANSCRIPT_NOW: &str = "2026-11-28T09:00:00Z";

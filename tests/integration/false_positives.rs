@@ -2,9 +2,7 @@
 //! code, lockfiles, hashes, UUIDs, base64 images, minified JS and documentation with example
 //! keys. Any finding here is a false positive.
 
-mod common;
-
-use common::stray;
+use crate::common::stray;
 
 #[test]
 fn false_positive_corpus_has_no_findings() {
@@ -60,9 +58,9 @@ fn vault_reference_values_are_references_not_findings() {
             env.push_str(&format!("Q{index}_{name}=\"{reference}\"\n"));
         }
     }
-    let tree = common::Tree::new();
+    let tree = crate::common::Tree::new();
     tree.write("app/.env", &env);
-    let (code, json, stderr) = common::scan_json(tree.path(), &[]);
+    let (code, json, stderr) = crate::common::scan_json(tree.path(), &[]);
     let findings: Vec<String> = json["findings"]
         .as_array()
         .into_iter()
@@ -79,12 +77,12 @@ fn vault_reference_values_are_references_not_findings() {
 
     // A command that fetches from a vault is a reference too, but a real key further along
     // its line is still a credential.
-    let token = common::Fake::new(31).github_pat();
+    let token = crate::common::Fake::new(31).github_pat();
     tree.write(
         "deploy.sh",
         format!("doppler run -- curl -H 'Authorization: token {token}' https://api.github.com\n"),
     );
-    let (code, json, _) = common::scan_json(tree.path(), &[]);
+    let (code, json, _) = crate::common::scan_json(tree.path(), &[]);
     assert_eq!(code, 1, "{json}");
     assert_eq!(json["findings"][0]["rule"], "github-classic-pat", "{json}");
 }
