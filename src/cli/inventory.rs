@@ -346,13 +346,15 @@ pub fn runbook_from_inventory(
             }
         })
         .collect();
-    if let Some(wanted) = credential {
-        super::args::select_credential(
+    if let Some(wanted) = credential
+        && let Some(notice) = stray::pipeline::select_credential(
             &mut credentials,
             wanted,
             |c| &c.fingerprint,
             |c| format!("{} {}", c.rule, c.redacted),
-        )?;
+        )?
+    {
+        eprintln!("stray: {notice}");
     }
     let mut entries = stray::runbook::from_inventory(&credentials, &rules);
     stray::runbook::order_entries(&mut entries);
