@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 
+use stray::inventory::html::{self, HtmlOptions};
 use stray::inventory::render::{self, OutputFormat};
 use stray::inventory::{self, Database, History, Imported, Period, ScanRecord};
 use stray::report::ReportOptions;
-use stray::report::html::{self, HtmlOptions};
 use stray::report::json::ReportDocument;
 
 use super::EXIT_CLEAN;

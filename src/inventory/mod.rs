@@ -3,9 +3,10 @@
 //!
 //! [`db`] owns the file (schema, migrations, recording), [`query`] reads the history back into
 //! per-credential views and metrics, and [`render`] prints them as a table, JSON or CSV. The
-//! HTML report for an auditor is [`crate::report::html`].
+//! HTML report for an auditor is [`html`].
 
 pub mod db;
+pub mod html;
 pub mod query;
 pub mod render;
 
