@@ -427,11 +427,11 @@ impl Scanner {
         };
         let size = match std::fs::metadata(path) {
             Ok(meta) => meta.len(),
-            Err(e) => return warn(local, e.to_string()),
+            Err(e) => return warn(local, io_message(&e)),
         };
         let mut file = match File::open(path) {
             Ok(file) => file,
-            Err(e) => return warn(local, e.to_string()),
+            Err(e) => return warn(local, io_message(&e)),
         };
         buffer.clear();
         let mut magic = [0u8; 4];
@@ -439,25 +439,48 @@ impl Scanner {
             Ok(n) => n,
             Err(e) => return warn(local, e.to_string()),
         };
+        let mut not_a_zip = None;
         if self.options.archives != ArchiveMode::Never && is_zip(&magic[..magic_len]) {
             if size > self.options.archive_limits.max_archive_size {
                 self.skip(local, &display, SkipReason::TooLarge);
                 return;
             }
-            return self.scan_archive(&display, file, local);
+            not_a_zip = match self.scan_archive(&display, &mut file, local) {
+                Some(reason) => Some(reason),
+                None => return,
+            };
+            // It starts like a zip but does not open as one: a text file that begins with
+            // `PK\x03\x04` is read like any other file.
+            if let Err(e) = file.seek(SeekFrom::Start(magic_len as u64)) {
+                return warn(local, e.to_string());
+            }
+        }
+        buffer.extend_from_slice(&magic[..magic_len]);
+        if let Some(reason) = not_a_zip {
+            let sniff = (text::BINARY_SNIFF_LEN - magic_len) as u64;
+            if let Err(e) = (&mut file).take(sniff).read_to_end(buffer) {
+                return warn(local, e.to_string());
+            }
+            // Not text either: a damaged zip, unreadable as before.
+            if text::looks_binary(buffer) {
+                return warn(local, reason);
+            }
         }
         if size > self.options.max_file_size {
             self.skip(local, &display, SkipReason::TooLarge);
             return;
         }
-        buffer.extend_from_slice(&magic[..magic_len]);
         if size > self.options.chunking.from {
             if let Err(e) = self.scan_in_chunks(&display, file, buffer, local) {
                 warn(local, e.to_string());
             }
             return;
         }
-        let limit = self.options.max_file_size.saturating_add(1) - magic_len as u64;
+        let limit = self
+            .options
+            .max_file_size
+            .saturating_add(1)
+            .saturating_sub(buffer.len() as u64);
         if let Err(e) = file.take(limit).read_to_end(buffer) {
             return warn(local, e.to_string());
         }
@@ -484,7 +507,9 @@ impl Scanner {
         let parallel = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
         let mut data = std::mem::take(buffer);
         let mut lines_before = 0usize; // newlines before data[0]
-        let mut keep_from_line = 1usize; // absolute line where the next chunk's places start
+        let mut columns_before = 0usize; // characters of data[0]'s line before it
+        // Absolute (line, column) where the next chunk's places start.
+        let mut keep_from = (1usize, 1usize);
         let mut first = true;
         let mut finished = false;
         while !finished {
@@ -503,13 +528,22 @@ impl Scanner {
                         return Ok(());
                     }
                 }
-                // Places starting on lines from the cut onwards belong to the next chunk.
+                // Places from the cut onwards belong to the next chunk: from the start of the
+                // cut's line, when the next chunk holds that start, or else (a line longer than
+                // half the overlap) from the cut itself, which both chunks see with enough
+                // context around it.
                 let cut = if last {
                     data.len()
                 } else {
                     data.len() - overlap / 2
                 };
                 let cut_line = lines_before + memchr::memchr_iter(b'\n', &data[..cut]).count() + 1;
+                let cut_line_start = memchr::memrchr(b'\n', &data[..cut]).map(|p| p + 1);
+                let cut_at = match cut_line_start {
+                    Some(start) if last || start >= data.len() - overlap => (cut_line, 1),
+                    Some(start) => (cut_line, 1 + characters(&data[start..cut])),
+                    None => (cut_line, 1 + columns_before + characters(&data[..cut])),
+                };
                 let next = if last {
                     local.stats.bytes_scanned += data.len() as u64;
                     Vec::new()
@@ -522,14 +556,20 @@ impl Scanner {
                 let job = ChunkJob {
                     data: std::mem::replace(&mut data, next),
                     lines_before,
-                    keep_from_line,
-                    cut_line,
+                    columns_before,
+                    keep_from,
+                    cut_at,
                     last,
                 };
                 if !last {
-                    lines_before +=
-                        memchr::memchr_iter(b'\n', &job.data[..job.data.len() - overlap]).count();
-                    keep_from_line = cut_line;
+                    let dropped = &job.data[..job.data.len() - overlap];
+                    lines_before += memchr::memchr_iter(b'\n', dropped).count();
+                    // A line that runs on into the next chunk: its columns go on counting.
+                    columns_before = match memchr::memrchr(b'\n', dropped) {
+                        Some(newline) => characters(&dropped[newline + 1..]),
+                        None => columns_before + characters(dropped),
+                    };
+                    keep_from = cut_at;
                 }
                 finished = last;
                 batch.push(job);
@@ -553,40 +593,53 @@ impl Scanner {
         Ok(())
     }
 
-    /// One chunk's places, on absolute line numbers, without those another chunk owns.
+    /// One chunk's places, on absolute lines and columns, without those another chunk owns.
     fn scan_chunk(&self, display: &Path, job: &ChunkJob) -> (Vec<Sighting>, Vec<Reference>) {
         let (sightings, references) = self.scan_with_references(display, &job.data);
-        let keep = |relative_line: usize| {
-            let line = relative_line + job.lines_before;
-            line >= job.keep_from_line && (job.last || line < job.cut_line)
+        // Only the chunk's first line can have started in an earlier chunk.
+        let absolute = |line: usize, column: usize| {
+            let column = if line == 1 {
+                column + job.columns_before
+            } else {
+                column
+            };
+            (line + job.lines_before, column)
         };
+        let keep = |at: (usize, usize)| at >= job.keep_from && (job.last || at < job.cut_at);
         let sightings = sightings
             .into_iter()
-            .filter(|s| keep(s.location.line))
-            .map(|mut s| {
-                s.location.line += job.lines_before;
-                s
+            .filter_map(|mut s| {
+                let at = absolute(s.location.line, s.location.column);
+                (s.location.line, s.location.column) = at;
+                keep(at).then_some(s)
             })
             .collect();
         let references = references
             .into_iter()
-            .filter(|r| keep(r.line))
-            .map(|mut r| {
-                r.line += job.lines_before;
-                r
+            .filter_map(|mut r| {
+                let at = absolute(r.line, r.column);
+                (r.line, r.column) = at;
+                keep(at).then_some(r)
             })
             .collect();
         (sightings, references)
     }
 
-    fn scan_archive(&self, display: &Path, mut file: File, local: &mut Collected) {
+    /// Scans the members of a file that starts like a zip; returns why it does not open as
+    /// one when it does not, and the caller reads it as a file instead.
+    fn scan_archive(
+        &self,
+        display: &Path,
+        file: &mut File,
+        local: &mut Collected,
+    ) -> Option<String> {
         if let Err(e) = file.seek(SeekFrom::Start(0)) {
             local.stats.skipped_unreadable += 1;
             local.warnings.push(Warning {
                 path: Some(display.to_path_buf()),
                 message: e.to_string(),
             });
-            return;
+            return None;
         }
         let mut sink = ArchiveSink {
             scanner: self,
@@ -600,17 +653,12 @@ impl Scanner {
             &mut sink,
         );
         match result {
-            Ok(archive::Opened::Read) => {}
+            Ok(archive::Opened::Read) => None,
             Ok(archive::Opened::NotAChatExport) => {
-                self.skip(local, display, SkipReason::ArchiveNotOpened)
+                self.skip(local, display, SkipReason::ArchiveNotOpened);
+                None
             }
-            Err(message) => {
-                local.stats.skipped_unreadable += 1;
-                local.warnings.push(Warning {
-                    path: Some(display.to_path_buf()),
-                    message,
-                });
-            }
+            Err(message) => Some(message),
         }
     }
 }
@@ -639,6 +687,12 @@ impl archive::MemberSink for ArchiveSink<'_, '_> {
     }
 }
 
+/// Characters in `bytes`, counted as [`line_columns`] counts columns: every byte that does not
+/// continue a UTF-8 sequence.
+fn characters(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
 /// Fills as much of `buf` as the file has.
 fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
@@ -656,9 +710,12 @@ struct ChunkJob {
     data: Vec<u8>,
     /// Newlines before `data[0]` in the file.
     lines_before: usize,
-    /// Absolute lines in `keep_from_line..cut_line` are this chunk's (to the end if `last`).
-    keep_from_line: usize,
-    cut_line: usize,
+    /// Characters between the start of `data[0]`'s line and `data[0]`.
+    columns_before: usize,
+    /// Places at absolute (line, column) in `keep_from..cut_at` are this chunk's (from
+    /// `keep_from` on if `last`).
+    keep_from: (usize, usize),
+    cut_at: (usize, usize),
     last: bool,
 }
 
@@ -892,8 +949,34 @@ fn walk_warning(error: &ignore::Error) -> Warning {
             _ => break,
         }
     }
-    Warning {
-        path,
-        message: current.to_string(),
+    let message = match current {
+        ignore::Error::Io(e) => io_message(e),
+        other => other.to_string(),
+    };
+    Warning { path, message }
+}
+
+/// `ENAMETOOLONG`, where it is known.
+#[cfg(target_os = "linux")]
+const NAME_TOO_LONG: Option<i32> = Some(36);
+#[cfg(any(target_os = "macos", target_os = "freebsd", target_os = "openbsd"))]
+const NAME_TOO_LONG: Option<i32> = Some(63);
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "freebsd",
+    target_os = "openbsd"
+)))]
+const NAME_TOO_LONG: Option<i32> = None;
+
+/// An I/O error as a warning says it; a path over the system's length limit (`PATH_MAX`) says
+/// that nothing in or under it was scanned, since the walk opens files by path.
+fn io_message(error: &std::io::Error) -> String {
+    if NAME_TOO_LONG.is_some() && error.raw_os_error() == NAME_TOO_LONG {
+        format!(
+            "{error}: the path is longer than the system allows; nothing in or under it was scanned"
+        )
+    } else {
+        error.to_string()
     }
 }
