@@ -15,6 +15,7 @@ mod git_input;
 mod git_workflow;
 mod gitlab;
 mod governance;
+mod hostile_encodings;
 mod inventory;
 mod large_files;
 mod readme;

@@ -4,12 +4,10 @@
 //! columns on a line that spans chunks. Each key is found where it is, the rest of the scan is
 //! reported as usual, and the default output never holds a secret.
 
-mod common;
-
 use std::io::{Cursor, Write};
 use std::path::Path;
 
-use common::{Fake, Tree, stray};
+use crate::common::{Fake, Tree, stray};
 use stray::archive::{ArchiveLimits, ArchiveMode};
 use stray::scan::{Chunking, ScanOptions};
 use stray::{Matcher, Progress, RuleSet, ScanOutcome, Scanner};
