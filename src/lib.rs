@@ -17,6 +17,7 @@ pub mod git;
 pub mod governance;
 pub mod hook;
 pub mod host;
+pub mod input;
 pub mod inventory;
 pub mod laptop;
 pub mod matcher;

@@ -19,10 +19,13 @@ pub enum MergeError {
 /// Reads a JSON result written by `stray scan --format json`.
 pub fn read_result(path: &Path) -> Result<ReportDocument, MergeError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|error| MergeError::Io {
-        path: name.clone(),
-        error,
-    })?;
+    let bytes =
+        crate::input::read_bounded(path, crate::input::MAX_EXPORT_SIZE).map_err(|error| {
+            MergeError::Io {
+                path: name.clone(),
+                error,
+            }
+        })?;
     let document: ReportDocument =
         serde_json::from_slice(&bytes).map_err(|e| MergeError::Parse {
             path: name.clone(),
@@ -59,6 +62,7 @@ pub fn merge(documents: Vec<ReportDocument>) -> ReportDocument {
         stats.skipped_too_large += document.stats.skipped_too_large;
         stats.skipped_unreadable += document.stats.skipped_unreadable;
         stats.skipped_archive += document.stats.skipped_archive;
+        stats.skipped_special += document.stats.skipped_special;
         stats.elapsed_ms += document.stats.elapsed_ms;
         references.extend(document.references);
         for mut finding in document.findings {

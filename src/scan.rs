@@ -96,6 +96,10 @@ pub struct Stats {
     /// Zip archives left closed (`--archives auto`, not a chat export).
     #[serde(default)]
     pub skipped_archive: u64,
+    /// Named pipes, sockets and devices met in the walk, and roots refused (a device, or inside
+    /// `/proc`, `/sys` or `/dev`): never opened.
+    #[serde(default)]
+    pub skipped_special: u64,
     pub elapsed_ms: u64,
 }
 
@@ -107,6 +111,7 @@ impl Stats {
         self.skipped_too_large += other.skipped_too_large;
         self.skipped_unreadable += other.skipped_unreadable;
         self.skipped_archive += other.skipped_archive;
+        self.skipped_special += other.skipped_special;
     }
 }
 
@@ -121,6 +126,9 @@ pub enum SkipReason {
     SkippedDirectory,
     /// Matched `--exclude` or `[scan] exclude`.
     Excluded,
+    /// Not a regular file (a named pipe, socket or device), or a root inside a pseudo-filesystem:
+    /// never opened, since reading one can block for ever or never end.
+    Special,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -135,6 +143,9 @@ impl std::fmt::Display for SkipReason {
                 "a directory skipped by default or by --skip-dir (--no-skip NAME scans it)"
             }
             SkipReason::Excluded => "excluded (--exclude or .stray.toml)",
+            SkipReason::Special => {
+                "not a regular file (a pipe, socket or device), or inside /proc, /sys or /dev"
+            }
         })
     }
 }
@@ -238,8 +249,36 @@ impl Scanner {
             .options
             .list_skipped
             .then(|| std::sync::Arc::new(Mutex::new(Vec::new())));
-        let walker = build_walker(&self.options.walk, &self.filter, excluded.clone())?;
-        let shared = Mutex::new(Collected::default());
+        let (walker, refused) = build_walker(&self.options.walk, &self.filter, excluded.clone())?;
+        let mut refused_roots = Collected::default();
+        for why in refused {
+            let (path, message) = match why {
+                WalkError::NotScannable { path, what } => (
+                    path,
+                    format!("{what}: never read (only files and directories are scanned)"),
+                ),
+                WalkError::InSkippedDirectory { path, dir } => (
+                    path,
+                    format!(
+                        "inside {dir}, on the skip list (/proc, /sys and /dev are, by default; \
+                         --no-skip {dir} scans it)"
+                    ),
+                ),
+                other => {
+                    refused_roots.warnings.push(Warning {
+                        path: None,
+                        message: other.to_string(),
+                    });
+                    continue;
+                }
+            };
+            self.skip(&mut refused_roots, &path, SkipReason::Special);
+            refused_roots.warnings.push(Warning {
+                path: Some(path),
+                message,
+            });
+        }
+        let shared = Mutex::new(refused_roots);
         let mut builder = VisitorBuilder {
             scanner: self,
             shared: &shared,
@@ -268,7 +307,8 @@ impl Scanner {
         stats.files_skipped = stats.skipped_binary
             + stats.skipped_too_large
             + stats.skipped_unreadable
-            + stats.skipped_archive;
+            + stats.skipped_archive
+            + stats.skipped_special;
         stats.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut warnings = collected.warnings;
         warnings.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));
@@ -301,6 +341,7 @@ impl Scanner {
             SkipReason::TooLarge => local.stats.skipped_too_large += 1,
             SkipReason::Binary => local.stats.skipped_binary += 1,
             SkipReason::ArchiveNotOpened => local.stats.skipped_archive += 1,
+            SkipReason::Special => local.stats.skipped_special += 1,
             SkipReason::SkippedDirectory | SkipReason::Excluded => {}
         }
         if self.options.list_skipped {
@@ -426,6 +467,11 @@ impl Scanner {
             });
         };
         let size = match std::fs::metadata(path) {
+            // Checked before opening: opening a named pipe blocks until a writer comes.
+            Ok(meta) if !meta.is_file() => {
+                self.skip(local, &display, SkipReason::Special);
+                return;
+            }
             Ok(meta) => meta.len(),
             Err(e) => return warn(local, io_message(&e)),
         };
@@ -900,7 +946,17 @@ impl ParallelVisitor for Visitor<'_> {
                 return WalkState::Continue;
             }
         };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        let Some(file_type) = entry.file_type() else {
+            return WalkState::Continue;
+        };
+        if crate::input::special_kind(file_type).is_some() {
+            // A named pipe, socket or device: never opened (a pipe blocks, a device never ends).
+            let display = display_path(&self.scanner.options.walk.roots, entry.path());
+            self.scanner
+                .skip(&mut self.local, &display, SkipReason::Special);
+            return WalkState::Continue;
+        }
+        if !file_type.is_file() {
             return WalkState::Continue;
         }
         let bytes_before = self.local.stats.bytes_scanned;

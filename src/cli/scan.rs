@@ -168,7 +168,7 @@ pub struct TargetArgs {
 
     /// Days after which a vaulted credential is overdue for rotation [default: by criticality
     /// tier: high 90, medium 180, low 365]
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
     pub max_age: Option<i64>,
 
     /// What fails the scan (exit 1), comma-separated [default: unvaulted with --vault, any
@@ -176,8 +176,8 @@ pub struct TargetArgs {
     #[arg(long, value_enum, value_delimiter = ',', value_name = "WHAT")]
     pub fail_on: Vec<FailOn>,
 
-    /// Worker threads (0 = one per core)
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads (0 = one per core; at most 256)
+    #[arg(long, default_value_t = 0, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=stray::walk::MAX_THREADS as u64))]
     pub threads: usize,
 
     /// No progress line and no warnings on standard error, and no table summary when nothing

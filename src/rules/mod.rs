@@ -406,7 +406,8 @@ impl RuleSet {
             }
             return Ok(());
         }
-        let text = std::fs::read_to_string(path).map_err(read_error)?;
+        let text = crate::input::read_bounded_string(path, crate::input::MAX_SMALL_INPUT)
+            .map_err(read_error)?;
         self.add_pack(&PackSource::File(path.to_path_buf()), &text)
     }
 

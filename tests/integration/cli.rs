@@ -651,7 +651,7 @@ fn a_missing_root_or_a_device_is_an_error_not_an_empty_scan() {
         assert_eq!(output.status.code(), Some(2));
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
-            stderr.contains("/dev/null: not a file or directory"),
+            stderr.contains("/dev/null: a character device, not a file or directory"),
             "{stderr}"
         );
     }

@@ -16,6 +16,7 @@ mod git_workflow;
 mod gitlab;
 mod governance;
 mod hostile_encodings;
+mod hostile_inputs;
 mod inventory;
 mod large_files;
 mod readme;
