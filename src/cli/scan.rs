@@ -528,6 +528,16 @@ impl PreparedScan {
         } else {
             absolute_roots(&self.scanner.options().walk.roots)
         };
+        // A root named after a credential it holds is shown redacted, as every path is.
+        let scrubber = stray::scrub::Scrubber::new(
+            outcome.findings.iter().map(|f| f.secret.as_slice()),
+            Some(self.scanner.matcher()),
+        );
+        outcome
+            .info
+            .roots
+            .iter_mut()
+            .for_each(|r| scrubber.string(r));
         if let Some(wanted) = &args.credential {
             select_credential(
                 &mut outcome.findings,
