@@ -30,6 +30,7 @@ pub mod report;
 pub mod rules;
 pub mod runbook;
 pub mod scan;
+pub mod scrub;
 pub mod size;
 pub mod text;
 pub mod vault;

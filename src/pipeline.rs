@@ -360,6 +360,16 @@ impl Pipeline {
             Source::Stdin { .. } => vec!["-".to_string()],
             _ => absolute_roots(&self.scanner.options().walk.roots),
         };
+        // A root named after a credential it holds is shown redacted, as every path is.
+        let scrubber = crate::scrub::Scrubber::new(
+            outcome.findings.iter().map(|f| f.secret.as_slice()),
+            Some(self.scanner.matcher()),
+        );
+        outcome
+            .info
+            .roots
+            .iter_mut()
+            .for_each(|r| scrubber.string(r));
         let mut notices = Vec::new();
         if let Some(wanted) = &self.credential {
             notices.extend(select_credential(

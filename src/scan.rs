@@ -20,6 +20,7 @@ use crate::finding::{CommitInfo, Finding, Location, Sighting, group};
 use crate::matcher::Hits;
 use crate::matcher::{Matcher, line_columns};
 use crate::references::Reference;
+use crate::scrub::{LocationScrubber, Scrubber};
 use crate::text;
 use crate::walk::{Exclusion, PathFilter, WalkError, WalkOptions, build_walker};
 
@@ -302,7 +303,8 @@ impl Scanner {
     }
 
     /// Turns what the workers collected into the outcome: grouped, sorted, counted.
-    fn finish(&self, collected: Collected, started: Instant) -> ScanOutcome {
+    fn finish(&self, mut collected: Collected, started: Instant) -> ScanOutcome {
+        self.scrub_names(&mut collected);
         let mut stats = collected.stats;
         stats.files_skipped = stats.skipped_binary
             + stats.skipped_too_large
@@ -333,6 +335,76 @@ impl Scanner {
             warnings,
             skipped,
         }
+    }
+
+    /// Redacts every secret found, and anything a rule matches, in the names the outcome
+    /// shows: each place's path and context name (before grouping, so consumers derived from
+    /// them are clean), references, warnings and skipped paths.
+    fn scrub_names(&self, collected: &mut Collected) {
+        let scrubber = Scrubber::new(
+            collected.sightings.iter().map(|s| s.secret.as_slice()),
+            Some(&self.matcher),
+        );
+        let mut places = LocationScrubber::new(&scrubber);
+        for sighting in &mut collected.sightings {
+            places.location(&mut sighting.location);
+        }
+        for reference in &mut collected.references {
+            places.path(&mut reference.path);
+            places.context(&mut reference.context);
+        }
+        for warning in &mut collected.warnings {
+            if let Some(path) = &mut warning.path {
+                places.path(path);
+            }
+            scrubber.string(&mut warning.message);
+        }
+        for skipped in &mut collected.skipped {
+            places.path(&mut skipped.path);
+        }
+    }
+
+    /// Credentials in the names of `path` from byte `from` of it on (a walked entry's own name,
+    /// an archive member's names): one sighting each, placed on the path up to the end of the
+    /// name that holds it, line 1, the column its first character is at in the path.
+    fn name_sightings(&self, path: &Path, from: usize) -> Vec<Sighting> {
+        let bytes = path.as_os_str().as_encoded_bytes();
+        let Some(names) = bytes.get(from..) else {
+            return Vec::new();
+        };
+        let rules = self.matcher.rules();
+        self.matcher
+            .find(names)
+            .into_iter()
+            .map(|candidate| {
+                let (start, end) = (from + candidate.start, from + candidate.end);
+                let name_end = bytes[end..]
+                    .iter()
+                    .position(|&b| b.is_ascii() && std::path::is_separator(b as char))
+                    .map_or(bytes.len(), |p| end + p);
+                let holder = path
+                    .ancestors()
+                    .find(|a| a.as_os_str().len() == name_end)
+                    .unwrap_or(path);
+                Sighting {
+                    rule: candidate.rule,
+                    secret: rules[candidate.rule].decode_secret(&bytes[start..end]),
+                    location: Location {
+                        path: holder.to_path_buf(),
+                        line: 1,
+                        column: bytes[..start]
+                            .iter()
+                            .filter(|&&b| (b & 0xC0) != 0x80)
+                            .count()
+                            + 1,
+                        kind: LocationKind::FileName,
+                        context: None,
+                        inline_allow: None,
+                        commit: None,
+                    },
+                }
+            })
+            .collect()
     }
 
     /// Counts a file left out, and lists it when asked to.
@@ -721,8 +793,12 @@ impl archive::MemberSink for ArchiveSink<'_, '_> {
         let mut member_path = self.archive.as_os_str().to_os_string();
         member_path.push("!");
         member_path.push(name);
-        self.scanner
-            .scan_content(Path::new(&member_path), content, self.local);
+        let member_path = Path::new(&member_path);
+        let names_from = self.archive.as_os_str().len() + 1;
+        self.local
+            .sightings
+            .extend(self.scanner.name_sightings(member_path, names_from));
+        self.scanner.scan_content(member_path, content, self.local);
     }
 
     fn warn(&mut self, message: String) {
@@ -796,6 +872,7 @@ impl MemoryScan<'_> {
                 .skip(&mut self.collected, path, SkipReason::Excluded);
             return;
         }
+        self.add_names(path, commit);
         // The same text check as for files on disk, so a UTF-16 blob or staged file is
         // transcoded too; git diffs UTF-16 as binary, so its lines all count as added.
         let Some(text) = text::text_of(content) else {
@@ -806,10 +883,22 @@ impl MemoryScan<'_> {
         let (sightings, references) = self.scanner.scan_with_references(path, &text);
         self.collected.stats.files_scanned += 1;
         self.collected.stats.bytes_scanned += content.len() as u64;
+        let kept = sightings.into_iter().filter(|s| keep_line(s.location.line));
+        self.push(kept, commit);
+        self.collected
+            .references
+            .extend(references.into_iter().filter(|r| keep_line(r.line)));
+    }
+
+    /// Credentials in the names of `path` (each of its directories and the file), whatever
+    /// lines the content keeps: the name is there whole.
+    fn add_names(&mut self, path: &Path, commit: Option<&CommitInfo>) {
+        let sightings = self.scanner.name_sightings(path, 0);
+        self.push(sightings, commit);
+    }
+
+    fn push(&mut self, sightings: impl IntoIterator<Item = Sighting>, commit: Option<&CommitInfo>) {
         for mut sighting in sightings {
-            if !keep_line(sighting.location.line) {
-                continue;
-            }
             if let Some(seen) = &mut self.seen
                 && !seen.insert((sighting.secret.clone(), sighting.location.path.clone()))
             {
@@ -818,13 +907,11 @@ impl MemoryScan<'_> {
             sighting.location.commit = commit.cloned();
             self.collected.sightings.push(sighting);
         }
-        self.collected
-            .references
-            .extend(references.into_iter().filter(|r| keep_line(r.line)));
     }
 
     /// Counts a file left out because of its size.
     pub fn skipped_too_large(&mut self, path: &Path) {
+        self.add_names(path, None);
         self.scanner
             .skip(&mut self.collected, path, SkipReason::TooLarge);
     }
@@ -946,31 +1033,49 @@ impl ParallelVisitor for Visitor<'_> {
                 return WalkState::Continue;
             }
         };
+        let sightings_before = self.local.sightings.len();
+        // Every entry's own name, directories too; a root's whole path, as given.
+        let display = display_path(&self.scanner.options.walk.roots, entry.path());
+        let names_from = match entry.file_name().len() {
+            _ if entry.depth() == 0 => Some(0),
+            0 => None,
+            name => display.as_os_str().len().checked_sub(name),
+        };
+        if let Some(from) = names_from {
+            self.local
+                .sightings
+                .extend(self.scanner.name_sightings(&display, from));
+        }
         let Some(file_type) = entry.file_type() else {
+            self.count_sightings(sightings_before);
             return WalkState::Continue;
         };
         if crate::input::special_kind(file_type).is_some() {
             // A named pipe, socket or device: never opened (a pipe blocks, a device never ends).
-            let display = display_path(&self.scanner.options.walk.roots, entry.path());
             self.scanner
                 .skip(&mut self.local, &display, SkipReason::Special);
+            self.count_sightings(sightings_before);
             return WalkState::Continue;
         }
         if !file_type.is_file() {
+            self.count_sightings(sightings_before);
             return WalkState::Continue;
         }
         let bytes_before = self.local.stats.bytes_scanned;
-        let sightings_before = self.local.sightings.len();
         self.scanner
             .scan_file(entry.path(), &mut self.buffer, &mut self.local);
         let new_bytes = self.local.stats.bytes_scanned - bytes_before;
-        let new_sightings = (self.local.sightings.len() - sightings_before) as u64;
         self.progress.files.fetch_add(1, Ordering::Relaxed);
         self.progress.bytes.fetch_add(new_bytes, Ordering::Relaxed);
-        self.progress
-            .sightings
-            .fetch_add(new_sightings, Ordering::Relaxed);
+        self.count_sightings(sightings_before);
         WalkState::Continue
+    }
+}
+
+impl Visitor<'_> {
+    fn count_sightings(&self, before: usize) {
+        let new = (self.local.sightings.len() - before) as u64;
+        self.progress.sightings.fetch_add(new, Ordering::Relaxed);
     }
 }
 

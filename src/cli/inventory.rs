@@ -279,9 +279,11 @@ fn scans(db: &DbArg, args: &OutputArgs) -> Result<u8> {
 fn import(results: &[PathBuf], db: &DbArg) -> Result<u8> {
     let path = db_path(db)?;
     let existed = path.exists();
+    // The built-in rules find credentials planted in a result's free text.
+    let matcher = stray::Matcher::new(stray::RuleSet::builtin()?)?;
     let mut database = Database::open(&path, true)?;
     let mut recorded = 0;
-    let outcome = import_each(&mut database, results, &mut recorded);
+    let outcome = import_each(&mut database, results, &matcher, &mut recorded);
     if outcome.is_err() && !existed && recorded == 0 {
         // A database made for nothing would be mistaken for an inventory later.
         drop(database);
@@ -300,9 +302,14 @@ fn import(results: &[PathBuf], db: &DbArg) -> Result<u8> {
     Ok(EXIT_CLEAN)
 }
 
-fn import_each(database: &mut Database, results: &[PathBuf], recorded: &mut usize) -> Result<()> {
+fn import_each(
+    database: &mut Database,
+    results: &[PathBuf],
+    matcher: &stray::Matcher,
+    recorded: &mut usize,
+) -> Result<()> {
     for result in results {
-        match inventory::import(database, result)? {
+        match inventory::import(database, result, matcher)? {
             Imported::Recorded { credentials } => {
                 *recorded += 1;
                 eprintln!(

@@ -313,9 +313,11 @@ fn hook_uninstall() -> Result<u8> {
 }
 
 fn merge_results(args: &MergeArgs) -> Result<u8> {
+    // The built-in rules find credentials planted in a result's free text.
+    let matcher = stray::Matcher::new(stray::RuleSet::builtin()?)?;
     let mut documents = Vec::with_capacity(args.results.len());
     for path in &args.results {
-        documents.push(stray::merge::read_result(path)?);
+        documents.push(stray::merge::read_result(path, &matcher)?);
     }
     let merged = stray::merge::merge(documents);
     let mut out: Box<dyn Write> = match &args.output {

@@ -17,6 +17,7 @@ mod gitlab;
 mod governance;
 mod hostile_encodings;
 mod hostile_inputs;
+mod hostile_names;
 mod inventory;
 mod large_files;
 mod readme;

@@ -1,14 +1,14 @@
 //! The redaction audit: plant generated fake keys, produce every output stray has — each scan
-//! format, the inventory database (its raw bytes and every text column), every inventory view
-//! and the HTML report — and check that no secret appears in any of them, not even the middle
-//! 60% of one, unless `--show-secrets` asked for it. The secrets checked are the ones stray
-//! itself says it found (`--show-secrets --format json`) plus the planted values, so a rule that
-//! captures a different span than expected is still covered.
+//! format, the inventory database (its raw bytes and every text column), every inventory view,
+//! the runbook and the HTML report — and check that no secret appears in any of them, not even
+//! the middle 60% of one, unless `--show-secrets` asked for it. The secrets checked are the
+//! ones stray itself says it found (`--show-secrets --format json`) plus the planted values, so
+//! a rule that captures a different span than expected is still covered. Keys used as names
+//! are planted too; `tests/integration/hostile_names.rs` covers every kind of hostile name.
 
 use std::path::Path;
 
-use crate::common::{Fake, Tree, stray};
-use rusqlite::types::ValueRef;
+use crate::common::{Fake, Tree, database_values, leaks, stray};
 use serde_json::Value;
 
 /// The planted secrets, written under `work/`; the vault export lives outside it.
@@ -21,6 +21,15 @@ fn plant(tree: &Tree) -> Vec<String> {
     let pem = fake.pem_private_key();
     let npm = fake.npm_token();
     let vaulted = fake.openai_project_key();
+    // Hostile names (see tests/hostile_names.rs): a key as a directory name, a key as the
+    // name another is assigned to.
+    let dir_key = fake.anthropic_key();
+    let name_key = fake.stripe_secret_key();
+    let named = fake.groq_key();
+    tree.write(
+        &format!("work/c12/{dir_key}/.env"),
+        format!("{name_key}={named}\n"),
+    );
     tree.write(
         "work/.env",
         format!("GITHUB_TOKEN={github}\nOPENAI_API_KEY={openai}\n"),
@@ -53,44 +62,9 @@ fn plant(tree: &Tree) -> Vec<String> {
         "vault/export.env",
         format!("OPENAI_API_KEY={vaulted}\nNPM_TOKEN={npm}\n"),
     );
-    vec![github, openai, aws, slack, pem, npm, vaulted]
-}
-
-/// The texts that must not appear for `secret`: itself and its middle 60% (as written, and as
-/// JSON would escape it), and each long line of a multi-line secret.
-fn fragments(secret: &str) -> Vec<String> {
-    let chars: Vec<char> = secret.chars().collect();
-    let mut out = vec![secret.to_string()];
-    let (from, to) = (chars.len() / 5, chars.len() - chars.len() / 5);
-    let middle: String = chars[from..to].iter().collect();
-    if middle.chars().count() >= 8 {
-        out.push(middle.replace('\n', "\\n"));
-        out.push(middle.clone());
-    }
-    for line in middle.lines() {
-        if line.len() >= 12 {
-            out.push(line.to_string());
-        }
-    }
-    out
-}
-
-/// Names `what` and the leaked fragment, never printing the fragment itself in full.
-fn leaks(secrets: &[String], what: &str, text: &[u8]) -> Vec<String> {
-    let mut found = Vec::new();
-    for secret in secrets {
-        for fragment in fragments(secret) {
-            if memchr::memmem::find(text, fragment.as_bytes()).is_some() {
-                found.push(format!(
-                    "{what}: holds {} characters of a secret starting {:?}",
-                    fragment.chars().count(),
-                    fragment.chars().take(4).collect::<String>()
-                ));
-                break;
-            }
-        }
-    }
-    found
+    vec![
+        github, openai, aws, slack, pem, npm, vaulted, dir_key, name_key, named,
+    ]
 }
 
 /// Standard output followed by standard error.
@@ -113,37 +87,6 @@ fn run_split(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Vec<u8>, Vec<u
         String::from_utf8_lossy(&output.stderr)
     );
     (output.stdout, output.stderr)
-}
-
-/// Every text or blob value in every table of the database.
-fn database_values(db: &Path) -> Vec<(String, Vec<u8>)> {
-    let conn = rusqlite::Connection::open(db).expect("open inventory");
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .expect("prepare")
-        .query_map([], |row| row.get(0))
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("tables");
-    assert!(tables.len() >= 4, "{tables:?}");
-    let mut values = Vec::new();
-    for table in tables {
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM \"{table}\""))
-            .expect("select");
-        let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
-        let mut rows = stmt.query([]).expect("rows");
-        while let Some(row) = rows.next().expect("row") {
-            for (i, column) in columns.iter().enumerate() {
-                let bytes = match row.get_ref(i).expect("value") {
-                    ValueRef::Text(t) | ValueRef::Blob(t) => t.to_vec(),
-                    _ => continue,
-                };
-                values.push((format!("{table}.{column}"), bytes));
-            }
-        }
-    }
-    values
 }
 
 #[test]
@@ -196,7 +139,16 @@ fn no_output_holds_a_secret_unless_asked_to() {
     let record = format!("--record={db_arg}");
     let mut problems = Vec::new();
     let mut outputs: Vec<(String, Vec<u8>)> = Vec::new();
-    for format in ["table", "json", "jsonl", "sarif", "csv", "inventory"] {
+    for format in [
+        "table",
+        "json",
+        "jsonl",
+        "sarif",
+        "csv",
+        "inventory",
+        "markdown",
+        "gitlab",
+    ] {
         let bytes = run(
             dir,
             &[
@@ -254,6 +206,14 @@ fn no_output_holds_a_secret_unless_asked_to() {
         args.extend(["--db", db_arg]);
         outputs.push((format!("stray {}", view.join(" ")), run(dir, &args, &[])));
     }
+    outputs.push((
+        "stray runbook".to_string(),
+        run(dir, &["runbook", "work", vault[0], vault[1]], &[]),
+    ));
+    outputs.push((
+        "stray runbook --db".to_string(),
+        run(dir, &["runbook", "--db", db_arg], &[]),
+    ));
     let report = dir.join("report.html");
     run(
         dir,

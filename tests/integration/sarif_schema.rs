@@ -245,6 +245,34 @@ fn several_kinds_of_credential_including_a_private_key_are_valid_sarif() {
     assert!(twice.contains(&twice[0]) && twice[0].ends_with(":1") && twice[1].ends_with(":2"));
 }
 
+/// A key as a directory name and as a file name (tests/hostile_names.rs): valid SARIF, the
+/// name redacted in the URI (percent-encoded), the region on line 1 at the name's column.
+#[test]
+fn credentials_in_names_are_valid_sarif_results() {
+    let tree = Tree::new();
+    let mut fake = Fake::new(1402);
+    let in_dir = fake.anthropic_key();
+    let as_file = fake.groq_key();
+    let inside = fake.github_pat();
+    tree.write(&format!("c12/{in_dir}/.env"), format!("TOKEN={inside}\n"));
+    tree.write(&format!("notes/{as_file}.txt"), "nothing\n");
+    let document = sarif_scan(&tree, &[], 1, &[&in_dir, &as_file, &inside]);
+    let results = document["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 3, "{document}");
+    let named = results
+        .iter()
+        .find(|r| r["ruleId"] == "groq-api-key")
+        .expect("the file name is a result");
+    let place = &named["locations"][0]["physicalLocation"];
+    let uri = place["artifactLocation"]["uri"].as_str().expect("uri");
+    assert!(
+        uri.starts_with("notes/gsk_") && uri.ends_with(".txt"),
+        "{uri}"
+    );
+    assert_eq!(place["region"]["startLine"], 1);
+    assert_eq!(place["region"]["startColumn"], "notes/".len() + 1);
+}
+
 #[test]
 fn a_history_scan_names_the_commit_of_a_file_gone_from_head() {
     let tree = Tree::new();

@@ -76,6 +76,19 @@ impl Fake {
     pub fn npm_token(&mut self) -> String {
         format!("npm_{}", self.base62(36))
     }
+
+    pub fn anthropic_key(&mut self) -> String {
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+        format!("sk-ant-api03-{}AA", self.chars(alphabet, 93))
+    }
+
+    pub fn groq_key(&mut self) -> String {
+        format!("gsk_{}", self.base62(52))
+    }
+
+    pub fn stripe_secret_key(&mut self) -> String {
+        format!("sk_live_{}", self.base62(48))
+    }
 }
 
 /// A temporary directory with helpers to write files into it.
@@ -253,4 +266,87 @@ pub fn zip_bytes(files: &[(&str, &str)]) -> Vec<u8> {
         writer.write_all(content.as_bytes()).expect("write member");
     }
     writer.finish().expect("finish zip").into_inner()
+}
+
+/// The texts that must not appear for `secret`: itself and its middle 60% (as written, and as
+/// JSON would escape it), and each long line of a multi-line secret.
+pub fn fragments(secret: &str) -> Vec<String> {
+    let chars: Vec<char> = secret.chars().collect();
+    let mut out = vec![secret.to_string()];
+    let (from, to) = (chars.len() / 5, chars.len() - chars.len() / 5);
+    let middle: String = chars[from..to].iter().collect();
+    if middle.chars().count() >= 8 {
+        out.push(middle.replace('\n', "\\n"));
+        out.push(middle.clone());
+    }
+    for line in middle.lines() {
+        if line.len() >= 12 {
+            out.push(line.to_string());
+        }
+    }
+    out
+}
+
+/// Names `what` and the leaked fragment, never printing the fragment itself in full.
+pub fn leaks(secrets: &[String], what: &str, text: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    for secret in secrets {
+        for fragment in fragments(secret) {
+            if memchr::memmem::find(text, fragment.as_bytes()).is_some() {
+                found.push(format!(
+                    "{what}: holds {} characters of a secret starting {:?}",
+                    fragment.chars().count(),
+                    fragment.chars().take(4).collect::<String>()
+                ));
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// Every text or blob value in every table of the inventory database `db`, named
+/// `table.column`.
+pub fn database_values(db: &Path) -> Vec<(String, Vec<u8>)> {
+    use rusqlite::types::ValueRef;
+    let conn = rusqlite::Connection::open(db).expect("open inventory");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .expect("prepare")
+        .query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("tables");
+    assert!(tables.len() >= 4, "{tables:?}");
+    let mut values = Vec::new();
+    for table in tables {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{table}\""))
+            .expect("select");
+        let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+        let mut rows = stmt.query([]).expect("rows");
+        while let Some(row) = rows.next().expect("row") {
+            for (i, column) in columns.iter().enumerate() {
+                let bytes = match row.get_ref(i).expect("value") {
+                    ValueRef::Text(t) | ValueRef::Blob(t) => t.to_vec(),
+                    _ => continue,
+                };
+                values.push((format!("{table}.{column}"), bytes));
+            }
+        }
+    }
+    values
+}
+
+/// The raw bytes of every file in `dir` (a database's directory: the file and whatever
+/// journal SQLite left), named after the file.
+pub fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    std::fs::read_dir(dir)
+        .expect("directory")
+        .map(|entry| {
+            let path = entry.expect("entry").path();
+            let bytes = std::fs::read(&path).expect("file bytes");
+            (format!("file {}", path.display()), bytes)
+        })
+        .collect()
 }
