@@ -9,6 +9,11 @@ use crate::finding::Location;
 
 /// Who reads the credential at `location`, when the place says so.
 pub fn consumer(location: &Location) -> Option<String> {
+    // Built from file and context names, and shown in terminals: control characters escaped.
+    named_consumer(location).map(|name| crate::report::printable(&name).into_owned())
+}
+
+fn named_consumer(location: &Location) -> Option<String> {
     let path = inner_path(&location.path);
     let parts: Vec<String> = path
         .components()

@@ -298,10 +298,13 @@ fn page(finding: &Finding, hosts: &[String], header: &Header, out: &mut String) 
             .get(index)
             .map(|h| format!("{h}: "))
             .unwrap_or_default();
+        // The runbook is read in a terminal too: names are shown with control characters
+        // escaped.
+        let printable = crate::report::printable;
         let context = location
             .context
             .as_deref()
-            .map(|c| format!(" `{c}`"))
+            .map(|c| format!(" `{}`", printable(c)))
             .unwrap_or_default();
         let consumer = crate::consumer::consumer(location)
             .map(|c| format!(" — {c}"))
@@ -315,7 +318,7 @@ fn page(finding: &Finding, hosts: &[String], header: &Header, out: &mut String) 
             out,
             "- [ ] `{host}{}:{}` ({}){context}{consumer}{commit}: replace the value with a vault \
              reference (`op://…`, `doppler run`, `${{{{ secrets.NAME }}}}`)",
-            location.path.display(),
+            printable(&location.path.display().to_string()),
             location.line,
             location.kind,
         );
@@ -360,6 +363,24 @@ pub fn verify_command(finding: &Finding) -> String {
                 .all(|c| c.is_ascii_alphanumeric() || "/._-~".contains(c))
             {
                 text.into_owned()
+            } else if text.chars().any(char::is_control) {
+                // ANSI-C quoting (bash, zsh): the exact name, with nothing a terminal acts on.
+                let mut quoted = String::from("$'");
+                for c in text.chars() {
+                    match c {
+                        '\\' => quoted.push_str("\\\\"),
+                        '\'' => quoted.push_str("\\'"),
+                        c if c.is_control() => {
+                            let mut buf = [0u8; 4];
+                            for byte in c.encode_utf8(&mut buf).bytes() {
+                                quoted.push_str(&format!("\\x{byte:02x}"));
+                            }
+                        }
+                        c => quoted.push(c),
+                    }
+                }
+                quoted.push('\'');
+                quoted
             } else {
                 format!("'{}'", text.replace('\'', r"'\''"))
             }

@@ -411,6 +411,10 @@ fn file_names_cannot_drive_the_terminal() {
     assert_eq!(code, 0);
     assert!(listing.contains("evil\\u{1b}[2Jname/.env"), "{listing}");
     assert!(!listing.contains('\x1b'), "{listing:?}");
+    // The runbook shows the name escaped, and its verify command quotes it exactly.
+    let (_, runbook, _) = run_in(&tree, &["runbook"]);
+    assert!(!runbook.contains('\x1b'), "{runbook:?}");
+    assert!(runbook.contains("$'evil\\x1b[2Jname/.env'"), "{runbook}");
 }
 
 #[test]
