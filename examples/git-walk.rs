@@ -1,4 +1,4 @@
-//! Times `stray::git` on a repository (used by scripts/bench-git.sh).
+//! Times `stray::input::git` on a repository (used by scripts/bench-git.sh).
 //!
 //! cargo run --release --example git-walk -- [REPO] [REVSPEC]        history walk
 //! cargo run --release --example git-walk -- --staged [REPO]         what the next commit adds
@@ -28,12 +28,12 @@ fn main() -> ExitCode {
     let revspec = positional.get(1).map(String::as_str);
 
     let start = Instant::now();
-    let root = match stray::git::repo_root(&dir) {
+    let root = match stray::input::git::repo_root(&dir) {
         Ok(root) => root,
         Err(e) => return fail(&e),
     };
     if staged {
-        match stray::git::staged(&root, max_size) {
+        match stray::input::git::staged(&root, max_size) {
             Ok(result) => {
                 let elapsed = start.elapsed().as_secs_f64();
                 let bytes: usize = result.files.iter().map(|f| f.content.len()).sum();
@@ -55,7 +55,7 @@ fn main() -> ExitCode {
         }
     } else {
         let mut checksum = 0u64; // touch every byte, as a scanner would
-        let result = stray::git::history(&root, revspec, max_size, &mut |_, content| {
+        let result = stray::input::git::history(&root, revspec, max_size, &mut |_, content| {
             checksum = content.iter().fold(checksum, |acc, &b| {
                 acc.wrapping_mul(31).wrapping_add(b.into())
             });
@@ -84,7 +84,7 @@ fn usage() -> ExitCode {
     ExitCode::from(2)
 }
 
-fn fail(error: &stray::git::GitError) -> ExitCode {
+fn fail(error: &stray::input::git::GitError) -> ExitCode {
     eprintln!("git-walk: {error}");
     ExitCode::from(1)
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::rules::Criticality;
+use crate::detect::rules::Criticality;
 use std::collections::BTreeMap;
 
 pub const FILE_NAME: &str = ".stray.toml";
@@ -89,12 +89,12 @@ pub enum ConfigError {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = crate::input::read_bounded_string(path, crate::input::MAX_SMALL_INPUT).map_err(
-            |error| ConfigError::Io {
-                path: path.to_path_buf(),
-                error,
-            },
-        )?;
+        let text =
+            crate::input::files::read_bounded_string(path, crate::input::files::MAX_SMALL_INPUT)
+                .map_err(|error| ConfigError::Io {
+                    path: path.to_path_buf(),
+                    error,
+                })?;
         let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),

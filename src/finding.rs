@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::baseline::{ExpiredException, Suppression};
-use crate::classify::LocationKind;
-use crate::consumer::consumer;
-use crate::reconcile::VaultVerdict;
-use crate::rules::{Criticality, Rule, RuleClass};
+use crate::detect::classify::LocationKind;
+use crate::detect::rules::{Criticality, Rule, RuleClass};
+use crate::judge::baseline::{ExpiredException, Suppression};
+use crate::judge::consumer::consumer;
+use crate::judge::reconcile::VaultVerdict;
 
 /// One place a credential occurs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -80,7 +80,7 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owner {
     pub name: String,
-    /// `config` (.stray.toml [owners]), `vault` (the export's owner field), `git-author` (the
+    /// `config` (.stray.toml \[owners\]), `vault` (the export's owner field), `git-author` (the
     /// commit that introduced it) or `machine-user` (the user of the laptop it was found on).
     pub source: String,
 }

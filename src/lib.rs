@@ -1,43 +1,33 @@
 //! stray: a fast, local secret-sprawl scanner.
 //!
-//! The data path is walk → read → match → group → report (see `../shared/DESIGN.md`):
-//! [`walk`] decides which files to visit, [`scan::Scanner`] reads them and runs the
-//! [`matcher::Matcher`] built from [`rules::RuleSet`], [`finding::group`] turns sightings into one
-//! [`finding::Finding`] per credential, and [`report`] writes the result.
+//! The data path is walk → read → match → group → judge → report (`docs/ARCHITECTURE.md` has
+//! the diagram and the layering): [`input`] decides which files to visit and reads them,
+//! [`scan::Scanner`] runs the [`detect::matcher::Matcher`] built from [`detect::rules::RuleSet`],
+//! [`finding::group`] turns sightings into one [`finding::Finding`] per credential, [`judge`]
+//! reconciles them with the [`vault`] and applies baselines and governance, [`pipeline`] chains
+//! the stages, and [`report`] and [`inventory`] write the result.
 
-pub mod archive;
-pub mod baseline;
-pub mod classify;
-pub mod config;
-pub mod consumer;
-pub mod context;
-pub mod decode;
+// In the order data flows: what is read, how credentials are found, the finding model, the
+// vault, how findings are judged, the pipeline that chains them, and what is written.
+pub mod detect;
 pub mod finding;
-pub mod git;
-pub mod governance;
-pub mod hook;
-pub mod host;
 pub mod input;
 pub mod inventory;
-pub mod laptop;
-pub mod matcher;
-pub mod merge;
+pub mod judge;
 pub mod pipeline;
-pub mod placeholder;
-pub mod reconcile;
-pub mod references;
 pub mod report;
-pub mod rules;
-pub mod runbook;
 pub mod scan;
 pub mod scrub;
-pub mod size;
-pub mod text;
 pub mod vault;
-pub mod walk;
 
-pub use classify::LocationKind;
+// Settings and helpers around the pipeline.
+pub mod config;
+pub mod hook;
+pub mod host;
+pub mod size;
+
+pub use detect::classify::LocationKind;
+pub use detect::matcher::Matcher;
+pub use detect::rules::{Rule, RuleSet};
 pub use finding::{Finding, Location};
-pub use matcher::Matcher;
-pub use rules::{Rule, RuleSet};
 pub use scan::{Progress, ScanOptions, ScanOutcome, Scanner, Stats};

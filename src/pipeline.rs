@@ -9,14 +9,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use crate::baseline::{self, Baseline, BaselineError};
+use crate::detect::matcher::{Matcher, MatcherError};
+use crate::detect::rules::selftest;
+use crate::detect::rules::{Criticality, RuleError, RuleSet};
 use crate::finding::{CommitInfo, Finding, Location};
-use crate::git::{self, GitError};
-use crate::governance::{self, Selector};
-use crate::matcher::{Matcher, MatcherError};
-use crate::reconcile::{FailOn, reconcile};
-use crate::rules::selftest;
-use crate::rules::{Criticality, RuleError, RuleSet};
+use crate::input::git::{self, GitError};
+use crate::judge::baseline::{self, Baseline, BaselineError};
+use crate::judge::governance::{self, Selector};
+use crate::judge::reconcile::{FailOn, reconcile};
 use crate::scan::{Progress, ScanError, ScanOptions, ScanOutcome, Scanner};
 use crate::vault::{self, VaultError, VaultFormat, VaultIndex};
 
@@ -55,7 +55,7 @@ pub struct Plan {
     pub fail_on: Vec<FailOn>,
     /// One rotation limit for every credential; `None` lets each tier decide.
     pub max_age: Option<i64>,
-    /// `.stray.toml` [owners] and [criticality], most specific first.
+    /// `.stray.toml` \[owners\] and \[criticality\], most specific first.
     pub owners: Vec<(Selector, String)>,
     pub criticality: Vec<(Selector, Criticality)>,
     pub options: ScanOptions,
@@ -355,7 +355,9 @@ impl Pipeline {
             Source::Staged { start } => self.scan_staged(start)?,
             Source::History { start, revspec } => self.scan_history(start, revspec, progress)?,
         };
-        outcome.info.rule_pack = Some(crate::rules::pack_version(self.scanner.matcher().rules()));
+        outcome.info.rule_pack = Some(crate::detect::rules::pack_version(
+            self.scanner.matcher().rules(),
+        ));
         outcome.info.roots = match &self.source {
             Source::Stdin { .. } => vec!["-".to_string()],
             _ => absolute_roots(&self.scanner.options().walk.roots),

@@ -11,18 +11,18 @@ use std::time::Instant;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkState};
 use serde::{Deserialize, Serialize};
 
-use crate::archive::{self, ArchiveLimits, ArchiveMode, is_zip};
-use crate::baseline;
-use crate::classify::{LocationKind, classify, refine_with_content};
-use crate::context::{self, syntax_of};
-use crate::decode;
+use crate::detect::classify::{LocationKind, classify, refine_with_content};
+use crate::detect::context::{self, syntax_of};
+use crate::detect::decode;
+use crate::detect::matcher::Hits;
+use crate::detect::matcher::{Matcher, line_columns};
+use crate::detect::references::Reference;
 use crate::finding::{CommitInfo, Finding, Location, Sighting, group};
-use crate::matcher::Hits;
-use crate::matcher::{Matcher, line_columns};
-use crate::references::Reference;
+use crate::input::archive::{self, ArchiveLimits, ArchiveMode, is_zip};
+use crate::input::text;
+use crate::input::walk::{Exclusion, PathFilter, WalkError, WalkOptions, build_walker};
+use crate::judge::baseline;
 use crate::scrub::{LocationScrubber, Scrubber};
-use crate::text;
-use crate::walk::{Exclusion, PathFilter, WalkError, WalkOptions, build_walker};
 
 /// Files larger than this are skipped unless `--max-file-size` says otherwise.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
@@ -172,7 +172,7 @@ pub struct ScanInfo {
     pub user: String,
     pub scanned_at: jiff::Timestamp,
     pub stray_version: String,
-    /// The rules in use ([`crate::rules::pack_version`]); absent in results written before.
+    /// The rules in use ([`crate::detect::rules::pack_version`]); absent in results written before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_pack: Option<String>,
     /// The paths walked, absolute; empty in results written before.
@@ -1050,7 +1050,7 @@ impl ParallelVisitor for Visitor<'_> {
             self.count_sightings(sightings_before);
             return WalkState::Continue;
         };
-        if crate::input::special_kind(file_type).is_some() {
+        if crate::input::files::special_kind(file_type).is_some() {
             // A named pipe, socket or device: never opened (a pipe blocks, a device never ends).
             self.scanner
                 .skip(&mut self.local, &display, SkipReason::Special);

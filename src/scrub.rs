@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
+use crate::detect::matcher::Matcher;
 use crate::finding::{Location, redact};
-use crate::matcher::Matcher;
 
 /// Found secrets shorter than this are not looked for in names: a short generic value would
 /// redact ordinary words in paths, and no rule finds a credential that short in a name.
@@ -124,7 +124,7 @@ impl<'m> Scrubber<'m> {
     }
 
     /// Every string in a JSON value (object keys too), except the fields that are not free
-    /// text ([`EXEMPT_KEYS`]).
+    /// text (`EXEMPT_KEYS`).
     pub fn json(&self, value: &mut serde_json::Value) {
         use serde_json::Value;
         match value {
@@ -201,7 +201,7 @@ impl<'s, 'm> LocationScrubber<'s, 'm> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::RuleSet;
+    use crate::detect::rules::RuleSet;
 
     const GROQ: &str = "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";
 

@@ -46,7 +46,7 @@ pub fn fake_secret(rng: &mut Rng) -> String {
     match rng.below(4) {
         0 => {
             let random = rng.chars(BASE62, 30);
-            let checksum = stray::rules::validators::github_checksum(random.as_bytes());
+            let checksum = stray::detect::rules::validators::github_checksum(random.as_bytes());
             format!("ghp_{random}{checksum}")
         }
         1 => format!(

@@ -7,13 +7,13 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use stray::archive::{self, ArchiveLimits, ArchiveMode, MemberSink};
-use stray::baseline::Baseline;
-use stray::classify::LocationKind;
 use stray::config::Config;
-use stray::context::{self, Syntax};
-use stray::decode;
-use stray::rules::PackSource;
+use stray::detect::classify::LocationKind;
+use stray::detect::context::{self, Syntax};
+use stray::detect::decode;
+use stray::detect::rules::PackSource;
+use stray::input::archive::{self, ArchiveLimits, ArchiveMode, MemberSink};
+use stray::judge::baseline::Baseline;
 use stray::vault::{self, VaultFormat};
 use stray::{Matcher, RuleSet, ScanOptions, Scanner};
 
@@ -138,7 +138,7 @@ pub fn decode_json_strings(data: &[u8]) {
 /// Text detection and UTF-16 transcoding (every file is read through it): never panics, and
 /// what it transcodes is UTF-8 that would itself pass as text.
 pub fn decode_utf16(data: &[u8]) {
-    if let Some(std::borrow::Cow::Owned(text)) = stray::text::text_of(data) {
+    if let Some(std::borrow::Cow::Owned(text)) = stray::input::text::text_of(data) {
         assert!(
             std::str::from_utf8(&text).is_ok(),
             "transcoded UTF-16 is not UTF-8"
@@ -146,7 +146,7 @@ pub fn decode_utf16(data: &[u8]) {
         // As for any text file, only the sniffed start must be free of NUL: a NUL further on
         // does not make a file binary (the first fuzz crash asked for more than that).
         assert!(
-            !stray::text::looks_binary(&text),
+            !stray::input::text::looks_binary(&text),
             "transcoded text starts with a NUL"
         );
     }
@@ -241,7 +241,7 @@ pub fn rule_pack(data: &[u8]) {
 /// `Baseline::load` reads a file, so the bytes go through one; the same bytes are also read as a
 /// source line carrying an inline `stray:allow` comment.
 pub fn baseline(data: &[u8]) {
-    let _ = stray::baseline::inline_allow(data);
+    let _ = stray::judge::baseline::inline_allow(data);
     let path = scratch("baseline.json");
     std::fs::write(&path, data).expect("write baseline");
     let _ = Baseline::load(&path);

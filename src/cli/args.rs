@@ -23,7 +23,7 @@ fn expand_tilde(text: &str) -> PathBuf {
         text.strip_prefix("~/")
             .or_else(|| text.strip_prefix("~\\").filter(|_| cfg!(windows)))
     };
-    match (rest, stray::laptop::home_dir()) {
+    match (rest, stray::input::laptop::home_dir()) {
         (Some(""), Some(home)) => home,
         (Some(rest), Some(home)) => home.join(rest),
         _ => PathBuf::from(text),
@@ -54,7 +54,7 @@ mod tests {
 
     #[test]
     fn tilde_expands_only_at_the_start() {
-        let Some(home) = stray::laptop::home_dir() else {
+        let Some(home) = stray::input::laptop::home_dir() else {
             return;
         };
         assert_eq!(path_value("~").ok(), Some(home.clone()));

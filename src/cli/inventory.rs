@@ -363,20 +363,20 @@ pub fn runbook_from_inventory(
     {
         eprintln!("stray: {notice}");
     }
-    let mut entries = stray::runbook::from_inventory(&credentials, &rules);
-    stray::runbook::order_entries(&mut entries);
+    let mut entries = stray::report::runbook::from_inventory(&credentials, &rules);
+    stray::report::runbook::order_entries(&mut entries);
     let latest = history
         .scans
         .last()
         .map(|s| s.scanned_at.strftime("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_else(|| "never".to_string());
-    let header = stray::runbook::Header {
+    let header = stray::report::runbook::Header {
         source: format!(
             "in the latest recorded scan of each machine (inventory {name}, last scan {latest})"
         ),
         leaver: leaver.map(str::to_string),
     };
-    Ok(stray::runbook::render_entries(&entries, &header))
+    Ok(stray::report::runbook::render_entries(&entries, &header))
 }
 
 /// `stray report`: the HTML report for an auditor.

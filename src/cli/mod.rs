@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use stray::rules::selftest;
+use stray::detect::rules::selftest;
 use stray::vault;
 use stray::{Matcher, RuleSet};
 
@@ -317,9 +317,9 @@ fn merge_results(args: &MergeArgs) -> Result<u8> {
     let matcher = stray::Matcher::new(stray::RuleSet::builtin()?)?;
     let mut documents = Vec::with_capacity(args.results.len());
     for path in &args.results {
-        documents.push(stray::merge::read_result(path, &matcher)?);
+        documents.push(stray::inventory::merge::read_result(path, &matcher)?);
     }
-    let merged = stray::merge::merge(documents);
+    let merged = stray::inventory::merge::merge(documents);
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(BufWriter::new(
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
@@ -339,7 +339,9 @@ fn list_rules(args: &RuleArgs, format: RulesFormat, output: Option<&Path>) -> Re
     let mut out = scan::ReportOut::open(output)?;
     let writer = out.writer();
     match format {
-        RulesFormat::Markdown => write!(writer, "{}", stray::rules::catalog::markdown(&set))?,
+        RulesFormat::Markdown => {
+            write!(writer, "{}", stray::detect::rules::catalog::markdown(&set))?
+        }
         RulesFormat::Json => {
             let rules: Vec<_> = set
                 .rules()

@@ -8,18 +8,18 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 
-use stray::archive::{ArchiveLimits, ArchiveMode};
-use stray::baseline;
 use stray::config::Config;
-use stray::governance;
-use stray::laptop;
+use stray::input::archive::{ArchiveLimits, ArchiveMode};
+use stray::input::laptop;
+use stray::input::walk::{DEFAULT_SKIP_DIRS, PathFilter, WalkOptions};
+use stray::judge::baseline;
+use stray::judge::governance;
+use stray::judge::reconcile::{FailOn, violates};
 use stray::pipeline::{self, Notice, Pipeline, Plan, Source, fingerprint_prefix};
-use stray::reconcile::{FailOn, violates};
 use stray::report::{Format, ReportOptions, write_report};
 use stray::scan::{Chunking, DEFAULT_MAX_FILE_SIZE};
 use stray::size::parse_size;
 use stray::vault::{VaultFormat, VaultIndex};
-use stray::walk::{DEFAULT_SKIP_DIRS, PathFilter, WalkOptions};
 use stray::{Matcher, Progress, RuleSet, ScanOptions, ScanOutcome};
 
 use super::args::{looks_like_database, path_value};
@@ -177,7 +177,7 @@ pub struct TargetArgs {
     pub fail_on: Vec<FailOn>,
 
     /// Worker threads (0 = one per core; at most 256)
-    #[arg(long, default_value_t = 0, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=stray::walk::MAX_THREADS as u64))]
+    #[arg(long, default_value_t = 0, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=stray::input::walk::MAX_THREADS as u64))]
     pub threads: usize,
 
     /// No progress line and no warnings on standard error, and no table summary when nothing
@@ -743,13 +743,13 @@ pub fn runbook(args: &RunbookArgs) -> Result<u8> {
     args.target.check()?;
     let pipeline = prepare(&args.target, true)?;
     let mut outcome = run(&pipeline, &args.target)?;
-    stray::runbook::order(&mut outcome.findings);
+    stray::report::runbook::order(&mut outcome.findings);
     let scanned = outcome
         .info
         .scanned_at
         .strftime("%Y-%m-%d %H:%M UTC")
         .to_string();
-    let text = stray::runbook::render(&outcome.findings, &scanned);
+    let text = stray::report::runbook::render(&outcome.findings, &scanned);
     match &args.output {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write runbook {}", path.display()))?,

@@ -11,9 +11,9 @@ use std::time::Duration;
 use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use crate::reconcile::Status;
+use crate::detect::rules::Criticality;
+use crate::judge::reconcile::Status;
 use crate::report::json::ReportDocument;
-use crate::rules::Criticality;
 
 /// The schema this stray writes. Opening an older database upgrades it to this version.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -136,7 +136,7 @@ pub struct ScanRecord {
     pub stray_version: String,
     /// How many rules were in use. `None` when unknown (imports).
     pub rule_count: Option<usize>,
-    /// The rule-pack version ([`crate::rules::pack_version`]), when the result carries it.
+    /// The rule-pack version ([`crate::detect::rules::pack_version`]), when the result carries it.
     pub rule_pack: Option<String>,
     /// Vault references found (the good pattern).
     pub reference_count: usize,

@@ -7,6 +7,7 @@
 
 pub mod db;
 pub mod html;
+pub mod merge;
 pub mod query;
 pub mod render;
 
@@ -73,23 +74,26 @@ pub enum Imported {
 }
 
 /// Imports one JSON result (`stray scan --format json`) as a scan with its own machine, user
-/// and time. Its free text is scrubbed first ([`crate::merge::read_result`]): `matcher`'s rules
+/// and time. Its free text is scrubbed first ([`crate::inventory::merge::read_result`]): `matcher`'s rules
 /// decide what else, besides the secrets the result carries, is a credential to redact.
 pub fn import(
     db: &mut Database,
     path: &Path,
     matcher: &crate::Matcher,
 ) -> Result<Imported, InventoryError> {
-    let document =
-        crate::merge::read_result(path, matcher).map_err(|e| InventoryError::Import {
+    let document = crate::inventory::merge::read_result(path, matcher).map_err(|e| {
+        InventoryError::Import {
             path: path.display().to_string(),
             message: match e {
-                crate::merge::MergeError::Io { error, .. } => format!("cannot read: {error}"),
-                crate::merge::MergeError::Parse { message, .. } => {
+                crate::inventory::merge::MergeError::Io { error, .. } => {
+                    format!("cannot read: {error}")
+                }
+                crate::inventory::merge::MergeError::Parse { message, .. } => {
                     format!("not a stray JSON result: {message}")
                 }
             },
-        })?;
+        }
+    })?;
     let source = crate::scrub::Scrubber::new(std::iter::empty(), Some(matcher))
         .text(&format!("import: {}", path.display()))
         .into_owned();

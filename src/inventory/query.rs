@@ -14,9 +14,9 @@ use rusqlite::params;
 use serde::{Serialize, Serializer};
 
 use super::db::{Database, InventoryError};
+use crate::detect::rules::{Criticality, RuleClass};
 use crate::finding::Owner;
-use crate::reconcile::Status;
-use crate::rules::{Criticality, RuleClass};
+use crate::judge::reconcile::Status;
 
 const DAY: i64 = 86_400;
 

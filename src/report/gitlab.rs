@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::ReportError;
+use crate::detect::rules::{Criticality, Rule};
 use crate::finding::{Finding, Location};
-use crate::rules::{Criticality, Rule};
 use crate::scan::ScanOutcome;
 
 /// The schema version the report conforms to (security-report-schemas `v15.1.4`).

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use super::ReportError;
 use super::json::ReportDocument;
-use crate::rules::Criticality;
+use crate::detect::rules::Criticality;
 
 const HEADER: &[&str] = &[
     "provider",

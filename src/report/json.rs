@@ -6,12 +6,12 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use super::{ReportError, ReportOptions, plaintext};
-use crate::baseline::{ExpiredException, Suppression};
+use crate::detect::references::Reference;
+use crate::detect::rules::{Criticality, RuleClass};
 use crate::finding::Owner;
 use crate::finding::{Finding, Location};
-use crate::reconcile::{StatusCounts, VaultVerdict};
-use crate::references::Reference;
-use crate::rules::{Criticality, RuleClass};
+use crate::judge::baseline::{ExpiredException, Suppression};
+use crate::judge::reconcile::{StatusCounts, VaultVerdict};
 use crate::scan::{ScanInfo, ScanOutcome, Stats};
 
 /// Bumped only when a field is removed or changes meaning; additions keep it.

@@ -5,12 +5,13 @@ pub mod gitlab;
 mod inventory;
 pub mod json;
 mod markdown;
+pub mod runbook;
 mod sarif;
 mod table;
 
 use std::io::Write;
 
-use crate::rules::Rule;
+use crate::detect::rules::Rule;
 use crate::scan::ScanOutcome;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -16,9 +16,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{ReportError, ReportOptions};
-use crate::baseline::Suppression;
+use crate::detect::rules::{Criticality, Rule, SecretEncoding};
 use crate::finding::{Finding, Location};
-use crate::rules::{Criticality, Rule, SecretEncoding};
+use crate::judge::baseline::Suppression;
 use crate::scan::ScanOutcome;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -287,7 +287,7 @@ fn region(location: &Location, secret: &[u8], encoding: Option<SecretEncoding>) 
     region
 }
 
-/// Characters as [`crate::matcher::line_columns`] counts them.
+/// Characters as [`crate::detect::matcher::line_columns`] counts them.
 fn characters(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
@@ -444,7 +444,7 @@ mod tests {
             path: PathBuf::from(".env"),
             line,
             column,
-            kind: crate::classify::LocationKind::Dotenv,
+            kind: crate::detect::classify::LocationKind::Dotenv,
             context: None,
             inline_allow: None,
             commit: None,
@@ -478,7 +478,7 @@ mod tests {
         let finding = Finding {
             rule_id: "private-key-pem".to_string(),
             provider: "private-key".to_string(),
-            class: crate::rules::RuleClass::PrivateKey,
+            class: crate::detect::rules::RuleClass::PrivateKey,
             criticality: Criticality::High,
             description: "PEM private key".to_string(),
             revoke_url: None,

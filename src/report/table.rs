@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::{ReportError, ReportOptions, plaintext, plural, printable};
-use crate::baseline::Suppression;
+use crate::judge::baseline::Suppression;
 use crate::scan::ScanOutcome;
 
 struct Style {

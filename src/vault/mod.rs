@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::detect::matcher::Matcher;
+use crate::detect::rules::validators::shannon_entropy;
 use crate::finding::fingerprint;
-use crate::matcher::Matcher;
-use crate::rules::validators::shannon_entropy;
 
 /// Every export format stray reads. Detected from content unless `--vault-format` forces one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
@@ -219,7 +219,7 @@ pub fn machine_generated(value: &[u8], matcher: Option<&Matcher>) -> bool {
 
 /// Which export a file is, judged from its first bytes and shape.
 pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
-    if crate::archive::is_zip(bytes) {
+    if crate::input::archive::is_zip(bytes) {
         return Some(VaultFormat::OnePassword1pux);
     }
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
@@ -347,7 +347,8 @@ pub fn read_export(
         }
         return Ok(());
     }
-    let bytes = crate::input::read_bounded(path, crate::input::MAX_EXPORT_SIZE).map_err(io)?;
+    let bytes = crate::input::files::read_bounded(path, crate::input::files::MAX_EXPORT_SIZE)
+        .map_err(io)?;
     let format = match format {
         Some(format) => format,
         None => detect(path, &bytes).ok_or_else(|| VaultError::UnknownFormat {

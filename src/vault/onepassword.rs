@@ -29,10 +29,10 @@ use super::{Collector, EntryMeta, ParseError};
 pub(super) const PIF_SEPARATOR: &str = "***5642bee8-a5ff-11dc-8314-0800200c9a66***";
 
 /// Largest `export.data` read (decompressed): the scan's per-member limit for zip archives
-/// (64 MiB), and at most [`crate::archive::ArchiveLimits::max_ratio`] (200) times its compressed
+/// (64 MiB), and at most [`crate::input::archive::ArchiveLimits::max_ratio`] (200) times its compressed
 /// size, but never under 1 MiB; a small zip bomb is refused after a small read.
 fn export_data_limit(compressed: u64) -> u64 {
-    let limits = crate::archive::ArchiveLimits::default();
+    let limits = crate::input::archive::ArchiveLimits::default();
     limits
         .max_member_size
         .min(compressed.saturating_mul(limits.max_ratio).max(1 << 20))
@@ -44,7 +44,7 @@ const EXPORT_1PUX_HINT: &str = "export 1PUX from 1Password 8 (File â†’ Export â†
 const VALUE_KINDS: &[&str] = &["concealed", "string", "totp", "creditCardNumber"];
 
 pub fn parse_1pux(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
-    if !crate::archive::is_zip(bytes) {
+    if !crate::input::archive::is_zip(bytes) {
         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
         if head.contains(PIF_SEPARATOR) {
             return Err(ParseError::Invalid(format!(
@@ -307,8 +307,8 @@ pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::archive::test_support::zip_of;
     use crate::finding::fingerprint;
+    use crate::input::archive::test_support::zip_of;
     use crate::vault::{VaultEntry, VaultFormat};
 
     fn parse(bytes: &[u8]) -> Result<Vec<VaultEntry>, ParseError> {

@@ -411,7 +411,8 @@ fn sarif_has_the_fields_code_scanning_requires() {
     );
     let run = &sarif["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "stray");
-    let pack = stray::rules::pack_version(stray::RuleSet::builtin().expect("rules").rules());
+    let pack =
+        stray::detect::rules::pack_version(stray::RuleSet::builtin().expect("rules").rules());
     assert_eq!(run["properties"]["stray/rulePack"], pack.as_str());
     let rules = run["tool"]["driver"]["rules"]
         .as_array()

@@ -1,9 +1,9 @@
-//! `stray::git` against real repositories made with the `git` binary in temporary directories.
+//! `stray::input::git` against real repositories made with the `git` binary in temporary directories.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use stray::git::{self, BlobOrigin, GitError, StagedFile};
+use stray::input::git::{self, BlobOrigin, GitError, StagedFile};
 
 /// Runs git in `dir` with a fixed identity and no user or system configuration surprises;
 /// `date` sets both author and committer dates. Returns trimmed stdout.

@@ -353,31 +353,31 @@ fn one_blame_per_file_names_the_author_of_each_line() {
         format!("GITHUB_TOKEN={ada_key}\nOPENAI_API_KEY={bob_key}\nNOTE=uncommitted\n"),
     );
     let file = tree.path().join("config/app.env");
-    let authors = stray::git::blame_authors(&file, &[1, 2, 3]);
+    let authors = stray::input::git::blame_authors(&file, &[1, 2, 3]);
     assert_eq!(authors.get(&1).map(String::as_str), Some("Ada"));
     assert_eq!(authors.get(&2).map(String::as_str), Some("Bob"));
     assert_eq!(authors.get(&3), None, "not committed yet");
     // A line past the end does not cost the others their authors.
-    let authors = stray::git::blame_authors(&file, &[2, 99]);
+    let authors = stray::input::git::blame_authors(&file, &[2, 99]);
     assert_eq!(authors.get(&2).map(String::as_str), Some("Bob"));
     assert_eq!(authors.len(), 1);
 
     // The per-file cache blames a file when first asked, and no file past its limit.
-    let tracked = stray::git::tracked_files(tree.path()).expect("tracked files");
+    let tracked = stray::input::git::tracked_files(tree.path()).expect("tracked files");
     let at = |line| stray::Location {
         path: file.clone(),
         line,
         column: 1,
-        kind: stray::classify::LocationKind::Dotenv,
+        kind: stray::detect::classify::LocationKind::Dotenv,
         context: None,
         inline_allow: None,
         commit: None,
     };
     let places = [at(1), at(2)];
-    let authors = stray::git::LineAuthors::new(places.iter(), tracked.clone(), 1);
+    let authors = stray::input::git::LineAuthors::new(places.iter(), tracked.clone(), 1);
     assert_eq!(authors.author(&at(2)).as_deref(), Some("Bob"));
     assert_eq!(authors.author(&at(7)), None, "a line no finding has");
-    let none = stray::git::LineAuthors::new(places.iter(), tracked, 0);
+    let none = stray::input::git::LineAuthors::new(places.iter(), tracked, 0);
     assert_eq!(none.author(&at(1)), None, "over the file limit");
 
     let (code, json, _) = scan_json(tree.path(), &[]);

@@ -8,13 +8,13 @@ use std::io::{Cursor, Write};
 use std::path::Path;
 
 use crate::common::{Fake, Tree, stray};
-use stray::archive::{ArchiveLimits, ArchiveMode};
+use stray::input::archive::{ArchiveLimits, ArchiveMode};
 use stray::scan::{Chunking, ScanOptions};
 use stray::{Matcher, Progress, RuleSet, ScanOutcome, Scanner};
 
 fn options(root: &Path) -> ScanOptions {
     ScanOptions {
-        walk: stray::walk::WalkOptions {
+        walk: stray::input::walk::WalkOptions {
             roots: vec![root.to_path_buf()],
             ..Default::default()
         },
@@ -450,7 +450,7 @@ fn random_keys_are_never_taken_for_placeholders() {
     // Long random values: the old `xxxx` check (any case) dropped about one in 4,000 of these.
     let dropped: Vec<String> = (0..50_000)
         .map(|_| fake.base62(80))
-        .filter(|v| stray::placeholder::is_placeholder(v.as_bytes()))
+        .filter(|v| stray::detect::placeholder::is_placeholder(v.as_bytes()))
         .collect();
     assert!(dropped.is_empty(), "{} dropped: {dropped:?}", dropped.len());
 

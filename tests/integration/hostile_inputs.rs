@@ -275,10 +275,13 @@ fn oversized_inputs_are_refused_from_their_size() {
         sparse(&tree.path().join(name), len);
         name.to_string()
     };
-    let vault = big("huge.env", stray::input::MAX_EXPORT_SIZE + 1);
-    let result = big("huge.json", stray::input::MAX_EXPORT_SIZE + 1);
-    let rules = big("huge.toml", stray::input::MAX_SMALL_INPUT + 1);
-    let baseline = big("huge-baseline.json", stray::input::MAX_SMALL_INPUT + 1);
+    let vault = big("huge.env", stray::input::files::MAX_EXPORT_SIZE + 1);
+    let result = big("huge.json", stray::input::files::MAX_EXPORT_SIZE + 1);
+    let rules = big("huge.toml", stray::input::files::MAX_SMALL_INPUT + 1);
+    let baseline = big(
+        "huge-baseline.json",
+        stray::input::files::MAX_SMALL_INPUT + 1,
+    );
     let cases: Vec<(Vec<&str>, &str, &str)> = vec![
         (vec!["scan", "app", "--vault", &vault], &vault, "256 MiB"),
         (vec!["merge", &result], &result, "256 MiB"),
@@ -306,7 +309,7 @@ fn oversized_inputs_are_refused_from_their_size() {
     // A .stray.toml over the limit names itself too.
     sparse(
         &tree.path().join(".stray.toml"),
-        stray::input::MAX_SMALL_INPUT + 1,
+        stray::input::files::MAX_SMALL_INPUT + 1,
     );
     run(tree.path(), &["scan", "app"]).refused(".stray.toml", "16 MiB");
 }

@@ -432,7 +432,7 @@ fn a_version_1_database_is_upgraded_in_place_and_keeps_its_rows() {
     let builtin = stray::RuleSet::builtin().expect("rules");
     assert_eq!(
         scans[1]["rule_pack"],
-        stray::rules::pack_version(builtin.rules())
+        stray::detect::rules::pack_version(builtin.rules())
     );
 }
 

@@ -7,7 +7,7 @@ use stray::{Matcher, Progress, RuleSet, ScanOptions, Scanner};
 
 fn places(tree: &Tree, chunking: Chunking) -> (Vec<(String, usize, usize)>, u64) {
     let options = ScanOptions {
-        walk: stray::walk::WalkOptions {
+        walk: stray::input::walk::WalkOptions {
             roots: vec![tree.path().to_path_buf()],
             ..Default::default()
         },

@@ -2,7 +2,7 @@
 //! `UPDATE_README=1 cargo test --test integration readme::`.
 
 use stray::RuleSet;
-use stray::rules::catalog;
+use stray::detect::rules::catalog;
 
 const START: &str = "<!-- providers:start (generated: UPDATE_README=1 cargo test --test integration readme::) -->\n";
 const END: &str = "<!-- providers:end -->";

@@ -338,7 +338,8 @@ fn the_report_is_one_self_contained_file_that_escapes_what_it_shows() {
 
     // The audit trail: every scan with the rule pack that judged it.
     assert!(html.contains("<h2>Recorded scans (10)</h2>"));
-    let pack = stray::rules::pack_version(stray::RuleSet::builtin().expect("rules").rules());
+    let pack =
+        stray::detect::rules::pack_version(stray::RuleSet::builtin().expect("rules").rules());
     assert_eq!(
         html.matches(&format!("<code>{pack}</code>")).count(),
         10,

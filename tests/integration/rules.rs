@@ -1,7 +1,7 @@
 //! Every built-in rule must find each of its examples and none of its negatives, with all other
 //! built-in rules competing for the same text.
 
-use stray::rules::selftest;
+use stray::detect::rules::selftest;
 use stray::{Matcher, RuleSet};
 
 fn builtin() -> RuleSet {
@@ -27,7 +27,7 @@ fn every_builtin_rule_has_examples_and_negatives() {
 fn every_builtin_regex_compiles_with_a_secret_group() {
     // Built-in regexes compile lazily at run time; this is where a broken one is caught.
     for rule in builtin().rules() {
-        if let Err(problem) = stray::rules::check_pattern(&rule.pattern) {
+        if let Err(problem) = stray::detect::rules::check_pattern(&rule.pattern) {
             panic!("{}: rule '{}': {problem}", rule.origin, rule.id);
         }
     }
@@ -87,7 +87,7 @@ fn a_broken_example_is_caught() {
     // The self-test must be able to fail: a rule whose example does not match.
     let mut set = RuleSet::default();
     set.add_pack(
-        &stray::rules::PackSource::Builtin("broken.toml"),
+        &stray::detect::rules::PackSource::Builtin("broken.toml"),
         r#"
 [[rules]]
 id = "acme-key"
@@ -137,10 +137,13 @@ fn the_readme_sample_rule_pack_loads_and_passes_its_selftest() {
     let end = readme[start..].find("```").expect("the block ends") + start;
     let sample = &readme[start..end];
     let mut set = stray::RuleSet::default();
-    set.add_pack(&stray::rules::PackSource::File("README.md".into()), sample)
-        .unwrap_or_else(|e| panic!("the README sample does not load: {e}"));
+    set.add_pack(
+        &stray::detect::rules::PackSource::File("README.md".into()),
+        sample,
+    )
+    .unwrap_or_else(|e| panic!("the README sample does not load: {e}"));
     assert_eq!(set.len(), 1);
-    let failures = stray::rules::selftest::check_each(set.rules()).expect("matcher builds");
+    let failures = stray::detect::rules::selftest::check_each(set.rules()).expect("matcher builds");
     assert!(failures.is_empty(), "{failures:?}");
 
     // And through the command a reader would run.

@@ -9,11 +9,11 @@ mod charts;
 mod style;
 mod tables;
 
-use crate::classify::LocationKind;
+use crate::detect::classify::LocationKind;
+use crate::detect::rules::Criticality;
 use crate::inventory::query::{CredentialView, History, Metrics, Period, PlaceView, ScanRow};
 use crate::inventory::render::date;
 use crate::report::plural;
-use crate::rules::Criticality;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -36,7 +36,7 @@ impl Fake {
     /// A GitHub classic PAT with a valid CRC32 checksum.
     pub fn github_pat(&mut self) -> String {
         let random = self.base62(30);
-        let checksum = stray::rules::validators::github_checksum(random.as_bytes());
+        let checksum = stray::detect::rules::validators::github_checksum(random.as_bytes());
         format!("ghp_{random}{checksum}")
     }
 

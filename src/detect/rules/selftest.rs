@@ -1,7 +1,7 @@
 //! Runs each rule's own examples and negatives through the real matcher.
 
-use crate::matcher::{Matcher, MatcherError};
-use crate::rules::{Rule, RuleSet};
+use crate::detect::matcher::{Matcher, MatcherError};
+use crate::detect::rules::{Rule, RuleSet};
 
 /// One example or negative that did not behave as its rule says.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::classify::LocationKind;
+use crate::detect::classify::LocationKind;
 use crate::finding::Location;
 
 /// Who reads the credential at `location`, when the place says so.
@@ -108,7 +108,7 @@ fn project(location: &Location) -> PathBuf {
 /// `directory` is (relative stays relative where it can).
 fn marked_root(directory: &Path) -> Option<PathBuf> {
     let absolute = std::path::absolute(directory).ok()?;
-    let home = crate::laptop::home_dir().and_then(|h| std::path::absolute(h).ok());
+    let home = crate::input::laptop::home_dir().and_then(|h| std::path::absolute(h).ok());
     let current = std::env::current_dir().ok();
     for candidate in absolute.ancestors() {
         if candidate.parent().is_none() || home.as_deref() == Some(candidate) {
@@ -207,7 +207,7 @@ fn compose_service(name: &str, context: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::classify;
+    use crate::detect::classify::classify;
 
     fn of(path: &str, context: Option<&str>) -> Option<String> {
         consumer(&Location {

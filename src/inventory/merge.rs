@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::matcher::Matcher;
-use crate::reconcile::{Status, StatusCounts};
+use crate::detect::matcher::Matcher;
+use crate::judge::reconcile::{Status, StatusCounts};
 use crate::report::json::{ReportDocument, ReportFinding, SCHEMA_VERSION, Summary};
 use crate::scan::Stats;
 use crate::scrub::Scrubber;
@@ -24,12 +24,10 @@ pub enum MergeError {
 /// owner or reason), and in the error for a file that is not a result.
 pub fn read_result(path: &Path, matcher: &Matcher) -> Result<ReportDocument, MergeError> {
     let name = path.display().to_string();
-    let bytes =
-        crate::input::read_bounded(path, crate::input::MAX_EXPORT_SIZE).map_err(|error| {
-            MergeError::Io {
-                path: name.clone(),
-                error,
-            }
+    let bytes = crate::input::files::read_bounded(path, crate::input::files::MAX_EXPORT_SIZE)
+        .map_err(|error| MergeError::Io {
+            path: name.clone(),
+            error,
         })?;
     let parse_error = |message: String| MergeError::Parse {
         path: name.clone(),

@@ -272,7 +272,7 @@ impl PathFilter {
 /// skip-list entry (`/proc`), is never opened.
 fn refused_root(root: &Path, filter: &PathFilter) -> Option<WalkError> {
     if let Ok(meta) = std::fs::metadata(root)
-        && let Some(what) = crate::input::special_kind(meta.file_type())
+        && let Some(what) = crate::input::files::special_kind(meta.file_type())
     {
         return Some(WalkError::NotScannable {
             path: root.to_path_buf(),

@@ -406,8 +406,9 @@ impl RuleSet {
             }
             return Ok(());
         }
-        let text = crate::input::read_bounded_string(path, crate::input::MAX_SMALL_INPUT)
-            .map_err(read_error)?;
+        let text =
+            crate::input::files::read_bounded_string(path, crate::input::files::MAX_SMALL_INPUT)
+                .map_err(read_error)?;
         self.add_pack(&PackSource::File(path.to_path_buf()), &text)
     }
 

@@ -7,11 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::walk::PathFilter;
+use crate::input::walk::PathFilter;
 #[cfg(test)]
-use crate::walk::WalkOptions;
+use crate::input::walk::WalkOptions;
 
-/// Directories skipped in a home walk, on top of [`crate::walk::DEFAULT_SKIP_DIRS`]. Entries are
+/// Directories skipped in a home walk, on top of [`crate::input::walk::DEFAULT_SKIP_DIRS`]. Entries are
 /// names, `parent/name` pairs, or `*.suffix` patterns.
 pub const HOME_SKIP_DIRS: &[&str] = &[
     // Media and documents that are not text worth reading.

@@ -8,8 +8,8 @@ mod json_strings;
 
 use std::path::Path;
 
-use crate::classify::LocationKind;
-use crate::context::Syntax;
+use crate::detect::classify::LocationKind;
+use crate::detect::context::Syntax;
 
 /// Decoded text and where its encoded form starts and ends in the original content.
 #[derive(Debug, Clone, PartialEq, Eq)]

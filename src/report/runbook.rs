@@ -5,11 +5,11 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crate::classify::LocationKind;
+use crate::detect::classify::LocationKind;
+use crate::detect::rules::{Criticality, RuleClass, RuleSet};
 use crate::finding::{Finding, Location};
 use crate::inventory::CredentialView;
-use crate::reconcile::{Status, VaultItem, VaultVerdict};
-use crate::rules::{Criticality, RuleClass, RuleSet};
+use crate::judge::reconcile::{Status, VaultItem, VaultVerdict};
 
 /// How long a revocation may take, by why it is revoked.
 const TARGETS: &str = "immediately when it may be compromised (leaked, pushed, pasted); \
@@ -62,7 +62,7 @@ pub fn from_inventory(views: &[CredentialView], rules: &RuleSet) -> Vec<Entry> {
             }
             let mut consumers: Vec<String> = locations
                 .iter()
-                .filter_map(crate::consumer::consumer)
+                .filter_map(crate::judge::consumer::consumer)
                 .collect();
             consumers.sort();
             consumers.dedup();
@@ -306,7 +306,7 @@ fn page(finding: &Finding, hosts: &[String], header: &Header, out: &mut String) 
             .as_deref()
             .map(|c| format!(" `{}`", printable(c)))
             .unwrap_or_default();
-        let consumer = crate::consumer::consumer(location)
+        let consumer = crate::judge::consumer::consumer(location)
             .map(|c| format!(" — {c}"))
             .unwrap_or_default();
         let commit = location

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use globset::{Glob, GlobMatcher};
 
+use crate::detect::rules::Criticality;
 use crate::finding::{Finding, Owner};
-use crate::rules::Criticality;
 
 /// A `.stray.toml` key that selects credentials: `provider:openai`, `rule:github-classic-pat`,
 /// `class:saas`, `path:infra/**` or `fingerprint:4f1c2a`.

@@ -6,7 +6,7 @@
 use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
-use crate::classify::{LocationKind, classify};
+use crate::detect::classify::{LocationKind, classify};
 
 /// Which archives a scan opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

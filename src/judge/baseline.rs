@@ -107,7 +107,7 @@ impl Anchor {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| absolute.clone());
-        let dir = crate::git::repo_root(&dir).unwrap_or(dir);
+        let dir = crate::input::git::repo_root(&dir).unwrap_or(dir);
         let canonical = std::fs::canonicalize(&dir).ok();
         Anchor { dir, canonical }
     }
@@ -182,13 +182,11 @@ pub struct Applied {
 
 impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-        let bytes =
-            crate::input::read_bounded(path, crate::input::MAX_SMALL_INPUT).map_err(|error| {
-                BaselineError::Io {
-                    path: path.to_path_buf(),
-                    error,
-                }
-            })?;
+        let bytes = crate::input::files::read_bounded(path, crate::input::files::MAX_SMALL_INPUT)
+            .map_err(|error| BaselineError::Io {
+            path: path.to_path_buf(),
+            error,
+        })?;
         let parse = |message: String| BaselineError::Parse {
             path: path.to_path_buf(),
             message,

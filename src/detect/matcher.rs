@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
-use crate::placeholder::is_placeholder;
-use crate::references::{self, RawReference, ReferenceFinder};
-use crate::rules::validators::shannon_entropy;
-use crate::rules::{Rule, RuleSet};
+use crate::detect::placeholder::is_placeholder;
+use crate::detect::references::{self, RawReference, ReferenceFinder};
+use crate::detect::rules::validators::shannon_entropy;
+use crate::detect::rules::{Rule, RuleSet};
 
 /// How far a window may grow to reach the start or end of its line.
 const LINE_EXTENSION_LIMIT: usize = 1024;
@@ -313,7 +313,7 @@ pub fn line_columns(haystack: &[u8], offsets: &[usize]) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::PackSource;
+    use crate::detect::rules::PackSource;
 
     fn matcher(pack: &str) -> Matcher {
         let mut set = RuleSet::default();
