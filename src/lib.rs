@@ -21,6 +21,7 @@ pub mod inventory;
 pub mod laptop;
 pub mod matcher;
 pub mod merge;
+pub mod pathtext;
 pub mod placeholder;
 pub mod reconcile;
 pub mod references;

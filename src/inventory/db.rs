@@ -254,7 +254,7 @@ impl ScanRecord {
 impl RecordedPlace {
     fn new(location: &crate::finding::Location, suppressed: bool) -> RecordedPlace {
         RecordedPlace {
-            path: location.path.to_string_lossy().into_owned(),
+            path: crate::pathtext::escaped(&location.path).into_owned(),
             line: location.line,
             column: location.column,
             kind: location.kind.as_str().to_string(),
