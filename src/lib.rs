@@ -20,6 +20,7 @@ pub mod host;
 pub mod inventory;
 pub mod laptop;
 pub mod matcher;
+pub mod memory;
 pub mod merge;
 pub mod pathtext;
 pub mod placeholder;

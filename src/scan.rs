@@ -23,6 +23,9 @@ use crate::references::Reference;
 use crate::text;
 use crate::walk::{Exclusion, PathFilter, WalkError, WalkOptions, build_walker};
 
+/// A walker thread keeps a read buffer up to this size between files; a larger one is freed.
+const KEPT_BUFFER: usize = 1024 * 1024;
+
 /// Files larger than this are skipped unless `--max-file-size` says otherwise.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
 /// How large files are read: in chunks, so memory does not grow with file size.
@@ -206,15 +209,22 @@ pub struct Scanner {
     matcher: Matcher,
     options: ScanOptions,
     filter: PathFilter,
+    /// Chunks of one large file scanned at once.
+    parallel_chunks: usize,
 }
 
 impl Scanner {
-    pub fn new(matcher: Matcher, options: ScanOptions) -> Result<Scanner, ScanError> {
+    /// Under an address-space limit, `options` are first fitted to it ([`crate::memory::fit`]):
+    /// fewer walker threads and smaller chunks.
+    pub fn new(matcher: Matcher, mut options: ScanOptions) -> Result<Scanner, ScanError> {
         let filter = PathFilter::new(&options.walk)?;
+        let fitted = crate::memory::fit(&mut options);
+        options.walk.threads = fitted.threads;
         Ok(Scanner {
             matcher,
             options,
             filter,
+            parallel_chunks: fitted.parallel_chunks,
         })
     }
 
@@ -451,7 +461,13 @@ impl Scanner {
             return;
         }
         buffer.extend_from_slice(&magic[..magic_len]);
-        if size > self.options.chunking.from {
+        // A file that cannot be held whole (above the chunking size, or no memory for it now)
+        // is read a chunk at a time instead of being skipped.
+        let whole = size <= self.options.chunking.from
+            && usize::try_from(size + 1)
+                .ok()
+                .is_some_and(|wanted| buffer.try_reserve_exact(wanted).is_ok());
+        if !whole {
             if let Err(e) = self.scan_in_chunks(&display, file, buffer, local) {
                 warn(local, e.to_string());
             }
@@ -463,9 +479,13 @@ impl Scanner {
         }
         if buffer.len() as u64 > self.options.max_file_size {
             self.skip(local, &display, SkipReason::TooLarge);
-            return;
+        } else {
+            self.scan_content(&display, buffer, local);
         }
-        self.scan_content(&display, buffer, local);
+        // A thread keeps its buffer for the next file: not one as large as the largest file.
+        if buffer.capacity() > KEPT_BUFFER {
+            *buffer = Vec::new();
+        }
     }
 
     /// Scans a large file a chunk at a time so memory stays bounded by the chunk size, not the
@@ -481,7 +501,7 @@ impl Scanner {
         local: &mut Collected,
     ) -> std::io::Result<()> {
         let Chunking { size, overlap, .. } = self.options.chunking;
-        let parallel = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+        let parallel = self.parallel_chunks.max(1);
         let mut data = std::mem::take(buffer);
         let mut lines_before = 0usize; // newlines before data[0]
         let mut keep_from_line = 1usize; // absolute line where the next chunk's places start

@@ -164,6 +164,8 @@ enum RulesCommand {
 
 /// Parses the command line and runs it; returns the process exit code.
 pub fn main() -> u8 {
+    // Before any thread starts: under `ulimit -v`, threads share malloc arenas.
+    stray::memory::share_malloc_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
