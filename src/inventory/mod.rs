@@ -74,6 +74,8 @@ pub enum Imported {
 /// Imports one JSON result (`stray scan --format json`) as a scan with its own machine, user
 /// and time.
 pub fn import(db: &mut Database, path: &Path) -> Result<Imported, InventoryError> {
+    // Before anything is read from it: a damaged file can answer "already recorded" wrongly.
+    db.check_integrity()?;
     let document = crate::merge::read_result(path).map_err(|e| InventoryError::Import {
         path: path.display().to_string(),
         message: match e {
