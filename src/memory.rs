@@ -34,6 +34,8 @@ pub fn address_space_limit() -> Option<u64> {
         if status != 0 || limit.rlim_cur == libc::RLIM_INFINITY {
             return None;
         }
+        // rlim_t is u64 on Linux and macOS, narrower on some other Unixes.
+        #[allow(clippy::unnecessary_cast)]
         Some(limit.rlim_cur as u64)
     }
     #[cfg(not(unix))]
