@@ -211,6 +211,8 @@ pub struct Scanner {
     filter: PathFilter,
     /// Chunks of one large file scanned at once.
     parallel_chunks: usize,
+    /// Files the walk passes over unseen (device and inode): the scan's own reports.
+    left_out: Vec<(u64, u64)>,
 }
 
 impl Scanner {
@@ -225,7 +227,26 @@ impl Scanner {
             options,
             filter,
             parallel_chunks: fitted.parallel_chunks,
+            left_out: Vec::new(),
         })
+    }
+
+    /// The walk passes over these files without reading or counting them: the reports this
+    /// scan is writing (an old report being replaced, and its temporary file), which would
+    /// otherwise be scanned as places, with `--show-secrets` as places of every secret. A path
+    /// that does not exist is ignored. On Unix only (files are told apart by device and inode).
+    pub fn leave_out(&mut self, files: &[PathBuf]) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            for file in files {
+                if let Ok(meta) = std::fs::metadata(file) {
+                    self.left_out.push((meta.dev(), meta.ino()));
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = files;
     }
 
     pub fn matcher(&self) -> &Matcher {
@@ -435,10 +456,18 @@ impl Scanner {
                 message,
             });
         };
-        let size = match std::fs::metadata(path) {
-            Ok(meta) => meta.len(),
+        let meta = match std::fs::metadata(path) {
+            Ok(meta) => meta,
             Err(e) => return warn(local, e.to_string()),
         };
+        #[cfg(unix)]
+        if !self.left_out.is_empty() {
+            use std::os::unix::fs::MetadataExt;
+            if self.left_out.contains(&(meta.dev(), meta.ino())) {
+                return;
+            }
+        }
+        let size = meta.len();
         let mut file = match File::open(path) {
             Ok(file) => file,
             Err(e) => return warn(local, e.to_string()),

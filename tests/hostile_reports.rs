@@ -178,6 +178,25 @@ fn a_scan_that_fails_after_opening_its_report_keeps_the_old_one() {
 }
 
 #[test]
+fn the_report_being_replaced_is_not_scanned_as_a_place() {
+    let (tree, _) = tree_with_bad_name();
+    let dir = tree.path();
+    // Twice, with the plaintext in the report: the second scan walks past the first's report
+    // (and its own temporary file) instead of finding the secret in it.
+    for _ in 0..2 {
+        let (code, _, stderr) = run(
+            dir,
+            &["scan", "code", "--show-secrets", "-o", "code/report.json"],
+        );
+        assert_eq!(code, 1, "{stderr}");
+    }
+    let json = read_json(&dir.join("code/report.json"));
+    let locations = json["findings"][0]["locations"].as_array().expect("places");
+    assert_eq!(locations.len(), 1, "{json}");
+    assert_eq!(json["stats"]["files_scanned"], 1, "{json}");
+}
+
+#[test]
 fn devices_and_fifos_are_written_in_place() {
     let (tree, _) = tree_with_bad_name();
     let dir = tree.path();

@@ -78,6 +78,16 @@ impl Output {
         self.path.as_deref()
     }
 
+    /// The files this output touches: the target and, while staged, its temporary file (a
+    /// scan leaves them out of its walk).
+    pub fn files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = self.path.iter().cloned().collect();
+        if let Sink::Staged { file, .. } = &self.sink {
+            files.push(file.get_ref().path().to_path_buf());
+        }
+        files
+    }
+
     pub fn writer(&mut self) -> &mut dyn Write {
         match &mut self.sink {
             Sink::Stdout(out) => out,

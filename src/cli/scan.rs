@@ -795,7 +795,10 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
     for (path, format) in outputs {
         reports.push((ReportOut::open(path)?, format));
     }
-    let prepared = PreparedScan::new(&args.target, true)?;
+    let mut prepared = PreparedScan::new(&args.target, true)?;
+    // An old report being replaced is not a place of what it reports.
+    let own: Vec<PathBuf> = reports.iter().flat_map(|(out, _)| out.files()).collect();
+    prepared.scanner.leave_out(&own);
     let outcome = prepared.run(&args.target, true)?;
     let color = match args.color {
         ColorChoice::Always => true,
@@ -883,6 +886,11 @@ impl ReportOut {
         self.out.writer()
     }
 
+    /// The report file and its temporary file, for the walk to leave out.
+    pub fn files(&self) -> Vec<PathBuf> {
+        self.out.files()
+    }
+
     /// Puts the report in place, and says where it went (the terminal shows nothing else).
     pub fn finish(self, format: Format, quiet: bool) -> Result<()> {
         let path = self.out.path().map(Path::to_path_buf);
@@ -936,9 +944,10 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
             user
         }
     };
-    let prepared = PreparedScan::new(&args.target, false)?;
+    let mut prepared = PreparedScan::new(&args.target, false)?;
     // Opened before the walk, as a scan's report is; in place only once complete.
     let mut out = Output::open(Some(&args.output), "baseline")?;
+    prepared.scanner.leave_out(&out.files());
     let outcome = prepared.run(&args.target, false)?;
     let now = outcome.info.scanned_at;
     let expires = match expires {
