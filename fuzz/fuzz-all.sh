@@ -13,7 +13,7 @@
 # Needs cargo-fuzz (`cargo install cargo-fuzz`) and a nightly compiler; on stable,
 # RUSTC_BOOTSTRAP=1 (set below) unlocks the flags cargo-fuzz passes. Crashes land in
 # fuzz/artifacts/<target>/; copy each into fixtures/fuzz/<target>/ once fixed so
-# `cargo test --test fuzz_regressions` replays it.
+# `cargo test --test integration fuzz_regressions::` replays it.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CI job: scan the commits a pull request (or a push) adds, write the reports, and exit by
-# the policy. action.yml and docs/ci/gitlab-ci.yml run this script; tests/ci_platforms.rs runs
+# the policy. action.yml and docs/ci/gitlab-ci.yml run this script; tests/integration/ci_platforms.rs runs
 # it the way each of them does.
 #
 # Environment (all optional):

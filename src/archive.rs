@@ -67,7 +67,9 @@ pub enum Opened {
     NotAChatExport,
 }
 
-/// Reads the members of the zip in `reader` and hands each file to `sink`.
+/// Reads the members of the zip in `reader` and hands each file to `sink`. An error means the
+/// reader does not open as a zip at all (a text file may start with `PK\x03\x04`); a damaged
+/// member is warned about through `sink` and the walk goes on.
 pub fn read_members<R: Read + Seek>(
     reader: R,
     mode: ArchiveMode,
@@ -118,6 +120,13 @@ fn walk<R: Read + Seek>(
             continue;
         }
         let name = format!("{prefix}{}", member.name());
+        if *budget == 0 {
+            sink.warn(format!(
+                "{name}: the archive's read limit ({} bytes) is used up; it and later members not scanned",
+                limits.max_total
+            ));
+            return Ok(());
+        }
         let declared = member.size();
         let compressed = member.compressed_size().max(1);
         if declared > limits.max_member_size {
@@ -136,16 +145,28 @@ fn walk<R: Read + Seek>(
         }
         let cap = limits.max_member_size.min(*budget);
         let mut content = Vec::with_capacity(declared.min(cap) as usize);
+        // A bad CRC or a truncated stream fails the read only after handing over what was
+        // inflated; that is scanned, so a damaged member costs a warning, not its secrets.
         if let Err(e) = member.by_ref().take(cap + 1).read_to_end(&mut content) {
-            sink.warn(format!("{name}: {e}"));
-            continue;
-        }
-        // Declared sizes can lie; what was actually inflated is what counts.
-        if content.len() as u64 > cap {
             sink.warn(format!(
-                "{name}: expands past the archive's read limit, stopped"
+                "{name}: {e}; scanned the {} bytes read before it",
+                content.len()
             ));
-            return Ok(());
+        }
+        // Declared sizes can lie; what was actually inflated is what counts. A member larger
+        // than it says is scanned up to the limit and the walk goes on to the next one; only
+        // the archive's total budget running out ends it (at the next member).
+        if content.len() as u64 > cap {
+            content.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
+            sink.warn(if cap == *budget {
+                format!(
+                    "{name}: expands past the archive's read limit; scanned its first {cap} bytes"
+                )
+            } else {
+                format!(
+                    "{name}: expands past {cap} bytes (its header says {declared}); scanned its first {cap} bytes"
+                )
+            });
         }
         *budget -= content.len() as u64;
         if is_zip(&content) {

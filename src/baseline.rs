@@ -182,10 +182,13 @@ pub struct Applied {
 
 impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-        let bytes = std::fs::read(path).map_err(|error| BaselineError::Io {
-            path: path.to_path_buf(),
-            error,
-        })?;
+        let bytes =
+            crate::input::read_bounded(path, crate::input::MAX_SMALL_INPUT).map_err(|error| {
+                BaselineError::Io {
+                    path: path.to_path_buf(),
+                    error,
+                }
+            })?;
         let parse = |message: String| BaselineError::Parse {
             path: path.to_path_buf(),
             message,

@@ -21,10 +21,12 @@ pub enum LocationKind {
     Iac,
     Source,
     Other,
+    /// The credential is a file or directory name (or part of one), not in the file's content.
+    FileName,
 }
 
 impl LocationKind {
-    pub const ALL: [LocationKind; 10] = [
+    pub const ALL: [LocationKind; 11] = [
         LocationKind::Dotenv,
         LocationKind::ShellProfile,
         LocationKind::CiConfig,
@@ -35,6 +37,7 @@ impl LocationKind {
         LocationKind::Iac,
         LocationKind::Source,
         LocationKind::Other,
+        LocationKind::FileName,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +52,7 @@ impl LocationKind {
             LocationKind::Iac => "iac",
             LocationKind::Source => "source",
             LocationKind::Other => "other",
+            LocationKind::FileName => "file-name",
         }
     }
 }

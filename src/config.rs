@@ -89,14 +89,22 @@ pub enum ConfigError {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Io {
-            path: path.to_path_buf(),
-            error,
-        })?;
+        let text = crate::input::read_bounded_string(path, crate::input::MAX_SMALL_INPUT).map_err(
+            |error| ConfigError::Io {
+                path: path.to_path_buf(),
+                error,
+            },
+        )?;
         let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
+        if let Some(days) = config.policy.max_age.filter(|&days| days < 1) {
+            return Err(ConfigError::Parse {
+                path: path.to_path_buf(),
+                message: format!("[policy] max_age = {days}: must be at least 1 day"),
+            });
+        }
         config.path = path.to_path_buf();
         Ok(config)
     }
@@ -148,6 +156,18 @@ mod tests {
             config.resolve(Path::new("team-rules")),
             found.parent().expect("dir").join("team-rules")
         );
+    }
+
+    #[test]
+    fn a_max_age_under_one_day_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(FILE_NAME);
+        for days in ["-30", "0"] {
+            std::fs::write(&path, format!("[policy]\nmax_age = {days}\n")).expect("write");
+            let err = Config::load(&path).unwrap_err().to_string();
+            assert!(err.contains(".stray.toml"), "{err}");
+            assert!(err.contains("max_age"), "{err}");
+        }
     }
 
     #[test]

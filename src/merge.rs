@@ -4,9 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::matcher::Matcher;
 use crate::reconcile::{Status, StatusCounts};
 use crate::report::json::{ReportDocument, ReportFinding, SCHEMA_VERSION, Summary};
 use crate::scan::Stats;
+use crate::scrub::Scrubber;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
@@ -16,28 +18,52 @@ pub enum MergeError {
     Parse { path: String, message: String },
 }
 
-/// Reads a JSON result written by `stray scan --format json`.
-pub fn read_result(path: &Path) -> Result<ReportDocument, MergeError> {
+/// Reads a JSON result written by `stray scan --format json`, with every free-text field
+/// scrubbed: the secrets its `secret` fields carry (a `--show-secrets` result) and anything a
+/// rule of `matcher` matches are redacted wherever else they appear (a crafted `context`, path,
+/// owner or reason), and in the error for a file that is not a result.
+pub fn read_result(path: &Path, matcher: &Matcher) -> Result<ReportDocument, MergeError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|error| MergeError::Io {
-        path: name.clone(),
-        error,
-    })?;
-    let document: ReportDocument =
-        serde_json::from_slice(&bytes).map_err(|e| MergeError::Parse {
-            path: name.clone(),
-            message: e.to_string(),
+    let bytes =
+        crate::input::read_bounded(path, crate::input::MAX_EXPORT_SIZE).map_err(|error| {
+            MergeError::Io {
+                path: name.clone(),
+                error,
+            }
         })?;
+    let parse_error = |message: String| MergeError::Parse {
+        path: name.clone(),
+        message: Scrubber::new(std::iter::empty(), Some(matcher))
+            .text(&message)
+            .into_owned(),
+    };
+    let document: ReportDocument =
+        serde_json::from_slice(&bytes).map_err(|e| parse_error(e.to_string()))?;
     if document.version != SCHEMA_VERSION {
-        return Err(MergeError::Parse {
-            path: name,
-            message: format!(
-                "schema version {} (this stray reads {SCHEMA_VERSION})",
-                document.version
-            ),
-        });
+        return Err(parse_error(format!(
+            "schema version {} (this stray reads {SCHEMA_VERSION})",
+            document.version
+        )));
     }
-    Ok(document)
+    scrub_document(&document, matcher).map_err(|e| parse_error(e.to_string()))
+}
+
+/// `document` with every string but fingerprints and `secret` fields scrubbed of the secrets
+/// those fields carry and of rule matches (see [`crate::scrub`]).
+pub fn scrub_document(
+    document: &ReportDocument,
+    matcher: &Matcher,
+) -> Result<ReportDocument, serde_json::Error> {
+    let secrets = document
+        .findings
+        .iter()
+        .chain(&document.suppressed)
+        .filter_map(|f| f.secret.as_deref())
+        .map(str::as_bytes);
+    let scrubber = Scrubber::new(secrets, Some(matcher));
+    let mut value = serde_json::to_value(document)?;
+    scrubber.json(&mut value);
+    serde_json::from_value(value)
 }
 
 /// Joins results; each result's places are tagged with `user@machine` of its scan (or, for a
@@ -59,6 +85,7 @@ pub fn merge(documents: Vec<ReportDocument>) -> ReportDocument {
         stats.skipped_too_large += document.stats.skipped_too_large;
         stats.skipped_unreadable += document.stats.skipped_unreadable;
         stats.skipped_archive += document.stats.skipped_archive;
+        stats.skipped_special += document.stats.skipped_special;
         stats.elapsed_ms += document.stats.elapsed_ms;
         references.extend(document.references);
         for mut finding in document.findings {

@@ -4,9 +4,9 @@
 //! files and CI expressions do not light up. A reference (`op://…`, `${{ secrets.X }}`) is the
 //! pattern stray wants people to use; it must never be reported as a leak.
 
-/// Substrings (compared lowercase) that only placeholders and documentation contain.
+/// Substrings (compared lowercase) that only placeholders and documentation contain. Runs of
+/// `x` are judged apart ([`x_filler`]): random text holds `xxxx` in some case too often.
 const MARKERS: &[&str] = &[
-    "xxxx",
     "****",
     "....",
     "example",
@@ -77,6 +77,14 @@ const STOPWORDS: &[&str] = &[
     "changeit",
 ];
 
+/// A run of this many `x` (or `X`) marks a placeholder wherever it stands: a random base62
+/// character starts one about once in 10^14.
+const X_RUN_ANYWHERE: usize = 8;
+/// A shorter run, down to this, marks one when it is a whole word of the value, between
+/// separators or the value's ends (`xoxb-xxxx-xxxx`, `GOCSPX-xxxxx`, `xxxx`): one inside a
+/// random token (`…q7XXXXm2…`) is chance.
+const X_RUN_WORD: usize = 4;
+
 /// The longest run of one repeated byte that a random token plausibly contains.
 const MAX_REPEAT: usize = 5;
 /// Longer values (key blocks, base64 of binary) legitimately hold long runs such as `AAAAAA`.
@@ -97,13 +105,36 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
         return true;
     }
     let contains = |needle: &str| memchr::memmem::find(&lower, needle.as_bytes()).is_some();
-    if REFERENCES.iter().any(|r| contains(r)) || MARKERS.iter().any(|m| contains(m)) {
+    if REFERENCES.iter().any(|r| contains(r))
+        || MARKERS.iter().any(|m| contains(m))
+        || x_filler(secret)
+    {
         return true;
     }
     if STOPWORDS.iter().any(|w| lower == w.as_bytes()) {
         return true;
     }
     secret.len() <= REPEAT_CHECK_MAX_LEN && longest_repeat(secret) > MAX_REPEAT
+}
+
+/// Whether `secret` holds `x` filler: a run of one of `x` and `X` (case-sensitive), long
+/// enough, or a whole word of the value.
+fn x_filler(secret: &[u8]) -> bool {
+    let separator = |at: Option<&u8>| at.is_none_or(|b| !b.is_ascii_alphanumeric());
+    let mut start = 0;
+    for run in secret.chunk_by(|a, b| a == b) {
+        let end = start + run.len();
+        if matches!(run[0], b'x' | b'X')
+            && (run.len() >= X_RUN_ANYWHERE
+                || run.len() >= X_RUN_WORD
+                    && separator(start.checked_sub(1).and_then(|i| secret.get(i)))
+                    && separator(secret.get(end)))
+        {
+            return true;
+        }
+        start = end;
+    }
+    false
 }
 
 fn longest_repeat(data: &[u8]) -> usize {
@@ -160,8 +191,38 @@ mod tests {
             "hunter2-Horse-Battery",
             "AKIAZ7QH4LMN2PXR6TWB",
             "aaaaab",
+            // `x` runs inside a random token, and in mixed case, are chance.
+            "sk-proj-Q7fLxxxxZp9XvR4tKw8NcB1yHd",
+            "ghp_Q7fL2XxxxZp9XvR4tKw8NcB1yHd5sEa3uJ1",
+            "AKIAZ7QHXXXXPXR6TWB2",
+            "npm_xXxXxXxXxXq7fL2mZp9XvR4tKw8NcB1yHd5s",
         ] {
             assert!(!is_placeholder(value.as_bytes()), "{value} should be kept");
+        }
+    }
+
+    #[test]
+    fn x_filler_marks_placeholders() {
+        for value in [
+            "xxxx",
+            "XXXX-XXXX",
+            "xoxb-xxxx-xxxx",
+            "GOCSPX-xxxxx",
+            "key_XXXX",
+            "st.xxxx.yyyy.zzzz",
+            "eyJxxxxxxxx.eyJ0b2tlbiJ9.c2lnbmF0dXJlc2lnbmF0dXJl",
+        ] {
+            assert!(x_filler(value.as_bytes()), "{value} should be filler");
+        }
+        for value in [
+            "q7XXXXm2",
+            "xxx-xxx",
+            "xXxX",
+            "abxxxx",
+            "xxxxab",
+            "XXXXXXXx9",
+        ] {
+            assert!(!x_filler(value.as_bytes()), "{value} should not be filler");
         }
     }
 

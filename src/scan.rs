@@ -20,6 +20,7 @@ use crate::finding::{CommitInfo, Finding, Location, Sighting, group};
 use crate::matcher::Hits;
 use crate::matcher::{Matcher, line_columns};
 use crate::references::Reference;
+use crate::scrub::{LocationScrubber, Scrubber};
 use crate::text;
 use crate::walk::{Exclusion, PathFilter, WalkError, WalkOptions, build_walker};
 
@@ -99,6 +100,10 @@ pub struct Stats {
     /// Zip archives left closed (`--archives auto`, not a chat export).
     #[serde(default)]
     pub skipped_archive: u64,
+    /// Named pipes, sockets and devices met in the walk, and roots refused (a device, or inside
+    /// `/proc`, `/sys` or `/dev`): never opened.
+    #[serde(default)]
+    pub skipped_special: u64,
     pub elapsed_ms: u64,
 }
 
@@ -110,6 +115,7 @@ impl Stats {
         self.skipped_too_large += other.skipped_too_large;
         self.skipped_unreadable += other.skipped_unreadable;
         self.skipped_archive += other.skipped_archive;
+        self.skipped_special += other.skipped_special;
     }
 }
 
@@ -124,6 +130,9 @@ pub enum SkipReason {
     SkippedDirectory,
     /// Matched `--exclude` or `[scan] exclude`.
     Excluded,
+    /// Not a regular file (a named pipe, socket or device), or a root inside a pseudo-filesystem:
+    /// never opened, since reading one can block for ever or never end.
+    Special,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -138,6 +147,9 @@ impl std::fmt::Display for SkipReason {
                 "a directory skipped by default or by --skip-dir (--no-skip NAME scans it)"
             }
             SkipReason::Excluded => "excluded (--exclude or .stray.toml)",
+            SkipReason::Special => {
+                "not a regular file (a pipe, socket or device), or inside /proc, /sys or /dev"
+            }
         })
     }
 }
@@ -269,8 +281,36 @@ impl Scanner {
             .options
             .list_skipped
             .then(|| std::sync::Arc::new(Mutex::new(Vec::new())));
-        let walker = build_walker(&self.options.walk, &self.filter, excluded.clone())?;
-        let shared = Mutex::new(Collected::default());
+        let (walker, refused) = build_walker(&self.options.walk, &self.filter, excluded.clone())?;
+        let mut refused_roots = Collected::default();
+        for why in refused {
+            let (path, message) = match why {
+                WalkError::NotScannable { path, what } => (
+                    path,
+                    format!("{what}: never read (only files and directories are scanned)"),
+                ),
+                WalkError::InSkippedDirectory { path, dir } => (
+                    path,
+                    format!(
+                        "inside {dir}, on the skip list (/proc, /sys and /dev are, by default; \
+                         --no-skip {dir} scans it)"
+                    ),
+                ),
+                other => {
+                    refused_roots.warnings.push(Warning {
+                        path: None,
+                        message: other.to_string(),
+                    });
+                    continue;
+                }
+            };
+            self.skip(&mut refused_roots, &path, SkipReason::Special);
+            refused_roots.warnings.push(Warning {
+                path: Some(path),
+                message,
+            });
+        }
+        let shared = Mutex::new(refused_roots);
         let mut builder = VisitorBuilder {
             scanner: self,
             shared: &shared,
@@ -294,12 +334,14 @@ impl Scanner {
     }
 
     /// Turns what the workers collected into the outcome: grouped, sorted, counted.
-    fn finish(&self, collected: Collected, started: Instant) -> ScanOutcome {
+    fn finish(&self, mut collected: Collected, started: Instant) -> ScanOutcome {
+        self.scrub_names(&mut collected);
         let mut stats = collected.stats;
         stats.files_skipped = stats.skipped_binary
             + stats.skipped_too_large
             + stats.skipped_unreadable
-            + stats.skipped_archive;
+            + stats.skipped_archive
+            + stats.skipped_special;
         stats.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut warnings = collected.warnings;
         warnings.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));
@@ -326,12 +368,83 @@ impl Scanner {
         }
     }
 
+    /// Redacts every secret found, and anything a rule matches, in the names the outcome
+    /// shows: each place's path and context name (before grouping, so consumers derived from
+    /// them are clean), references, warnings and skipped paths.
+    fn scrub_names(&self, collected: &mut Collected) {
+        let scrubber = Scrubber::new(
+            collected.sightings.iter().map(|s| s.secret.as_slice()),
+            Some(&self.matcher),
+        );
+        let mut places = LocationScrubber::new(&scrubber);
+        for sighting in &mut collected.sightings {
+            places.location(&mut sighting.location);
+        }
+        for reference in &mut collected.references {
+            places.path(&mut reference.path);
+            places.context(&mut reference.context);
+        }
+        for warning in &mut collected.warnings {
+            if let Some(path) = &mut warning.path {
+                places.path(path);
+            }
+            scrubber.string(&mut warning.message);
+        }
+        for skipped in &mut collected.skipped {
+            places.path(&mut skipped.path);
+        }
+    }
+
+    /// Credentials in the names of `path` from byte `from` of it on (a walked entry's own name,
+    /// an archive member's names): one sighting each, placed on the path up to the end of the
+    /// name that holds it, line 1, the column its first character is at in the path.
+    fn name_sightings(&self, path: &Path, from: usize) -> Vec<Sighting> {
+        let bytes = path.as_os_str().as_encoded_bytes();
+        let Some(names) = bytes.get(from..) else {
+            return Vec::new();
+        };
+        let rules = self.matcher.rules();
+        self.matcher
+            .find(names)
+            .into_iter()
+            .map(|candidate| {
+                let (start, end) = (from + candidate.start, from + candidate.end);
+                let name_end = bytes[end..]
+                    .iter()
+                    .position(|&b| b.is_ascii() && std::path::is_separator(b as char))
+                    .map_or(bytes.len(), |p| end + p);
+                let holder = path
+                    .ancestors()
+                    .find(|a| a.as_os_str().len() == name_end)
+                    .unwrap_or(path);
+                Sighting {
+                    rule: candidate.rule,
+                    secret: rules[candidate.rule].decode_secret(&bytes[start..end]),
+                    location: Location {
+                        path: holder.to_path_buf(),
+                        line: 1,
+                        column: bytes[..start]
+                            .iter()
+                            .filter(|&&b| (b & 0xC0) != 0x80)
+                            .count()
+                            + 1,
+                        kind: LocationKind::FileName,
+                        context: None,
+                        inline_allow: None,
+                        commit: None,
+                    },
+                }
+            })
+            .collect()
+    }
+
     /// Counts a file left out, and lists it when asked to.
     fn skip(&self, local: &mut Collected, path: &Path, reason: SkipReason) {
         match reason {
             SkipReason::TooLarge => local.stats.skipped_too_large += 1,
             SkipReason::Binary => local.stats.skipped_binary += 1,
             SkipReason::ArchiveNotOpened => local.stats.skipped_archive += 1,
+            SkipReason::Special => local.stats.skipped_special += 1,
             SkipReason::SkippedDirectory | SkipReason::Excluded => {}
         }
         if self.options.list_skipped {
@@ -457,8 +570,13 @@ impl Scanner {
             });
         };
         let meta = match std::fs::metadata(path) {
+            // Checked before opening: opening a named pipe blocks until a writer comes.
+            Ok(meta) if !meta.is_file() => {
+                self.skip(local, &display, SkipReason::Special);
+                return;
+            }
             Ok(meta) => meta,
-            Err(e) => return warn(local, e.to_string()),
+            Err(e) => return warn(local, io_message(&e)),
         };
         #[cfg(unix)]
         if !self.left_out.is_empty() {
@@ -470,7 +588,7 @@ impl Scanner {
         let size = meta.len();
         let mut file = match File::open(path) {
             Ok(file) => file,
-            Err(e) => return warn(local, e.to_string()),
+            Err(e) => return warn(local, io_message(&e)),
         };
         buffer.clear();
         let mut magic = [0u8; 4];
@@ -478,18 +596,37 @@ impl Scanner {
             Ok(n) => n,
             Err(e) => return warn(local, e.to_string()),
         };
+        let mut not_a_zip = None;
         if self.options.archives != ArchiveMode::Never && is_zip(&magic[..magic_len]) {
             if size > self.options.archive_limits.max_archive_size {
                 self.skip(local, &display, SkipReason::TooLarge);
                 return;
             }
-            return self.scan_archive(&display, file, local);
+            not_a_zip = match self.scan_archive(&display, &mut file, local) {
+                Some(reason) => Some(reason),
+                None => return,
+            };
+            // It starts like a zip but does not open as one: a text file that begins with
+            // `PK\x03\x04` is read like any other file.
+            if let Err(e) = file.seek(SeekFrom::Start(magic_len as u64)) {
+                return warn(local, e.to_string());
+            }
+        }
+        buffer.extend_from_slice(&magic[..magic_len]);
+        if let Some(reason) = not_a_zip {
+            let sniff = (text::BINARY_SNIFF_LEN - magic_len) as u64;
+            if let Err(e) = (&mut file).take(sniff).read_to_end(buffer) {
+                return warn(local, e.to_string());
+            }
+            // Not text either: a damaged zip, unreadable as before.
+            if text::looks_binary(buffer) {
+                return warn(local, reason);
+            }
         }
         if size > self.options.max_file_size {
             self.skip(local, &display, SkipReason::TooLarge);
             return;
         }
-        buffer.extend_from_slice(&magic[..magic_len]);
         // A file that cannot be held whole (above the chunking size, or no memory for it now)
         // is read a chunk at a time instead of being skipped.
         let whole = size <= self.options.chunking.from
@@ -502,7 +639,11 @@ impl Scanner {
             }
             return;
         }
-        let limit = self.options.max_file_size.saturating_add(1) - magic_len as u64;
+        let limit = self
+            .options
+            .max_file_size
+            .saturating_add(1)
+            .saturating_sub(buffer.len() as u64);
         if let Err(e) = file.take(limit).read_to_end(buffer) {
             return warn(local, e.to_string());
         }
@@ -533,7 +674,9 @@ impl Scanner {
         let parallel = self.parallel_chunks.max(1);
         let mut data = std::mem::take(buffer);
         let mut lines_before = 0usize; // newlines before data[0]
-        let mut keep_from_line = 1usize; // absolute line where the next chunk's places start
+        let mut columns_before = 0usize; // characters of data[0]'s line before it
+        // Absolute (line, column) where the next chunk's places start.
+        let mut keep_from = (1usize, 1usize);
         let mut first = true;
         let mut finished = false;
         while !finished {
@@ -552,13 +695,22 @@ impl Scanner {
                         return Ok(());
                     }
                 }
-                // Places starting on lines from the cut onwards belong to the next chunk.
+                // Places from the cut onwards belong to the next chunk: from the start of the
+                // cut's line, when the next chunk holds that start, or else (a line longer than
+                // half the overlap) from the cut itself, which both chunks see with enough
+                // context around it.
                 let cut = if last {
                     data.len()
                 } else {
                     data.len() - overlap / 2
                 };
                 let cut_line = lines_before + memchr::memchr_iter(b'\n', &data[..cut]).count() + 1;
+                let cut_line_start = memchr::memrchr(b'\n', &data[..cut]).map(|p| p + 1);
+                let cut_at = match cut_line_start {
+                    Some(start) if last || start >= data.len() - overlap => (cut_line, 1),
+                    Some(start) => (cut_line, 1 + characters(&data[start..cut])),
+                    None => (cut_line, 1 + columns_before + characters(&data[..cut])),
+                };
                 let next = if last {
                     local.stats.bytes_scanned += data.len() as u64;
                     Vec::new()
@@ -571,14 +723,20 @@ impl Scanner {
                 let job = ChunkJob {
                     data: std::mem::replace(&mut data, next),
                     lines_before,
-                    keep_from_line,
-                    cut_line,
+                    columns_before,
+                    keep_from,
+                    cut_at,
                     last,
                 };
                 if !last {
-                    lines_before +=
-                        memchr::memchr_iter(b'\n', &job.data[..job.data.len() - overlap]).count();
-                    keep_from_line = cut_line;
+                    let dropped = &job.data[..job.data.len() - overlap];
+                    lines_before += memchr::memchr_iter(b'\n', dropped).count();
+                    // A line that runs on into the next chunk: its columns go on counting.
+                    columns_before = match memchr::memrchr(b'\n', dropped) {
+                        Some(newline) => characters(&dropped[newline + 1..]),
+                        None => columns_before + characters(dropped),
+                    };
+                    keep_from = cut_at;
                 }
                 finished = last;
                 batch.push(job);
@@ -602,40 +760,53 @@ impl Scanner {
         Ok(())
     }
 
-    /// One chunk's places, on absolute line numbers, without those another chunk owns.
+    /// One chunk's places, on absolute lines and columns, without those another chunk owns.
     fn scan_chunk(&self, display: &Path, job: &ChunkJob) -> (Vec<Sighting>, Vec<Reference>) {
         let (sightings, references) = self.scan_with_references(display, &job.data);
-        let keep = |relative_line: usize| {
-            let line = relative_line + job.lines_before;
-            line >= job.keep_from_line && (job.last || line < job.cut_line)
+        // Only the chunk's first line can have started in an earlier chunk.
+        let absolute = |line: usize, column: usize| {
+            let column = if line == 1 {
+                column + job.columns_before
+            } else {
+                column
+            };
+            (line + job.lines_before, column)
         };
+        let keep = |at: (usize, usize)| at >= job.keep_from && (job.last || at < job.cut_at);
         let sightings = sightings
             .into_iter()
-            .filter(|s| keep(s.location.line))
-            .map(|mut s| {
-                s.location.line += job.lines_before;
-                s
+            .filter_map(|mut s| {
+                let at = absolute(s.location.line, s.location.column);
+                (s.location.line, s.location.column) = at;
+                keep(at).then_some(s)
             })
             .collect();
         let references = references
             .into_iter()
-            .filter(|r| keep(r.line))
-            .map(|mut r| {
-                r.line += job.lines_before;
-                r
+            .filter_map(|mut r| {
+                let at = absolute(r.line, r.column);
+                (r.line, r.column) = at;
+                keep(at).then_some(r)
             })
             .collect();
         (sightings, references)
     }
 
-    fn scan_archive(&self, display: &Path, mut file: File, local: &mut Collected) {
+    /// Scans the members of a file that starts like a zip; returns why it does not open as
+    /// one when it does not, and the caller reads it as a file instead.
+    fn scan_archive(
+        &self,
+        display: &Path,
+        file: &mut File,
+        local: &mut Collected,
+    ) -> Option<String> {
         if let Err(e) = file.seek(SeekFrom::Start(0)) {
             local.stats.skipped_unreadable += 1;
             local.warnings.push(Warning {
                 path: Some(display.to_path_buf()),
                 message: e.to_string(),
             });
-            return;
+            return None;
         }
         let mut sink = ArchiveSink {
             scanner: self,
@@ -649,17 +820,12 @@ impl Scanner {
             &mut sink,
         );
         match result {
-            Ok(archive::Opened::Read) => {}
+            Ok(archive::Opened::Read) => None,
             Ok(archive::Opened::NotAChatExport) => {
-                self.skip(local, display, SkipReason::ArchiveNotOpened)
+                self.skip(local, display, SkipReason::ArchiveNotOpened);
+                None
             }
-            Err(message) => {
-                local.stats.skipped_unreadable += 1;
-                local.warnings.push(Warning {
-                    path: Some(display.to_path_buf()),
-                    message,
-                });
-            }
+            Err(message) => Some(message),
         }
     }
 }
@@ -676,8 +842,12 @@ impl archive::MemberSink for ArchiveSink<'_, '_> {
         let mut member_path = self.archive.as_os_str().to_os_string();
         member_path.push("!");
         member_path.push(name);
-        self.scanner
-            .scan_content(Path::new(&member_path), content, self.local);
+        let member_path = Path::new(&member_path);
+        let names_from = self.archive.as_os_str().len() + 1;
+        self.local
+            .sightings
+            .extend(self.scanner.name_sightings(member_path, names_from));
+        self.scanner.scan_content(member_path, content, self.local);
     }
 
     fn warn(&mut self, message: String) {
@@ -686,6 +856,12 @@ impl archive::MemberSink for ArchiveSink<'_, '_> {
             message,
         });
     }
+}
+
+/// Characters in `bytes`, counted as [`line_columns`] counts columns: every byte that does not
+/// continue a UTF-8 sequence.
+fn characters(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
 /// Fills as much of `buf` as the file has.
@@ -705,9 +881,12 @@ struct ChunkJob {
     data: Vec<u8>,
     /// Newlines before `data[0]` in the file.
     lines_before: usize,
-    /// Absolute lines in `keep_from_line..cut_line` are this chunk's (to the end if `last`).
-    keep_from_line: usize,
-    cut_line: usize,
+    /// Characters between the start of `data[0]`'s line and `data[0]`.
+    columns_before: usize,
+    /// Places at absolute (line, column) in `keep_from..cut_at` are this chunk's (from
+    /// `keep_from` on if `last`).
+    keep_from: (usize, usize),
+    cut_at: (usize, usize),
     last: bool,
 }
 
@@ -742,6 +921,7 @@ impl MemoryScan<'_> {
                 .skip(&mut self.collected, path, SkipReason::Excluded);
             return;
         }
+        self.add_names(path, commit);
         // The same text check as for files on disk, so a UTF-16 blob or staged file is
         // transcoded too; git diffs UTF-16 as binary, so its lines all count as added.
         let Some(text) = text::text_of(content) else {
@@ -752,10 +932,22 @@ impl MemoryScan<'_> {
         let (sightings, references) = self.scanner.scan_with_references(path, &text);
         self.collected.stats.files_scanned += 1;
         self.collected.stats.bytes_scanned += content.len() as u64;
+        let kept = sightings.into_iter().filter(|s| keep_line(s.location.line));
+        self.push(kept, commit);
+        self.collected
+            .references
+            .extend(references.into_iter().filter(|r| keep_line(r.line)));
+    }
+
+    /// Credentials in the names of `path` (each of its directories and the file), whatever
+    /// lines the content keeps: the name is there whole.
+    fn add_names(&mut self, path: &Path, commit: Option<&CommitInfo>) {
+        let sightings = self.scanner.name_sightings(path, 0);
+        self.push(sightings, commit);
+    }
+
+    fn push(&mut self, sightings: impl IntoIterator<Item = Sighting>, commit: Option<&CommitInfo>) {
         for mut sighting in sightings {
-            if !keep_line(sighting.location.line) {
-                continue;
-            }
             if let Some(seen) = &mut self.seen
                 && !seen.insert((sighting.secret.clone(), sighting.location.path.clone()))
             {
@@ -764,13 +956,11 @@ impl MemoryScan<'_> {
             sighting.location.commit = commit.cloned();
             self.collected.sightings.push(sighting);
         }
-        self.collected
-            .references
-            .extend(references.into_iter().filter(|r| keep_line(r.line)));
     }
 
     /// Counts a file left out because of its size.
     pub fn skipped_too_large(&mut self, path: &Path) {
+        self.add_names(path, None);
         self.scanner
             .skip(&mut self.collected, path, SkipReason::TooLarge);
     }
@@ -892,21 +1082,49 @@ impl ParallelVisitor for Visitor<'_> {
                 return WalkState::Continue;
             }
         };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        let sightings_before = self.local.sightings.len();
+        // Every entry's own name, directories too; a root's whole path, as given.
+        let display = display_path(&self.scanner.options.walk.roots, entry.path());
+        let names_from = match entry.file_name().len() {
+            _ if entry.depth() == 0 => Some(0),
+            0 => None,
+            name => display.as_os_str().len().checked_sub(name),
+        };
+        if let Some(from) = names_from {
+            self.local
+                .sightings
+                .extend(self.scanner.name_sightings(&display, from));
+        }
+        let Some(file_type) = entry.file_type() else {
+            self.count_sightings(sightings_before);
+            return WalkState::Continue;
+        };
+        if crate::input::special_kind(file_type).is_some() {
+            // A named pipe, socket or device: never opened (a pipe blocks, a device never ends).
+            self.scanner
+                .skip(&mut self.local, &display, SkipReason::Special);
+            self.count_sightings(sightings_before);
+            return WalkState::Continue;
+        }
+        if !file_type.is_file() {
+            self.count_sightings(sightings_before);
             return WalkState::Continue;
         }
         let bytes_before = self.local.stats.bytes_scanned;
-        let sightings_before = self.local.sightings.len();
         self.scanner
             .scan_file(entry.path(), &mut self.buffer, &mut self.local);
         let new_bytes = self.local.stats.bytes_scanned - bytes_before;
-        let new_sightings = (self.local.sightings.len() - sightings_before) as u64;
         self.progress.files.fetch_add(1, Ordering::Relaxed);
         self.progress.bytes.fetch_add(new_bytes, Ordering::Relaxed);
-        self.progress
-            .sightings
-            .fetch_add(new_sightings, Ordering::Relaxed);
+        self.count_sightings(sightings_before);
         WalkState::Continue
+    }
+}
+
+impl Visitor<'_> {
+    fn count_sightings(&self, before: usize) {
+        let new = (self.local.sightings.len() - before) as u64;
+        self.progress.sightings.fetch_add(new, Ordering::Relaxed);
     }
 }
 
@@ -941,8 +1159,34 @@ fn walk_warning(error: &ignore::Error) -> Warning {
             _ => break,
         }
     }
-    Warning {
-        path,
-        message: current.to_string(),
+    let message = match current {
+        ignore::Error::Io(e) => io_message(e),
+        other => other.to_string(),
+    };
+    Warning { path, message }
+}
+
+/// `ENAMETOOLONG`, where it is known.
+#[cfg(target_os = "linux")]
+const NAME_TOO_LONG: Option<i32> = Some(36);
+#[cfg(any(target_os = "macos", target_os = "freebsd", target_os = "openbsd"))]
+const NAME_TOO_LONG: Option<i32> = Some(63);
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "freebsd",
+    target_os = "openbsd"
+)))]
+const NAME_TOO_LONG: Option<i32> = None;
+
+/// An I/O error as a warning says it; a path over the system's length limit (`PATH_MAX`) says
+/// that nothing in or under it was scanned, since the walk opens files by path.
+fn io_message(error: &std::io::Error) -> String {
+    if NAME_TOO_LONG.is_some() && error.raw_os_error() == NAME_TOO_LONG {
+        format!(
+            "{error}: the path is longer than the system allows; nothing in or under it was scanned"
+        )
+    } else {
+        error.to_string()
     }
 }

@@ -9,9 +9,16 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkParallel};
 
 /// Directories skipped by default. An entry is a directory name (`node_modules`), a
-/// `parent/name` pair (`.git/objects`) matched against the end of a directory's path, or a
-/// `*.suffix` pattern (`*.app`) matched against the name.
+/// `parent/name` pair (`.git/objects`) matched against the end of a directory's path, a
+/// `*.suffix` pattern (`*.app`) matched against the name, or an absolute path (`/proc`) matched
+/// against the directory's canonical path (symbolic links resolved); a root inside an
+/// absolute entry is not walked either.
 pub const DEFAULT_SKIP_DIRS: &[&str] = &[
+    // Pseudo-filesystems: `/proc/kmsg` blocks and consumes the kernel log, `/dev/zero` never
+    // ends, and nothing there was written by a person.
+    "/proc",
+    "/sys",
+    "/dev",
     ".git/objects",
     ".git/lfs",
     ".hg/store",
@@ -70,6 +77,10 @@ pub const DEFAULT_SKIP_DIRS: &[&str] = &[
     ".local/share/Trash",
 ];
 
+/// Most walker threads (`--threads` refuses more; the walk clamps to it): past a few per core
+/// they only add start-up time and memory.
+pub const MAX_THREADS: usize = 256;
+
 /// What to walk and what to leave out.
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
@@ -100,8 +111,12 @@ pub enum WalkError {
     BadExclude { pattern: String, message: String },
     #[error("{0}: no such file or directory")]
     MissingRoot(PathBuf),
-    #[error("{0}: not a file or directory (a device, pipe or socket is never read)")]
-    NotScannable(PathBuf),
+    #[error("{path}: {what}, not a file or directory (a device, pipe or socket is never read)")]
+    NotScannable { path: PathBuf, what: &'static str },
+    #[error(
+        "{path}: inside {dir}, on the skip list (/proc, /sys and /dev are, by default; --no-skip {dir} scans it)"
+    )]
+    InSkippedDirectory { path: PathBuf, dir: String },
 }
 
 /// Why the walk leaves an entry out.
@@ -123,6 +138,7 @@ pub struct PathFilter {
     skip_names: Vec<String>,
     skip_pairs: Vec<(String, String)>,
     skip_suffixes: Vec<String>,
+    skip_absolute: Vec<PathBuf>,
 }
 
 impl PathFilter {
@@ -145,8 +161,11 @@ impl PathFilter {
         let mut skip_names = Vec::new();
         let mut skip_pairs = Vec::new();
         let mut skip_suffixes = Vec::new();
+        let mut skip_absolute = Vec::new();
         for entry in &options.skip_dirs {
-            if let Some(suffix) = entry.strip_prefix('*') {
+            if entry.starts_with('/') {
+                skip_absolute.push(PathBuf::from(entry));
+            } else if let Some(suffix) = entry.strip_prefix('*') {
                 skip_suffixes.push(suffix.to_string());
             } else if let Some((parent, name)) = entry.split_once('/') {
                 skip_pairs.push((parent.to_string(), name.to_string()));
@@ -159,6 +178,7 @@ impl PathFilter {
             skip_names,
             skip_pairs,
             skip_suffixes,
+            skip_absolute,
         })
     }
 
@@ -221,34 +241,80 @@ impl PathFilter {
             .parent()
             .and_then(|p| p.file_name())
             .and_then(|n| n.to_str());
-        self.skip_pairs
+        if self
+            .skip_pairs
             .iter()
             .any(|(p, n)| n == name && Some(p.as_str()) == parent)
+        {
+            return true;
+        }
+        // Resolving the path costs a system call: only for a directory named like an entry.
+        self.skip_absolute
+            .iter()
+            .any(|dir| dir.file_name() == path.file_name())
+            && self.absolute_skip_holding(path).is_some()
+    }
+
+    /// The absolute skip-list entry (`/proc`) that `path`, symbolic links resolved, lies in.
+    pub fn absolute_skip_holding(&self, path: &Path) -> Option<&Path> {
+        if self.skip_absolute.is_empty() {
+            return None;
+        }
+        let canonical = std::fs::canonicalize(path).ok()?;
+        self.skip_absolute
+            .iter()
+            .find(|dir| canonical.starts_with(dir))
+            .map(PathBuf::as_path)
     }
 }
 
+/// Why a root is left out of the walk: a device, pipe or socket, or a root inside an absolute
+/// skip-list entry (`/proc`), is never opened.
+fn refused_root(root: &Path, filter: &PathFilter) -> Option<WalkError> {
+    if let Ok(meta) = std::fs::metadata(root)
+        && let Some(what) = crate::input::special_kind(meta.file_type())
+    {
+        return Some(WalkError::NotScannable {
+            path: root.to_path_buf(),
+            what,
+        });
+    }
+    filter
+        .absolute_skip_holding(root)
+        .map(|dir| WalkError::InSkippedDirectory {
+            path: root.to_path_buf(),
+            dir: dir.display().to_string(),
+        })
+}
+
 /// A parallel walker over every root, with the filter applied to directories and files; what
-/// it leaves out goes to `log` when one is given.
+/// it leaves out goes to `log` when one is given. Alongside it, the roots left out: a device,
+/// pipe or socket (`/dev/zero`), or a root inside `/proc`, `/sys` or `/dev`, is reported and
+/// the other roots are walked; when no root is left, the first one refused is the error. A
+/// missing root is an error whatever the others are.
 pub fn build_walker(
     options: &WalkOptions,
     filter: &PathFilter,
     log: Option<ExclusionLog>,
-) -> Result<WalkParallel, WalkError> {
-    let Some((first, rest)) = options.roots.split_first() else {
+) -> Result<(WalkParallel, Vec<WalkError>), WalkError> {
+    if options.roots.is_empty() {
         return Err(WalkError::MissingRoot(PathBuf::new()));
-    };
+    }
+    let mut walked = Vec::new();
+    let mut refused = Vec::new();
     for root in &options.roots {
         if std::fs::symlink_metadata(root).is_err() {
             return Err(WalkError::MissingRoot(root.clone()));
         }
-        // A root such as /dev/zero would otherwise be passed over in silence.
-        if let Ok(meta) = std::fs::metadata(root)
-            && !meta.is_file()
-            && !meta.is_dir()
-        {
-            return Err(WalkError::NotScannable(root.clone()));
+        match refused_root(root, filter) {
+            Some(why) => refused.push(why),
+            None => walked.push(root.clone()),
         }
     }
+    let Some((first, rest)) = walked.split_first() else {
+        let first_refused = refused.into_iter().next();
+        return Err(first_refused.unwrap_or_else(|| WalkError::MissingRoot(PathBuf::new())));
+    };
     let roots = distinct_roots(first, rest, filter);
     let mut builder = WalkBuilder::new(&roots[0]);
     for root in &roots[1..] {
@@ -264,13 +330,23 @@ pub fn build_walker(
         .git_exclude(respect)
         .require_git(false)
         .follow_links(options.follow_links)
-        .threads(options.threads);
+        .threads(options.threads.min(MAX_THREADS));
     let filter = filter.clone();
     builder.filter_entry(move |entry| {
         if entry.depth() == 0 {
             return true;
         }
         let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        // A followed link into `/proc` is not caught by name.
+        if is_dir && entry.path_is_symlink() && filter.absolute_skip_holding(entry.path()).is_some()
+        {
+            if let Some(log) = &log {
+                log.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((entry.path().to_path_buf(), Exclusion::SkippedDirectory));
+            }
+            return false;
+        }
         let root = roots
             .iter()
             .find(|r| entry.path().starts_with(r))
@@ -288,7 +364,7 @@ pub fn build_walker(
             }
         }
     });
-    Ok(builder.build_parallel())
+    Ok((builder.build_parallel(), refused))
 }
 
 /// The roots without those another root's walk already covers: a repeated root, or one inside
@@ -387,6 +463,31 @@ mod tests {
         assert!(f.excluded(root, Path::new("home/.pyenv/versions"), true));
         assert!(!f.excluded(root, Path::new("home/.pyenv"), true));
         assert!(f.excluded(root, Path::new("home/.local/share/mise/installs"), true));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn pseudo_filesystems_are_skipped_by_canonical_path_only() {
+        let f = filter(&[]);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let own_dev = dir.path().join("dev");
+        std::fs::create_dir(&own_dev).expect("mkdir");
+        assert!(!f.excluded(dir.path(), &own_dev, true), "a project's dev/");
+        if Path::new("/proc/self").exists() {
+            assert!(f.excluded(Path::new("/"), Path::new("/proc"), true));
+            assert!(f.excluded(Path::new("/tmp"), Path::new("/tmp/../proc"), true));
+            assert_eq!(
+                f.absolute_skip_holding(Path::new("/proc/self/status")),
+                Some(Path::new("/proc"))
+            );
+        }
+        assert_eq!(f.absolute_skip_holding(dir.path()), None);
+        let no_skips = PathFilter::new(&WalkOptions {
+            skip_dirs: Vec::new(),
+            ..WalkOptions::default()
+        })
+        .expect("filter");
+        assert_eq!(no_skips.absolute_skip_holding(Path::new("/proc")), None);
     }
 
     #[test]

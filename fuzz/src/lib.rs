@@ -1,5 +1,5 @@
 //! Entry points shared by the fuzz targets (`fuzz/fuzz_targets/*.rs`) and by the regression test
-//! `tests/fuzz_regressions.rs`, which includes this file with `#[path]` so that every saved
+//! `tests/integration/fuzz_regressions.rs`, which includes this file with `#[path]` so that every saved
 //! crashing input under `fixtures/fuzz/<target>/` is replayed through exactly the code the
 //! fuzzer ran. Each function takes arbitrary bytes and must never panic.
 

@@ -7,8 +7,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
-
 /// A path from the command line, with a leading `~` expanded to the home directory. The shell
 /// expands `~/x` but not `--record=~/x`, and users type both.
 pub fn path_value(text: &str) -> Result<PathBuf, String> {
@@ -48,61 +46,6 @@ fn is_sqlite_file(path: &Path) -> bool {
     std::fs::File::open(path)
         .and_then(|mut file| file.read_exact(&mut header))
         .is_ok_and(|()| &header == b"SQLite format 3\0")
-}
-
-/// The shortest fingerprint prefix `--credential` takes: shorter ones match by accident.
-pub const MIN_FINGERPRINT_PREFIX: usize = 6;
-
-/// A `--credential` value: at least 6 hex digits of a SHA-256 fingerprint, lower-cased.
-pub fn fingerprint_prefix(text: &str) -> Result<String> {
-    let hex = text.len() >= MIN_FINGERPRINT_PREFIX
-        && text.len() <= 64
-        && text.bytes().all(|b| b.is_ascii_hexdigit());
-    if !hex {
-        bail!(
-            "--credential {text:?} is not a fingerprint: give the whole fingerprint or its first \
-             {MIN_FINGERPRINT_PREFIX} or more hex characters, as the report's last column and \
-             JSON's `fingerprint` show it (a redacted value such as sk-p…x9Qa cannot name a \
-             credential)"
-        );
-    }
-    Ok(text.to_ascii_lowercase())
-}
-
-/// Keeps only the credential `wanted` names. A prefix of several credentials is an error naming
-/// them, so a verification cannot pass by matching the wrong one; none is a note on standard
-/// error and an empty list: the credential is gone from everything looked at.
-pub fn select_credential<T>(
-    items: &mut Vec<T>,
-    wanted: &str,
-    fingerprint: impl Fn(&T) -> &str,
-    describe: impl Fn(&T) -> String,
-) -> Result<()> {
-    let prefix = fingerprint_prefix(wanted)?;
-    items.retain(|item| fingerprint(item).starts_with(&prefix));
-    match items.len() {
-        0 => eprintln!(
-            "stray: credential {prefix}: not found (if it was there before, it is gone from \
-             everything looked at)"
-        ),
-        1 => {}
-        _ => {
-            let candidates: Vec<String> = items
-                .iter()
-                .map(|item| {
-                    let fp = fingerprint(item);
-                    format!("{} {}", fp.get(..12).unwrap_or(fp), describe(item))
-                })
-                .collect();
-            bail!(
-                "--credential {prefix} matches {} credentials: give more of the fingerprint \
-                 ({})",
-                items.len(),
-                candidates.join("; ")
-            );
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 
+use stray::inventory::html::{self, HtmlOptions};
 use stray::inventory::render::{self, OutputFormat};
 use stray::inventory::{self, Database, History, Imported, Period, ScanRecord};
 use stray::report::ReportOptions;
-use stray::report::html::{self, HtmlOptions};
 use stray::report::json::ReportDocument;
 
 use super::EXIT_CLEAN;
@@ -274,9 +274,11 @@ fn scans(db: &DbArg, args: &OutputArgs) -> Result<u8> {
 fn import(results: &[PathBuf], db: &DbArg) -> Result<u8> {
     let path = db_path(db)?;
     let existed = path.exists();
+    // The built-in rules find credentials planted in a result's free text.
+    let matcher = stray::Matcher::new(stray::RuleSet::builtin()?)?;
     let mut database = Database::open(&path, true)?;
     let mut recorded = 0;
-    let outcome = import_each(&mut database, results, &mut recorded);
+    let outcome = import_each(&mut database, results, &matcher, &mut recorded);
     if outcome.is_err() && !existed && recorded == 0 {
         // A database made for nothing would be mistaken for an inventory later.
         drop(database);
@@ -295,9 +297,14 @@ fn import(results: &[PathBuf], db: &DbArg) -> Result<u8> {
     Ok(EXIT_CLEAN)
 }
 
-fn import_each(database: &mut Database, results: &[PathBuf], recorded: &mut usize) -> Result<()> {
+fn import_each(
+    database: &mut Database,
+    results: &[PathBuf],
+    matcher: &stray::Matcher,
+    recorded: &mut usize,
+) -> Result<()> {
     for result in results {
-        match inventory::import(database, result)? {
+        match inventory::import(database, result, matcher)? {
             Imported::Recorded { credentials } => {
                 *recorded += 1;
                 eprintln!(
@@ -341,13 +348,15 @@ pub fn runbook_from_inventory(
             }
         })
         .collect();
-    if let Some(wanted) = credential {
-        super::args::select_credential(
+    if let Some(wanted) = credential
+        && let Some(notice) = stray::pipeline::select_credential(
             &mut credentials,
             wanted,
             |c| &c.fingerprint,
             |c| format!("{} {}", c.rule, c.redacted),
-        )?;
+        )?
+    {
+        eprintln!("stray: {notice}");
     }
     let mut entries = stray::runbook::from_inventory(&credentials, &rules);
     stray::runbook::order_entries(&mut entries);

@@ -229,7 +229,9 @@ pub fn main() -> u8 {
         // `stray scan | head`: the reader has what it wanted; end quietly, as ripgrep does.
         Err(error) if is_broken_pipe(&error) => EXIT_CLEAN,
         Err(error) => {
-            eprintln!("stray: error: {error:#}");
+            // Errors name paths, and a path can hold control characters.
+            let message = format!("{error:#}");
+            eprintln!("stray: error: {}", stray::report::printable(&message));
             EXIT_ERROR
         }
     }
@@ -311,9 +313,11 @@ fn hook_uninstall() -> Result<u8> {
 }
 
 fn merge_results(args: &MergeArgs) -> Result<u8> {
+    // The built-in rules find credentials planted in a result's free text.
+    let matcher = stray::Matcher::new(stray::RuleSet::builtin()?)?;
     let mut documents = Vec::with_capacity(args.results.len());
     for path in &args.results {
-        documents.push(stray::merge::read_result(path)?);
+        documents.push(stray::merge::read_result(path, &matcher)?);
     }
     let merged = stray::merge::merge(documents);
     let mut out = output::Output::open(args.output.as_deref(), "file")?;

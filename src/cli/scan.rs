@@ -3,35 +3,27 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 
 use stray::archive::{ArchiveLimits, ArchiveMode};
-use stray::baseline::{self, Baseline};
+use stray::baseline;
 use stray::config::Config;
-use stray::finding::CommitInfo;
-use stray::git;
-use stray::governance::{self, Selector};
+use stray::governance;
 use stray::laptop;
-use stray::reconcile::{FailOn, reconcile, violates};
+use stray::pipeline::{self, Notice, Pipeline, Plan, Source, fingerprint_prefix};
+use stray::reconcile::{FailOn, violates};
 use stray::report::{Format, ReportOptions, write_report};
-use stray::rules::Criticality;
-use stray::rules::selftest;
 use stray::scan::{Chunking, DEFAULT_MAX_FILE_SIZE};
 use stray::size::parse_size;
-use stray::vault::{self, VaultFormat, VaultIndex};
+use stray::vault::{VaultFormat, VaultIndex};
 use stray::walk::{DEFAULT_SKIP_DIRS, PathFilter, WalkOptions};
-use stray::{Matcher, Progress, RuleSet, ScanOptions, ScanOutcome, Scanner};
+use stray::{Matcher, Progress, RuleSet, ScanOptions, ScanOutcome};
 
-use super::args::{fingerprint_prefix, looks_like_database, path_value, select_credential};
+use super::args::{looks_like_database, path_value};
 use super::output::Output;
 use super::{EXIT_CLEAN, EXIT_FINDINGS, progress};
-
-/// At most this many files are blamed (one `git blame` run each) to name owners in one
-/// repository scan.
-const BLAME_FILE_LIMIT: usize = 1000;
 
 /// How many file warnings to print before summarising the rest.
 const WARNINGS_SHOWN: usize = 20;
@@ -176,7 +168,7 @@ pub struct TargetArgs {
 
     /// Days after which a vaulted credential is overdue for rotation [default: by criticality
     /// tier: high 90, medium 180, low 365]
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
     pub max_age: Option<i64>,
 
     /// What fails the scan (exit 1), comma-separated [default: unvaulted with --vault, any
@@ -184,8 +176,8 @@ pub struct TargetArgs {
     #[arg(long, value_enum, value_delimiter = ',', value_name = "WHAT")]
     pub fail_on: Vec<FailOn>,
 
-    /// Worker threads (0 = one per core)
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads (0 = one per core; at most 256)
+    #[arg(long, default_value_t = 0, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=stray::walk::MAX_THREADS as u64))]
     pub threads: usize,
 
     /// No progress line and no warnings on standard error, and no table summary when nothing
@@ -289,30 +281,7 @@ pub struct VaultFormatArgs {
 
 /// Built-in packs (unless disabled) plus every `--rules` pack, each team rule self-tested.
 pub fn load_rules(args: &RuleArgs) -> Result<RuleSet> {
-    let mut set = if args.no_builtin_rules {
-        RuleSet::default()
-    } else {
-        RuleSet::builtin()?
-    };
-    let builtin_count = set.len();
-    for path in &args.packs {
-        set.add_path(path)?;
-    }
-    let failures = selftest::check_each(&set.rules()[builtin_count..])?;
-    if let Some(first) = failures.first() {
-        bail!(
-            "{first}{}",
-            if failures.len() > 1 {
-                format!(" (and {} more problems)", failures.len() - 1)
-            } else {
-                String::new()
-            }
-        );
-    }
-    if set.is_empty() {
-        bail!("no rules to scan with: --no-builtin-rules needs at least one --rules pack");
-    }
-    Ok(set)
+    Ok(pipeline::load_rules(&args.packs, !args.no_builtin_rules)?)
 }
 
 pub fn load_vault(
@@ -320,30 +289,12 @@ pub fn load_vault(
     format: &VaultFormatArgs,
     matcher: &Matcher,
 ) -> Result<VaultIndex> {
-    let mut entries = Vec::new();
-    for path in paths {
-        vault::read_export(
-            path,
-            format.vault_format,
-            Some(matcher),
-            format.vault_name.as_deref(),
-            &mut entries,
-        )?;
-    }
-    Ok(VaultIndex::new(entries))
-}
-
-/// Everything a scan needs, resolved from the command line and `.stray.toml`.
-pub struct PreparedScan {
-    pub scanner: Scanner,
-    pub vault: Option<VaultIndex>,
-    pub baseline: Option<Baseline>,
-    pub policy: Vec<FailOn>,
-    /// `--max-age` or the config's; `None` lets each credential's criticality tier decide.
-    pub max_age: Option<i64>,
-    /// `.stray.toml` [owners] and [criticality], most specific first.
-    pub owners: Vec<(Selector, String)>,
-    pub criticality: Vec<(Selector, Criticality)>,
+    Ok(pipeline::load_vault(
+        paths,
+        format.vault_format,
+        format.vault_name.as_deref(),
+        matcher,
+    )?)
 }
 
 /// The `.stray.toml` that applies: `--config`, else the nearest one above the first root.
@@ -380,341 +331,127 @@ fn parse_fail_on(values: &[String], config: &Path) -> Result<Vec<FailOn>> {
         .collect()
 }
 
-impl PreparedScan {
-    /// `with_baseline`: load the baseline the flags or `.stray.toml` name (`baseline create`
-    /// writes one instead, so it need not exist yet).
-    pub fn new(args: &TargetArgs, with_baseline: bool) -> Result<PreparedScan> {
-        let config = load_config(args)?.unwrap_or_default();
-        let mut packs = args.rules.packs.clone();
-        packs.extend(config.scan.rules.iter().map(|p| config.resolve(p)));
-        let rules = load_rules(&RuleArgs {
-            packs,
-            no_builtin_rules: args.rules.no_builtin_rules,
-        })?;
-        let matcher = Matcher::new(rules)?;
-
-        // Read the vault and the baseline first: a malformed file should fail before a long
-        // walk, not after it.
-        let mut vault_files = args.vault.clone();
-        vault_files.extend(config.vault.files.iter().map(|p| config.resolve(p)));
-        let vault_format = VaultFormatArgs {
-            vault_format: args.vault_format.vault_format,
-            vault_name: args
-                .vault_format
-                .vault_name
-                .clone()
-                .or_else(|| config.vault.name.clone()),
-        };
-        let vault = if vault_files.is_empty() {
-            None
-        } else {
-            Some(load_vault(&vault_files, &vault_format, &matcher)?)
-        };
-        if let Some(index) = &vault
-            && index.entries().is_empty()
-            && !args.quiet
-        {
-            eprintln!(
-                "stray: warning: the vault ({}) holds no secrets: every credential will be \
-                 unvaulted; is it the right export?",
-                vault_files
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        let baseline_path = args
-            .baseline
-            .clone()
-            .or_else(|| config.policy.baseline.as_ref().map(|p| config.resolve(p)));
-        let baseline = baseline_path
-            .filter(|_| with_baseline)
-            .map(|p| Baseline::load(&p))
-            .transpose()?;
-
-        let policy = if !args.fail_on.is_empty() {
-            args.fail_on.clone()
-        } else if !config.policy.fail_on.is_empty() {
-            parse_fail_on(&config.policy.fail_on, &config.path)?
-        } else if vault.is_some() {
-            vec![FailOn::Unvaulted]
-        } else {
-            vec![FailOn::Any]
-        };
-        let needs_vault: Vec<String> = policy
-            .iter()
-            .filter(|p| p.needs_vault())
-            .map(|p| p.name())
-            .collect();
-        if vault.is_none() && !needs_vault.is_empty() && !args.quiet {
-            eprintln!(
-                "stray: warning: --fail-on {} needs --vault (vault status and age come from the \
-                 vault); without one it can never fail",
-                needs_vault.join(",")
-            );
-        }
-        let max_age = args.max_age.or(config.policy.max_age);
-        let in_config = |section: &str| {
-            let path = config.path.display().to_string();
-            let section = section.to_string();
-            move |e: String| anyhow::anyhow!("{path}: [{section}] {e}")
-        };
-        let owners = governance::selectors(&config.owners).map_err(in_config("owners"))?;
-        let criticality =
-            governance::selectors(&config.criticality).map_err(in_config("criticality"))?;
-        let max_file_size = match (args.max_file_size, &config.scan.max_file_size) {
-            (Some(size), _) => size,
-            (None, Some(text)) => parse_size(text).map_err(|e| {
-                anyhow::anyhow!("{}: scan.max_file_size: {e}", config.path.display())
-            })?,
-            (None, None) => DEFAULT_MAX_FILE_SIZE,
-        };
-
-        // `./code/**` is how people write a path under the root; globs see `code/…`.
-        let excludes = args
-            .exclude
-            .iter()
-            .chain(&config.scan.exclude)
-            .map(|glob| glob.strip_prefix("./").unwrap_or(glob).to_string())
-            .collect();
-        let options = ScanOptions {
-            walk: WalkOptions {
-                roots: Vec::new(),
-                respect_gitignore: args.respect_gitignore
-                    || config.scan.respect_gitignore.unwrap_or(false),
-                follow_links: args.follow,
-                excludes,
-                skip_dirs: Vec::new(),
-                threads: args.threads,
-            },
-            max_file_size,
-            archives: args.archives,
-            archive_limits: ArchiveLimits::default(),
-            peer_allow_markers: !args.no_peer_allow && config.scan.peer_allow.unwrap_or(true),
-            list_skipped: args.verbose,
-            chunking: Chunking::default(),
-        };
-        let options = with_roots(args, options)?;
-        Ok(PreparedScan {
-            scanner: Scanner::new(matcher, options)?,
-            vault,
-            baseline,
-            policy,
-            max_age,
-            owners,
-            criticality,
-        })
-    }
-
-    /// Walks, reconciles with the vault and applies suppressions.
-    pub fn run(&self, args: &TargetArgs, apply_baseline: bool) -> Result<ScanOutcome> {
-        let counters = Progress::default();
-        let show_progress = !args.quiet && std::io::stderr().is_terminal();
-        let mut outcome = progress::while_running(show_progress, &counters, || {
-            if args.staged {
-                self.scan_staged(args)
-            } else if let Some(revspec) = &args.git {
-                self.scan_history(args, revspec, &counters)
-            } else if args.reads_stdin() {
-                self.scan_stdin(&args.stdin_name)
-            } else {
-                Ok(self.scanner.scan(&counters)?)
-            }
-        })?;
-        outcome.info.rule_pack = Some(stray::rules::pack_version(self.scanner.matcher().rules()));
-        outcome.info.roots = if args.reads_stdin() {
-            vec!["-".to_string()]
-        } else {
-            absolute_roots(&self.scanner.options().walk.roots)
-        };
-        if let Some(wanted) = &args.credential {
-            select_credential(
-                &mut outcome.findings,
-                wanted,
-                |f| &f.fingerprint,
-                |f| format!("{} {}", f.rule_id, f.redacted),
-            )?;
-        }
-        governance::apply_criticality(&mut outcome.findings, &self.criticality);
-        if let Some(index) = &self.vault {
-            reconcile(
-                &mut outcome.findings,
-                index,
-                outcome.info.scanned_at,
-                self.max_age,
-            );
-        }
-        let machine_user = args.home.then_some(outcome.info.user.as_str());
-        // A plain scan of a repository: the author of each line can own what it added. Only
-        // tracked files have authors; each file is blamed once, for every line any finding
-        // has in it, and only when a finding needs it.
-        // Listing the repository's files costs a git run: only when there is something to own.
-        let tracked =
-            if args.home || args.staged || args.git.is_some() || outcome.findings.is_empty() {
-                None
-            } else {
-                git::repo_root(args.paths.first().map_or(Path::new("."), PathBuf::as_path))
-                    .ok()
-                    .and_then(|root| git::tracked_files(&root))
-            };
-        let authors = tracked.map(|tracked| {
-            git::LineAuthors::new(
-                outcome.findings.iter().flat_map(|f| &f.locations),
-                tracked,
-                BLAME_FILE_LIMIT,
-            )
-        });
-        let blame = |location: &stray::Location| authors.as_ref()?.author(location);
-        let blame: Option<governance::Blame<'_>> = authors.is_some().then_some(&blame as _);
-        governance::assign_owners(&mut outcome.findings, &self.owners, blame, machine_user);
-        let baseline = if apply_baseline {
-            self.baseline.as_ref()
-        } else {
-            None
-        };
-        let base = Self::location_base(args)?;
-        let applied = baseline::apply(
-            &mut outcome.findings,
-            baseline,
-            outcome.info.scanned_at,
-            &base,
-        );
-        if let Some(baseline) = baseline
-            && !args.quiet
-        {
-            warn_unmatched_baseline(baseline, applied, outcome.findings.len());
-        }
-        let (suppressed, active): (Vec<_>, Vec<_>) = outcome
-            .findings
-            .drain(..)
-            .partition(|f| f.fully_suppressed());
-        outcome.findings = active;
-        outcome.suppressed = suppressed;
-        if !args.quiet {
-            print_warnings(&outcome.warnings, args.verbose);
-        }
-        if args.verbose {
-            print_skipped(&outcome.skipped);
-        }
-        Ok(outcome)
-    }
-}
-
-impl PreparedScan {
-    /// What relative location paths are relative to: the repository root for `--staged` and
-    /// `--git`, the working directory otherwise.
-    fn location_base(args: &TargetArgs) -> Result<PathBuf> {
-        if args.staged || args.git.is_some() {
-            Self::repository(args)
-        } else {
-            Ok(PathBuf::from("."))
-        }
-    }
-
-    /// Standard input as one in-memory file named `name`, read up to the file size limit.
-    fn scan_stdin(&self, name: &str) -> Result<ScanOutcome> {
-        use std::io::Read;
-        let limit = self.scanner.options().max_file_size;
-        let mut content = Vec::new();
-        std::io::stdin()
-            .lock()
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut content)
-            .context("cannot read standard input")?;
-        let mut scan = self.scanner.in_memory();
-        if content.len() as u64 > limit {
-            scan.skipped_too_large(Path::new(name));
-        } else {
-            scan.add(Path::new(name), &content, None, &|_| true);
-        }
-        Ok(scan.finish())
-    }
-
-    fn repository(args: &TargetArgs) -> Result<PathBuf> {
-        let start = args
-            .paths
+/// Flags over `.stray.toml`: the library's plan. `with_baseline`: apply the baseline the flags
+/// or the file name (`baseline create` writes one instead, so it need not exist yet).
+fn plan(args: &TargetArgs, with_baseline: bool) -> Result<Plan> {
+    let config = load_config(args)?.unwrap_or_default();
+    let mut rule_packs = args.rules.packs.clone();
+    rule_packs.extend(config.scan.rules.iter().map(|p| config.resolve(p)));
+    let mut vault_files = args.vault.clone();
+    vault_files.extend(config.vault.files.iter().map(|p| config.resolve(p)));
+    let baseline = args
+        .baseline
+        .clone()
+        .or_else(|| config.policy.baseline.as_ref().map(|p| config.resolve(p)))
+        .filter(|_| with_baseline);
+    let fail_on = if !args.fail_on.is_empty() {
+        args.fail_on.clone()
+    } else {
+        parse_fail_on(&config.policy.fail_on, &config.path)?
+    };
+    let in_config = |section: &str| {
+        let path = config.path.display().to_string();
+        let section = section.to_string();
+        move |e: String| anyhow::anyhow!("{path}: [{section}] {e}")
+    };
+    let owners = governance::selectors(&config.owners).map_err(in_config("owners"))?;
+    let criticality =
+        governance::selectors(&config.criticality).map_err(in_config("criticality"))?;
+    let max_file_size = match (args.max_file_size, &config.scan.max_file_size) {
+        (Some(size), _) => size,
+        (None, Some(text)) => parse_size(text)
+            .map_err(|e| anyhow::anyhow!("{}: scan.max_file_size: {e}", config.path.display()))?,
+        (None, None) => DEFAULT_MAX_FILE_SIZE,
+    };
+    // `./code/**` is how people write a path under the root; globs see `code/…`.
+    let excludes = args
+        .exclude
+        .iter()
+        .chain(&config.scan.exclude)
+        .map(|glob| glob.strip_prefix("./").unwrap_or(glob).to_string())
+        .collect();
+    let options = ScanOptions {
+        walk: WalkOptions {
+            roots: Vec::new(),
+            respect_gitignore: args.respect_gitignore
+                || config.scan.respect_gitignore.unwrap_or(false),
+            follow_links: args.follow,
+            excludes,
+            skip_dirs: Vec::new(),
+            threads: args.threads,
+        },
+        max_file_size,
+        archives: args.archives,
+        archive_limits: ArchiveLimits::default(),
+        peer_allow_markers: !args.no_peer_allow && config.scan.peer_allow.unwrap_or(true),
+        list_skipped: args.verbose,
+        chunking: Chunking::default(),
+    };
+    let start = || {
+        args.paths
             .first()
             .cloned()
-            .unwrap_or_else(|| PathBuf::from("."));
-        Ok(git::repo_root(&start)?)
-    }
-
-    /// The index: each added or changed file's staged content, keeping added lines only.
-    fn scan_staged(&self, args: &TargetArgs) -> Result<ScanOutcome> {
-        let root = Self::repository(args)?;
-        let staged = git::staged(&root, self.scanner.options().max_file_size)?;
-        let mut scan = self.scanner.in_memory();
-        for file in &staged.files {
-            scan.add(&file.path, &file.content, None, &|line| {
-                git::line_is_added(file, line)
-            });
+            .unwrap_or_else(|| PathBuf::from("."))
+    };
+    let source = if args.staged {
+        Source::Staged { start: start() }
+    } else if let Some(revspec) = &args.git {
+        Source::History {
+            start: start(),
+            revspec: revspec.clone(),
         }
-        for path in &staged.too_large {
-            scan.skipped_too_large(path);
+    } else if args.reads_stdin() {
+        Source::Stdin {
+            name: args.stdin_name.clone(),
         }
-        Ok(scan.finish())
-    }
-
-    /// History: every blob the commits in `revspec` introduced, with its commit.
-    fn scan_history(
-        &self,
-        args: &TargetArgs,
-        revspec: &str,
-        counters: &Progress,
-    ) -> Result<ScanOutcome> {
-        let root = Self::repository(args)?;
-        let mut scan = self.scanner.in_memory().first_place_per_path();
-        // Bare --git is git log's default, which an unborn branch (no commits yet) answers with
-        // an empty history instead of "bad revision 'HEAD'".
-        let spec = (revspec != "HEAD").then_some(revspec);
-        let filter = self.scanner.filter();
-        let stats = git::history_of_paths(
-            &root,
-            spec,
-            self.scanner.options().max_file_size,
-            &|path| !filter.excludes_file(path),
-            &mut |origin, content| {
-                let commit = CommitInfo {
-                    id: origin.commit.clone(),
-                    author_date: origin.author_date.clone(),
-                    author: origin.author.clone(),
-                };
-                scan.add(&origin.path, content, Some(&commit), &|_| true);
-                counters.files.fetch_add(1, Ordering::Relaxed);
-                counters
-                    .bytes
-                    .fetch_add(content.len() as u64, Ordering::Relaxed);
-            },
-        )?;
-        for path in &stats.too_large {
-            scan.skipped_too_large(path);
-        }
-        let mut outcome = scan.finish();
-        if let Some(base) = git::range_base(revspec) {
-            drop_places_already_in_base(&root, base, &mut outcome)?;
-        }
-        Ok(outcome)
-    }
+    } else {
+        Source::Walk
+    };
+    Ok(Plan {
+        rule_packs,
+        builtin_rules: !args.rules.no_builtin_rules,
+        vault_files,
+        vault_format: args.vault_format.vault_format,
+        vault_name: args
+            .vault_format
+            .vault_name
+            .clone()
+            .or_else(|| config.vault.name.clone()),
+        baseline,
+        fail_on,
+        max_age: args.max_age.or(config.policy.max_age),
+        owners,
+        criticality,
+        options: with_roots(args, options)?,
+        source,
+        home: args.home,
+        credential: args.credential.clone(),
+    })
 }
 
-/// A pull request that edits a file which already held a credential on its base branch did
-/// not add that credential: keep only places whose secret the base version of the file lacks.
-fn drop_places_already_in_base(root: &Path, base: &str, outcome: &mut ScanOutcome) -> Result<()> {
-    for finding in &mut outcome.findings {
-        let mut kept = Vec::with_capacity(finding.locations.len());
-        for location in std::mem::take(&mut finding.locations) {
-            let before = git::file_at(root, base, &location.path)?;
-            let pre_existing = before
-                .is_some_and(|content| memchr::memmem::find(&content, &finding.secret).is_some());
-            if !pre_existing {
-                kept.push(location);
-            }
-        }
-        finding.locations = kept;
+/// The pipeline for these flags, loaded (rules, vault, baseline), with what loading found to
+/// say printed.
+pub fn prepare(args: &TargetArgs, with_baseline: bool) -> Result<Pipeline> {
+    let pipeline = Pipeline::new(plan(args, with_baseline)?)?;
+    if !args.quiet {
+        print_notices(pipeline.notices());
     }
-    outcome.findings.retain(|f| !f.locations.is_empty());
-    Ok(())
+    Ok(pipeline)
+}
+
+/// Runs the pipeline with a progress line, and prints its notices and warnings.
+pub fn run(pipeline: &Pipeline, args: &TargetArgs) -> Result<ScanOutcome> {
+    let counters = Progress::default();
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let run = progress::while_running(show_progress, &counters, || pipeline.run(&counters))?;
+    if !args.quiet {
+        print_notices(&run.notices);
+        print_warnings(&run.outcome.warnings, args.verbose);
+    }
+    if args.verbose {
+        print_skipped(&run.outcome.skipped);
+    }
+    Ok(run.outcome)
 }
 
 /// Roots and skip lists: the paths given, or the home walk.
@@ -754,19 +491,6 @@ fn with_roots(args: &TargetArgs, mut options: ScanOptions) -> Result<ScanOptions
     Ok(options)
 }
 
-/// The roots as absolute paths, for results and the inventory to say what was walked.
-fn absolute_roots(roots: &[PathBuf]) -> Vec<String> {
-    roots
-        .iter()
-        .map(|root| {
-            std::path::absolute(root)
-                .unwrap_or_else(|_| root.clone())
-                .display()
-                .to_string()
-        })
-        .collect()
-}
-
 /// `stray scan`: report, and exit by the policy.
 pub fn scan(args: ScanArgs) -> Result<u8> {
     args.target.check()?;
@@ -795,11 +519,11 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
     for (path, format) in outputs {
         reports.push((ReportOut::open(path)?, format));
     }
-    let mut prepared = PreparedScan::new(&args.target, true)?;
+    let mut pipeline = prepare(&args.target, true)?;
     // An old report being replaced is not a place of what it reports.
     let own: Vec<PathBuf> = reports.iter().flat_map(|(out, _)| out.files()).collect();
-    prepared.scanner.leave_out(&own);
-    let outcome = prepared.run(&args.target, true)?;
+    pipeline.leave_out(&own);
+    let outcome = run(&pipeline, &args.target)?;
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -814,7 +538,7 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
         color,
         show_suppressed: args.show_suppressed,
     };
-    let rules = prepared.scanner.matcher().rules();
+    let rules = pipeline.scanner().matcher().rules();
     for (mut report, format) in reports {
         // A quiet clean scan in table form (the pre-commit hook) prints nothing at all.
         let silent = args.target.quiet
@@ -833,7 +557,7 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
     let failed = outcome
         .findings
         .iter()
-        .any(|f| violates(f, &prepared.policy));
+        .any(|f| violates(f, pipeline.policy()));
     Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
@@ -944,11 +668,11 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
             user
         }
     };
-    let mut prepared = PreparedScan::new(&args.target, false)?;
+    let mut pipeline = prepare(&args.target, false)?;
     // Opened before the walk, as a scan's report is; in place only once complete.
     let mut out = Output::open(Some(&args.output), "baseline")?;
-    prepared.scanner.leave_out(&out.files());
-    let outcome = prepared.run(&args.target, false)?;
+    pipeline.leave_out(&out.files());
+    let outcome = run(&pipeline, &args.target)?;
     let now = outcome.info.scanned_at;
     let expires = match expires {
         Some(date) => date,
@@ -959,7 +683,7 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
         }
     };
     let anchor = baseline::Anchor::for_file(&args.output);
-    let base = PreparedScan::location_base(&args.target)?;
+    let base = pipeline.location_base()?;
     let acceptance = baseline::Acceptance {
         reason: &args.reason,
         owner: &owner,
@@ -1010,8 +734,8 @@ pub fn runbook(args: &RunbookArgs) -> Result<u8> {
         return Ok(EXIT_CLEAN);
     }
     args.target.check()?;
-    let prepared = PreparedScan::new(&args.target, true)?;
-    let mut outcome = prepared.run(&args.target, true)?;
+    let pipeline = prepare(&args.target, true)?;
+    let mut outcome = run(&pipeline, &args.target)?;
     stray::runbook::order(&mut outcome.findings);
     let scanned = outcome
         .info
@@ -1082,28 +806,13 @@ pub struct BaselineCreateArgs {
     pub target: TargetArgs,
 }
 
-/// A baseline that covers none of a scan's findings is usually applied from the wrong place or
-/// made for another tree: say so instead of failing as if nothing had been accepted.
-fn warn_unmatched_baseline(baseline: &Baseline, applied: baseline::Applied, findings: usize) {
-    if applied.matched_places > 0 || findings == 0 || baseline.is_empty() {
-        return;
-    }
-    if applied.known_elsewhere > 0 {
-        eprintln!(
-            "stray: warning: baseline {} accepts {} found here, but in other files: its paths \
-             are relative to {}",
-            baseline.path().display(),
-            stray::report::plural(applied.known_elsewhere, "credential"),
-            baseline.anchor().dir().display()
-        );
-    } else {
-        eprintln!(
-            "stray: warning: baseline {} accepts none of the {} found (its paths are relative to \
-             {}); is it this repository's?",
-            baseline.path().display(),
-            stray::report::plural(findings, "credential"),
-            baseline.anchor().dir().display()
-        );
+fn print_notices(notices: &[Notice]) {
+    for notice in notices {
+        match notice {
+            // Not a warning: what the runbook's verify step hopes to read.
+            Notice::CredentialNotFound(_) => eprintln!("stray: {notice}"),
+            _ => eprintln!("stray: warning: {notice}"),
+        }
     }
 }
 

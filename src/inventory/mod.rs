@@ -3,9 +3,10 @@
 //!
 //! [`db`] owns the file (schema, migrations, recording), [`query`] reads the history back into
 //! per-credential views and metrics, and [`render`] prints them as a table, JSON or CSV. The
-//! HTML report for an auditor is [`crate::report::html`].
+//! HTML report for an auditor is [`html`].
 
 pub mod db;
+pub mod html;
 pub mod query;
 pub mod render;
 
@@ -72,24 +73,34 @@ pub enum Imported {
 }
 
 /// Imports one JSON result (`stray scan --format json`) as a scan with its own machine, user
-/// and time.
-pub fn import(db: &mut Database, path: &Path) -> Result<Imported, InventoryError> {
+/// and time. Its free text is scrubbed first ([`crate::merge::read_result`]): `matcher`'s rules
+/// decide what else, besides the secrets the result carries, is a credential to redact.
+pub fn import(
+    db: &mut Database,
+    path: &Path,
+    matcher: &crate::Matcher,
+) -> Result<Imported, InventoryError> {
     // Before anything is read from it: a damaged file can answer "already recorded" wrongly.
     db.check_integrity()?;
-    let document = crate::merge::read_result(path).map_err(|e| InventoryError::Import {
-        path: path.display().to_string(),
-        message: match e {
-            crate::merge::MergeError::Io { error, .. } => format!("cannot read: {error}"),
-            crate::merge::MergeError::Parse { message, .. } => {
-                format!("not a stray JSON result: {message}")
-            }
-        },
-    })?;
-    let record = ScanRecord::from_document(&document, None, format!("import: {}", path.display()))
-        .map_err(|message| InventoryError::Import {
+    let document =
+        crate::merge::read_result(path, matcher).map_err(|e| InventoryError::Import {
+            path: path.display().to_string(),
+            message: match e {
+                crate::merge::MergeError::Io { error, .. } => format!("cannot read: {error}"),
+                crate::merge::MergeError::Parse { message, .. } => {
+                    format!("not a stray JSON result: {message}")
+                }
+            },
+        })?;
+    let source = crate::scrub::Scrubber::new(std::iter::empty(), Some(matcher))
+        .text(&format!("import: {}", path.display()))
+        .into_owned();
+    let record = ScanRecord::from_document(&document, None, source).map_err(|message| {
+        InventoryError::Import {
             path: path.display().to_string(),
             message,
-        })?;
+        }
+    })?;
     if db.has_scan(&record.machine, &record.user, record.scanned_at)? {
         return Ok(Imported::AlreadyPresent);
     }

@@ -40,13 +40,20 @@ fn percent(share: Option<f64>) -> String {
 }
 
 fn place_text(place: &super::query::PlaceView) -> String {
+    // Names from a recorded scan are printed to a terminal: a control character in one must
+    // not drive it.
+    let printable = crate::report::printable;
     let mut text = format!(
         "{}  {}:{}:{}  {}",
-        place.machine, place.path, place.line, place.column, place.kind
+        printable(&place.machine),
+        printable(&place.path),
+        place.line,
+        place.column,
+        place.kind
     );
     if let Some(context) = &place.context {
         text.push_str("  ");
-        text.push_str(context);
+        text.push_str(&printable(context));
     }
     if place.suppressed {
         text.push_str("  (suppressed)");

@@ -2,7 +2,6 @@
 
 mod csv;
 pub mod gitlab;
-pub mod html;
 mod inventory;
 pub mod json;
 mod markdown;

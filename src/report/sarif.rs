@@ -5,7 +5,7 @@
 //! them `security`), the result's `level`, the region (start and end of the secret) and
 //! `partialFingerprints.primaryLocationLineHash`, which it would otherwise compute from the
 //! line's content. The document validates against the OASIS SARIF 2.1.0 schema
-//! (`fixtures/sarif/`, `tests/sarif_schema.rs`).
+//! (`fixtures/sarif/`, `tests/integration/sarif_schema.rs`).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

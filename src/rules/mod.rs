@@ -13,7 +13,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use regex::bytes::Regex;
+use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 pub use validators::Validator;
@@ -406,7 +406,8 @@ impl RuleSet {
             }
             return Ok(());
         }
-        let text = std::fs::read_to_string(path).map_err(read_error)?;
+        let text = crate::input::read_bounded_string(path, crate::input::MAX_SMALL_INPUT)
+            .map_err(read_error)?;
         self.add_pack(&PackSource::File(path.to_path_buf()), &text)
     }
 
@@ -480,8 +481,17 @@ fn is_kebab_case(id: &str) -> bool {
 }
 
 /// Compiles a rule's regex and checks it has the `secret` group.
+///
+/// Patterns are byte patterns: Unicode mode is off unless a pattern needs it (`\p{L}`, a
+/// non-ASCII class member) or turns it on with `(?u)`. A class such as `[^A-Za-z0-9_-]` then
+/// matches any byte outside it, so a boundary holds next to Latin-1 or other invalid UTF-8
+/// (`cl\xe9=`, `\xff` before a key) instead of failing because the byte is not a character.
 pub fn check_pattern(pattern: &str) -> Result<Regex, String> {
-    let regex = Regex::new(pattern).map_err(|e| format!("regex does not compile: {e}"))?;
+    let regex = RegexBuilder::new(pattern)
+        .unicode(false)
+        .build()
+        .or_else(|_| Regex::new(pattern))
+        .map_err(|e| format!("regex does not compile: {e}"))?;
     if !regex.capture_names().any(|name| name == Some("secret")) {
         return Err("regex has no capture group named 'secret'".to_string());
     }

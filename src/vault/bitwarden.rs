@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::shared::{
     Object, add_login_cells, add_notes, add_old_password, at_index, csv_columns, csv_error,
-    expected, object_at, opt_array, opt_object, opt_str, timestamp,
+    csv_quotes_balanced, expected, object_at, opt_array, opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};
 
@@ -174,6 +174,7 @@ fn parse_item(
 }
 
 pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
+    csv_quotes_balanced(bytes)?;
     let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
     let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
     let column = |name: &str| columns.get(name).copied();

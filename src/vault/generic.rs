@@ -3,6 +3,7 @@
 //! `{"NAME": {"computed": "…", "raw": "…"}}`, is read too. Neither carries dates: the vault
 //! name comes from `--vault-name`.
 
+use super::shared::{at_key, expected};
 use super::{Collector, EntryMeta, ParseError};
 
 fn meta(name: &str, vault: &Option<String>) -> EntryMeta {
@@ -37,13 +38,32 @@ pub fn parse_json(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
         match value {
             serde_json::Value::String(s) => out.add(s.as_bytes(), meta(name, &vault)),
             serde_json::Value::Object(fields) => {
+                let mut found = false;
                 for key in ["computed", "raw"] {
-                    if let Some(s) = fields.get(key).and_then(|v| v.as_str()) {
-                        out.add(s.as_bytes(), meta(name, &vault));
+                    match fields.get(key) {
+                        None | Some(serde_json::Value::Null) => {}
+                        Some(serde_json::Value::String(s)) => {
+                            found = true;
+                            out.add(s.as_bytes(), meta(name, &vault));
+                        }
+                        Some(other) => return Err(expected(&at_key(name, key), "a string", other)),
                     }
                 }
+                if !found {
+                    return Err(ParseError::Invalid(format!(
+                        "{name}: expected a string, or an object with a \"computed\" or \"raw\" \
+                         string, found an object without either"
+                    )));
+                }
             }
-            _ => {}
+            // A value that is not a string would load as nothing, in silence.
+            other => {
+                return Err(expected(
+                    name,
+                    "a string, or an object with a \"computed\" or \"raw\" string",
+                    other,
+                ));
+            }
         }
     }
     Ok(())
@@ -102,4 +122,42 @@ pub fn unquote(value: &str) -> String {
         return out;
     }
     value.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::VaultFormat;
+
+    fn parse_str(input: &str) -> Result<usize, ParseError> {
+        let mut out = Collector::new(VaultFormat::DopplerJson, None, None);
+        parse_json(input.as_bytes(), &mut out).map(|()| out.into_entries().len())
+    }
+
+    #[test]
+    fn values_of_the_wrong_type_are_errors_naming_the_key() {
+        assert_eq!(
+            parse_str(r#"{"TOKEN": "tok-123456", "PORT": "8080"}"#),
+            Ok(1)
+        );
+        assert_eq!(parse_str(r#"{"TOKEN": {"computed": "tok-123456"}}"#), Ok(1));
+        let cases = [
+            (r#"{"TOKEN": 12345678}"#, "TOKEN: expected a string"),
+            (r#"{"TOKEN": ["tok-123456"]}"#, "TOKEN: expected a string"),
+            (
+                r#"{"TOKEN": {"computed": 5}}"#,
+                "TOKEN.computed: expected a string, found a number",
+            ),
+            (
+                r#"{"TOKEN": {"value": "tok-123456"}}"#,
+                "TOKEN: expected a string, or an object",
+            ),
+        ];
+        for (input, message) in cases {
+            match parse_str(input) {
+                Err(ParseError::Invalid(m)) => assert!(m.starts_with(message), "{m}"),
+                other => panic!("{input}: {other:?}"),
+            }
+        }
+    }
 }

@@ -35,6 +35,14 @@ pub fn parse(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
     };
     let is_v2 =
         metadata.is_some() && matches!(data.get("data"), Some(Value::Object(_) | Value::Null));
+    // Both keys are KV v2's shape; read as KV v1 instead, a wrong type in either would load as
+    // the wrong entries (or none), in silence.
+    if !is_v2 && let (Some(values), Some(meta)) = (data.get("data"), data.get("metadata")) {
+        return Err(match meta {
+            Value::Object(_) => expected("data.data", "an object (KV v2) or null", values),
+            other => expected("data.metadata", "an object (KV v2)", other),
+        });
+    }
     let values = if is_v2 {
         match opt_object(data, "data", "data")? {
             Some(values) => values,
@@ -105,6 +113,23 @@ mod tests {
         let found = parse_str(v1).expect("parses");
         let fields: Vec<&str> = found.iter().map(|e| e.meta.field.as_str()).collect();
         assert_eq!(fields, ["metadata", "token"]);
+    }
+
+    #[test]
+    fn kv_v2_with_wrong_types_is_an_error_naming_the_field() {
+        let cases = [
+            (
+                r#"{"request_id": "r", "data": {"data": ["x"], "metadata": {"version": 1}}}"#,
+                "data.data: expected an object (KV v2) or null, found an array",
+            ),
+            (
+                r#"{"request_id": "r", "data": {"data": {"token": "tok-123456"}, "metadata": "v2"}}"#,
+                "data.metadata: expected an object (KV v2), found a string",
+            ),
+        ];
+        for (input, message) in cases {
+            assert_eq!(parse_str(input), Err(ParseError::Invalid(message.into())));
+        }
     }
 
     #[test]

@@ -6,10 +6,13 @@
 //! `otpauth://` URI or legacy settings string, the dates Qt ISO 8601 (`2024-01-15T10:20:30Z`).
 //! Columns are found by header name, case-insensitively.
 
-use super::shared::{add_login_cells, csv_columns, csv_error, parse_timestamp};
+use super::shared::{
+    add_login_cells, csv_columns, csv_error, csv_quotes_balanced, parse_timestamp,
+};
 use super::{Collector, EntryMeta, ParseError};
 
 pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
+    csv_quotes_balanced(bytes)?;
     let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
     let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
     let column = |name: &str| columns.get(name).copied();

@@ -347,7 +347,7 @@ pub fn read_export(
         }
         return Ok(());
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let bytes = crate::input::read_bounded(path, crate::input::MAX_EXPORT_SIZE).map_err(io)?;
     let format = match format {
         Some(format) => format,
         None => detect(path, &bytes).ok_or_else(|| VaultError::UnknownFormat {

@@ -21,15 +21,22 @@ use serde_json::Value;
 
 use super::shared::{
     Object, add_login_cells, add_notes, add_old_password, at_index, at_key, csv_columns, csv_error,
-    expected, object_at, opt_array, opt_object, opt_str, timestamp,
+    csv_quotes_balanced, expected, object_at, opt_array, opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};
 
 /// The separator line between items in a 1PIF file.
 pub(super) const PIF_SEPARATOR: &str = "***5642bee8-a5ff-11dc-8314-0800200c9a66***";
 
-/// Largest `export.data` read (decompressed).
-const MAX_EXPORT_DATA: u64 = 512 << 20;
+/// Largest `export.data` read (decompressed): the scan's per-member limit for zip archives
+/// (64 MiB), and at most [`crate::archive::ArchiveLimits::max_ratio`] (200) times its compressed
+/// size, but never under 1 MiB; a small zip bomb is refused after a small read.
+fn export_data_limit(compressed: u64) -> u64 {
+    let limits = crate::archive::ArchiveLimits::default();
+    limits
+        .max_member_size
+        .min(compressed.saturating_mul(limits.max_ratio).max(1 << 20))
+}
 
 const EXPORT_1PUX_HINT: &str = "export 1PUX from 1Password 8 (File → Export → choose the account → 1PUX) and pass the .1pux file";
 
@@ -61,22 +68,26 @@ pub fn parse_1pux(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
     let mut member = archive.by_name("export.data").map_err(|_| {
         ParseError::Invalid("export.data: missing from the archive (not a 1PUX export?)".into())
     })?;
-    if member.size() > MAX_EXPORT_DATA {
-        return Err(ParseError::Invalid(format!(
-            "export.data: larger than {MAX_EXPORT_DATA} bytes"
-        )));
+    let compressed = member.compressed_size();
+    let limit = export_data_limit(compressed);
+    let too_large = || {
+        ParseError::Invalid(format!(
+            "export.data: expands past {limit} bytes from {compressed} compressed (at most 64 MiB, \
+             and 200 times the compressed size, are read: a zip bomb?)"
+        ))
+    };
+    if member.size() > limit {
+        return Err(too_large());
     }
     // The declared size can lie: reserve modestly, let `take` bound the read.
     let mut data = Vec::with_capacity(member.size().min(16 << 20) as usize);
     member
         .by_ref()
-        .take(MAX_EXPORT_DATA + 1)
+        .take(limit + 1)
         .read_to_end(&mut data)
         .map_err(|e| ParseError::Invalid(format!("export.data: cannot decompress: {e}")))?;
-    if data.len() as u64 > MAX_EXPORT_DATA {
-        return Err(ParseError::Invalid(format!(
-            "export.data: larger than {MAX_EXPORT_DATA} bytes"
-        )));
+    if data.len() as u64 > limit {
+        return Err(too_large());
     }
     parse_export_data(&data, out).map_err(|e| match e {
         ParseError::Invalid(message) => ParseError::Invalid(format!("export.data: {message}")),
@@ -259,6 +270,7 @@ fn parse_item(
 }
 
 pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
+    csv_quotes_balanced(bytes)?;
     let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
     let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
     let column = |names: &[&str]| names.iter().find_map(|n| columns.get(*n).copied());
@@ -302,6 +314,24 @@ mod tests {
     fn parse(bytes: &[u8]) -> Result<Vec<VaultEntry>, ParseError> {
         let mut out = Collector::new(VaultFormat::OnePassword1pux, None, None);
         parse_1pux(bytes, &mut out).map(|()| out.into_entries())
+    }
+
+    #[test]
+    fn an_inflating_export_data_is_refused_past_its_limit() {
+        assert_eq!(export_data_limit(0), 1 << 20);
+        assert_eq!(export_data_limit(10_000), 2_000_000);
+        assert_eq!(export_data_limit(u64::MAX), 64 << 20);
+        let padded = format!(r#"{{"accounts": [], "pad": "{}"}}"#, "A".repeat(4 << 20));
+        let bomb = zip_of(&[("export.data", padded.as_bytes())]);
+        match parse(&bomb) {
+            Err(ParseError::Invalid(message)) => {
+                assert!(
+                    message.starts_with("export.data: expands past"),
+                    "{message}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     /// Older 1PUX: items wrapped as {"item": {…}}, `trashed` instead of `state`; loginFields with

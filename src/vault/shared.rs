@@ -277,6 +277,58 @@ pub fn csv_error(bytes: &[u8], error: csv::Error) -> ParseError {
     ParseError::Invalid(format!("{at}{what}"))
 }
 
+/// Refuses CSV whose last quoted cell never closes: the csv crate would read the rest of the
+/// file into that cell, loading the rows after it as nothing, in silence. Quotes count as the
+/// csv crate reads them: only at the start of a cell, with `""` inside a quoted cell.
+pub fn csv_quotes_balanced(bytes: &[u8]) -> Result<(), ParseError> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let mut line = 1u64;
+    let mut cell = 1u64;
+    let mut at_cell_start = true;
+    // Where the open quoted cell started: (line, cell).
+    let mut open: Option<(u64, u64)> = None;
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if byte == b'\n' {
+            line += 1;
+        }
+        if open.is_some() {
+            if byte == b'"' {
+                if bytes.get(index + 1) == Some(&b'"') {
+                    index += 1;
+                } else {
+                    open = None;
+                }
+            }
+        } else {
+            match byte {
+                b',' => {
+                    cell += 1;
+                    at_cell_start = true;
+                }
+                b'\n' | b'\r' => {
+                    cell = 1;
+                    at_cell_start = true;
+                }
+                b'"' if at_cell_start => {
+                    open = Some((line, cell));
+                    at_cell_start = false;
+                }
+                _ => at_cell_start = false,
+            }
+        }
+        index += 1;
+    }
+    match open {
+        None => Ok(()),
+        Some((line, cell)) => Err(ParseError::Invalid(format!(
+            "line {line}: cell {cell} opens a quote that is never closed (the rest of the file \
+             would be read into it)"
+        ))),
+    }
+}
+
 /// The 1-based line a CSV record starts on.
 pub fn csv_line(bytes: &[u8], position: &csv::Position) -> u64 {
     let mut start = (position.byte() as usize).min(bytes.len());
@@ -325,6 +377,27 @@ mod tests {
         assert_eq!(decode_base64("-_8").as_deref(), Some(&[0xfb, 0xff][..]));
         assert_eq!(decode_base64("aGVs\nbG8=").as_deref(), Some(&b"hello"[..]));
         assert_eq!(decode_base64("%%%"), None);
+    }
+
+    #[test]
+    fn unbalanced_csv_quotes_are_found_with_their_line_and_cell() {
+        for fine in [
+            &b"a,b\n\"x\"\"y\",2\n"[..],
+            b"a,b\r\n\"multi\r\nline\",1\r\n",
+            b"a,b\nin\"side,1\n",
+            b"\xef\xbb\xbf\"a\",b\n",
+            b"",
+        ] {
+            assert_eq!(csv_quotes_balanced(fine), Ok(()), "{fine:?}");
+        }
+        assert_eq!(
+            csv_quotes_balanced(b"name,password\nx,\"open\ny,z\n"),
+            Err(ParseError::Invalid(
+                "line 2: cell 2 opens a quote that is never closed (the rest of the file would \
+                 be read into it)"
+                    .into()
+            ))
+        );
     }
 
     #[test]

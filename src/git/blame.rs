@@ -1,0 +1,129 @@
+//! Line authors from `git blame --porcelain`, for owners of what a repository scan finds.
+
+use super::*;
+
+/// Authors of the lines findings sit on in tracked files, blamed one file at a time (one
+/// `git blame` for all its lines) and only when first asked about.
+pub struct LineAuthors {
+    /// Every line of every location, per file, sorted.
+    wanted: HashMap<PathBuf, Vec<usize>>,
+    /// The repository's files ([`tracked_files`]).
+    tracked: std::collections::HashSet<PathBuf>,
+    /// Per file asked about: its lines' authors (empty when untracked).
+    blamed: std::cell::RefCell<HashMap<PathBuf, HashMap<usize, String>>>,
+    /// `git blame` runs so far.
+    runs: std::cell::Cell<usize>,
+    file_limit: usize,
+}
+
+impl LineAuthors {
+    /// Remembers the lines of `locations`; a file is looked up in `tracked` only when first
+    /// asked about, and at most `file_limit` files are ever blamed.
+    pub fn new<'a>(
+        locations: impl Iterator<Item = &'a crate::finding::Location>,
+        tracked: std::collections::HashSet<PathBuf>,
+        file_limit: usize,
+    ) -> LineAuthors {
+        let mut wanted: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+        for location in locations {
+            wanted
+                .entry(location.path.clone())
+                .or_default()
+                .push(location.line);
+        }
+        for lines in wanted.values_mut() {
+            lines.sort_unstable();
+            lines.dedup();
+        }
+        LineAuthors {
+            wanted,
+            tracked,
+            blamed: Default::default(),
+            runs: Default::default(),
+            file_limit,
+        }
+    }
+
+    /// Who committed the line at `location`; `None` for untracked files, uncommitted lines
+    /// and files past the limit.
+    pub fn author(&self, location: &crate::finding::Location) -> Option<String> {
+        let lines = self.wanted.get(&location.path)?;
+        let mut blamed = self.blamed.borrow_mut();
+        if !blamed.contains_key(&location.path) {
+            let tracked = resolved_path(&location.path).is_some_and(|p| self.tracked.contains(&p));
+            let authors = if !tracked {
+                HashMap::new()
+            } else if self.runs.get() < self.file_limit {
+                self.runs.set(self.runs.get() + 1);
+                blame_authors(&location.path, lines)
+            } else {
+                return None;
+            };
+            blamed.insert(location.path.clone(), authors);
+        }
+        blamed.get(&location.path)?.get(&location.line).cloned()
+    }
+}
+
+/// The authors of `lines` of `path` as `git blame` sees them, from one `git blame` run (one
+/// `-L` range per line); lines that are uncommitted, or past the end, are absent. Empty for
+/// untracked files and outside a repository.
+pub fn blame_authors(path: &Path, lines: &[usize]) -> HashMap<usize, String> {
+    let (Some(name), false) = (path.file_name(), lines.is_empty()) else {
+        return HashMap::new();
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut cmd = git_command(dir, &[]);
+    cmd.args(["blame", "--porcelain"]);
+    for line in lines {
+        cmd.arg("-L").arg(format!("{line},{line}"));
+    }
+    match cmd.arg("--").arg(name).output() {
+        Ok(output) if output.status.success() => {
+            porcelain_authors(&String::from_utf8_lossy(&output.stdout))
+        }
+        // A line past the end fails the whole run: ask again line by line.
+        Ok(_) if lines.len() > 1 => lines
+            .iter()
+            .flat_map(|&line| blame_authors(path, &[line]))
+            .collect(),
+        _ => HashMap::new(),
+    }
+}
+
+/// Final line number → author from `git blame --porcelain`. A commit's headers (`author …`)
+/// come only with its first line, so authors are kept per commit.
+pub(super) fn porcelain_authors(text: &str) -> HashMap<usize, String> {
+    let mut by_commit: HashMap<&str, &str> = HashMap::new();
+    let mut lines: Vec<(usize, &str)> = Vec::new();
+    let mut current: Option<&str> = None;
+    for row in text.lines() {
+        if let Some(author) = row.strip_prefix("author ") {
+            if let Some(commit) = current {
+                by_commit.entry(commit).or_insert(author);
+            }
+            continue;
+        }
+        let mut fields = row.split(' ');
+        if let (Some(commit), Some(_), Some(Ok(final_line))) = (
+            fields.next(),
+            fields.next(),
+            fields.next().map(str::parse::<usize>),
+        ) && commit.len() >= 40
+            && commit.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            current = Some(commit);
+            lines.push((final_line, commit));
+        }
+    }
+    lines
+        .into_iter()
+        .filter_map(|(line, commit)| {
+            let author = by_commit.get(commit)?;
+            (*author != "Not Committed Yet").then(|| (line, author.to_string()))
+        })
+        .collect()
+}

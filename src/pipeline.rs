@@ -1,0 +1,624 @@
+//! The scan pipeline, stage by stage: load the rules, the vault and the baseline (everything
+//! that can be malformed, before a long walk); read the source (a walk, standard input, the
+//! staged index or git history); then judge what was found — `--credential` selection,
+//! criticality, vault reconciliation, owners, baseline and inline suppressions.
+//!
+//! The caller decides a [`Plan`] (the CLI turns flags and `.stray.toml` into one) and gets the
+//! [`ScanOutcome`] and the [`Notice`]s worth telling the user; nothing here prints.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use crate::baseline::{self, Baseline, BaselineError};
+use crate::finding::{CommitInfo, Finding, Location};
+use crate::git::{self, GitError};
+use crate::governance::{self, Selector};
+use crate::matcher::{Matcher, MatcherError};
+use crate::reconcile::{FailOn, reconcile};
+use crate::rules::selftest;
+use crate::rules::{Criticality, RuleError, RuleSet};
+use crate::scan::{Progress, ScanError, ScanOptions, ScanOutcome, Scanner};
+use crate::vault::{self, VaultError, VaultFormat, VaultIndex};
+
+/// At most this many files are blamed (one `git blame` run each) to name owners in one
+/// repository scan.
+pub const BLAME_FILE_LIMIT: usize = 1000;
+
+/// The shortest fingerprint prefix `--credential` takes: shorter ones match by accident.
+pub const MIN_FINGERPRINT_PREFIX: usize = 6;
+
+/// What a scan reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The roots of [`ScanOptions::walk`].
+    Walk,
+    /// Standard input, reported as the file `name`.
+    Stdin { name: String },
+    /// What the next commit adds, in the repository holding `start`.
+    Staged { start: PathBuf },
+    /// The blobs the commits of `revspec` introduced, in the repository holding `start`.
+    History { start: PathBuf, revspec: String },
+}
+
+/// Everything a scan needs, decided by the caller.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub rule_packs: Vec<PathBuf>,
+    pub builtin_rules: bool,
+    pub vault_files: Vec<PathBuf>,
+    pub vault_format: Option<VaultFormat>,
+    /// For exports that carry no vault name (Doppler, dotenv).
+    pub vault_name: Option<String>,
+    /// The baseline to apply, if any.
+    pub baseline: Option<PathBuf>,
+    /// What fails the scan; empty: `unvaulted` with a vault, `any` without.
+    pub fail_on: Vec<FailOn>,
+    /// One rotation limit for every credential; `None` lets each tier decide.
+    pub max_age: Option<i64>,
+    /// `.stray.toml` [owners] and [criticality], most specific first.
+    pub owners: Vec<(Selector, String)>,
+    pub criticality: Vec<(Selector, Criticality)>,
+    pub options: ScanOptions,
+    pub source: Source,
+    /// A walk of the user's home: the machine's user owns what nobody else does, and nothing
+    /// is blamed.
+    pub home: bool,
+    /// Only the credential whose fingerprint starts with this (see [`fingerprint_prefix`]).
+    pub credential: Option<String>,
+}
+
+/// Something the user should hear about; the scan went on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The vault files hold no secret at all.
+    EmptyVault(Vec<PathBuf>),
+    /// Policies that only a vault can trigger, given without one.
+    PolicyNeedsVault(Vec<String>),
+    /// The baseline names credentials found here, but for other files.
+    BaselineForOtherFiles {
+        baseline: PathBuf,
+        credentials: usize,
+        anchor: PathBuf,
+    },
+    /// The scan found credentials and the baseline covers none of them.
+    BaselineCoversNone {
+        baseline: PathBuf,
+        findings: usize,
+        anchor: PathBuf,
+    },
+    /// `--credential` matched nothing.
+    CredentialNotFound(String),
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Notice::EmptyVault(files) => write!(
+                f,
+                "the vault ({}) holds no secrets: every credential will be unvaulted; is it the \
+                 right export?",
+                files
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Notice::PolicyNeedsVault(names) => write!(
+                f,
+                "--fail-on {} needs --vault (vault status and age come from the vault); without \
+                 one it can never fail",
+                names.join(",")
+            ),
+            Notice::BaselineForOtherFiles {
+                baseline,
+                credentials,
+                anchor,
+            } => write!(
+                f,
+                "baseline {} accepts {} found here, but in other files: its paths are relative \
+                 to {}",
+                baseline.display(),
+                crate::report::plural(*credentials, "credential"),
+                anchor.display()
+            ),
+            Notice::BaselineCoversNone {
+                baseline,
+                findings,
+                anchor,
+            } => write!(
+                f,
+                "baseline {} accepts none of the {} found (its paths are relative to {}); is it \
+                 this repository's?",
+                baseline.display(),
+                crate::report::plural(*findings, "credential"),
+                anchor.display()
+            ),
+            Notice::CredentialNotFound(prefix) => write!(
+                f,
+                "credential {prefix}: not found (if it was there before, it is gone from \
+                 everything looked at)"
+            ),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+    /// A team rule failed its own examples or negatives.
+    #[error("{first}{}", if *.more > 0 { format!(" (and {} more problems)", .more) } else { String::new() })]
+    RuleSelfTest { first: String, more: usize },
+    #[error("no rules to scan with: --no-builtin-rules needs at least one --rules pack")]
+    NoRules,
+    #[error(transparent)]
+    Matcher(#[from] MatcherError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error("cannot read standard input: {0}")]
+    Stdin(std::io::Error),
+    #[error(
+        "--credential {0:?} is not a fingerprint: give the whole fingerprint or its first \
+         {MIN_FINGERPRINT_PREFIX} or more hex characters, as the report's last column and JSON's \
+         `fingerprint` show it (a redacted value such as sk-p…x9Qa cannot name a credential)"
+    )]
+    NotAFingerprint(String),
+    #[error(
+        "--credential {prefix} matches {} credentials: give more of the fingerprint ({})",
+        .candidates.len(),
+        .candidates.join("; ")
+    )]
+    AmbiguousCredential {
+        prefix: String,
+        candidates: Vec<String>,
+    },
+}
+
+/// The built-in packs (unless `builtin` is off) plus every pack in `packs`, each rule of the
+/// latter self-tested against its own examples and negatives.
+pub fn load_rules(packs: &[PathBuf], builtin: bool) -> Result<RuleSet, PipelineError> {
+    let mut set = if builtin {
+        RuleSet::builtin()?
+    } else {
+        RuleSet::default()
+    };
+    let builtin_count = set.len();
+    for path in packs {
+        set.add_path(path)?;
+    }
+    let failures = selftest::check_each(&set.rules()[builtin_count..])?;
+    if let Some(first) = failures.first() {
+        return Err(PipelineError::RuleSelfTest {
+            first: first.to_string(),
+            more: failures.len() - 1,
+        });
+    }
+    if set.is_empty() {
+        return Err(PipelineError::NoRules);
+    }
+    Ok(set)
+}
+
+/// Every vault export or fingerprint file in `paths`, as one index.
+pub fn load_vault(
+    paths: &[PathBuf],
+    format: Option<VaultFormat>,
+    vault_name: Option<&str>,
+    matcher: &Matcher,
+) -> Result<VaultIndex, PipelineError> {
+    let mut entries = Vec::new();
+    for path in paths {
+        vault::read_export(path, format, Some(matcher), vault_name, &mut entries)?;
+    }
+    Ok(VaultIndex::new(entries))
+}
+
+/// A `--credential` value: at least 6 hex digits of a SHA-256 fingerprint, lower-cased.
+pub fn fingerprint_prefix(text: &str) -> Result<String, PipelineError> {
+    let hex = text.len() >= MIN_FINGERPRINT_PREFIX
+        && text.len() <= 64
+        && text.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err(PipelineError::NotAFingerprint(text.to_string()))
+    }
+}
+
+/// Keeps only the credential `wanted` names. A prefix of several credentials is an error naming
+/// them, so a verification cannot pass by matching the wrong one; none is a [`Notice`] and an
+/// empty list: the credential is gone from everything looked at.
+pub fn select_credential<T>(
+    items: &mut Vec<T>,
+    wanted: &str,
+    fingerprint: impl Fn(&T) -> &str,
+    describe: impl Fn(&T) -> String,
+) -> Result<Option<Notice>, PipelineError> {
+    let prefix = fingerprint_prefix(wanted)?;
+    items.retain(|item| fingerprint(item).starts_with(&prefix));
+    match items.len() {
+        0 => Ok(Some(Notice::CredentialNotFound(prefix))),
+        1 => Ok(None),
+        _ => Err(PipelineError::AmbiguousCredential {
+            prefix,
+            candidates: items
+                .iter()
+                .map(|item| {
+                    let fp = fingerprint(item);
+                    format!("{} {}", fp.get(..12).unwrap_or(fp), describe(item))
+                })
+                .collect(),
+        }),
+    }
+}
+
+/// A plan with everything loaded, ready to run.
+pub struct Pipeline {
+    scanner: Scanner,
+    vault: Option<VaultIndex>,
+    baseline: Option<Baseline>,
+    policy: Vec<FailOn>,
+    max_age: Option<i64>,
+    owners: Vec<(Selector, String)>,
+    criticality: Vec<(Selector, Criticality)>,
+    source: Source,
+    home: bool,
+    credential: Option<String>,
+    notices: Vec<Notice>,
+}
+
+/// What a run found, and what to tell the user about it.
+pub struct Run {
+    pub outcome: ScanOutcome,
+    pub notices: Vec<Notice>,
+}
+
+impl Pipeline {
+    /// Loads the rules, the vault and the baseline: a malformed file fails here, before a long
+    /// walk, not after it.
+    pub fn new(plan: Plan) -> Result<Pipeline, PipelineError> {
+        if let Some(wanted) = &plan.credential {
+            fingerprint_prefix(wanted)?;
+        }
+        let matcher = Matcher::new(load_rules(&plan.rule_packs, plan.builtin_rules)?)?;
+        let mut notices = Vec::new();
+        let vault = if plan.vault_files.is_empty() {
+            None
+        } else {
+            let index = load_vault(
+                &plan.vault_files,
+                plan.vault_format,
+                plan.vault_name.as_deref(),
+                &matcher,
+            )?;
+            if index.entries().is_empty() {
+                notices.push(Notice::EmptyVault(plan.vault_files.clone()));
+            }
+            Some(index)
+        };
+        let baseline = plan.baseline.as_deref().map(Baseline::load).transpose()?;
+        let policy = if !plan.fail_on.is_empty() {
+            plan.fail_on.clone()
+        } else if vault.is_some() {
+            vec![FailOn::Unvaulted]
+        } else {
+            vec![FailOn::Any]
+        };
+        let needs_vault: Vec<String> = policy
+            .iter()
+            .filter(|p| p.needs_vault())
+            .map(|p| p.name())
+            .collect();
+        if vault.is_none() && !needs_vault.is_empty() {
+            notices.push(Notice::PolicyNeedsVault(needs_vault));
+        }
+        Ok(Pipeline {
+            scanner: Scanner::new(matcher, plan.options)?,
+            vault,
+            baseline,
+            policy,
+            max_age: plan.max_age,
+            owners: plan.owners,
+            criticality: plan.criticality,
+            source: plan.source,
+            home: plan.home,
+            credential: plan.credential,
+            notices,
+        })
+    }
+
+    pub fn scanner(&self) -> &Scanner {
+        &self.scanner
+    }
+
+    /// Files the walk passes over: the reports this run is writing ([`Scanner::leave_out`]).
+    pub fn leave_out(&mut self, files: &[std::path::PathBuf]) {
+        self.scanner.leave_out(files);
+    }
+
+    /// What fails the scan.
+    pub fn policy(&self) -> &[FailOn] {
+        &self.policy
+    }
+
+    /// Notices from loading (an empty vault, a policy that needs a vault).
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
+    }
+
+    /// Reads the source, then judges what was found.
+    pub fn run(&self, progress: &Progress) -> Result<Run, PipelineError> {
+        let mut outcome = match &self.source {
+            Source::Walk => self.scanner.scan(progress)?,
+            Source::Stdin { name } => self.scan_stdin(name)?,
+            Source::Staged { start } => self.scan_staged(start)?,
+            Source::History { start, revspec } => self.scan_history(start, revspec, progress)?,
+        };
+        outcome.info.rule_pack = Some(crate::rules::pack_version(self.scanner.matcher().rules()));
+        outcome.info.roots = match &self.source {
+            Source::Stdin { .. } => vec!["-".to_string()],
+            _ => absolute_roots(&self.scanner.options().walk.roots),
+        };
+        // A root named after a credential it holds is shown redacted, as every path is.
+        let scrubber = crate::scrub::Scrubber::new(
+            outcome.findings.iter().map(|f| f.secret.as_slice()),
+            Some(self.scanner.matcher()),
+        );
+        outcome
+            .info
+            .roots
+            .iter_mut()
+            .for_each(|r| scrubber.string(r));
+        let mut notices = Vec::new();
+        if let Some(wanted) = &self.credential {
+            notices.extend(select_credential(
+                &mut outcome.findings,
+                wanted,
+                |f| &f.fingerprint,
+                |f| format!("{} {}", f.rule_id, f.redacted),
+            )?);
+        }
+        governance::apply_criticality(&mut outcome.findings, &self.criticality);
+        if let Some(index) = &self.vault {
+            reconcile(
+                &mut outcome.findings,
+                index,
+                outcome.info.scanned_at,
+                self.max_age,
+            );
+        }
+        self.assign_owners(&mut outcome);
+        let base = self.location_base()?;
+        let applied = baseline::apply(
+            &mut outcome.findings,
+            self.baseline.as_ref(),
+            outcome.info.scanned_at,
+            &base,
+        );
+        if let Some(baseline) = &self.baseline {
+            notices.extend(unmatched_baseline(
+                baseline,
+                applied,
+                outcome.findings.len(),
+            ));
+        }
+        let (suppressed, active): (Vec<_>, Vec<_>) = outcome
+            .findings
+            .drain(..)
+            .partition(Finding::fully_suppressed);
+        outcome.findings = active;
+        outcome.suppressed = suppressed;
+        Ok(Run { outcome, notices })
+    }
+
+    /// Owners from the team's map, the vault, git authors or the machine's user.
+    fn assign_owners(&self, outcome: &mut ScanOutcome) {
+        let machine_user = self.home.then_some(outcome.info.user.as_str());
+        // A plain scan of a repository: the author of each line can own what it added. Only
+        // tracked files have authors; each file is blamed once, for every line any finding
+        // has in it, and only when a finding needs it. Listing the repository's files costs a
+        // git run: only when there is something to own.
+        let tracked = match &self.source {
+            Source::Walk if !self.home && !outcome.findings.is_empty() => {
+                let roots = &self.scanner.options().walk.roots;
+                git::repo_root(roots.first().map_or(Path::new("."), PathBuf::as_path))
+                    .ok()
+                    .and_then(|root| git::tracked_files(&root))
+            }
+            _ => None,
+        };
+        let authors = tracked.map(|tracked| {
+            git::LineAuthors::new(
+                outcome.findings.iter().flat_map(|f| &f.locations),
+                tracked,
+                BLAME_FILE_LIMIT,
+            )
+        });
+        let blame = |location: &Location| authors.as_ref()?.author(location);
+        let blame: Option<governance::Blame<'_>> = authors.is_some().then_some(&blame as _);
+        governance::assign_owners(&mut outcome.findings, &self.owners, blame, machine_user);
+    }
+
+    /// What relative location paths are relative to: the repository root for `--staged` and
+    /// `--git`, the working directory otherwise.
+    pub fn location_base(&self) -> Result<PathBuf, PipelineError> {
+        match &self.source {
+            Source::Staged { start } | Source::History { start, .. } => Ok(git::repo_root(start)?),
+            Source::Walk | Source::Stdin { .. } => Ok(PathBuf::from(".")),
+        }
+    }
+
+    /// Standard input as one in-memory file named `name`, read up to the file size limit.
+    fn scan_stdin(&self, name: &str) -> Result<ScanOutcome, PipelineError> {
+        use std::io::Read;
+        let limit = self.scanner.options().max_file_size;
+        let mut content = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut content)
+            .map_err(PipelineError::Stdin)?;
+        let mut scan = self.scanner.in_memory();
+        if content.len() as u64 > limit {
+            scan.skipped_too_large(Path::new(name));
+        } else {
+            scan.add(Path::new(name), &content, None, &|_| true);
+        }
+        Ok(scan.finish())
+    }
+
+    /// The index: each added or changed file's staged content, keeping added lines only.
+    fn scan_staged(&self, start: &Path) -> Result<ScanOutcome, PipelineError> {
+        let root = git::repo_root(start)?;
+        let staged = git::staged(&root, self.scanner.options().max_file_size)?;
+        let mut scan = self.scanner.in_memory();
+        for file in &staged.files {
+            scan.add(&file.path, &file.content, None, &|line| {
+                git::line_is_added(file, line)
+            });
+        }
+        for path in &staged.too_large {
+            scan.skipped_too_large(path);
+        }
+        Ok(scan.finish())
+    }
+
+    /// History: every blob the commits in `revspec` introduced, with its commit.
+    fn scan_history(
+        &self,
+        start: &Path,
+        revspec: &str,
+        counters: &Progress,
+    ) -> Result<ScanOutcome, PipelineError> {
+        let root = git::repo_root(start)?;
+        let mut scan = self.scanner.in_memory().first_place_per_path();
+        // Bare --git is git log's default, which an unborn branch (no commits yet) answers with
+        // an empty history instead of "bad revision 'HEAD'".
+        let spec = (revspec != "HEAD").then_some(revspec);
+        let filter = self.scanner.filter();
+        let stats = git::history_of_paths(
+            &root,
+            spec,
+            self.scanner.options().max_file_size,
+            &|path| !filter.excludes_file(path),
+            &mut |origin, content| {
+                let commit = CommitInfo {
+                    id: origin.commit.clone(),
+                    author_date: origin.author_date.clone(),
+                    author: origin.author.clone(),
+                };
+                scan.add(&origin.path, content, Some(&commit), &|_| true);
+                counters.files.fetch_add(1, Ordering::Relaxed);
+                counters
+                    .bytes
+                    .fetch_add(content.len() as u64, Ordering::Relaxed);
+            },
+        )?;
+        for path in &stats.too_large {
+            scan.skipped_too_large(path);
+        }
+        let mut outcome = scan.finish();
+        if let Some(base) = git::range_base(revspec) {
+            drop_places_already_in_base(&root, base, &mut outcome)?;
+        }
+        Ok(outcome)
+    }
+}
+
+/// A baseline that covers none of a scan's findings is usually applied from the wrong place or
+/// made for another tree: say so instead of failing as if nothing had been accepted.
+fn unmatched_baseline(
+    baseline: &Baseline,
+    applied: baseline::Applied,
+    findings: usize,
+) -> Option<Notice> {
+    if applied.matched_places > 0 || findings == 0 || baseline.is_empty() {
+        return None;
+    }
+    let path = baseline.path().to_path_buf();
+    let anchor = baseline.anchor().dir().to_path_buf();
+    Some(if applied.known_elsewhere > 0 {
+        Notice::BaselineForOtherFiles {
+            baseline: path,
+            credentials: applied.known_elsewhere,
+            anchor,
+        }
+    } else {
+        Notice::BaselineCoversNone {
+            baseline: path,
+            findings,
+            anchor,
+        }
+    })
+}
+
+/// A pull request that edits a file which already held a credential on its base branch did
+/// not add that credential: keep only places whose secret the base version of the file lacks.
+fn drop_places_already_in_base(
+    root: &Path,
+    base: &str,
+    outcome: &mut ScanOutcome,
+) -> Result<(), PipelineError> {
+    for finding in &mut outcome.findings {
+        let mut kept = Vec::with_capacity(finding.locations.len());
+        for location in std::mem::take(&mut finding.locations) {
+            let before = git::file_at(root, base, &location.path)?;
+            let pre_existing = before
+                .is_some_and(|content| memchr::memmem::find(&content, &finding.secret).is_some());
+            if !pre_existing {
+                kept.push(location);
+            }
+        }
+        finding.locations = kept;
+    }
+    outcome.findings.retain(|f| !f.locations.is_empty());
+    Ok(())
+}
+
+/// The roots as absolute paths, for results and the inventory to say what was walked.
+fn absolute_roots(roots: &[PathBuf]) -> Vec<String> {
+    roots
+        .iter()
+        .map(|root| {
+            std::path::absolute(root)
+                .unwrap_or_else(|_| root.clone())
+                .display()
+                .to_string()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_prefixes_are_six_hex_digits_or_more() {
+        assert_eq!(fingerprint_prefix("4F1C2A").ok().as_deref(), Some("4f1c2a"));
+        for bad in ["4f1c2", "zz", "4f1c2a ", "sk-p…x9Qa", &"a".repeat(65)] {
+            assert!(fingerprint_prefix(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_prefix_selects_one_or_names_the_candidates() {
+        let mut items = vec!["abcdef01".to_string(), "abcdef02".to_string()];
+        let err = select_credential(&mut items, "abcdef", |s| s, |_| "x".into());
+        assert!(matches!(
+            err,
+            Err(PipelineError::AmbiguousCredential { .. })
+        ));
+        let mut items = vec!["abcdef01".to_string(), "abcdef02".to_string()];
+        let notice = select_credential(&mut items, "abcdef01", |s| s, |_| "x".into());
+        assert!(matches!(notice, Ok(None)));
+        assert_eq!(items, vec!["abcdef01"]);
+        let notice = select_credential(&mut items, "000000", |s| s, |_| "x".into());
+        assert!(matches!(notice, Ok(Some(Notice::CredentialNotFound(_)))));
+    }
+}

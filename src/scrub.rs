@@ -1,0 +1,241 @@
+//! Secrets in names: a credential used as a file or directory name, as the key another is
+//! assigned to (`<key>=<other key>`, `[<key>]`, a JSON or YAML key), or planted in a free-text
+//! field of an imported result would otherwise be printed whole wherever that name is shown.
+//!
+//! A [`Scrubber`] replaces, in any text, every secret the scan found and everything a rule
+//! matches with the secret's redaction ([`crate::finding::redact`]). It is the one mechanism:
+//! the scan applies it to every place's path and context name (before places are grouped, so
+//! the consumers derived from them are clean too), to references, warnings and skipped paths;
+//! `stray inventory import` and `stray merge` apply it to every string of a JSON result.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::finding::{Location, redact};
+use crate::matcher::Matcher;
+
+/// Found secrets shorter than this are not looked for in names: a short generic value would
+/// redact ordinary words in paths, and no rule finds a credential that short in a name.
+pub const MIN_NAME_SECRET: usize = 8;
+
+/// Object keys of a JSON result whose strings are not free text: the fingerprint is a hash,
+/// and `secret` is there only because `--show-secrets` asked for it (an import ignores it).
+const EXEMPT_KEYS: &[&str] = &["fingerprint", "secret"];
+
+/// Redacts found secrets and rule matches in names and other free text.
+pub struct Scrubber<'m> {
+    /// Every known secret, longest first on overlap; `None` when there are none.
+    secrets: Option<AhoCorasick>,
+    /// The redaction of each pattern of `secrets`, by pattern index.
+    replacements: Vec<String>,
+    matcher: Option<&'m Matcher>,
+}
+
+impl<'m> Scrubber<'m> {
+    /// A scrubber for `secrets` (the values a scan found) and, when given, every rule of
+    /// `matcher`.
+    pub fn new<'s>(
+        secrets: impl IntoIterator<Item = &'s [u8]>,
+        matcher: Option<&'m Matcher>,
+    ) -> Scrubber<'m> {
+        let mut unique: Vec<&[u8]> = secrets
+            .into_iter()
+            .filter(|s| s.len() >= MIN_NAME_SECRET)
+            .collect();
+        unique.sort_unstable();
+        unique.dedup();
+        let automaton = (!unique.is_empty())
+            .then(|| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&unique)
+                    .ok()
+            })
+            .flatten();
+        let replacements = match automaton {
+            Some(_) => unique.iter().map(|s| redact(s)).collect(),
+            None => Vec::new(),
+        };
+        Scrubber {
+            secrets: automaton,
+            replacements,
+            matcher,
+        }
+    }
+
+    /// `bytes` with every known secret and rule match redacted; `None` when nothing was.
+    pub fn bytes(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let mut changed: Option<Vec<u8>> = None;
+        if let Some(secrets) = &self.secrets
+            && secrets.is_match(bytes)
+        {
+            changed = Some(secrets.replace_all_bytes(bytes, &self.replacements));
+        }
+        let Some(matcher) = self.matcher else {
+            return changed;
+        };
+        let current = changed.as_deref().unwrap_or(bytes);
+        let candidates = matcher.find(current);
+        if candidates.is_empty() {
+            return changed;
+        }
+        let rules = matcher.rules();
+        let mut out = Vec::with_capacity(current.len());
+        let mut last = 0;
+        for candidate in candidates {
+            if candidate.start < last {
+                continue;
+            }
+            out.extend_from_slice(&current[last..candidate.start]);
+            let secret =
+                rules[candidate.rule].decode_secret(&current[candidate.start..candidate.end]);
+            out.extend_from_slice(redact(&secret).as_bytes());
+            last = candidate.end;
+        }
+        out.extend_from_slice(&current[last..]);
+        Some(out)
+    }
+
+    /// `text` with every known secret and rule match redacted.
+    pub fn text<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        match self.bytes(text.as_bytes()) {
+            Some(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+            None => Cow::Borrowed(text),
+        }
+    }
+
+    /// `path` with every known secret and rule match in its names redacted. A path that is not
+    /// UTF-8 and holds one comes back with its invalid bytes replaced.
+    pub fn path<'p>(&self, path: &'p Path) -> Cow<'p, Path> {
+        match self.bytes(path.as_os_str().as_encoded_bytes()) {
+            Some(bytes) => Cow::Owned(PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())),
+            None => Cow::Borrowed(path),
+        }
+    }
+
+    /// Replaces `text` in place when it holds something to redact.
+    pub fn string(&self, text: &mut String) {
+        if let Cow::Owned(clean) = self.text(text) {
+            *text = clean;
+        }
+    }
+
+    /// Every string in a JSON value (object keys too), except the fields that are not free
+    /// text ([`EXEMPT_KEYS`]).
+    pub fn json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        match value {
+            Value::String(text) => self.string(text),
+            Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),
+            Value::Object(map) => {
+                let entries = std::mem::take(map);
+                for (mut key, mut item) in entries {
+                    if !EXEMPT_KEYS.contains(&key.as_str()) {
+                        self.string(&mut key);
+                        self.json(&mut item);
+                    }
+                    map.insert(key, item);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+/// Scrubs the path and context name of many places, each distinct path and context once.
+pub struct LocationScrubber<'s, 'm> {
+    scrubber: &'s Scrubber<'m>,
+    paths: HashMap<PathBuf, Option<PathBuf>>,
+    contexts: HashMap<String, Option<String>>,
+}
+
+impl<'s, 'm> LocationScrubber<'s, 'm> {
+    pub fn new(scrubber: &'s Scrubber<'m>) -> Self {
+        LocationScrubber {
+            scrubber,
+            paths: HashMap::new(),
+            contexts: HashMap::new(),
+        }
+    }
+
+    pub fn path(&mut self, path: &mut PathBuf) {
+        let scrubber = self.scrubber;
+        let clean = self
+            .paths
+            .entry(path.clone())
+            .or_insert_with(|| match scrubber.path(path) {
+                Cow::Owned(clean) => Some(clean),
+                Cow::Borrowed(_) => None,
+            });
+        if let Some(clean) = clean {
+            path.clone_from(clean);
+        }
+    }
+
+    pub fn context(&mut self, context: &mut Option<String>) {
+        let Some(text) = context else {
+            return;
+        };
+        let scrubber = self.scrubber;
+        let clean =
+            self.contexts
+                .entry(text.clone())
+                .or_insert_with(|| match scrubber.text(text) {
+                    Cow::Owned(clean) => Some(clean),
+                    Cow::Borrowed(_) => None,
+                });
+        if let Some(clean) = clean {
+            text.clone_from(clean);
+        }
+    }
+
+    pub fn location(&mut self, location: &mut Location) {
+        self.path(&mut location.path);
+        self.context(&mut location.context);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    const GROQ: &str = "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";
+
+    #[test]
+    fn known_secrets_are_redacted_in_text_and_paths() {
+        let secret = b"Zq81mXv02LpTr5sW";
+        let scrubber = Scrubber::new([&secret[..], b"short"], None);
+        assert_eq!(
+            scrubber.text("prod.Zq81mXv02LpTr5sW.token"),
+            format!("prod.{}.token", redact(secret))
+        );
+        assert_eq!(scrubber.text("short and plain"), "short and plain");
+        let path = PathBuf::from("c12/Zq81mXv02LpTr5sW/.env");
+        let clean = scrubber.path(&path);
+        assert!(!clean.to_string_lossy().contains("Zq81mXv02LpTr5sW"));
+        assert!(clean.ends_with(".env"));
+    }
+
+    #[test]
+    fn rule_matches_are_redacted_without_being_known() {
+        let matcher = Matcher::new(RuleSet::builtin().expect("rules")).expect("matcher");
+        let scrubber = Scrubber::new(std::iter::empty(), Some(&matcher));
+        let text = format!("[{GROQ}].token");
+        let clean = scrubber.text(&text);
+        assert_eq!(clean, format!("[{}].token", redact(GROQ.as_bytes())));
+        assert_eq!(scrubber.text("OPENAI_API_KEY"), "OPENAI_API_KEY");
+        let mut value = serde_json::json!({
+            "fingerprint": "ab",
+            "secret": GROQ,
+            "locations": [{ "context": GROQ, GROQ: 1 }],
+        });
+        scrubber.json(&mut value);
+        let written = value.to_string();
+        assert_eq!(written.matches(GROQ).count(), 1, "only `secret`: {written}");
+        assert_eq!(value["secret"], GROQ);
+    }
+}

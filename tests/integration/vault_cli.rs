@@ -1,0 +1,340 @@
+//! Vault reconciliation end to end: statuses, ages, policy exit codes, fingerprint files, the
+//! inventory CSV and merging several laptops' results.
+
+use crate::common::{Fake, Tree, VaultValue, fingerprint_file, stray};
+use serde_json::Value;
+
+struct Setup {
+    tree: Tree,
+    vaulted: String,
+    unvaulted: String,
+    old: String,
+}
+
+/// One key in the vault and in a .env (stray copy), one only in a shell profile (unvaulted),
+/// one op:// reference, and one vault item 200 days old (overdue).
+fn setup() -> Setup {
+    let tree = Tree::new();
+    let mut fake = Fake::new(31);
+    let vaulted = fake.openai_project_key();
+    let unvaulted = fake.github_pat();
+    let old = fake.npm_token();
+    tree.write("app/.env", format!("OPENAI_API_KEY={vaulted}\n"));
+    tree.write("home/.zshrc", format!("export GITHUB_TOKEN={unvaulted}\n"));
+    tree.write(
+        "app/.env.tpl",
+        "ANTHROPIC_API_KEY=op://Engineering/Anthropic/credential\n",
+    );
+    tree.write(
+        "app/.npmrc",
+        format!("//registry.npmjs.org/:_authToken={old}\n"),
+    );
+    tree.write(
+        "vault/export.env",
+        format!("OPENAI_API_KEY={vaulted}\nNPM_TOKEN={old}\nADMIN_PASSWORD=Summer2024!\n"),
+    );
+    Setup {
+        tree,
+        vaulted,
+        unvaulted,
+        old,
+    }
+}
+
+/// A fingerprint file that says the npm token was last set 200 days ago.
+fn aged_fingerprint_file(setup: &Setup) -> String {
+    let value = VaultValue {
+        secret: &setup.old,
+        item: "npm publish token",
+        vault: Some("Engineering"),
+        owner: Some("ops@example.org"),
+    };
+    setup
+        .tree
+        .write("vault/aged.fp", fingerprint_file(&[value], 200));
+    "vault/aged.fp".to_string()
+}
+
+fn scan(setup: &Setup, args: &[&str]) -> (i32, Value) {
+    let output = stray()
+        .current_dir(setup.tree.path())
+        .args(["scan", "app", "home", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("stray runs");
+    let json = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    (output.status.code().unwrap_or(-1), json)
+}
+
+fn status_of(json: &Value, rule: &str) -> (String, Value) {
+    let finding = json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["rule"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding in {json:#}"));
+    (
+        finding["vault"]["status"]
+            .as_str()
+            .unwrap_or("none")
+            .to_string(),
+        finding["vault"].clone(),
+    )
+}
+
+#[test]
+fn statuses_references_and_default_policy() {
+    let setup = setup();
+    let (code, json) = scan(
+        &setup,
+        &["--vault", "vault/export.env", "--vault-name", "Team"],
+    );
+    assert_eq!(code, 1, "an unvaulted credential fails the default policy");
+    assert_eq!(status_of(&json, "openai-project-key").0, "stray-copy");
+    assert_eq!(status_of(&json, "github-classic-pat").0, "unvaulted");
+    assert!(
+        !json.to_string().contains(setup.unvaulted.as_str()),
+        "secret leaked into JSON"
+    );
+    assert_eq!(status_of(&json, "npm-access-token").0, "stray-copy");
+    let (_, verdict) = status_of(&json, "openai-project-key");
+    assert_eq!(verdict["items"][0]["item"], "OPENAI_API_KEY");
+    assert_eq!(verdict["items"][0]["vault"], "Team");
+    let references = json["references"].as_array().expect("references");
+    assert_eq!(references.len(), 1);
+    assert_eq!(references[0]["kind"], "1password");
+    assert_eq!(
+        references[0]["reference"],
+        "op://Engineering/Anthropic/credential"
+    );
+    assert_eq!(json["summary"]["unvaulted"], 1);
+    assert_eq!(json["summary"]["stray_copy"], 2);
+    let coverage = json["summary"]["vault_coverage"]
+        .as_f64()
+        .expect("coverage");
+    assert!((coverage - 2.0 / 3.0).abs() < 1e-9, "{coverage}");
+
+    // Only stray copies left: the default policy (unvaulted) passes, --fail-on stray-copy fails.
+    std::fs::remove_file(setup.tree.path().join("home/.zshrc")).expect("remove");
+    let (code, _) = scan(&setup, &["--vault", "vault/export.env"]);
+    assert_eq!(code, 0);
+    let (code, _) = scan(
+        &setup,
+        &["--vault", "vault/export.env", "--fail-on", "stray-copy"],
+    );
+    assert_eq!(code, 1);
+    let (code, _) = scan(&setup, &["--fail-on", "any"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn rotation_overdue_follows_vault_age() {
+    let setup = setup();
+    let aged = aged_fingerprint_file(&setup);
+    let (code, json) = scan(
+        &setup,
+        &[
+            "--vault",
+            "vault/export.env",
+            "--vault",
+            &aged,
+            "--fail-on",
+            "overdue",
+        ],
+    );
+    assert_eq!(code, 1);
+    let (status, verdict) = status_of(&json, "npm-access-token");
+    assert_eq!(status, "stray-copy");
+    assert_eq!(verdict["age_days"], 200);
+    assert_eq!(verdict["rotation_overdue"], true);
+    assert_eq!(
+        status_of(&json, "openai-project-key").1["rotation_overdue"],
+        false
+    );
+    let (code, json) = scan(
+        &setup,
+        &["--vault", &aged, "--fail-on", "overdue", "--max-age", "365"],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        status_of(&json, "npm-access-token").1["rotation_overdue"],
+        false
+    );
+}
+
+#[test]
+fn fingerprint_file_matches_its_export_and_holds_no_plaintext() {
+    let setup = setup();
+    let output = stray()
+        .current_dir(setup.tree.path())
+        .args(["vault", "fingerprint", "vault/export.env", "-o", "vault.fp"])
+        .output()
+        .expect("stray runs");
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("wrote 2 fingerprints"), "{stderr}");
+    assert!(stderr.contains("left out 1 value"), "{stderr}");
+    let file =
+        std::fs::read_to_string(setup.tree.path().join("vault.fp")).expect("fingerprint file");
+    for plaintext in [&setup.vaulted, &setup.old, &"Summer2024!".to_string()] {
+        assert!(
+            !file.contains(plaintext.as_str()),
+            "plaintext in the fingerprint file"
+        );
+    }
+    assert!(
+        !file.contains(&stray::finding::fingerprint(b"Summer2024!")),
+        "guessable value kept"
+    );
+
+    let (code_export, from_export) = scan(&setup, &["--vault", "vault/export.env"]);
+    let (code_fp, from_fp) = scan(&setup, &["--vault", "vault.fp"]);
+    assert_eq!(code_export, code_fp);
+    for rule in [
+        "openai-project-key",
+        "github-classic-pat",
+        "npm-access-token",
+    ] {
+        assert_eq!(
+            status_of(&from_export, rule).0,
+            status_of(&from_fp, rule).0,
+            "{rule}"
+        );
+    }
+}
+
+#[test]
+fn malformed_or_unknown_vault_exports_are_errors() {
+    let setup = setup();
+    setup.tree.write(
+        "vault/broken.json",
+        "{\"stray_fingerprints\": 1, \"entries\": [",
+    );
+    let output = stray()
+        .current_dir(setup.tree.path())
+        .args([
+            "scan",
+            "app",
+            "--vault",
+            "vault/broken.json",
+            "--vault-format",
+            "fingerprints",
+        ])
+        .output()
+        .expect("stray runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("vault/broken.json"), "{stderr}");
+    assert!(stderr.contains("line"), "{stderr}");
+    setup
+        .tree
+        .write("vault/mystery.bin", "\u{1}\u{2} what is this");
+    let output = stray()
+        .current_dir(setup.tree.path())
+        .args(["scan", "app", "--vault", "vault/mystery.bin"])
+        .output()
+        .expect("stray runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--vault-format"));
+}
+
+#[test]
+fn inventory_csv_is_one_row_per_credential() {
+    let setup = setup();
+    let output = stray()
+        .current_dir(setup.tree.path())
+        .env("STRAY_MACHINE", "laptop-ada")
+        .env("USER", "ada")
+        .args([
+            "scan",
+            "app",
+            "home",
+            "--vault",
+            "vault/export.env",
+            "--format",
+            "inventory",
+        ])
+        .output()
+        .expect("stray runs");
+    assert_eq!(output.status.code(), Some(1));
+    let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
+    let headers = reader.headers().expect("header").clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 3);
+    let openai = rows
+        .iter()
+        .find(|r| &r[column("rule")] == "openai-project-key")
+        .expect("openai row");
+    assert_eq!(&openai[column("status")], "stray-copy");
+    assert_eq!(&openai[column("class")], "ai-provider");
+    assert_eq!(&openai[column("places")], "1");
+    assert_eq!(&openai[column("locations")], "app/.env:1 (dotenv)");
+    assert_eq!(&openai[column("contexts")], "OPENAI_API_KEY");
+    assert_eq!(&openai[column("machines")], "ada@laptop-ada");
+    assert_eq!(openai[column("fingerprint")].len(), 16);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains(setup.vaulted.as_str()));
+}
+
+#[test]
+fn merge_joins_laptops_by_fingerprint() {
+    let setup = setup();
+    for (machine, file) in [("laptop-ada", "ada.json"), ("laptop-bob", "bob.json")] {
+        let output = stray()
+            .current_dir(setup.tree.path())
+            .env("STRAY_MACHINE", machine)
+            .env("USER", machine.trim_start_matches("laptop-"))
+            .args([
+                "scan",
+                "app",
+                "--vault",
+                "vault/export.env",
+                "--format",
+                "json",
+                "-o",
+                file,
+            ])
+            .output()
+            .expect("stray runs");
+        assert_eq!(output.status.code(), Some(0));
+    }
+    let output = stray()
+        .current_dir(setup.tree.path())
+        .args(["merge", "ada.json", "bob.json"])
+        .output()
+        .expect("stray runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let merged: Value = serde_json::from_slice(&output.stdout).expect("merged JSON");
+    let openai = merged["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["rule"] == "openai-project-key")
+        .expect("openai finding");
+    assert_eq!(
+        openai["machines"],
+        serde_json::json!(["ada@laptop-ada", "bob@laptop-bob"])
+    );
+    assert_eq!(openai["locations"].as_array().map(Vec::len), Some(2));
+    assert_eq!(merged["findings"].as_array().map(Vec::len), Some(2));
+
+    let output = stray()
+        .current_dir(setup.tree.path())
+        .args(["merge", "ada.json", "app/.env"])
+        .output()
+        .expect("stray runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("app/.env"));
+}
