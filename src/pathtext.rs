@@ -17,6 +17,19 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// The JSON field that carries a path's exact bytes when they are not UTF-8.
+pub const BYTES_FIELD: &str = "path_bytes_b64";
+
+/// The value of [`BYTES_FIELD`] for these bytes: standard base64 with padding.
+pub fn encode_bytes(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// The bytes a [`BYTES_FIELD`] value holds; `None` when it is not standard base64.
+pub fn decode_bytes(encoded: &str) -> Option<Vec<u8>> {
+    STANDARD.decode(encoded.as_bytes()).ok()
+}
+
 /// The path as text: as it is when it is valid UTF-8, else with each invalid byte as `\xHH`.
 pub fn escaped(path: &Path) -> Cow<'_, str> {
     if let Some(text) = path.to_str() {
@@ -92,7 +105,7 @@ impl PathFields {
             },
             None => PathFields {
                 path: escaped(path).into_owned(),
-                path_bytes_b64: Some(STANDARD.encode(bytes(path))),
+                path_bytes_b64: Some(encode_bytes(&bytes(path))),
             },
         }
     }
