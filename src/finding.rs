@@ -16,6 +16,8 @@ use crate::judge::reconcile::VaultVerdict;
 /// One place a credential occurs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Location {
+    /// In JSON: `path`, plus `path_bytes_b64` when it is not UTF-8 ([`crate::pathtext`]).
+    #[serde(flatten, with = "crate::pathtext::lossless")]
     pub path: PathBuf,
     pub line: usize,
     pub column: usize,

@@ -7,8 +7,8 @@
 //! reconciles them with the [`vault`] and applies baselines and governance, [`pipeline`] chains
 //! the stages, and [`report`] and [`inventory`] write the result.
 
-// In the order data flows: what is read, how credentials are found, the finding model, the
-// vault, how findings are judged, the pipeline that chains them, and what is written.
+// The stages (rustfmt keeps them alphabetical; the module docs above give the order data
+// flows): input, scan, detect, finding, vault, judge, pipeline, report, inventory.
 pub mod detect;
 pub mod finding;
 pub mod input;
@@ -24,6 +24,8 @@ pub mod vault;
 pub mod config;
 pub mod hook;
 pub mod host;
+pub mod memory;
+pub mod pathtext;
 pub mod size;
 
 pub use detect::classify::LocationKind;

@@ -337,6 +337,11 @@ impl Pipeline {
         &self.scanner
     }
 
+    /// Files the walk passes over: the reports this run is writing ([`Scanner::leave_out`]).
+    pub fn leave_out(&mut self, files: &[std::path::PathBuf]) {
+        self.scanner.leave_out(files);
+    }
+
     /// What fails the scan.
     pub fn policy(&self) -> &[FailOn] {
         &self.policy

@@ -24,6 +24,9 @@ use crate::input::walk::{Exclusion, PathFilter, WalkError, WalkOptions, build_wa
 use crate::judge::baseline;
 use crate::scrub::{LocationScrubber, Scrubber};
 
+/// A walker thread keeps a read buffer up to this size between files; a larger one is freed.
+const KEPT_BUFFER: usize = 1024 * 1024;
+
 /// Files larger than this are skipped unless `--max-file-size` says otherwise.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
 /// How large files are read: in chunks, so memory does not grow with file size.
@@ -218,16 +221,44 @@ pub struct Scanner {
     matcher: Matcher,
     options: ScanOptions,
     filter: PathFilter,
+    /// Chunks of one large file scanned at once.
+    parallel_chunks: usize,
+    /// Files the walk passes over unseen (device and inode): the scan's own reports.
+    left_out: Vec<(u64, u64)>,
 }
 
 impl Scanner {
-    pub fn new(matcher: Matcher, options: ScanOptions) -> Result<Scanner, ScanError> {
+    /// Under an address-space limit, `options` are first fitted to it ([`crate::memory::fit`]):
+    /// fewer walker threads and smaller chunks.
+    pub fn new(matcher: Matcher, mut options: ScanOptions) -> Result<Scanner, ScanError> {
         let filter = PathFilter::new(&options.walk)?;
+        let fitted = crate::memory::fit(&mut options);
+        options.walk.threads = fitted.threads;
         Ok(Scanner {
             matcher,
             options,
             filter,
+            parallel_chunks: fitted.parallel_chunks,
+            left_out: Vec::new(),
         })
+    }
+
+    /// The walk passes over these files without reading or counting them: the reports this
+    /// scan is writing (an old report being replaced, and its temporary file), which would
+    /// otherwise be scanned as places, with `--show-secrets` as places of every secret. A path
+    /// that does not exist is ignored. On Unix only (files are told apart by device and inode).
+    pub fn leave_out(&mut self, files: &[PathBuf]) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            for file in files {
+                if let Ok(meta) = std::fs::metadata(file) {
+                    self.left_out.push((meta.dev(), meta.ino()));
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = files;
     }
 
     pub fn matcher(&self) -> &Matcher {
@@ -538,15 +569,23 @@ impl Scanner {
                 message,
             });
         };
-        let size = match std::fs::metadata(path) {
+        let meta = match std::fs::metadata(path) {
             // Checked before opening: opening a named pipe blocks until a writer comes.
             Ok(meta) if !meta.is_file() => {
                 self.skip(local, &display, SkipReason::Special);
                 return;
             }
-            Ok(meta) => meta.len(),
+            Ok(meta) => meta,
             Err(e) => return warn(local, io_message(&e)),
         };
+        #[cfg(unix)]
+        if !self.left_out.is_empty() {
+            use std::os::unix::fs::MetadataExt;
+            if self.left_out.contains(&(meta.dev(), meta.ino())) {
+                return;
+            }
+        }
+        let size = meta.len();
         let mut file = match File::open(path) {
             Ok(file) => file,
             Err(e) => return warn(local, io_message(&e)),
@@ -588,7 +627,13 @@ impl Scanner {
             self.skip(local, &display, SkipReason::TooLarge);
             return;
         }
-        if size > self.options.chunking.from {
+        // A file that cannot be held whole (above the chunking size, or no memory for it now)
+        // is read a chunk at a time instead of being skipped.
+        let whole = size <= self.options.chunking.from
+            && usize::try_from(size + 1)
+                .ok()
+                .is_some_and(|wanted| buffer.try_reserve_exact(wanted).is_ok());
+        if !whole {
             if let Err(e) = self.scan_in_chunks(&display, file, buffer, local) {
                 warn(local, e.to_string());
             }
@@ -604,9 +649,13 @@ impl Scanner {
         }
         if buffer.len() as u64 > self.options.max_file_size {
             self.skip(local, &display, SkipReason::TooLarge);
-            return;
+        } else {
+            self.scan_content(&display, buffer, local);
         }
-        self.scan_content(&display, buffer, local);
+        // A thread keeps its buffer for the next file: not one as large as the largest file.
+        if buffer.capacity() > KEPT_BUFFER {
+            *buffer = Vec::new();
+        }
     }
 
     /// Scans a large file a chunk at a time so memory stays bounded by the chunk size, not the
@@ -622,7 +671,7 @@ impl Scanner {
         local: &mut Collected,
     ) -> std::io::Result<()> {
         let Chunking { size, overlap, .. } = self.options.chunking;
-        let parallel = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+        let parallel = self.parallel_chunks.max(1);
         let mut data = std::mem::take(buffer);
         let mut lines_before = 0usize; // newlines before data[0]
         let mut columns_before = 0usize; // characters of data[0]'s line before it

@@ -133,7 +133,10 @@ impl<'m> Scrubber<'m> {
             Value::Object(map) => {
                 let entries = std::mem::take(map);
                 for (mut key, mut item) in entries {
-                    if !EXEMPT_KEYS.contains(&key.as_str()) {
+                    if key == crate::pathtext::BYTES_FIELD {
+                        // A path's bytes in base64: scrubbed as the bytes they stand for.
+                        self.path_bytes(&mut item);
+                    } else if !EXEMPT_KEYS.contains(&key.as_str()) {
                         self.string(&mut key);
                         self.json(&mut item);
                     }
@@ -141,6 +144,22 @@ impl<'m> Scrubber<'m> {
                 }
             }
             Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+impl Scrubber<'_> {
+    /// A `path_bytes_b64` value: the bytes it holds, scrubbed, encoded again. A value that is
+    /// not base64 is left for the reader to refuse.
+    fn path_bytes(&self, value: &mut serde_json::Value) {
+        let serde_json::Value::String(encoded) = value else {
+            return;
+        };
+        let Some(raw) = crate::pathtext::decode_bytes(encoded) else {
+            return;
+        };
+        if let Some(clean) = self.bytes(&raw) {
+            *encoded = crate::pathtext::encode_bytes(&clean);
         }
     }
 }
@@ -237,5 +256,26 @@ mod tests {
         let written = value.to_string();
         assert_eq!(written.matches(GROQ).count(), 1, "only `secret`: {written}");
         assert_eq!(value["secret"], GROQ);
+    }
+
+    #[test]
+    fn a_paths_bytes_are_scrubbed_as_bytes() {
+        let matcher = Matcher::new(RuleSet::builtin().expect("rules")).expect("matcher");
+        let scrubber = Scrubber::new(std::iter::empty(), Some(&matcher));
+        let raw = [b"c\xff/[".as_slice(), GROQ.as_bytes(), b"]/.env"].concat();
+        let encoded = crate::pathtext::encode_bytes(&raw);
+        let mut value = serde_json::json!({ "path": "c\\xFF/x/.env", "path_bytes_b64": encoded });
+        scrubber.json(&mut value);
+        let encoded = value["path_bytes_b64"].as_str().expect("kept");
+        let clean = crate::pathtext::decode_bytes(encoded).expect("still base64");
+        assert!(memchr::memmem::find(&clean, GROQ.as_bytes()).is_none());
+        assert!(clean.starts_with(b"c\xff/[") && clean.ends_with(b"]/.env"));
+
+        let mut broken = serde_json::json!({ "path_bytes_b64": "!!" });
+        scrubber.json(&mut broken);
+        assert_eq!(
+            broken["path_bytes_b64"], "!!",
+            "left for the reader to refuse"
+        );
     }
 }

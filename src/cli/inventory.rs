@@ -1,8 +1,6 @@
 //! `stray inventory` (list, `--gone`, `metrics`, `scans`, `import`), `stray report` and the
 //! `--record` step of `stray scan`.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -16,6 +14,7 @@ use stray::report::json::ReportDocument;
 
 use super::EXIT_CLEAN;
 use super::args::path_value;
+use super::output::Output;
 
 #[derive(Args)]
 pub struct InventoryArgs {
@@ -126,13 +125,9 @@ fn db_path(arg: &DbArg) -> Result<PathBuf> {
         })
 }
 
-fn output(path: Option<&Path>) -> Result<Box<dyn Write>> {
-    Ok(match path {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
-    })
+/// Standard output, or a file put in place once written whole.
+fn output(path: Option<&Path>) -> Result<Output> {
+    Output::open(path, "file")
 }
 
 /// `stray scan --record[=DB]`: stores the scan after its report has been written.
@@ -251,9 +246,9 @@ fn list(db: &DbArg, args: &ListArgs) -> Result<u8> {
         &name,
         now,
         args.output.format,
-        &mut out,
+        out.writer(),
     )?;
-    out.flush()?;
+    out.commit()?;
     Ok(EXIT_CLEAN)
 }
 
@@ -262,8 +257,8 @@ fn metrics(db: &DbArg, period: Period, args: &OutputArgs) -> Result<u8> {
     let history = History::load(&database)?;
     let metrics = history.metrics(inventory::now(), period);
     let mut out = output(args.output.as_deref())?;
-    render::write_metrics(&metrics, &name, args.format, &mut out)?;
-    out.flush()?;
+    render::write_metrics(&metrics, &name, args.format, out.writer())?;
+    out.commit()?;
     Ok(EXIT_CLEAN)
 }
 
@@ -271,8 +266,8 @@ fn scans(db: &DbArg, args: &OutputArgs) -> Result<u8> {
     let (database, _) = open(db)?;
     let history = History::load(&database)?;
     let mut out = output(args.output.as_deref())?;
-    render::write_scans(&history.scans, args.format, &mut out)?;
-    out.flush()?;
+    render::write_scans(&history.scans, args.format, out.writer())?;
+    out.commit()?;
     Ok(EXIT_CLEAN)
 }
 
@@ -392,13 +387,13 @@ pub fn report(args: &ReportArgs) -> Result<u8> {
         database: name,
     };
     let mut out = output(args.output.as_deref())?;
-    html::write(&history, inventory::now(), &options, &mut out).with_context(|| {
-        match &args.output {
-            Some(path) => format!("writing {}", path.display()),
-            None => "writing the report".to_string(),
-        }
+    html::write(&history, inventory::now(), &options, out.writer()).with_context(|| match &args
+        .output
+    {
+        Some(path) => format!("writing {}", path.display()),
+        None => "writing the report".to_string(),
     })?;
-    out.flush()?;
+    out.commit()?;
     if let Some(path) = &args.output {
         eprintln!("stray: wrote {}", path.display());
     }

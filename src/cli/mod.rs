@@ -4,11 +4,11 @@ mod args;
 #[cfg(test)]
 mod contract;
 mod inventory;
+mod output;
 mod progress;
 mod scan;
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -164,6 +164,8 @@ enum RulesCommand {
 
 /// Parses the command line and runs it; returns the process exit code.
 pub fn main() -> u8 {
+    // Before any thread starts: under `ulimit -v`, threads share malloc arenas.
+    stray::memory::share_malloc_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -266,12 +268,10 @@ fn vault_fingerprint(exports: &[PathBuf], output: &Path, format: &VaultFormatArg
     // The built-in rules decide which values look machine-generated.
     let matcher = Matcher::new(RuleSet::builtin()?)?;
     let index = load_vault(exports, format, &matcher)?;
-    let file = File::create(output)
-        .with_context(|| format!("cannot create fingerprint file {}", output.display()))?;
-    let mut out = BufWriter::new(file);
-    let summary = vault::fingerprints::write(index.entries(), jiff::Timestamp::now(), &mut out)
-        .and_then(|summary| out.flush().map(|()| summary))
+    let mut out = output::Output::open(Some(output), "fingerprint file")?;
+    let summary = vault::fingerprints::write(index.entries(), jiff::Timestamp::now(), out.writer())
         .with_context(|| format!("writing {}", output.display()))?;
+    out.commit()?;
     eprintln!(
         "stray: wrote {} to {}; left out {} that look{} human-chosen \
          (a fingerprint of a guessable password would let anyone with the file test guesses)",
@@ -320,17 +320,12 @@ fn merge_results(args: &MergeArgs) -> Result<u8> {
         documents.push(stray::inventory::merge::read_result(path, &matcher)?);
     }
     let merged = stray::inventory::merge::merge(documents);
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
-    };
+    let mut out = output::Output::open(args.output.as_deref(), "file")?;
     match args.format {
-        MergeFormat::Json => stray::report::json::write_document(&merged, &mut out)?,
-        MergeFormat::Inventory => stray::report::write_inventory(&merged, &mut out)?,
+        MergeFormat::Json => stray::report::json::write_document(&merged, out.writer())?,
+        MergeFormat::Inventory => stray::report::write_inventory(&merged, out.writer())?,
     }
-    out.flush()?;
+    out.commit()?;
     Ok(EXIT_CLEAN)
 }
 

@@ -1,8 +1,7 @@
 //! `stray scan` and `stray baseline create`: resolve options from the command line and
 //! `.stray.toml`, run the scan, reconcile, suppress, report.
 
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -23,6 +22,7 @@ use stray::vault::{VaultFormat, VaultIndex};
 use stray::{Matcher, Progress, RuleSet, ScanOptions, ScanOutcome};
 
 use super::args::{looks_like_database, path_value};
+use super::output::Output;
 use super::{EXIT_CLEAN, EXIT_FINDINGS, progress};
 
 /// How many file warnings to print before summarising the rest.
@@ -519,7 +519,10 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
     for (path, format) in outputs {
         reports.push((ReportOut::open(path)?, format));
     }
-    let pipeline = prepare(&args.target, true)?;
+    let mut pipeline = prepare(&args.target, true)?;
+    // An old report being replaced is not a place of what it reports.
+    let own: Vec<PathBuf> = reports.iter().flat_map(|(out, _)| out.files()).collect();
+    pipeline.leave_out(&own);
     let outcome = run(&pipeline, &args.target)?;
     let color = match args.color {
         ColorChoice::Always => true,
@@ -586,39 +589,35 @@ fn report_formats(args: &ScanArgs) -> Result<Vec<(Option<&Path>, Format)>> {
     }
 }
 
-/// Where a report goes: standard output, or a file created up front.
+/// Where a report goes: standard output, or a file staged up front (so a directory that
+/// cannot be written fails at once) and put in place only once the report is complete.
 pub struct ReportOut {
-    path: Option<PathBuf>,
-    out: Box<dyn Write>,
+    out: Output,
 }
 
 impl ReportOut {
     pub fn open(path: Option<&Path>) -> Result<ReportOut> {
-        let out: Box<dyn Write> = match path {
-            Some(path) => {
-                Box::new(BufWriter::new(File::create(path).with_context(|| {
-                    format!("cannot create report file {}", path.display())
-                })?))
-            }
-            None => Box::new(BufWriter::new(std::io::stdout())),
-        };
         Ok(ReportOut {
-            path: path.map(Path::to_path_buf),
-            out,
+            out: Output::open(path, "report file")?,
         })
     }
 
     pub fn is_stdout(&self) -> bool {
-        self.path.is_none()
+        self.out.path().is_none()
     }
 
     pub fn writer(&mut self) -> &mut dyn Write {
-        &mut self.out
+        self.out.writer()
     }
 
-    /// Flushes, and says where a file went (the terminal shows nothing else of it).
+    /// The report file and its temporary file, for the walk to leave out.
+    pub fn files(&self) -> Vec<PathBuf> {
+        self.out.files()
+    }
+
+    /// Puts the report in place, and says where it went (the terminal shows nothing else).
     pub fn finish(self, format: Format, quiet: bool) -> Result<()> {
-        let path = self.path.clone();
+        let path = self.out.path().map(Path::to_path_buf);
         self.finish_quietly()?;
         if let Some(path) = path
             && !quiet
@@ -632,13 +631,8 @@ impl ReportOut {
         Ok(())
     }
 
-    pub fn finish_quietly(mut self) -> Result<()> {
-        let flushed = self.out.flush();
-        match &self.path {
-            Some(path) => flushed.with_context(|| format!("writing {}", path.display()))?,
-            None => flushed?,
-        }
-        Ok(())
+    pub fn finish_quietly(self) -> Result<()> {
+        self.out.commit()
     }
 }
 
@@ -674,7 +668,10 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
             user
         }
     };
-    let pipeline = prepare(&args.target, false)?;
+    let mut pipeline = prepare(&args.target, false)?;
+    // Opened before the walk, as a scan's report is; in place only once complete.
+    let mut out = Output::open(Some(&args.output), "baseline")?;
+    pipeline.leave_out(&out.files());
     let outcome = run(&pipeline, &args.target)?;
     let now = outcome.info.scanned_at;
     let expires = match expires {
@@ -685,9 +682,6 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
             end.strftime("%Y-%m-%d").to_string()
         }
     };
-    let file = File::create(&args.output)
-        .with_context(|| format!("cannot create baseline {}", args.output.display()))?;
-    let mut out = BufWriter::new(file);
     let anchor = baseline::Anchor::for_file(&args.output);
     let base = pipeline.location_base()?;
     let acceptance = baseline::Acceptance {
@@ -698,9 +692,9 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
         anchor: &anchor,
         base: &base,
     };
-    let count = baseline::write(&outcome.findings, &acceptance, &mut out)
-        .and_then(|count| out.flush().map(|()| count))
+    let count = baseline::write(&outcome.findings, &acceptance, out.writer())
         .with_context(|| format!("writing {}", args.output.display()))?;
+    out.commit()?;
     eprintln!(
         "stray: baseline {} accepts {count} credential{} until {expires} (owner {owner})",
         args.output.display(),
@@ -734,8 +728,7 @@ pub fn runbook(args: &RunbookArgs) -> Result<u8> {
             args.target.credential.as_deref(),
         )?;
         match &args.output {
-            Some(path) => std::fs::write(path, text)
-                .with_context(|| format!("cannot write runbook {}", path.display()))?,
+            Some(path) => write_runbook(path, &text)?,
             None => print!("{text}"),
         }
         return Ok(EXIT_CLEAN);
@@ -751,11 +744,19 @@ pub fn runbook(args: &RunbookArgs) -> Result<u8> {
         .to_string();
     let text = stray::report::runbook::render(&outcome.findings, &scanned);
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write runbook {}", path.display()))?,
+        Some(path) => write_runbook(path, &text)?,
         None => print!("{text}"),
     }
     Ok(EXIT_CLEAN)
+}
+
+/// A runbook file, replaced only once written whole.
+fn write_runbook(path: &Path, text: &str) -> Result<()> {
+    let mut out = Output::open(Some(path), "runbook")?;
+    out.writer()
+        .write_all(text.as_bytes())
+        .with_context(|| format!("cannot write runbook {}", path.display()))?;
+    out.commit()
 }
 
 #[derive(Args)]

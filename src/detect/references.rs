@@ -78,6 +78,8 @@ const PATTERNS: &[Pattern] = &[
 pub struct Reference {
     pub kind: String,
     pub reference: String,
+    /// As [`crate::Location::path`]: `path_bytes_b64` beside it when it is not UTF-8.
+    #[serde(flatten, with = "crate::pathtext::lossless")]
     pub path: std::path::PathBuf,
     pub line: usize,
     pub column: usize,

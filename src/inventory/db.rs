@@ -6,7 +6,7 @@
 //! than the 4 + 4 characters [`crate::finding::redact`] shows is replaced before it is stored.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -109,8 +109,18 @@ pub const MIGRATION_5: &str = "
 ALTER TABLE scans ADD COLUMN rule_pack TEXT;
 ";
 
-/// How long to wait for another process holding the database before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long to wait for other processes holding the database (another `--record` or import
+/// writing its scan) before giving up. Recording 30 000 credentials takes a second or two, so
+/// this lets a few dozen concurrent recordings queue behind each other.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The first pause before retrying a transaction SQLite refused as busy without waiting, and
+/// the longest; the pause doubles in between.
+const RETRY_FIRST: Duration = Duration::from_millis(10);
+const RETRY_MAX: Duration = Duration::from_secs(1);
+
+/// At most this many problems `PRAGMA quick_check` lists in an error.
+const INTEGRITY_PROBLEMS_SHOWN: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
@@ -254,7 +264,7 @@ impl ScanRecord {
 impl RecordedPlace {
     fn new(location: &crate::finding::Location, suppressed: bool) -> RecordedPlace {
         RecordedPlace {
-            path: location.path.to_string_lossy().into_owned(),
+            path: crate::pathtext::escaped(&location.path).into_owned(),
             line: location.line,
             column: location.column,
             kind: location.kind.as_str().to_string(),
@@ -294,6 +304,10 @@ pub(crate) fn format_time(time: Timestamp) -> String {
 pub struct Database {
     pub(crate) conn: Connection,
     path: PathBuf,
+    /// How long a write waits for other writers.
+    wait: Duration,
+    /// `PRAGMA quick_check` passed on this connection (it runs once, before the first write).
+    checked: bool,
 }
 
 impl std::fmt::Debug for Database {
@@ -346,11 +360,17 @@ impl Database {
         }
         let conn = Connection::open_with_flags(path, flags).map_err(|e| fail(describe(&e)))?;
         conn.busy_timeout(timeout).map_err(|e| fail(describe(&e)))?;
+        // Write-ahead logging: readers never block the writer nor it them, and writers queue on
+        // one lock (a no-op once the file is in WAL mode; the mode is stored in the file).
+        conn.pragma_update_and_check(None, "journal_mode", "wal", |_| Ok(()))
+            .map_err(|e| fail(describe(&e)))?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(|e| fail(describe(&e)))?;
         let mut database = Database {
             conn,
             path: path.to_path_buf(),
+            wait: timeout,
+            checked: false,
         };
         database.migrate()?;
         Ok(database)
@@ -395,6 +415,12 @@ impl Database {
             .map_err(|e| fail(describe(&e)))?;
         let outcome = (|| -> Result<Result<(), String>, rusqlite::Error> {
             let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+            if version < 0 {
+                return Ok(Err(format!(
+                    "schema version {version} is negative: no stray writes that, so the file is \
+                     damaged or not a stray inventory; restore it from a backup or move it aside"
+                )));
+            }
             if version > SCHEMA_VERSION {
                 return Ok(Err(format!(
                     "schema version {version} was written by a newer stray (this one knows up \
@@ -444,17 +470,72 @@ impl Database {
             .map_err(|e| self.error(&e))
     }
 
-    /// Stores one scan in one transaction; returns its id.
-    pub fn record(&mut self, record: &ScanRecord) -> Result<i64, InventoryError> {
-        let path = self.path.display().to_string();
-        let error = |e: rusqlite::Error| InventoryError::Database {
-            path: path.clone(),
-            message: describe(&e),
+    /// Refuses a damaged file before anything is written to it: `PRAGMA quick_check` (once per
+    /// connection). A damaged page may still open and accept a write, then make every read
+    /// fail; better to keep the scan out and say so.
+    pub fn check_integrity(&mut self) -> Result<(), InventoryError> {
+        if self.checked {
+            return Ok(());
+        }
+        let problems: Result<Vec<String>, rusqlite::Error> = self
+            .conn
+            .prepare(&format!("PRAGMA quick_check({INTEGRITY_PROBLEMS_SHOWN})"))
+            .and_then(|mut check| check.query_map([], |row| row.get(0))?.collect());
+        let problems = match problems {
+            Ok(problems) if problems.iter().all(|p| p == "ok") => {
+                self.checked = true;
+                return Ok(());
+            }
+            Ok(problems) => problems
+                .iter()
+                .flat_map(|p| p.lines())
+                .filter(|line| !line.starts_with("*** "))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Err(error) if is_busy(&error) => return Err(self.busy()),
+            Err(error) => describe(&error),
         };
+        Err(self.invalid(format!(
+            "is damaged, so nothing was written to it (PRAGMA quick_check: {problems}); restore \
+             it from a backup, or move it aside to start a new inventory"
+        )))
+    }
+
+    /// The error for a database other writers held for longer than this one waits.
+    fn busy(&self) -> InventoryError {
+        self.invalid(format!(
+            "locked by other processes (other stray scans recording or importing?) for more \
+             than {} seconds, so nothing was written; try again when they are done",
+            self.wait.as_secs_f64().ceil()
+        ))
+    }
+
+    /// Stores one scan in one transaction; returns its id. While other processes write, it
+    /// waits (SQLite's busy handler), and retries the whole transaction with a growing pause
+    /// when SQLite refuses it as busy without waiting, up to [`BUSY_TIMEOUT`] in all.
+    pub fn record(&mut self, record: &ScanRecord) -> Result<i64, InventoryError> {
+        self.check_integrity()?;
+        let deadline = Instant::now() + self.wait;
+        let mut pause = RETRY_FIRST;
+        loop {
+            match self.try_record(record) {
+                Ok(id) => return Ok(id),
+                Err(error) if is_busy(&error) => {
+                    if Instant::now() + pause > deadline {
+                        return Err(self.busy());
+                    }
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(RETRY_MAX);
+                }
+                Err(error) => return Err(self.error(&error)),
+            }
+        }
+    }
+
+    fn try_record(&mut self, record: &ScanRecord) -> Result<i64, rusqlite::Error> {
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(error)?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let roots = serde_json::to_string(&record.roots).unwrap_or_else(|_| "[]".to_string());
         tx.execute(
             "INSERT INTO scans (scanned_at, machine, user_name, roots, stray_version, rule_count,
@@ -471,75 +552,62 @@ impl Database {
                 record.reference_count as i64,
                 record.rule_pack,
             ],
-        )
-        .map_err(error)?;
+        )?;
         let scan_id = tx.last_insert_rowid();
         {
-            let mut credential = tx
-                .prepare(
-                    "INSERT INTO credentials (fingerprint, provider, rule, class, redacted)
+            let mut credential = tx.prepare(
+                "INSERT INTO credentials (fingerprint, provider, rule, class, redacted)
                      VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT(fingerprint) DO UPDATE SET provider = excluded.provider,
                         rule = excluded.rule, class = excluded.class,
                         redacted = excluded.redacted",
-                )
-                .map_err(error)?;
-            let mut sighting = tx
-                .prepare(
-                    "INSERT OR IGNORE INTO sightings (scan_id, fingerprint, status, vault_item,
+            )?;
+            let mut sighting = tx.prepare(
+                "INSERT OR IGNORE INTO sightings (scan_id, fingerprint, status, vault_item,
                                                       vault_age_days, rotation_overdue, owner,
                                                       owner_source, criticality, revoke_url)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                )
-                .map_err(error)?;
-            let mut place = tx
-                .prepare(
-                    "INSERT INTO places (scan_id, fingerprint, path, line, col, kind, context,
+            )?;
+            let mut place = tx.prepare(
+                "INSERT INTO places (scan_id, fingerprint, path, line, col, kind, context,
                                          suppressed)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )
-                .map_err(error)?;
+            )?;
             for c in &record.credentials {
-                credential
-                    .execute(params![
-                        c.fingerprint,
-                        c.provider,
-                        c.rule,
-                        c.class,
-                        safe_redacted(&c.redacted)
-                    ])
-                    .map_err(error)?;
-                sighting
-                    .execute(params![
+                credential.execute(params![
+                    c.fingerprint,
+                    c.provider,
+                    c.rule,
+                    c.class,
+                    safe_redacted(&c.redacted)
+                ])?;
+                sighting.execute(params![
+                    scan_id,
+                    c.fingerprint,
+                    c.status.map(Status::as_str),
+                    c.vault_item,
+                    c.vault_age_days,
+                    c.rotation_overdue,
+                    c.owner.as_ref().map(|o| o.name.as_str()),
+                    c.owner.as_ref().map(|o| o.source.as_str()),
+                    c.criticality.map(Criticality::as_str),
+                    c.revoke_url,
+                ])?;
+                for p in &c.places {
+                    place.execute(params![
                         scan_id,
                         c.fingerprint,
-                        c.status.map(Status::as_str),
-                        c.vault_item,
-                        c.vault_age_days,
-                        c.rotation_overdue,
-                        c.owner.as_ref().map(|o| o.name.as_str()),
-                        c.owner.as_ref().map(|o| o.source.as_str()),
-                        c.criticality.map(Criticality::as_str),
-                        c.revoke_url,
-                    ])
-                    .map_err(error)?;
-                for p in &c.places {
-                    place
-                        .execute(params![
-                            scan_id,
-                            c.fingerprint,
-                            p.path,
-                            p.line as i64,
-                            p.column as i64,
-                            p.kind,
-                            p.context,
-                            p.suppressed,
-                        ])
-                        .map_err(error)?;
+                        p.path,
+                        p.line as i64,
+                        p.column as i64,
+                        p.kind,
+                        p.context,
+                        p.suppressed,
+                    ])?;
                 }
             }
         }
-        tx.commit().map_err(error)?;
+        tx.commit()?;
         Ok(scan_id)
     }
 }
@@ -560,6 +628,7 @@ impl Database {
         revoked_at: Timestamp,
         recorded_at: Timestamp,
     ) -> Result<Revocation, InventoryError> {
+        self.check_integrity()?;
         let prefix = prefix.trim().to_ascii_lowercase();
         let fail = |message: String| InventoryError::Database {
             path: self.path.display().to_string(),
@@ -613,6 +682,13 @@ impl Database {
 }
 
 /// A sentence for an SQLite error, saying what to do where the cause is clear.
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
 fn describe(error: &rusqlite::Error) -> String {
     match error.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => "not an SQLite database (a corrupt or unrelated file); \
@@ -689,5 +765,35 @@ mod tests {
         drop(db);
         let message = Database::open(&path, false).expect_err("newer").to_string();
         assert!(message.contains("newer stray"), "{message}");
+    }
+
+    #[test]
+    fn a_negative_schema_version_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("inventory.db");
+        let db = Database::open(&path, true).expect("create");
+        db.conn
+            .pragma_update(None, "user_version", -1)
+            .expect("set");
+        drop(db);
+        let message = Database::open(&path, true)
+            .expect_err("negative")
+            .to_string();
+        assert!(message.contains("inventory.db"), "{message}");
+        assert!(
+            message.contains("schema version -1 is negative"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_database_is_in_wal_mode() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Database::open(&dir.path().join("inventory.db"), true).expect("create");
+        let mode: String = db
+            .conn
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .expect("mode");
+        assert_eq!(mode, "wal");
     }
 }

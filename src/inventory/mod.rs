@@ -81,6 +81,8 @@ pub fn import(
     path: &Path,
     matcher: &crate::Matcher,
 ) -> Result<Imported, InventoryError> {
+    // Before anything is read from it: a damaged file can answer "already recorded" wrongly.
+    db.check_integrity()?;
     let document = crate::inventory::merge::read_result(path, matcher).map_err(|e| {
         InventoryError::Import {
             path: path.display().to_string(),

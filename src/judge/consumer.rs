@@ -36,7 +36,10 @@ fn named_consumer(location: &Location) -> Option<String> {
         }
         LocationKind::CiConfig => Some(ci_consumer(name, parent, context)),
         LocationKind::ShellProfile => Some("interactive shell".to_string()),
-        LocationKind::Dotenv => Some(format!("project {}", project(location).display())),
+        LocationKind::Dotenv => Some(format!(
+            "project {}",
+            crate::pathtext::escaped(&project(location))
+        )),
         LocationKind::CloudCredentials => Some(
             match () {
                 _ if under(".aws") => "AWS CLI",

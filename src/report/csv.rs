@@ -40,7 +40,7 @@ pub fn write(
                 finding.rule_id.clone(),
                 finding.fingerprint.clone(),
                 finding.redacted.clone(),
-                location.path.to_string_lossy().into_owned(),
+                crate::pathtext::escaped(&location.path).into_owned(),
                 location.line.to_string(),
                 location.column.to_string(),
                 location.kind.to_string(),

@@ -250,7 +250,11 @@ fn project_path(path: &Path, roots: &[PathBuf]) -> String {
             }
         }
     }
-    shown.to_string_lossy().replace('\\', "/")
+    match shown.to_str() {
+        Some(text) => text.replace('\\', "/"),
+        // Not UTF-8 (so not Windows): its backslashes are part of names.
+        None => crate::pathtext::escaped(shown).into_owned(),
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` in UTC, the schema's time format.

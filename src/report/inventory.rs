@@ -72,7 +72,7 @@ pub fn write(document: &ReportDocument, out: &mut dyn Write) -> Result<(), Repor
                     .unwrap_or_default();
                 format!(
                     "{machine}{}:{} ({})",
-                    l.location.path.display(),
+                    crate::pathtext::escaped(&l.location.path),
                     l.location.line,
                     l.location.kind
                 )

@@ -99,7 +99,11 @@ fn places_cell(finding: &Finding) -> String {
         .iter()
         .take(PLACES_SHOWN)
         .map(|location| {
-            let place = format!("{}:{}", location.path.display(), location.line);
+            let place = format!(
+                "{}:{}",
+                crate::pathtext::escaped(&location.path),
+                location.line
+            );
             match &location.commit {
                 Some(commit) => format!(
                     "{} ({})",

@@ -318,7 +318,7 @@ fn page(finding: &Finding, hosts: &[String], header: &Header, out: &mut String) 
             out,
             "- [ ] `{host}{}:{}` ({}){context}{consumer}{commit}: replace the value with a vault \
              reference (`op://…`, `doppler run`, `${{{{ secrets.NAME }}}}`)",
-            printable(&location.path.display().to_string()),
+            printable(&crate::pathtext::escaped(&location.path)),
             location.line,
             location.kind,
         );
@@ -348,8 +348,9 @@ pub fn verify_command(finding: &Finding) -> String {
         .iter()
         .map(|l| {
             // Archive members are verified by re-scanning the archive.
-            let text = l.path.to_string_lossy();
-            PathBuf::from(text.split('!').next().unwrap_or(&text))
+            let bytes = crate::pathtext::bytes(&l.path);
+            let end = memchr::memchr(b'!', &bytes).unwrap_or(bytes.len());
+            crate::pathtext::from_bytes(bytes[..end].to_vec())
         })
         .collect();
     files.sort();
@@ -357,12 +358,24 @@ pub fn verify_command(finding: &Finding) -> String {
     let quoted: Vec<String> = files
         .iter()
         .map(|p| {
-            let text = p.to_string_lossy();
+            let Some(text) = p.to_str() else {
+                // Bytes that are not UTF-8: bash's $'…' quoting names them exactly.
+                let mut quoted = String::from("$'");
+                for &byte in crate::pathtext::bytes(p).iter() {
+                    if byte.is_ascii_graphic() && byte != b'\\' && byte != b'\'' || byte == b' ' {
+                        quoted.push(byte as char);
+                    } else {
+                        quoted.push_str(&format!("\\x{byte:02X}"));
+                    }
+                }
+                quoted.push('\'');
+                return quoted;
+            };
             if text
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "/._-~".contains(c))
             {
-                text.into_owned()
+                text.to_string()
             } else if text.chars().any(char::is_control) {
                 // ANSI-C quoting (bash, zsh): the exact name, with nothing a terminal acts on.
                 let mut quoted = String::from("$'");

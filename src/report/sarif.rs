@@ -387,9 +387,11 @@ impl UriBases {
 /// A relative URI reference with forward slashes and percent-encoding (RFC 3986), or a
 /// `file://` URI for an absolute path.
 fn path_uri(path: &Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
-    let mut uri = String::with_capacity(text.len());
-    for byte in text.bytes() {
+    // The path's own bytes, percent-encoded: exact even when they are not UTF-8.
+    let bytes = crate::pathtext::bytes(path);
+    let mut uri = String::with_capacity(bytes.len());
+    for &byte in bytes.iter() {
+        let byte = if byte == b'\\' { b'/' } else { byte };
         if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
             uri.push(byte as char);
         } else {

@@ -84,7 +84,7 @@ pub fn write(
             write!(
                 out,
                 "    {}:{}:{}  {}{}{}",
-                printable(&location.path.display().to_string()),
+                printable(&crate::pathtext::escaped(&location.path)),
                 location.line,
                 location.column,
                 s.dim,
@@ -190,7 +190,7 @@ fn write_suppressed(outcome: &ScanOutcome, s: &Style, out: &mut dyn Write) -> st
         writeln!(
             out,
             "    {}:{}:{}  {} {}  {}{}{}",
-            printable(&location.path.display().to_string()),
+            printable(&crate::pathtext::escaped(&location.path)),
             location.line,
             location.column,
             finding.rule_id,
@@ -222,7 +222,7 @@ fn write_references(outcome: &ScanOutcome, s: &Style, out: &mut dyn Write) -> st
         writeln!(
             out,
             "    {}:{}:{}  {}{}{}  {}",
-            printable(&reference.path.display().to_string()),
+            printable(&crate::pathtext::escaped(&reference.path)),
             reference.line,
             reference.column,
             s.dim,

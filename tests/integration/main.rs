@@ -18,6 +18,8 @@ mod governance;
 mod hostile_encodings;
 mod hostile_inputs;
 mod hostile_names;
+#[cfg(unix)]
+mod hostile_reports;
 mod inventory;
 mod large_files;
 mod readme;
