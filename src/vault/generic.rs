@@ -69,6 +69,10 @@ pub fn parse_json(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// `NAME=value` lines. Written here rather than with a dotenv crate on purpose: those crates
+/// load configuration, so they expand `$VAR` and `${VAR}` (from the file and the environment),
+/// while a vault export must be read as the literal values it stores — a password holding `$`
+/// would otherwise be fingerprinted as something else (see the test below).
 pub fn parse_env(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| ParseError::Invalid(format!("not UTF-8 text: {e}")))?;
@@ -128,6 +132,25 @@ pub fn unquote(value: &str) -> String {
 mod tests {
     use super::*;
     use crate::vault::VaultFormat;
+
+    #[test]
+    fn dotenv_values_are_literal_never_expanded() {
+        let mut out = Collector::new(VaultFormat::Dotenv, None, None);
+        let text = "A=pa$$word${HOME}\nB=\"x$USER\"\nC='s3cr$t-9'\n";
+        parse_env(text.as_bytes(), &mut out).expect("parses");
+        let fingerprints: Vec<String> = out
+            .into_entries()
+            .into_iter()
+            .map(|e| e.fingerprint)
+            .collect();
+        for literal in ["pa$$word${HOME}", "x$USER", "s3cr$t-9"] {
+            let expected = crate::finding::fingerprint(literal.as_bytes());
+            assert!(
+                fingerprints.contains(&expected),
+                "{literal} kept as written"
+            );
+        }
+    }
 
     fn parse_str(input: &str) -> Result<usize, ParseError> {
         let mut out = Collector::new(VaultFormat::DopplerJson, None, None);
