@@ -141,7 +141,7 @@ enum RulesCommand {
     List {
         #[command(flatten)]
         rules: RuleArgs,
-        /// table, json, or markdown (the provider catalogue, as in README.md)
+        /// table, json, or markdown (the provider catalogue, as in docs/rules.md)
         #[arg(short, long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
         /// Same as --format json

@@ -190,7 +190,7 @@ pub struct TargetArgs {
     #[arg(short, long)]
     pub verbose: bool,
 
-    /// Report only findings not recorded in this baseline (exceptions expire; see README)
+    /// Report only findings not recorded in this baseline (exceptions expire; see docs/baselines-and-config.md)
     #[arg(long, value_name = "FILE", value_parser = path_value)]
     pub baseline: Option<PathBuf>,
 

@@ -1,5 +1,6 @@
 //! Reading the history back: each credential's first and last sighting, where it is now, whether
-//! it is gone, and the maturity metrics. Definitions are documented in README.md ("Metrics").
+//! it is gone, and the maturity metrics. Definitions are documented in docs/inventory.md
+//! ("Metrics").
 //!
 //! "Now" for a credential means the latest recorded scan of each machine that has ever seen it:
 //! a credential is *present* when at least one of those scans contains it, and *gone* otherwise.
@@ -194,7 +195,7 @@ pub struct PeriodCount {
     pub removed: usize,
 }
 
-/// The maturity numbers (definitions in README.md, "Metrics").
+/// The maturity numbers (definitions in docs/inventory.md, "Metrics").
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metrics {
     pub as_of: Timestamp,

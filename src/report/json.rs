@@ -1,5 +1,5 @@
-//! JSON and JSON Lines. The shape is a stable contract documented in README.md; `stray merge`
-//! reads it back, so every type here both serializes and deserializes.
+//! JSON and JSON Lines. The shape is a stable contract documented in docs/output-formats.md;
+//! `stray merge` reads it back, so every type here both serializes and deserializes.
 
 use std::io::Write;
 

@@ -1,32 +1,58 @@
-//! README.md's provider catalogue is generated from the rule packs. Regenerate it with
-//! `UPDATE_README=1 cargo test --test integration readme::`.
+//! The provider catalogue of docs/rules.md (README.md links to it) is generated from the rule
+//! packs. Regenerate it with `UPDATE_README=1 cargo test --test integration readme::`.
 
 use stray::RuleSet;
 use stray::detect::rules::catalog;
 
+/// The file that holds the generated catalogue, relative to the repository root.
+const CATALOGUE: &str = "docs/rules.md";
 const START: &str = "<!-- providers:start (generated: UPDATE_README=1 cargo test --test integration readme::) -->\n";
 const END: &str = "<!-- providers:end -->";
 
 #[test]
 fn readme_lists_every_provider_from_the_rule_packs() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-    let readme = std::fs::read_to_string(path).expect("README.md");
-    let start = readme
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(CATALOGUE);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{CATALOGUE}: {e}"));
+    let start = text
         .find(START)
-        .expect("README has the providers:start marker")
+        .unwrap_or_else(|| panic!("{CATALOGUE} has the providers:start marker"))
         + START.len();
-    let end = readme[start..]
+    let end = text[start..]
         .find(END)
-        .expect("README has the providers:end marker")
+        .unwrap_or_else(|| panic!("{CATALOGUE} has the providers:end marker"))
         + start;
     let generated = catalog::markdown(&RuleSet::builtin().expect("built-in rules"));
     if std::env::var_os("UPDATE_README").is_some() {
-        let updated = format!("{}{}{}", &readme[..start], generated, &readme[end..]);
-        std::fs::write(path, updated).expect("write README.md");
+        let updated = format!("{}{}{}", &text[..start], generated, &text[end..]);
+        std::fs::write(&path, updated).unwrap_or_else(|e| panic!("write {CATALOGUE}: {e}"));
         return;
     }
     assert!(
-        readme[start..end] == generated,
-        "README.md's provider list is stale: run UPDATE_README=1 cargo test --test integration readme::"
+        text[start..end] == generated,
+        "{CATALOGUE}'s provider list is stale: run UPDATE_README=1 cargo test --test integration readme::"
     );
+}
+
+/// The catalogue lives in one file only: a second copy of the markers elsewhere would go stale
+/// unchecked.
+#[test]
+fn the_provider_markers_are_in_the_catalogue_file_only() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md")];
+    for entry in std::fs::read_dir(root.join("docs")).expect("docs/") {
+        let path = entry.expect("a docs/ entry").path();
+        if path.extension().is_some_and(|e| e == "md") {
+            files.push(path);
+        }
+    }
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("a Markdown file");
+        let holds = text.contains("<!-- providers:start");
+        assert_eq!(
+            holds,
+            file.ends_with(CATALOGUE),
+            "{}: the providers:start marker belongs in {CATALOGUE} only",
+            file.display()
+        );
+    }
 }

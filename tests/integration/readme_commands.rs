@@ -1,11 +1,12 @@
-//! README.md cannot drift from the binary: every command of its ```sh blocks runs, verbatim
-//! (through bash, with `stray` on `PATH`), on a fixture home built here from fake keys, and every
-//! output it shows is compared in shape with what stray prints for the same scenario.
+//! README.md and the guides in docs/ cannot drift from the binary: every command of their ```sh
+//! blocks runs, verbatim (through bash, with `stray` on `PATH`), on a fixture home built here from
+//! fake keys, and every output they show is compared in shape with what stray prints for the same
+//! scenario. Every `docs/*.md` is read, so a page added there is checked without a change here.
 //!
-//! A command passes when it exits 0 or 1 (1 is "credentials found"): exit 2 means the README
-//! shows a command that is refused or fails. An output passes when, after normalising redacted
+//! A command passes when it exits 0 or 1 (1 is "credentials found"): exit 2 means the
+//! documentation shows a command that is refused or fails. An output passes when, after normalising redacted
 //! values, fingerprints, dates, sizes and numbers, it has the same lines in the same order as
-//! the README's example.
+//! the documentation's example.
 #![cfg(unix)]
 
 use std::collections::BTreeMap;
@@ -15,46 +16,77 @@ use std::time::Duration;
 use crate::common::{Fake, Tree, VaultValue, fingerprint_file, git_ok, outcome, stray, zip_bytes};
 use regex::Regex;
 
-const README: &str = include_str!("../../README.md");
+/// The documents whose blocks are checked: README.md, then every `docs/*.md` by name, as
+/// (path relative to the repository, text).
+fn documents() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |relative: &str| {
+        std::fs::read_to_string(root.join(relative)).unwrap_or_else(|e| panic!("{relative}: {e}"))
+    };
+    let mut docs: Vec<String> = std::fs::read_dir(root.join("docs"))
+        .expect("read docs/")
+        .map(|entry| entry.expect("a docs/ entry").file_name())
+        .filter_map(|name| name.to_str().map(str::to_string))
+        .filter(|name| name.ends_with(".md"))
+        .map(|name| format!("docs/{name}"))
+        .collect();
+    docs.sort();
+    assert!(
+        docs.len() >= 10,
+        "docs/ holds only {docs:?}: is the documentation there?"
+    );
+    std::iter::once("README.md".to_string())
+        .chain(docs)
+        .map(|relative| {
+            let text = read(&relative);
+            (relative, text)
+        })
+        .collect()
+}
 
 /// The inventory's clock for the transcripts of recorded scans ("as of 2026-11-28").
 const TRANSCRIPT_NOW: &str = "2026-11-28T09:00:00Z";
 
-/// One fenced block of README.md.
+/// One fenced block of a document.
 struct Block {
+    /// The document it is in (`README.md`, `docs/vault.md`, …).
+    file: String,
     /// The info string after the opening fence (`sh`, `toml`, empty, …).
     lang: String,
     /// 1-based line number of the first line inside the fence.
     line: usize,
     lines: Vec<String>,
-    /// The nearest `##`/`###` heading above the block.
+    /// The nearest `##`/`###` heading above the block, in its own document.
     heading: String,
 }
 
 fn blocks() -> Vec<Block> {
     let mut out = Vec::new();
-    let mut heading = String::new();
-    let mut open: Option<Block> = None;
-    for (index, line) in README.lines().enumerate() {
-        if let Some(fence) = line.strip_prefix("```") {
-            match open.take() {
-                Some(block) => out.push(block),
-                None => {
-                    open = Some(Block {
-                        lang: fence.trim().to_string(),
-                        line: index + 2,
-                        lines: Vec::new(),
-                        heading: heading.clone(),
-                    })
+    for (file, text) in documents() {
+        let mut heading = String::new();
+        let mut open: Option<Block> = None;
+        for (index, line) in text.lines().enumerate() {
+            if let Some(fence) = line.strip_prefix("```") {
+                match open.take() {
+                    Some(block) => out.push(block),
+                    None => {
+                        open = Some(Block {
+                            file: file.clone(),
+                            lang: fence.trim().to_string(),
+                            line: index + 2,
+                            lines: Vec::new(),
+                            heading: heading.clone(),
+                        })
+                    }
                 }
+            } else if let Some(block) = open.as_mut() {
+                block.lines.push(line.to_string());
+            } else if line.starts_with("## ") || line.starts_with("### ") {
+                heading = line.trim_start_matches('#').trim().to_string();
             }
-        } else if let Some(block) = open.as_mut() {
-            block.lines.push(line.to_string());
-        } else if line.starts_with("## ") || line.starts_with("### ") {
-            heading = line.trim_start_matches('#').trim().to_string();
         }
+        assert!(open.is_none(), "{file} has an unclosed code fence");
     }
-    assert!(open.is_none(), "README.md has an unclosed code fence");
     out
 }
 
@@ -98,7 +130,8 @@ const NOT_STRAY: &[(&str, &str)] = &[
     ("RUSTC_BOOTSTRAP=", "fuzzing: hours of work"),
 ];
 
-fn classify(line: &str) -> Line {
+/// Classifies one line of a ```sh block; `at` (`FILE:LINE`) names it in a panic.
+fn classify(line: &str, at: &str) -> Line {
     let line = strip_comment(line.trim());
     // `cargo run --release -- ARGS` is `stray ARGS` with a build in front.
     if let Some(args) = line.strip_prefix("cargo run --release -- ") {
@@ -113,8 +146,8 @@ fn classify(line: &str) -> Line {
     {
         Some((_, why)) => Line::Skip(why),
         None => panic!(
-            "README.md shows a command this test does not know: {line:?}; run it (it starts \
-             with `stray `) or add its prefix to NOT_STRAY with the reason"
+            "{at}: the documentation shows a command this test does not know: {line:?}; run it \
+             (it starts with `stray `) or add its prefix to NOT_STRAY with the reason"
         ),
     }
 }
@@ -141,7 +174,7 @@ fn jq_installed() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Runs one README command line through bash at `place`; returns (exit, stdout, stderr).
+/// Runs one documented command line through bash at `place`; returns (exit, stdout, stderr).
 fn bash(place: &Place, line: &str) -> (i32, String, String) {
     let path = format!(
         "{}:{}",
@@ -170,7 +203,7 @@ fn bash(place: &Place, line: &str) -> (i32, String, String) {
     outcome(cmd.output().expect("bash runs"))
 }
 
-/// Runs stray (not through the README) to build a fixture; it must not fail.
+/// Runs stray (not through the documentation) to build a fixture; it must not fail.
 fn setup(place: &Place, args: &[&str], env: &[(&str, &str)]) -> String {
     let mut cmd = stray();
     cmd.current_dir(&place.cwd)
@@ -208,12 +241,13 @@ fn repo_fixture(relative: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
-/// The README's own rule-pack example (the ```toml block with `[[rules]]`).
+/// The documentation's own rule-pack example (the ```toml block with `[[rules]]`, in
+/// docs/rules.md).
 fn readme_rule_pack() -> String {
     blocks()
         .into_iter()
         .find(|b| b.lang == "toml" && b.lines.iter().any(|l| l == "[[rules]]"))
-        .expect("README shows a rule pack")
+        .expect("the documentation shows a rule pack")
         .lines
         .join("\n")
 }
@@ -224,7 +258,7 @@ fn mcp_json(server: &str, key: &str) -> String {
     )
 }
 
-/// The files of the shared-key example in "Step 2: one credential per agent": one OpenAI key
+/// The files of the shared-key example in "Step 2: one credential per agent" (docs/governance.md): one OpenAI key
 /// read by Claude Code, Cursor and a GitHub Actions workflow, owned through `.stray.toml`.
 fn write_shared_key(root: &Path, key: &str) {
     write(
@@ -255,7 +289,8 @@ fn write_shared_key(root: &Path, key: &str) {
     );
 }
 
-/// The fixture home for the ```sh blocks, and the substitutions for the README's placeholders.
+/// The fixture home for the ```sh blocks, and the substitutions for the documentation's
+/// placeholders.
 struct Home {
     _tree: Tree,
     place: Place,
@@ -300,7 +335,7 @@ fn fixture_home() -> Home {
     write(&cwd, "team-rules/acme.toml", readme_rule_pack());
     write(&cwd, "pasted.txt", format!("OPENAI_API_KEY={project}\n"));
 
-    // Vault exports the README names, from the repository's fake exports.
+    // Vault exports the documentation names, from the repository's fake exports.
     write(
         &cwd,
         "bitwarden_export.json",
@@ -391,9 +426,9 @@ fn fixture_home() -> Home {
         substitutions: vec![
             // `pbpaste` is the macOS clipboard; the fixture's pasted text stands in for it.
             ("pbpaste", "cat pasted.txt".to_string()),
-            // The README's fingerprint prefix of its shared OpenAI key; the fixture's own key.
+            // The docs' fingerprint prefix of their shared OpenAI key; the fixture's own key.
             ("8f3653627746", fingerprint_prefix(&shared)),
-            // A baseline refuses an expiry date in the past, and the README's date will pass.
+            // A baseline refuses an expiry date in the past, and the documented date will pass.
             ("--expires 2027-03-01", format!("--expires {expires}")),
         ],
     }
@@ -420,7 +455,7 @@ fn apply(substitutions: &[(&'static str, String)], line: &str) -> String {
 }
 
 #[test]
-fn every_command_in_the_readme_runs() {
+fn every_command_in_the_readme_and_docs_runs() {
     let home = fixture_home();
     let mut ran = 0;
     let mut failures = Vec::new();
@@ -430,13 +465,11 @@ fn every_command_in_the_readme_runs() {
             if trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
             }
-            let command = match classify(trimmed) {
+            let at = format!("{}:{}", block.file, block.line + offset);
+            let command = match classify(trimmed, &at) {
                 Line::Run(command) => command,
                 Line::Skip(why) => {
-                    eprintln!(
-                        "README.md:{}: not run ({why}): {trimmed}",
-                        block.line + offset
-                    );
+                    eprintln!("{at}: not run ({why}): {trimmed}");
                     continue;
                 }
             };
@@ -445,8 +478,7 @@ fn every_command_in_the_readme_runs() {
             ran += 1;
             if code != 0 && code != 1 {
                 failures.push(format!(
-                    "README.md:{}: `{command}` exited {code}\nstderr: {stderr}stdout: {}",
-                    block.line + offset,
+                    "{at}: `{command}` exited {code}\nstderr: {stderr}stdout: {}",
                     stdout.chars().take(2000).collect::<String>()
                 ));
             }
@@ -454,17 +486,17 @@ fn every_command_in_the_readme_runs() {
     }
     assert!(
         failures.is_empty(),
-        "{} of {ran} README commands failed:\n\n{}",
+        "{} of {ran} documented commands failed:\n\n{}",
         failures.len(),
         failures.join("\n\n")
     );
     assert!(
         ran >= 40,
-        "only {ran} README commands found: is the parser broken?"
+        "only {ran} documented commands found: is the parser broken?"
     );
 }
 
-/// Replaces what differs from run to run (and between the README's scenario and the fixture)
+/// Replaces what differs from run to run (and between the documented scenario and the fixture)
 /// with placeholders: redacted values, fingerprints, dates, sizes, numbers.
 fn normalise(text: &str) -> Vec<String> {
     let rules = [
@@ -486,17 +518,17 @@ fn normalise(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A scenario that reproduces one of the README's examples.
+/// A scenario that reproduces one of the documentation's examples.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Scenario {
-    /// "Usage": a GitHub PAT in `.env` and `home/.zshrc`, an OpenAI key in `.cursor/mcp.json`.
+    /// README "Usage": a GitHub PAT in `.env` and `home/.zshrc`, an OpenAI key in `.cursor/mcp.json`.
     Usage,
-    /// "Worked example": `fixtures/vault/bitwarden/personal.json` and a home with its OpenAI key
+    /// docs/vault.md "Worked example": `fixtures/vault/bitwarden/personal.json` and a home with its OpenAI key
     /// in `code/api/.env`, an unknown GitHub PAT in `.zshrc` and a 1Password reference.
     Bitwarden,
-    /// "Living inventory" and "Metrics": three recorded scans of a home (2026-11-01, -08, -20).
+    /// docs/inventory.md "Living inventory" and "Metrics": three recorded scans of a home (2026-11-01, -08, -20).
     Inventory,
-    /// "Step 2": one OpenAI key shared by Claude Code, Cursor and a workflow.
+    /// docs/governance.md "Step 2": one OpenAI key shared by Claude Code, Cursor and a workflow.
     Shared,
 }
 
@@ -510,17 +542,26 @@ enum Source {
     File(&'static str, &'static str),
 }
 
-/// Every output block of the README (a fence without a language), by its heading and its index
-/// under that heading: the scenario that reproduces it and where the output comes from.
-const SHOWN: &[(&str, usize, Scenario, Source)] = &[
-    ("Usage", 0, Scenario::Usage, Source::Stdout("stray scan")),
+/// Every output block of the documentation (a fence without a language), by its file, its
+/// heading and its index under that heading: the scenario that reproduces it and where the
+/// output comes from.
+const SHOWN: &[(&str, &str, usize, Scenario, Source)] = &[
     (
+        "README.md",
+        "Usage",
+        0,
+        Scenario::Usage,
+        Source::Stdout("stray scan"),
+    ),
+    (
+        "docs/vault.md",
         "Worked example: from a Bitwarden export to the inventory",
         0,
         Scenario::Bitwarden,
         Source::Stdout("stray scan home --vault ~/secure/bitwarden.json"),
     ),
     (
+        "docs/vault.md",
         "Worked example: from a Bitwarden export to the inventory",
         1,
         Scenario::Bitwarden,
@@ -530,13 +571,21 @@ const SHOWN: &[(&str, usize, Scenario, Source)] = &[
         ),
     ),
     (
+        "docs/inventory.md",
         "Recording: `--record[=DB]`",
         0,
         Scenario::Inventory,
         Source::Transcript,
     ),
-    ("Metrics", 0, Scenario::Inventory, Source::Transcript),
     (
+        "docs/inventory.md",
+        "Metrics",
+        0,
+        Scenario::Inventory,
+        Source::Transcript,
+    ),
+    (
+        "docs/governance.md",
         "Step 2: one credential per agent",
         0,
         Scenario::Shared,
@@ -602,7 +651,7 @@ fn scenario(kind: Scenario, tree: &Tree) -> Place {
         Scenario::Inventory => {
             let mut fake = Fake::new(3);
             let (kept, removed) = (fake.npm_token(), fake.npm_token());
-            // The README lists the vaulted key first: same rule, so by fingerprint.
+            // docs/inventory.md lists the vaulted key first: same rule, so by fingerprint.
             let mut openai = [fake.openai_project_key(), fake.openai_project_key()];
             openai.sort_by_key(|key| stray::finding::fingerprint(key.as_bytes()));
             let [vaulted, late] = openai;
@@ -682,22 +731,27 @@ fn transcript(lines: &[String]) -> Vec<(String, String)> {
 }
 
 #[test]
-fn every_output_in_the_readme_has_the_shape_stray_prints() {
+fn every_output_in_the_readme_and_docs_has_the_shape_stray_prints() {
     let tree = Tree::new();
     let mut places: BTreeMap<Scenario, Place> = BTreeMap::new();
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut checked = 0;
     let mut failures = Vec::new();
     for block in blocks().iter().filter(|b| b.lang.is_empty()) {
-        let index = seen.entry(block.heading.clone()).or_default();
-        let (_, _, kind, source) = SHOWN
+        let index = seen
+            .entry((block.file.clone(), block.heading.clone()))
+            .or_default();
+        let (_, _, _, kind, source) = SHOWN
             .iter()
-            .find(|(heading, i, _, _)| *heading == block.heading && i == index)
+            .find(|(file, heading, i, _, _)| {
+                *file == block.file && *heading == block.heading && i == index
+            })
             .unwrap_or_else(|| {
                 panic!(
-                    "README.md:{}: output block {index} under \"{}\" is not in SHOWN: say which \
-                     scenario and command reproduce it",
-                    block.line, block.heading
+                    "{}:{}: output block {index} under \"{}\" is not in SHOWN: say which \
+                     scenario and command reproduce it (a diagram or other text that is not an \
+                     output goes in a ```text fence)",
+                    block.file, block.line, block.heading
                 )
             });
         *index += 1;
@@ -725,7 +779,7 @@ fn every_output_in_the_readme_has_the_shape_stray_prints() {
                     .filter(|&i| want.get(i) != got.get(i))
                     .map(|i| {
                         format!(
-                            "  line {}:\n    README: {}\n    stray:  {}",
+                            "  line {}:\n    docs:  {}\n    stray: {}",
                             i + 1,
                             want.get(i).map_or("(none)", String::as_str),
                             got.get(i).map_or("(none)", String::as_str)
@@ -733,8 +787,9 @@ fn every_output_in_the_readme_has_the_shape_stray_prints() {
                     })
                     .collect();
                 failures.push(format!(
-                    "README.md:{} (under \"{}\"): `{command}` (exit {code}) prints another \
-                     shape than the README shows:\n{}\nstray printed:\n{actual}\nstderr: {stderr}",
+                    "{}:{} (under \"{}\"): `{command}` (exit {code}) prints another \
+                     shape than the documentation shows:\n{}\nstray printed:\n{actual}\nstderr: {stderr}",
+                    block.file,
                     block.line,
                     block.heading,
                     diff.join("\n")
@@ -744,7 +799,7 @@ fn every_output_in_the_readme_has_the_shape_stray_prints() {
     }
     assert!(
         failures.is_empty(),
-        "{} of {checked} README outputs differ:\n\n{}",
+        "{} of {checked} documented outputs differ:\n\n{}",
         failures.len(),
         failures.join("\n\n")
     );
@@ -775,26 +830,26 @@ fn normalising_keeps_fixed_words() {
     );
 }
 
-/// The README's runbook page for the shared key, as it prints it: the Markdown between this
-/// line and the next `##` section.
+/// The runbook page for the shared key in docs/governance.md, as stray prints it: the Markdown
+/// between this line and the next `##` section (or the end of the file).
 const RUNBOOK_INTRO: &str =
     "A page of the runbook for the shared key above (`stray runbook home repo`):";
 
 #[test]
-fn the_runbook_page_in_the_readme_is_what_stray_writes() {
-    let start = README
-        .find(RUNBOOK_INTRO)
-        .expect("README introduces the runbook page")
-        + RUNBOOK_INTRO.len();
-    let end = README[start..]
+fn the_runbook_page_in_the_docs_is_what_stray_writes() {
+    let (file, text) = documents()
+        .into_iter()
+        .find(|(_, text)| text.contains(RUNBOOK_INTRO))
+        .expect("a document introduces the runbook page");
+    let start = text.find(RUNBOOK_INTRO).expect("found above") + RUNBOOK_INTRO.len();
+    let end = text[start..]
         .find("\n## ")
-        .expect("a section follows the runbook page")
-        + start;
-    // The README nests the page two heading levels below the runbook's own (`##` → `####`).
-    let expected: String = README[start..end]
+        .map_or(text.len(), |at| at + start);
+    // The page is nested one heading level below the runbook's own (`##` → `###`).
+    let expected: String = text[start..end]
         .trim()
         .lines()
-        .map(|line| match line.strip_prefix("##") {
+        .map(|line| match line.strip_prefix('#') {
             Some(rest) if rest.starts_with("##") => format!("{rest}\n"),
             _ => format!("{line}\n"),
         })
@@ -812,8 +867,8 @@ fn the_runbook_page_in_the_readme_is_what_stray_writes() {
     let (want, got) = (normalise(&expected), normalise(page.trim_end()));
     assert!(
         want == got,
-        "README.md's runbook page (after \"{RUNBOOK_INTRO}\") is not what `{command}` writes \
-         for the shared-key scenario.\nREADME (normalised):\n{}\n\nstray (normalised):\n{}\n\n\
+        "{file}'s runbook page (after \"{RUNBOOK_INTRO}\") is not what `{command}` writes \
+         for the shared-key scenario.\n{file} (normalised):\n{}\n\nstray (normalised):\n{}\n\n\
          stray wrote:\n{stdout}",
         want.join("\n"),
         got.join("\n")

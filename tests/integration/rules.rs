@@ -124,12 +124,12 @@ fn every_provider_rule_says_where_to_revoke() {
     }
 }
 
-/// README.md's sample rule pack, as printed under "Rule packs: writing your own", loads and
-/// passes its own examples and negatives.
+/// The sample rule pack of docs/rules.md, as printed under "Rule packs: writing your own",
+/// loads and passes its own examples and negatives.
 #[test]
-fn the_readme_sample_rule_pack_loads_and_passes_its_selftest() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
-        .expect("README.md");
+fn the_documented_sample_rule_pack_loads_and_passes_its_selftest() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md"))
+        .expect("docs/rules.md");
     let section = readme
         .find("## Rule packs: writing your own")
         .expect("the rule-pack section");
@@ -138,10 +138,10 @@ fn the_readme_sample_rule_pack_loads_and_passes_its_selftest() {
     let sample = &readme[start..end];
     let mut set = stray::RuleSet::default();
     set.add_pack(
-        &stray::detect::rules::PackSource::File("README.md".into()),
+        &stray::detect::rules::PackSource::File("docs/rules.md".into()),
         sample,
     )
-    .unwrap_or_else(|e| panic!("the README sample does not load: {e}"));
+    .unwrap_or_else(|e| panic!("the docs/rules.md sample does not load: {e}"));
     assert_eq!(set.len(), 1);
     let failures = stray::detect::rules::selftest::check_each(set.rules()).expect("matcher builds");
     assert!(failures.is_empty(), "{failures:?}");

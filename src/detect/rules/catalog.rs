@@ -1,4 +1,4 @@
-//! The provider catalogue in README.md, generated from the rule packs so it cannot drift.
+//! The provider catalogue in docs/rules.md, generated from the rule packs so it cannot drift.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
