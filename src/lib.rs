@@ -25,6 +25,7 @@ pub mod config;
 pub mod hook;
 pub mod host;
 pub mod memory;
+pub mod names;
 pub mod pathtext;
 pub mod size;
 

@@ -17,6 +17,7 @@ use crate::input::git::{self, GitError};
 use crate::judge::baseline::{self, Baseline, BaselineError};
 use crate::judge::governance::{self, Selector};
 use crate::judge::reconcile::{FailOn, reconcile};
+use crate::names::Named;
 use crate::scan::{Progress, ScanError, ScanOptions, ScanOutcome, Scanner};
 use crate::vault::{self, VaultError, VaultFormat, VaultIndex};
 
@@ -313,7 +314,7 @@ impl Pipeline {
         let needs_vault: Vec<String> = policy
             .iter()
             .filter(|p| p.needs_vault())
-            .map(|p| p.name())
+            .map(|p| p.name().to_string())
             .collect();
         if vault.is_none() && !needs_vault.is_empty() {
             notices.push(Notice::PolicyNeedsVault(needs_vault));

@@ -7,6 +7,20 @@
 
 use std::path::{Path, PathBuf};
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use stray::names::Named;
+
+/// The parser of every option that takes one of the library's [`Named`] choices: the names
+/// (with their help lines, for `--help`) come from the type, so a new variant needs no edit here.
+pub fn named<T: Named + Send + Sync>() -> impl TypedValueParser<Value = T> {
+    let values = T::ALL.iter().map(|value| match value.help() {
+        "" => PossibleValue::new(value.name()),
+        help => PossibleValue::new(value.name()).help(help),
+    });
+    PossibleValuesParser::new(values)
+        .try_map(|name| T::from_name(&name).ok_or_else(|| format!("unknown value '{name}'")))
+}
+
 /// A path from the command line, with a leading `~` expanded to the home directory. The shell
 /// expands `~/x` but not `--record=~/x`, and users type both.
 pub fn path_value(text: &str) -> Result<PathBuf, String> {

@@ -9,11 +9,12 @@ use clap::{Args, Subcommand};
 use stray::inventory::html::{self, HtmlOptions};
 use stray::inventory::render::{self, OutputFormat};
 use stray::inventory::{self, Database, History, Imported, Period, ScanRecord};
+use stray::names::Named;
 use stray::report::ReportOptions;
 use stray::report::json::ReportDocument;
 
 use super::EXIT_CLEAN;
-use super::args::path_value;
+use super::args::{named, path_value};
 use super::output::Output;
 
 #[derive(Args)]
@@ -39,7 +40,7 @@ struct DbArg {
 #[derive(Args)]
 struct OutputArgs {
     /// Output format
-    #[arg(short, long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(short, long, value_parser = named::<OutputFormat>(), default_value = OutputFormat::Table.name())]
     format: OutputFormat,
     /// Write to FILE instead of standard output
     #[arg(short, long, value_name = "FILE", value_parser = path_value)]
@@ -75,7 +76,7 @@ enum InventoryCommand {
     /// strays removed per period, median days to gone
     Metrics {
         /// Periods for "strays removed"
-        #[arg(long, value_enum, default_value_t = Period::Month)]
+        #[arg(long, value_parser = named::<Period>(), default_value = Period::Month.name())]
         period: Period,
         #[command(flatten)]
         output: OutputArgs,

@@ -114,7 +114,7 @@ struct MergeArgs {
     /// JSON results written by `stray scan --format json`
     #[arg(required = true)]
     results: Vec<PathBuf>,
-    /// json (the merged team view) or inventory (one CSV row per credential)
+    /// Output format
     #[arg(short, long, value_enum, default_value_t = MergeFormat::Json)]
     format: MergeFormat,
     /// Write to FILE instead of standard output
@@ -122,16 +122,24 @@ struct MergeArgs {
     output: Option<PathBuf>,
 }
 
+/// `stray merge --format`: CLI-only (a subset of the report formats, so not `report::Format`);
+/// clap derives each name from its variant.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum MergeFormat {
+    /// The merged team view
     Json,
+    /// One CSV row per credential
     Inventory,
 }
 
+/// `stray rules list --format`: CLI-only; clap derives each name from its variant.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum RulesFormat {
+    /// One line per rule: id, provider, description
     Table,
+    /// Every rule with its class, keywords, validator and origin
     Json,
+    /// The provider catalogue, as in docs/rules.md
     Markdown,
 }
 
@@ -141,7 +149,7 @@ enum RulesCommand {
     List {
         #[command(flatten)]
         rules: RuleArgs,
-        /// table, json, or markdown (the provider catalogue, as in docs/rules.md)
+        /// Output format
         #[arg(short, long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
         /// Same as --format json

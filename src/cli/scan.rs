@@ -14,6 +14,7 @@ use stray::input::walk::{DEFAULT_SKIP_DIRS, PathFilter, WalkOptions};
 use stray::judge::baseline;
 use stray::judge::governance;
 use stray::judge::reconcile::{FailOn, violates};
+use stray::names::Named;
 use stray::pipeline::{self, Notice, Pipeline, Plan, Source, fingerprint_prefix};
 use stray::report::{Format, ReportOptions, write_report};
 use stray::scan::{Chunking, DEFAULT_MAX_FILE_SIZE};
@@ -21,7 +22,7 @@ use stray::size::parse_size;
 use stray::vault::{VaultFormat, VaultIndex};
 use stray::{Matcher, Progress, RuleSet, ScanOptions, ScanOutcome};
 
-use super::args::{looks_like_database, path_value};
+use super::args::{looks_like_database, named, path_value};
 use super::output::Output;
 use super::{EXIT_CLEAN, EXIT_FINDINGS, progress};
 
@@ -35,7 +36,7 @@ pub struct ScanArgs {
 
     /// Output format [default: from --output's extension (.json, .jsonl, .sarif, .csv, .md),
     /// else table]
-    #[arg(short, long, value_enum)]
+    #[arg(short, long, value_parser = named::<Format>())]
     pub format: Option<Format>,
 
     /// Write the report to FILE instead of standard output (created before the scan starts, so
@@ -145,12 +146,12 @@ pub struct TargetArgs {
     /// a bare --archives = every zip; --archives=never = none. The value needs the `=`
     #[arg(
         long,
-        value_enum,
+        value_parser = named::<ArchiveMode>(),
         value_name = "WHICH",
         num_args = 0..=1,
         require_equals = true,
-        default_value_t = ArchiveMode::Auto,
-        default_missing_value = "all"
+        default_value = ArchiveMode::Auto.name(),
+        default_missing_value = ArchiveMode::All.name()
     )]
     pub archives: ArchiveMode,
 
@@ -173,7 +174,7 @@ pub struct TargetArgs {
 
     /// What fails the scan (exit 1), comma-separated [default: unvaulted with --vault, any
     /// without]
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "WHAT")]
+    #[arg(long, value_parser = named::<FailOn>(), value_delimiter = ',', value_name = "WHAT")]
     pub fail_on: Vec<FailOn>,
 
     /// Worker threads (0 = one per core; at most 256)
@@ -272,7 +273,7 @@ pub enum ColorChoice {
 #[derive(Args)]
 pub struct VaultFormatArgs {
     /// Read every export as this format instead of detecting it
-    #[arg(long, value_enum, value_name = "FORMAT")]
+    #[arg(long, value_parser = named::<VaultFormat>(), value_name = "FORMAT")]
     pub vault_format: Option<VaultFormat>,
     /// Vault or project name for exports that do not carry one (Doppler, dotenv)
     #[arg(long, value_name = "NAME")]
@@ -320,11 +321,12 @@ fn parse_fail_on(values: &[String], config: &Path) -> Result<Vec<FailOn>> {
     values
         .iter()
         .map(|value| {
-            FailOn::from_str(value, true).map_err(|_| {
+            // The file's values match ignoring case (every name is lowercase: names.rs tests).
+            FailOn::from_name(&value.to_ascii_lowercase()).ok_or_else(|| {
                 anyhow::anyhow!(
-                    "{}: policy.fail_on: unknown value '{value}' (use unvaulted, stray-copy, \
-                     rotated-out, overdue or any)",
-                    config.display()
+                    "{}: policy.fail_on: unknown value '{value}' (use {})",
+                    config.display(),
+                    FailOn::name_list()
                 )
             })
         })
@@ -851,5 +853,28 @@ fn print_warnings(warnings: &[stray::scan::Warning], all: bool) {
             "stray: warning: … and {} more files or directories could not be read",
             warnings.len() - shown
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_fail_on_takes_every_name_and_lists_them_when_wrong() {
+        let config = Path::new(".stray.toml");
+        let every: Vec<String> = FailOn::names().map(str::to_uppercase).collect();
+        assert_eq!(
+            parse_fail_on(&every, config).ok(),
+            Some(FailOn::ALL.to_vec())
+        );
+        let error = parse_fail_on(&["sometimes".to_string()], config)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("unknown value 'sometimes'"), "{error}");
+        for name in FailOn::names() {
+            assert!(error.contains(name), "{error} lacks {name}");
+        }
     }
 }

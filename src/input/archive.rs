@@ -7,17 +7,37 @@ use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
 use crate::detect::classify::{LocationKind, classify};
+use crate::names::Named;
 
 /// Which archives a scan opens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ArchiveMode {
-    /// Open zips that hold a chat export (Slack, ChatGPT, Claude, Discord)
     #[default]
     Auto,
-    /// Open every zip archive
     All,
-    /// Never open archives
     Never,
+}
+
+impl Named for ArchiveMode {
+    const ALL: &'static [ArchiveMode] = &[ArchiveMode::Auto, ArchiveMode::All, ArchiveMode::Never];
+
+    fn name(self) -> &'static str {
+        match self {
+            ArchiveMode::Auto => "auto",
+            ArchiveMode::All => "all",
+            ArchiveMode::Never => "never",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            ArchiveMode::Auto => {
+                "Open zips that hold a chat export (Slack, ChatGPT, Claude, Discord)"
+            }
+            ArchiveMode::All => "Open every zip archive",
+            ArchiveMode::Never => "Never open archives",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

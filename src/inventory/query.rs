@@ -18,6 +18,7 @@ use super::db::{Database, InventoryError};
 use crate::detect::rules::{Criticality, RuleClass};
 use crate::finding::Owner;
 use crate::judge::reconcile::Status;
+use crate::names::{self, Named};
 
 const DAY: i64 = 86_400;
 
@@ -168,14 +169,35 @@ fn status_name<S: Serializer>(status: &Option<Status>, s: S) -> Result<S::Ok, S:
     s.serialize_str(status.map_or("not-reconciled", Status::as_str))
 }
 
-/// Periods for "strays removed per period".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
+/// Periods for "strays removed per period"; serialized by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {
-    /// ISO weeks (2026-W48)
     Week,
-    /// Calendar months (2026-11)
     Month,
+}
+
+impl Named for Period {
+    const ALL: &'static [Period] = &[Period::Week, Period::Month];
+
+    fn name(self) -> &'static str {
+        match self {
+            Period::Week => "week",
+            Period::Month => "month",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Period::Week => "ISO weeks (2026-W48)",
+            Period::Month => "Calendar months (2026-11)",
+        }
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        names::serialize(*self, serializer)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -7,17 +7,37 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use super::query::{CredentialView, Metrics, Period, ScanRow};
+use super::query::{CredentialView, Metrics, ScanRow};
+use crate::names::Named;
 use crate::report::plural;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How `stray inventory` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
-    /// Human-readable
     Table,
-    /// One JSON document
     Json,
-    /// CSV for a spreadsheet
     Csv,
+}
+
+impl Named for OutputFormat {
+    const ALL: &'static [OutputFormat] =
+        &[OutputFormat::Table, OutputFormat::Json, OutputFormat::Csv];
+
+    fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "table",
+            OutputFormat::Json => "json",
+            OutputFormat::Csv => "csv",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "Human-readable",
+            OutputFormat::Json => "One JSON document",
+            OutputFormat::Csv => "CSV for a spreadsheet",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -314,10 +334,7 @@ pub fn write_metrics(
     format: OutputFormat,
     out: &mut dyn Write,
 ) -> Result<(), RenderError> {
-    let period_word = match metrics.period {
-        Period::Week => "week",
-        Period::Month => "month",
-    };
+    let period_word = metrics.period.name();
     match format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, metrics)?;

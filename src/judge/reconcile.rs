@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
+use crate::names::Named;
 use crate::vault::{VaultEntry, VaultIndex};
 
 /// The rotation SLA of the highest tier, and the default where a single figure is needed.
@@ -152,21 +153,50 @@ fn verdict(matches: Vec<&VaultEntry>, now: Timestamp, max_age_days: i64) -> Vaul
     }
 }
 
-/// What makes a scan fail (exit 1): `--fail-on` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// What makes a scan fail (exit 1): `--fail-on` and `[policy] fail_on` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOn {
-    /// A credential the vault does not know
     Unvaulted,
-    /// A plaintext copy of a vaulted credential
     StrayCopy,
-    /// A plaintext copy of a value the vault has rotated out
     RotatedOut,
-    /// A vaulted credential older than --max-age
     Overdue,
-    /// A credential read by two or more consumers (tools, workflows, projects)
     Shared,
-    /// Any credential found at all
     Any,
+}
+
+impl Named for FailOn {
+    const ALL: &'static [FailOn] = &[
+        FailOn::Unvaulted,
+        FailOn::StrayCopy,
+        FailOn::RotatedOut,
+        FailOn::Overdue,
+        FailOn::Shared,
+        FailOn::Any,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            FailOn::Unvaulted => "unvaulted",
+            FailOn::StrayCopy => "stray-copy",
+            FailOn::RotatedOut => "rotated-out",
+            FailOn::Overdue => "overdue",
+            FailOn::Shared => "shared",
+            FailOn::Any => "any",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            FailOn::Unvaulted => "A credential the vault does not know",
+            FailOn::StrayCopy => "A plaintext copy of a vaulted credential",
+            FailOn::RotatedOut => "A plaintext copy of a value the vault has rotated out",
+            FailOn::Overdue => "A vaulted credential older than --max-age",
+            FailOn::Shared => {
+                "A credential read by two or more consumers (tools, workflows, projects)"
+            }
+            FailOn::Any => "Any credential found at all",
+        }
+    }
 }
 
 impl FailOn {
@@ -176,14 +206,6 @@ impl FailOn {
             self,
             FailOn::StrayCopy | FailOn::RotatedOut | FailOn::Overdue
         )
-    }
-
-    /// The name `--fail-on` takes.
-    pub fn name(self) -> String {
-        use clap::ValueEnum;
-        self.to_possible_value()
-            .map(|value| value.get_name().to_string())
-            .unwrap_or_default()
     }
 }
 

@@ -12,31 +12,35 @@ mod table;
 use std::io::Write;
 
 use crate::detect::rules::Rule;
+use crate::names::Named;
 use crate::scan::ScanOutcome;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Every report format; its name is what `--format` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Human-readable, grouped by credential
     Table,
-    /// One JSON document with findings and stats
     Json,
-    /// One JSON finding per line
     Jsonl,
-    /// SARIF 2.1.0 for code-scanning dashboards
     Sarif,
-    /// One row per credential location
     Csv,
-    /// One row per credential with vault status and all its places: the Step-1 spreadsheet
     Inventory,
-    /// A Markdown table of the credentials, for CI job summaries and merge-request comments
     Markdown,
-    /// GitLab's secret-detection report (gl-secret-detection-report.json)
     Gitlab,
 }
 
-impl Format {
-    /// The name `--format` takes.
-    pub fn name(self) -> &'static str {
+impl Named for Format {
+    const ALL: &'static [Format] = &[
+        Format::Table,
+        Format::Json,
+        Format::Jsonl,
+        Format::Sarif,
+        Format::Csv,
+        Format::Inventory,
+        Format::Markdown,
+        Format::Gitlab,
+    ];
+
+    fn name(self) -> &'static str {
         match self {
             Format::Table => "table",
             Format::Json => "json",
@@ -49,6 +53,27 @@ impl Format {
         }
     }
 
+    fn help(self) -> &'static str {
+        match self {
+            Format::Table => "Human-readable, grouped by credential",
+            Format::Json => "One JSON document with findings and stats",
+            Format::Jsonl => "One JSON finding per line",
+            Format::Sarif => "SARIF 2.1.0 for code-scanning dashboards",
+            Format::Csv => "One row per credential location",
+            Format::Inventory => {
+                "One row per credential with vault status and all its places: the Step-1 \
+                 spreadsheet"
+            }
+            Format::Markdown => {
+                "A Markdown table of the credentials, for CI job summaries and merge-request \
+                 comments"
+            }
+            Format::Gitlab => "GitLab's secret-detection report (gl-secret-detection-report.json)",
+        }
+    }
+}
+
+impl Format {
     /// The format a report file's name asks for: `.json`, `.jsonl`/`.ndjson`, `.sarif` (also
     /// `.sarif.json`), `.csv`, `.md`, GitLab's `gl-secret-detection-report.json`; `None` for
     /// anything else.

@@ -24,18 +24,15 @@ use serde::{Deserialize, Serialize};
 use crate::detect::matcher::Matcher;
 use crate::detect::rules::validators::shannon_entropy;
 use crate::finding::fingerprint;
+use crate::names::{self, Named};
 
 /// Every export format stray reads. Detected from content unless `--vault-format` forces one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
+/// Serialized (in fingerprint files) by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VaultFormat {
     BitwardenJson,
     BitwardenCsv,
-    #[value(name = "1password-1pux")]
-    #[serde(rename = "1password-1pux")]
     OnePassword1pux,
-    #[value(name = "1password-csv")]
-    #[serde(rename = "1password-csv")]
     OnePasswordCsv,
     DopplerJson,
     DopplerEnv,
@@ -45,16 +42,31 @@ pub enum VaultFormat {
     Infisical,
     GcpSecretManager,
     AzureKeyVault,
-    /// `NAME=value` lines.
     Dotenv,
-    /// A flat JSON object of names to string values.
     Json,
-    /// A `stray vault fingerprint` file.
     Fingerprints,
 }
 
-impl VaultFormat {
-    pub fn name(self) -> &'static str {
+impl Named for VaultFormat {
+    const ALL: &'static [VaultFormat] = &[
+        VaultFormat::BitwardenJson,
+        VaultFormat::BitwardenCsv,
+        VaultFormat::OnePassword1pux,
+        VaultFormat::OnePasswordCsv,
+        VaultFormat::DopplerJson,
+        VaultFormat::DopplerEnv,
+        VaultFormat::HashicorpVault,
+        VaultFormat::AwsSecretsManager,
+        VaultFormat::KeepassxcCsv,
+        VaultFormat::Infisical,
+        VaultFormat::GcpSecretManager,
+        VaultFormat::AzureKeyVault,
+        VaultFormat::Dotenv,
+        VaultFormat::Json,
+        VaultFormat::Fingerprints,
+    ];
+
+    fn name(self) -> &'static str {
         match self {
             VaultFormat::BitwardenJson => "bitwarden-json",
             VaultFormat::BitwardenCsv => "bitwarden-csv",
@@ -72,6 +84,27 @@ impl VaultFormat {
             VaultFormat::Json => "json",
             VaultFormat::Fingerprints => "fingerprints",
         }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            VaultFormat::Dotenv => "`NAME=value` lines",
+            VaultFormat::Json => "A flat JSON object of names to string values",
+            VaultFormat::Fingerprints => "A `stray vault fingerprint` file",
+            _ => "",
+        }
+    }
+}
+
+impl Serialize for VaultFormat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        names::serialize(*self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for VaultFormat {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        names::deserialize(deserializer)
     }
 }
 

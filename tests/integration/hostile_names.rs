@@ -10,6 +10,9 @@ use std::path::Path;
 
 use crate::common::{Fake, Tree, database_values, files_in, leaks, stray};
 use serde_json::Value;
+use stray::inventory::render::OutputFormat;
+use stray::names::Named;
+use stray::report::Format;
 
 /// Every planted credential, by the name the test gives it.
 struct Planted {
@@ -201,16 +204,7 @@ fn names_never_show_a_secret_and_their_credentials_are_reported() {
     let db_arg = db.to_str().expect("utf-8 path");
     let record = format!("--record={db_arg}");
     let mut outputs = Vec::new();
-    for format in [
-        "table",
-        "json",
-        "jsonl",
-        "sarif",
-        "csv",
-        "inventory",
-        "markdown",
-        "gitlab",
-    ] {
+    for format in Format::names() {
         let mut args = SCAN.to_vec();
         args.extend(["--format", format, "--show-suppressed", &record]);
         outputs.push((format!("scan --format {format}"), both(dir, &args)));
@@ -223,12 +217,9 @@ fn names_never_show_a_secret_and_their_credentials_are_reported() {
         "runbook --db".to_string(),
         both(dir, &["runbook", "--db", db_arg]),
     ));
-    for view in [
-        vec!["inventory", "--all"],
-        vec!["inventory", "--all", "--format", "json"],
-        vec!["inventory", "--all", "--format", "csv"],
-        vec!["inventory", "scans", "--format", "json"],
-    ] {
+    let every_listing =
+        OutputFormat::names().map(|format| vec!["inventory", "--all", "--format", format]);
+    for view in every_listing.chain([vec!["inventory", "scans", "--format", "json"]]) {
         let mut args = view.clone();
         args.extend(["--db", db_arg]);
         outputs.push((format!("stray {}", view.join(" ")), both(dir, &args)));

@@ -10,6 +10,9 @@ use std::path::Path;
 
 use crate::common::{Fake, Tree, database_values, leaks, stray};
 use serde_json::Value;
+use stray::inventory::render::OutputFormat;
+use stray::names::Named;
+use stray::report::Format;
 
 /// The planted secrets, written under `work/`; the vault export lives outside it.
 fn plant(tree: &Tree) -> Vec<String> {
@@ -139,16 +142,7 @@ fn no_output_holds_a_secret_unless_asked_to() {
     let record = format!("--record={db_arg}");
     let mut problems = Vec::new();
     let mut outputs: Vec<(String, Vec<u8>)> = Vec::new();
-    for format in [
-        "table",
-        "json",
-        "jsonl",
-        "sarif",
-        "csv",
-        "inventory",
-        "markdown",
-        "gitlab",
-    ] {
+    for format in Format::names() {
         let bytes = run(
             dir,
             &[
@@ -194,14 +188,13 @@ fn no_output_holds_a_secret_unless_asked_to() {
             &[],
         ),
     ));
-    for view in [
-        vec!["inventory", "--all"],
-        vec!["inventory", "--all", "--format", "json"],
-        vec!["inventory", "--all", "--format", "csv"],
+    let every_listing =
+        OutputFormat::names().map(|format| vec!["inventory", "--all", "--format", format]);
+    for view in every_listing.chain([
         vec!["inventory", "--gone", "--format", "json"],
         vec!["inventory", "metrics", "--format", "json"],
         vec!["inventory", "scans", "--format", "json"],
-    ] {
+    ]) {
         let mut args = view.clone();
         args.extend(["--db", db_arg]);
         outputs.push((format!("stray {}", view.join(" ")), run(dir, &args, &[])));

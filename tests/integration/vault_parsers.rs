@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use jiff::Timestamp;
 use stray::finding::fingerprint;
+use stray::names::Named;
 use stray::vault::{VaultEntry, VaultError, VaultFormat, detect, read_export};
 
 // ---- the fake values stored in the fixtures (generated with a seeded random generator) ----
