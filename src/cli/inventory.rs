@@ -161,7 +161,7 @@ pub fn record_scan(
     if !quiet {
         eprintln!(
             "stray: recorded scan {id} ({}) in {}",
-            stray::report::plural(record.credentials.len(), "credential"),
+            stray::display::plural(record.credentials.len(), "credential"),
             path.display()
         );
     }
@@ -291,7 +291,7 @@ fn import(results: &[PathBuf], db: &DbArg) -> Result<u8> {
     outcome?;
     eprintln!(
         "stray: {recorded} of {} imported into {}",
-        stray::report::plural(results.len(), "result"),
+        stray::display::plural(results.len(), "result"),
         path.display()
     );
     Ok(EXIT_CLEAN)
@@ -310,7 +310,7 @@ fn import_each(
                 eprintln!(
                     "stray: imported {} ({})",
                     result.display(),
-                    stray::report::plural(credentials, "credential")
+                    stray::display::plural(credentials, "credential")
                 );
             }
             Imported::AlreadyPresent => eprintln!(
@@ -358,7 +358,7 @@ pub fn runbook_from_inventory(
     {
         eprintln!("stray: {notice}");
     }
-    let mut entries = stray::report::runbook::from_inventory(&credentials, &rules);
+    let mut entries = stray::inventory::runbook::entries(&credentials, &rules);
     stray::report::runbook::order_entries(&mut entries);
     let latest = history
         .scans

@@ -625,7 +625,7 @@ impl ReportOut {
             eprintln!(
                 "stray: wrote the {} report to {}",
                 format.name(),
-                stray::report::printable(&path.display().to_string())
+                stray::display::printable(&path.display().to_string())
             );
         }
         Ok(())
@@ -823,7 +823,7 @@ fn print_skipped(skipped: &[stray::scan::Skipped]) {
         let _ = writeln!(
             err,
             "stray: skipped {}: {}",
-            stray::report::printable(&skip.path.display().to_string()),
+            stray::display::printable(&skip.path.display().to_string()),
             skip.reason
         );
     }
@@ -839,7 +839,7 @@ fn print_warnings(warnings: &[stray::scan::Warning], all: bool) {
             Some(path) => writeln!(
                 err,
                 "stray: warning: {}: {} (skipped)",
-                stray::report::printable(&path.display().to_string()),
+                stray::display::printable(&path.display().to_string()),
                 warning.message
             ),
             None => writeln!(err, "stray: warning: {}", warning.message),

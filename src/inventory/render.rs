@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use super::query::{CredentialView, Metrics, Period, ScanRow};
-use crate::report::plural;
+use crate::display::plural;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -42,7 +42,7 @@ fn percent(share: Option<f64>) -> String {
 fn place_text(place: &super::query::PlaceView) -> String {
     // Names from a recorded scan are printed to a terminal: a control character in one must
     // not drive it.
-    let printable = crate::report::printable;
+    let printable = crate::display::printable;
     let mut text = format!(
         "{}  {}:{}:{}  {}",
         printable(&place.machine),
