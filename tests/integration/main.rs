@@ -22,6 +22,7 @@ mod hostile_names;
 mod hostile_reports;
 mod inventory;
 mod large_files;
+mod layering;
 mod readme;
 mod readme_commands;
 mod redaction_audit;
