@@ -1,4 +1,12 @@
 //! Findings: one credential (identified by the SHA-256 of its bytes) and every place it occurs.
+//! The model is plain data at the bottom of the stages: what later stages set on a finding is
+//! defined here too — the vault's [`verdict`] (set by `judge::reconcile`), why places are not
+//! reported ([`suppression`], set by `judge::baseline`) — and the [`consumer`] of a place is a
+//! pure function of the place, worked out when sightings are grouped.
+
+pub mod consumer;
+pub mod suppression;
+pub mod verdict;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -9,9 +17,10 @@ use sha2::{Digest, Sha256};
 
 use crate::detect::classify::LocationKind;
 use crate::detect::rules::{Criticality, Rule, RuleClass};
-use crate::judge::baseline::{ExpiredException, Suppression};
-use crate::judge::consumer::consumer;
-use crate::judge::reconcile::VaultVerdict;
+
+use self::consumer::consumer;
+use self::suppression::{ExpiredException, Suppression};
+use self::verdict::VaultVerdict;
 
 /// One place a credential occurs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -8,7 +8,8 @@
 //! the stages, and [`report`] and [`inventory`] write the result.
 
 // The stages (rustfmt keeps them alphabetical; the module docs above give the order data
-// flows): input, scan, detect, finding, vault, judge, pipeline, report, inventory.
+// flows). Imports run down input, detect, finding, scan, vault, judge, pipeline, report,
+// inventory, never up (docs/ARCHITECTURE.md, "Layering rules"; tests/integration/layering.rs).
 pub mod detect;
 pub mod finding;
 pub mod input;
@@ -22,6 +23,7 @@ pub mod vault;
 
 // Settings and helpers around the pipeline.
 pub mod config;
+pub mod display;
 pub mod hook;
 pub mod host;
 pub mod memory;

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use crate::detect::matcher::{Matcher, MatcherError};
-use crate::detect::rules::selftest;
 use crate::detect::rules::{Criticality, RuleError, RuleSet};
+use crate::detect::selftest;
 use crate::finding::{CommitInfo, Finding, Location};
 use crate::input::git::{self, GitError};
 use crate::judge::baseline::{self, Baseline, BaselineError};
@@ -119,7 +119,7 @@ impl std::fmt::Display for Notice {
                 "baseline {} accepts {} found here, but in other files: its paths are relative \
                  to {}",
                 baseline.display(),
-                crate::report::plural(*credentials, "credential"),
+                crate::display::plural(*credentials, "credential"),
                 anchor.display()
             ),
             Notice::BaselineCoversNone {
@@ -131,7 +131,7 @@ impl std::fmt::Display for Notice {
                 "baseline {} accepts none of the {} found (its paths are relative to {}); is it \
                  this repository's?",
                 baseline.display(),
-                crate::report::plural(*findings, "credential"),
+                crate::display::plural(*findings, "credential"),
                 anchor.display()
             ),
             Notice::CredentialNotFound(prefix) => write!(
@@ -438,12 +438,16 @@ impl Pipeline {
         };
         let authors = tracked.map(|tracked| {
             git::LineAuthors::new(
-                outcome.findings.iter().flat_map(|f| &f.locations),
+                outcome
+                    .findings
+                    .iter()
+                    .flat_map(|f| &f.locations)
+                    .map(|l| (l.path.as_path(), l.line)),
                 tracked,
                 BLAME_FILE_LIMIT,
             )
         });
-        let blame = |location: &Location| authors.as_ref()?.author(location);
+        let blame = |location: &Location| authors.as_ref()?.author(&location.path, location.line);
         let blame: Option<governance::Blame<'_>> = authors.is_some().then_some(&blame as _);
         governance::assign_owners(&mut outcome.findings, &self.owners, blame, machine_user);
     }

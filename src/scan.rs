@@ -11,6 +11,7 @@ use std::time::Instant;
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkState};
 use serde::{Deserialize, Serialize};
 
+use crate::detect::allow;
 use crate::detect::classify::{LocationKind, classify, refine_with_content};
 use crate::detect::context::{self, syntax_of};
 use crate::detect::decode;
@@ -21,7 +22,6 @@ use crate::finding::{CommitInfo, Finding, Location, Sighting, group};
 use crate::input::archive::{self, ArchiveLimits, ArchiveMode, is_zip};
 use crate::input::text;
 use crate::input::walk::{Exclusion, PathFilter, WalkError, WalkOptions, build_walker};
-use crate::judge::baseline;
 use crate::scrub::{LocationScrubber, Scrubber};
 
 /// A walker thread keeps a read buffer up to this size between files; a larger one is freed.
@@ -856,6 +856,10 @@ impl archive::MemberSink for ArchiveSink<'_, '_> {
             message,
         });
     }
+
+    fn marks_chat_export(&self, member: &str) -> bool {
+        classify(Path::new(member)) == LocationKind::ChatExport
+    }
 }
 
 /// Characters in `bytes`, counted as [`line_columns`] counts columns: every byte that does not
@@ -1004,7 +1008,7 @@ impl FileView<'_> {
                     column,
                     kind: self.kind,
                     context,
-                    inline_allow: baseline::line_allow(
+                    inline_allow: allow::line_allow(
                         line_at(self.content, item.0),
                         self.peer_allow_markers,
                     ),

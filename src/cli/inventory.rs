@@ -162,7 +162,7 @@ pub fn record_scan(
     if !quiet {
         eprintln!(
             "stray: recorded scan {id} ({}) in {}",
-            stray::report::plural(record.credentials.len(), "credential"),
+            stray::display::plural(record.credentials.len(), "credential"),
             path.display()
         );
     }
@@ -292,7 +292,7 @@ fn import(results: &[PathBuf], db: &DbArg) -> Result<u8> {
     outcome?;
     eprintln!(
         "stray: {recorded} of {} imported into {}",
-        stray::report::plural(results.len(), "result"),
+        stray::display::plural(results.len(), "result"),
         path.display()
     );
     Ok(EXIT_CLEAN)
@@ -311,7 +311,7 @@ fn import_each(
                 eprintln!(
                     "stray: imported {} ({})",
                     result.display(),
-                    stray::report::plural(credentials, "credential")
+                    stray::display::plural(credentials, "credential")
                 );
             }
             Imported::AlreadyPresent => eprintln!(
@@ -359,7 +359,7 @@ pub fn runbook_from_inventory(
     {
         eprintln!("stray: {notice}");
     }
-    let mut entries = stray::report::runbook::from_inventory(&credentials, &rules);
+    let mut entries = stray::inventory::runbook::entries(&credentials, &rules);
     stray::report::runbook::order_entries(&mut entries);
     let latest = history
         .scans

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use stray::detect::rules::selftest;
+use stray::detect::selftest;
 use stray::vault;
 use stray::{Matcher, RuleSet};
 
@@ -239,7 +239,7 @@ pub fn main() -> u8 {
         Err(error) => {
             // Errors name paths, and a path can hold control characters.
             let message = format!("{error:#}");
-            eprintln!("stray: error: {}", stray::report::printable(&message));
+            eprintln!("stray: error: {}", stray::display::printable(&message));
             EXIT_ERROR
         }
     }
@@ -283,9 +283,9 @@ fn vault_fingerprint(exports: &[PathBuf], output: &Path, format: &VaultFormatArg
     eprintln!(
         "stray: wrote {} to {}; left out {} that look{} human-chosen \
          (a fingerprint of a guessable password would let anyone with the file test guesses)",
-        stray::report::plural(summary.written, "fingerprint"),
+        stray::display::plural(summary.written, "fingerprint"),
         output.display(),
-        stray::report::plural(summary.omitted_guessable, "value"),
+        stray::display::plural(summary.omitted_guessable, "value"),
         if summary.omitted_guessable == 1 {
             "s"
         } else {
@@ -372,7 +372,7 @@ fn list_rules(args: &RuleArgs, format: RulesFormat, output: Option<&Path>) -> Re
                     rule.id, rule.provider, rule.description
                 )?;
             }
-            writeln!(writer, "{}", stray::report::plural(set.len(), "rule"))?;
+            writeln!(writer, "{}", stray::display::plural(set.len(), "rule"))?;
         }
     }
     out.finish_quietly()?;
@@ -394,9 +394,9 @@ fn check_rules(paths: &[PathBuf]) -> Result<u8> {
     writeln!(
         out,
         "{}, {}, {}: {}",
-        stray::report::plural(set.len(), "rule"),
-        stray::report::plural(examples, "example"),
-        stray::report::plural(negatives, "negative"),
+        stray::display::plural(set.len(), "rule"),
+        stray::display::plural(examples, "example"),
+        stray::display::plural(negatives, "negative"),
         if failures.is_empty() {
             "all pass".to_string()
         } else {

@@ -627,7 +627,7 @@ impl ReportOut {
             eprintln!(
                 "stray: wrote the {} report to {}",
                 format.name(),
-                stray::report::printable(&path.display().to_string())
+                stray::display::printable(&path.display().to_string())
             );
         }
         Ok(())
@@ -825,7 +825,7 @@ fn print_skipped(skipped: &[stray::scan::Skipped]) {
         let _ = writeln!(
             err,
             "stray: skipped {}: {}",
-            stray::report::printable(&skip.path.display().to_string()),
+            stray::display::printable(&skip.path.display().to_string()),
             skip.reason
         );
     }
@@ -841,7 +841,7 @@ fn print_warnings(warnings: &[stray::scan::Warning], all: bool) {
             Some(path) => writeln!(
                 err,
                 "stray: warning: {}: {} (skipped)",
-                stray::report::printable(&path.display().to_string()),
+                stray::display::printable(&path.display().to_string()),
                 warning.message
             ),
             None => writeln!(err, "stray: warning: {}", warning.message),

@@ -3,6 +3,7 @@
 //! ([`classify`]) and what a value is assigned to ([`context`]), and what is not a credential
 //! ([`placeholder`], vault [`references`]).
 
+pub mod allow;
 pub mod classify;
 pub mod context;
 pub mod decode;
@@ -10,3 +11,4 @@ pub mod matcher;
 pub mod placeholder;
 pub mod references;
 pub mod rules;
+pub mod selftest;

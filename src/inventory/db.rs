@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::detect::rules::Criticality;
-use crate::judge::reconcile::Status;
+use crate::finding::verdict::Status;
 use crate::report::json::ReportDocument;
 
 /// The schema this stray writes. Opening an older database upgrades it to this version.

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::detect::matcher::Matcher;
-use crate::judge::reconcile::{Status, StatusCounts};
+use crate::finding::verdict::Status;
+use crate::judge::reconcile::StatusCounts;
 use crate::report::json::{ReportDocument, ReportFinding, SCHEMA_VERSION, Summary};
 use crate::scan::Stats;
 use crate::scrub::Scrubber;

@@ -10,6 +10,7 @@ pub mod html;
 pub mod merge;
 pub mod query;
 pub mod render;
+pub mod runbook;
 
 use std::path::{Path, PathBuf};
 

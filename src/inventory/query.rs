@@ -17,7 +17,7 @@ use serde::{Serialize, Serializer};
 use super::db::{Database, InventoryError};
 use crate::detect::rules::{Criticality, RuleClass};
 use crate::finding::Owner;
-use crate::judge::reconcile::Status;
+use crate::finding::verdict::Status;
 use crate::names::{self, Named};
 
 const DAY: i64 = 86_400;

@@ -8,8 +8,8 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use super::query::{CredentialView, Metrics, ScanRow};
+use crate::display::plural;
 use crate::names::Named;
-use crate::report::plural;
 
 /// How `stray inventory` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +62,7 @@ fn percent(share: Option<f64>) -> String {
 fn place_text(place: &super::query::PlaceView) -> String {
     // Names from a recorded scan are printed to a terminal: a control character in one must
     // not drive it.
-    let printable = crate::report::printable;
+    let printable = crate::display::printable;
     let mut text = format!(
         "{}  {}:{}:{}  {}",
         printable(&place.machine),

@@ -3,7 +3,7 @@
 //! A baseline entry names a credential (fingerprint) and the files it was accepted in, with a
 //! reason, an owner and an expiry date. There are no permanent exceptions: an entry without an
 //! `expires` date does not load, and an expired entry stops suppressing and is reported.
-//! Inline `stray:allow` comments suppress one place. Suppressed places are counted and can be
+//! Inline `stray:allow` comments (read while scanning, `detect::allow`) suppress one place. Suppressed places are counted and can be
 //! listed; they are never silently dropped.
 
 use std::collections::HashMap;
@@ -13,15 +13,13 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::finding::suppression::{ExpiredException, Suppression};
 use crate::finding::{Finding, Location};
 
 /// Bumped when the file's shape changes incompatibly.
 pub const FILE_VERSION: u32 = 1;
 /// How long `stray baseline create` accepts findings for unless told otherwise.
 pub const DEFAULT_EXPIRY_DAYS: i64 = 90;
-
-/// The marker of an inline suppression; text after it on the line is the reason.
-pub const INLINE_MARKER: &str = "stray:allow";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaselineFile {
@@ -41,31 +39,6 @@ pub struct BaselineEntry {
     pub reason: String,
     pub owner: String,
     /// Date (`2027-03-01`) or timestamp after which the entry no longer suppresses.
-    pub expires: String,
-}
-
-/// Why a place is not reported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "by", rename_all = "kebab-case")]
-pub enum Suppression {
-    /// A `stray:allow` comment on the line.
-    Inline {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        reason: Option<String>,
-    },
-    /// A baseline entry that has not expired.
-    Baseline {
-        reason: String,
-        owner: String,
-        expires: String,
-    },
-}
-
-/// A baseline entry that matched but is past its date: the finding is reported again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExpiredException {
-    pub reason: String,
-    pub owner: String,
     pub expires: String,
 }
 
@@ -332,42 +305,6 @@ pub fn apply(
     applied
 }
 
-/// Inline markers of other scanners that a team moving to stray has already reviewed and put
-/// in its files: gitleaks, detect-secrets and ripsecrets, trufflehog.
-pub const PEER_MARKERS: &[&str] = &[
-    "gitleaks:allow",
-    "pragma: allowlist secret",
-    "trufflehog:ignore",
-];
-
-/// Why a line is allowed: the text after `stray:allow` (trimmed of comment closers), or with
-/// `peers`, another scanner's marker named as such; `None` when the line has no marker.
-pub fn line_allow(line: &[u8], peers: bool) -> Option<String> {
-    if let Some(reason) = inline_allow(line) {
-        return Some(reason);
-    }
-    if !peers {
-        return None;
-    }
-    PEER_MARKERS
-        .iter()
-        .find(|marker| memchr::memmem::find(line, marker.as_bytes()).is_some())
-        .map(|marker| format!("{marker} (another scanner's marker)"))
-}
-
-/// The text after `stray:allow` on a line (trimmed of comment closers), or `None` when the
-/// line has no marker.
-pub fn inline_allow(line: &[u8]) -> Option<String> {
-    let at = memchr::memmem::find(line, INLINE_MARKER.as_bytes())?;
-    let rest = String::from_utf8_lossy(&line[at + INLINE_MARKER.len()..]).into_owned();
-    let reason = rest
-        .trim()
-        .trim_start_matches([':', '(', '-'])
-        .trim_end_matches(['*', '/', ')', '>', '-'])
-        .trim();
-    Some(reason.to_string())
-}
-
 /// What a new baseline records besides the findings.
 pub struct Acceptance<'a> {
     pub reason: &'a str,
@@ -431,20 +368,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn inline_allow_reasons() {
-        assert_eq!(
-            inline_allow(b"KEY=abc # stray:allow test fixture"),
-            Some("test fixture".into())
-        );
-        assert_eq!(inline_allow(b"k = 'x' // stray:allow"), Some(String::new()));
-        assert_eq!(
-            inline_allow(b"<!-- stray:allow: docs example -->"),
-            Some("docs example".into())
-        );
-        assert_eq!(inline_allow(b"KEY=abc"), None);
-    }
-
-    #[test]
     fn expiry_accepts_dates_and_timestamps() {
         let end = expiry("2027-03-01").expect("date");
         assert_eq!(
@@ -454,26 +377,5 @@ mod tests {
         assert!(expiry("2027-03-01T12:00:00Z").is_some());
         assert!(expiry("never").is_none());
         assert!(expiry("").is_none());
-    }
-
-    #[test]
-    fn peer_markers_allow_a_line_only_when_asked() {
-        let gitleaks = b"TOKEN=x # gitleaks:allow";
-        assert_eq!(
-            line_allow(gitleaks, true).as_deref(),
-            Some("gitleaks:allow (another scanner's marker)")
-        );
-        assert_eq!(line_allow(gitleaks, false), None);
-        assert_eq!(
-            line_allow(b"k = 'v'  # pragma: allowlist secret", true).as_deref(),
-            Some("pragma: allowlist secret (another scanner's marker)")
-        );
-        // stray's own marker wins, with its reason, either way.
-        let both = b"k=v # stray:allow fixture gitleaks:allow";
-        assert_eq!(
-            line_allow(both, false).as_deref(),
-            Some("fixture gitleaks:allow")
-        );
-        assert_eq!(line_allow(b"TOKEN=x", true), None);
     }
 }

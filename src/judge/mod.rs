@@ -1,8 +1,6 @@
 //! Judging what was found: vault status, age and the fail policy ([`reconcile`]), accepted
-//! exceptions ([`baseline`]), owners and criticality ([`governance`]), and who reads each
-//! credential ([`consumer`]).
+//! exceptions ([`baseline`]), and owners and criticality ([`governance`]).
 
 pub mod baseline;
-pub mod consumer;
 pub mod governance;
 pub mod reconcile;

@@ -5,97 +5,12 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
+use crate::finding::verdict::{Status, VaultItem, VaultVerdict};
 use crate::names::Named;
 use crate::vault::{VaultEntry, VaultIndex};
 
 /// The rotation SLA of the highest tier, and the default where a single figure is needed.
 pub const DEFAULT_MAX_AGE_DAYS: i64 = 90;
-
-/// What the vault says about a credential found in plaintext.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// The vault does not know it: unmanaged, nobody can rotate or revoke it centrally.
-    Unvaulted,
-    /// The vault holds it, and this is a plaintext copy outside the vault.
-    StrayCopy,
-    /// Only the vault's password history holds it: a copy of a value since rotated out.
-    RotatedOut,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Unvaulted => "unvaulted",
-            Status::StrayCopy => "stray-copy",
-            Status::RotatedOut => "rotated-out",
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where the vault keeps a credential.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VaultItem {
-    pub item: String,
-    pub field: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vault: Option<String>,
-    pub format: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated: Option<Timestamp>,
-}
-
-/// The vault's verdict on one finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VaultVerdict {
-    pub status: Status,
-    /// Every vault item that holds this value.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub items: Vec<VaultItem>,
-    /// Whole days since the value was last set in the vault.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub age_days: Option<i64>,
-    /// Older than the maximum age: rotate it.
-    #[serde(default)]
-    pub rotation_overdue: bool,
-}
-
-impl VaultVerdict {
-    /// One line for people: `stray-copy: Work / OpenAI keys (notes), 938 days old, rotation
-    /// overdue`.
-    pub fn describe(&self) -> String {
-        let item = self
-            .items
-            .first()
-            .map(|i| {
-                let vault = i
-                    .vault
-                    .as_deref()
-                    .map(|v| format!("{v} / "))
-                    .unwrap_or_default();
-                format!(": {vault}{} ({})", i.item, i.field)
-            })
-            .unwrap_or_default();
-        let age = self
-            .age_days
-            .map(|d| format!(", {d} days old"))
-            .unwrap_or_default();
-        let overdue = if self.rotation_overdue {
-            ", rotation overdue"
-        } else {
-            ""
-        };
-        format!("{}{item}{age}{overdue}", self.status)
-    }
-}
 
 /// Sets `vault` on every finding. A credential is overdue when older than `max_age_days`, or,
 /// without it, than its criticality tier allows (high 90 days, medium 180, low 365).

@@ -9,9 +9,10 @@ use super::{ReportError, ReportOptions, plaintext};
 use crate::detect::references::Reference;
 use crate::detect::rules::{Criticality, RuleClass};
 use crate::finding::Owner;
+use crate::finding::suppression::{ExpiredException, Suppression};
+use crate::finding::verdict::VaultVerdict;
 use crate::finding::{Finding, Location};
-use crate::judge::baseline::{ExpiredException, Suppression};
-use crate::judge::reconcile::{StatusCounts, VaultVerdict};
+use crate::judge::reconcile::StatusCounts;
 use crate::scan::{ScanInfo, ScanOutcome, Stats};
 
 /// Bumped only when a field is removed or changes meaning; additions keep it.

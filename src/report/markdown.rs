@@ -3,7 +3,8 @@
 
 use std::io::Write;
 
-use super::{ReportError, ReportOptions, plaintext, plural};
+use super::{ReportError, ReportOptions, plaintext};
+use crate::display::plural;
 use crate::finding::Finding;
 use crate::scan::ScanOutcome;
 

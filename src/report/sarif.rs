@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 
 use super::{ReportError, ReportOptions};
 use crate::detect::rules::{Criticality, Rule, SecretEncoding};
+use crate::finding::suppression::Suppression;
 use crate::finding::{Finding, Location};
-use crate::judge::baseline::Suppression;
 use crate::scan::ScanOutcome;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";

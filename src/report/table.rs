@@ -2,8 +2,9 @@
 
 use std::io::Write;
 
-use super::{ReportError, ReportOptions, plaintext, plural, printable};
-use crate::judge::baseline::Suppression;
+use super::{ReportError, ReportOptions, plaintext};
+use crate::display::{plural, printable};
+use crate::finding::suppression::Suppression;
 use crate::scan::ScanOutcome;
 
 struct Style {

@@ -364,21 +364,12 @@ fn one_blame_per_file_names_the_author_of_each_line() {
 
     // The per-file cache blames a file when first asked, and no file past its limit.
     let tracked = stray::input::git::tracked_files(tree.path()).expect("tracked files");
-    let at = |line| stray::Location {
-        path: file.clone(),
-        line,
-        column: 1,
-        kind: stray::detect::classify::LocationKind::Dotenv,
-        context: None,
-        inline_allow: None,
-        commit: None,
-    };
-    let places = [at(1), at(2)];
-    let authors = stray::input::git::LineAuthors::new(places.iter(), tracked.clone(), 1);
-    assert_eq!(authors.author(&at(2)).as_deref(), Some("Bob"));
-    assert_eq!(authors.author(&at(7)), None, "a line no finding has");
-    let none = stray::input::git::LineAuthors::new(places.iter(), tracked, 0);
-    assert_eq!(none.author(&at(1)), None, "over the file limit");
+    let places = [(file.as_path(), 1), (file.as_path(), 2)];
+    let authors = stray::input::git::LineAuthors::new(places.into_iter(), tracked.clone(), 1);
+    assert_eq!(authors.author(&file, 2).as_deref(), Some("Bob"));
+    assert_eq!(authors.author(&file, 7), None, "a line no finding has");
+    let none = stray::input::git::LineAuthors::new(places.into_iter(), tracked, 0);
+    assert_eq!(none.author(&file, 1), None, "over the file limit");
 
     let (code, json, _) = scan_json(tree.path(), &[]);
     assert_eq!(code, 1);

@@ -18,10 +18,11 @@ mod governance;
 mod hostile_encodings;
 mod hostile_inputs;
 mod hostile_names;
-#[cfg(unix)]
 mod hostile_reports;
 mod inventory;
 mod large_files;
+mod layering;
+mod names;
 mod readme;
 mod readme_commands;
 mod redaction_audit;

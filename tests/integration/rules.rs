@@ -1,7 +1,7 @@
 //! Every built-in rule must find each of its examples and none of its negatives, with all other
 //! built-in rules competing for the same text.
 
-use stray::detect::rules::selftest;
+use stray::detect::selftest;
 use stray::{Matcher, RuleSet};
 
 fn builtin() -> RuleSet {
@@ -143,7 +143,7 @@ fn the_documented_sample_rule_pack_loads_and_passes_its_selftest() {
     )
     .unwrap_or_else(|e| panic!("the docs/rules.md sample does not load: {e}"));
     assert_eq!(set.len(), 1);
-    let failures = stray::detect::rules::selftest::check_each(set.rules()).expect("matcher builds");
+    let failures = stray::detect::selftest::check_each(set.rules()).expect("matcher builds");
     assert!(failures.is_empty(), "{failures:?}");
 
     // And through the command a reader would run.

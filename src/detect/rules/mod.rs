@@ -6,7 +6,6 @@
 
 mod builtin;
 pub mod catalog;
-pub mod selftest;
 pub mod validators;
 
 use std::fmt;

@@ -17,19 +17,17 @@ pub struct LineAuthors {
 }
 
 impl LineAuthors {
-    /// Remembers the lines of `locations`; a file is looked up in `tracked` only when first
-    /// asked about, and at most `file_limit` files are ever blamed.
+    /// Remembers the lines (path and line number) of the places findings sit on; a file is
+    /// looked up in `tracked` only when first asked about, and at most `file_limit` files are
+    /// ever blamed.
     pub fn new<'a>(
-        locations: impl Iterator<Item = &'a crate::finding::Location>,
+        lines: impl Iterator<Item = (&'a Path, usize)>,
         tracked: std::collections::HashSet<PathBuf>,
         file_limit: usize,
     ) -> LineAuthors {
         let mut wanted: HashMap<PathBuf, Vec<usize>> = HashMap::new();
-        for location in locations {
-            wanted
-                .entry(location.path.clone())
-                .or_default()
-                .push(location.line);
+        for (path, line) in lines {
+            wanted.entry(path.to_path_buf()).or_default().push(line);
         }
         for lines in wanted.values_mut() {
             lines.sort_unstable();
@@ -44,24 +42,24 @@ impl LineAuthors {
         }
     }
 
-    /// Who committed the line at `location`; `None` for untracked files, uncommitted lines
-    /// and files past the limit.
-    pub fn author(&self, location: &crate::finding::Location) -> Option<String> {
-        let lines = self.wanted.get(&location.path)?;
+    /// Who committed `line` of `path`; `None` for untracked files, uncommitted lines and files
+    /// past the limit.
+    pub fn author(&self, path: &Path, line: usize) -> Option<String> {
+        let lines = self.wanted.get(path)?;
         let mut blamed = self.blamed.borrow_mut();
-        if !blamed.contains_key(&location.path) {
-            let tracked = resolved_path(&location.path).is_some_and(|p| self.tracked.contains(&p));
+        if !blamed.contains_key(path) {
+            let tracked = resolved_path(path).is_some_and(|p| self.tracked.contains(&p));
             let authors = if !tracked {
                 HashMap::new()
             } else if self.runs.get() < self.file_limit {
                 self.runs.set(self.runs.get() + 1);
-                blame_authors(&location.path, lines)
+                blame_authors(path, lines)
             } else {
                 return None;
             };
-            blamed.insert(location.path.clone(), authors);
+            blamed.insert(path.to_path_buf(), authors);
         }
-        blamed.get(&location.path)?.get(&location.line).cloned()
+        blamed.get(path)?.get(&line).cloned()
     }
 }
 

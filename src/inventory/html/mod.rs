@@ -11,9 +11,9 @@ mod tables;
 
 use crate::detect::classify::LocationKind;
 use crate::detect::rules::Criticality;
+use crate::display::plural;
 use crate::inventory::query::{CredentialView, History, Metrics, Period, PlaceView, ScanRow};
 use crate::inventory::render::date;
-use crate::report::plural;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

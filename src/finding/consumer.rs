@@ -10,7 +10,7 @@ use crate::finding::Location;
 /// Who reads the credential at `location`, when the place says so.
 pub fn consumer(location: &Location) -> Option<String> {
     // Built from file and context names, and shown in terminals: control characters escaped.
-    named_consumer(location).map(|name| crate::report::printable(&name).into_owned())
+    named_consumer(location).map(|name| crate::display::printable(&name).into_owned())
 }
 
 fn named_consumer(location: &Location) -> Option<String> {
