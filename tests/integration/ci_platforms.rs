@@ -232,7 +232,11 @@ fn the_change_under_review_cannot_weaken_its_own_verdict() {
         ])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    crate::common::expect_exit(
+        &output,
+        0,
+        "stray baseline create --no-config --owner mallory --git",
+    );
     commit(&tree, &[], "baseline");
     // Proof that the change's own settings would have passed it.
     let output = crate::common::stray()
@@ -297,7 +301,11 @@ fn the_base_commits_settings_decide_the_verdict() {
         ])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    crate::common::expect_exit(
+        &output,
+        0,
+        "stray baseline create --owner ops --expires 2099-01-01",
+    );
     commit(&tree, &[], "baseline");
     let base = git_ok(tree.path(), &["rev-parse", "HEAD"]);
 

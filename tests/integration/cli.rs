@@ -1,6 +1,8 @@
 //! End-to-end tests: the `stray` binary on temporary directory trees.
 
-use crate::common::{Fake, Tree, paths, places, run_in, scan_json, stray};
+use crate::common::{
+    Fake, Tree, expect_code, expect_exit, paths, places, run_in, scan_json, stray,
+};
 use stray::names::Named;
 use stray::report::Format;
 
@@ -241,8 +243,7 @@ regex = '(acme_[0-9]{8})'
         .args(["scan", "--rules", "team.toml", "."])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (_, stderr) = expect_exit(&output, 2, "stray scan --rules team.toml .");
     assert!(stderr.contains("team.toml"), "{stderr}");
     assert!(stderr.contains("acme-key"), "{stderr}");
     assert!(stderr.contains("'secret'"), "{stderr}");
@@ -253,8 +254,8 @@ regex = '(acme_[0-9]{8})'
         .args(["scan", "--rules", "bad.toml", "."])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("bad.toml"));
+    let (_, stderr) = expect_exit(&output, 2, "stray scan --rules bad.toml .");
+    assert!(stderr.contains("bad.toml"), "{stderr}");
 }
 
 #[test]
@@ -299,8 +300,8 @@ negatives = []
         .args(["scan", "--rules", "broken", "src"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("acme-key2"));
+    let (_, stderr) = expect_exit(&output, 2, "stray scan --rules broken src");
+    assert!(stderr.contains("acme-key2"), "{stderr}");
 }
 
 fn tree_with_secrets() -> (Tree, Vec<String>) {
@@ -458,8 +459,11 @@ fn sarif_has_the_fields_code_scanning_requires() {
 fn sarif_uris_are_relative_to_an_absolute_scan_root() {
     let (tree, _) = tree_with_secrets();
     let root = tree.path().to_str().expect("utf-8 path");
-    let (code, text, stderr) = run_in(&tree, &["scan", root, "--format", "sarif", "-q"]);
-    assert_eq!(code, 1, "{stderr}");
+    let (text, _) = expect_code(
+        run_in(&tree, &["scan", root, "--format", "sarif", "-q"]),
+        1,
+        "stray scan <root> --format sarif -q",
+    );
     let sarif: serde_json::Value = serde_json::from_str(&text).expect("SARIF is JSON");
     let run = &sarif["runs"][0];
     let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
@@ -547,8 +551,11 @@ fn csv_is_one_row_per_location() {
 #[test]
 fn output_file_and_table_summary() {
     let (tree, _) = tree_with_secrets();
-    let (code, stdout, stderr) = run_in(&tree, &["scan", "-o", "report.json", "--format", "json"]);
-    assert_eq!(code, 1);
+    let (stdout, stderr) = expect_code(
+        run_in(&tree, &["scan", "-o", "report.json", "--format", "json"]),
+        1,
+        "stray scan -o report.json --format json",
+    );
     assert!(stdout.is_empty(), "nothing on stdout: {stdout}");
     assert_eq!(stderr, "stray: wrote the json report to report.json\n");
     let report = std::fs::read_to_string(tree.path().join("report.json")).expect("report file");
@@ -612,7 +619,7 @@ fn laptop_walk_covers_known_places_and_skips_bulk() {
             .args(["--format", "json"])
             .output()
             .expect("stray runs");
-        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        expect_exit(&output, 1, &format!("stray {args:?} --format json"));
         let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
         let root = home.path().to_string_lossy().replace('\\', "/");
         let mut found: Vec<String> = paths(&json)
@@ -644,8 +651,8 @@ fn a_missing_root_or_a_device_is_an_error_not_an_empty_scan() {
         .args(["scan", "no-such-dir"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-dir: no such file"));
+    let (_, stderr) = expect_exit(&output, 2, "stray scan no-such-dir");
+    assert!(stderr.contains("no-such-dir: no such file"), "{stderr}");
 
     #[cfg(unix)]
     {
@@ -653,8 +660,7 @@ fn a_missing_root_or_a_device_is_an_error_not_an_empty_scan() {
             .args(["scan", "/dev/null"])
             .output()
             .expect("stray runs");
-        assert_eq!(output.status.code(), Some(2));
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let (_, stderr) = expect_exit(&output, 2, "stray scan /dev/null");
         assert!(
             stderr.contains("/dev/null: a character device, not a file or directory"),
             "{stderr}"

@@ -3,7 +3,9 @@
 //! small promises (exit codes, messages, files) around them. Each test runs the real binary on
 //! a temporary tree.
 
-use crate::common::{Fake, Tree, git_ok, outcome, run_in, scan_json, stray, zip_bytes};
+use crate::common::{
+    Fake, Tree, expect_code, expect_exit, git_ok, outcome, run_in, scan_json, stray, zip_bytes,
+};
 
 /// A repository with one committed OpenAI key in `code/.env`; returns it and the key.
 fn repo_with_key() -> (Tree, String) {
@@ -33,8 +35,11 @@ fn a_bare_git_flag_never_swallows_the_next_word() {
         &["--format", "json", "--git"],
     ];
     for args in cases {
-        let (code, stdout, stderr) = run_in(&tree, &[&["scan"], *args].concat());
-        assert_eq!(code, 1, "stray scan {args:?}: {stderr}");
+        let (stdout, _) = expect_code(
+            run_in(&tree, &[&["scan"], *args].concat()),
+            1,
+            &format!("stray scan {args:?}"),
+        );
         let json: serde_json::Value = serde_json::from_str(&stdout)
             .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {stdout}"));
         assert_eq!(
@@ -51,30 +56,40 @@ fn a_bare_git_flag_never_swallows_the_next_word() {
         &["baseline", "create", "-o", "b.json", "--owner", "ada"],
     ] {
         let args = [command, &["--git", "-q"]].concat();
-        let (code, _, stderr) = run_in(&tree, &args);
-        assert_eq!(code, 0, "stray {args:?}: {stderr}");
+        expect_code(run_in(&tree, &args), 0, &format!("stray {args:?}"));
     }
 }
 
 #[test]
 fn old_spellings_are_refused_naming_the_new_one() {
     let (tree, _) = repo_with_key();
-    let (code, _, stderr) = run_in(&tree, &["scan", "--git", "main~1..main"]);
-    assert_eq!(code, 2);
+    let (_, stderr) = expect_code(
+        run_in(&tree, &["scan", "--git", "main~1..main"]),
+        2,
+        "stray scan --git main~1..main",
+    );
     assert!(stderr.contains("--git=main~1..main"), "{stderr}");
-    let (code, _, stderr) = run_in(&tree, &["scan", "--git", "--all"]);
-    assert_eq!(code, 2);
+    let (_, stderr) = expect_code(
+        run_in(&tree, &["scan", "--git", "--all"]),
+        2,
+        "stray scan --git --all",
+    );
     assert!(stderr.contains("--git=--all"), "{stderr}");
-    let (code, _, stderr) = run_in(&tree, &["scan", "--record", "team.db"]);
-    assert_eq!(code, 2);
+    let (_, stderr) = expect_code(
+        run_in(&tree, &["scan", "--record", "team.db"]),
+        2,
+        "stray scan --record team.db",
+    );
     assert!(stderr.contains("--record=team.db"), "{stderr}");
-    let (code, _, stderr) = run_in(&tree, &["runbook", "--db"]);
-    assert_eq!(code, 2);
+    let (_, stderr) = expect_code(run_in(&tree, &["runbook", "--db"]), 2, "stray runbook --db");
     assert!(stderr.contains("runbook --inventory"), "{stderr}");
     // `stray laptop` walks $HOME: a repository mode there would be silently ignored.
     for mode in ["--staged", "--git"] {
-        let (code, _, stderr) = run_in(&tree, &["laptop", mode]);
-        assert_eq!(code, 2, "laptop {mode}");
+        let (_, stderr) = expect_code(
+            run_in(&tree, &["laptop", mode]),
+            2,
+            &format!("stray laptop {mode}"),
+        );
         assert!(stderr.contains("stray scan"), "{stderr}");
     }
 }
@@ -96,7 +111,7 @@ fn archives_and_record_take_their_value_only_after_equals() {
         .args(["scan", "code", "--record=~/inv.db", "-q"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(1));
+    expect_exit(&output, 1, "stray scan code --record=~/inv.db -q");
     assert!(home.path().join("inv.db").is_file());
     assert!(!tree.path().join("~").exists(), "no directory named ~");
 
@@ -109,7 +124,7 @@ fn archives_and_record_take_their_value_only_after_equals() {
         .args(["scan", "--record", "code", "-q"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    expect_exit(&output, 1, "stray scan --record code -q");
     if cfg!(target_os = "linux") {
         assert!(data.path().join("stray/inventory.db").is_file());
     }
@@ -190,15 +205,15 @@ fn baseline_expiry_in_the_past_is_refused() {
         .args(["baseline", "create"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--owner NAME"));
+    let (_, stderr) = expect_exit(&output, 2, "stray baseline create");
+    assert!(stderr.contains("--owner NAME"), "{stderr}");
     let output = stray()
         .current_dir(tree.path())
         .env("USER", "ada")
         .args(["baseline", "create"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(0));
+    expect_exit(&output, 0, "stray baseline create");
     let baseline =
         std::fs::read_to_string(tree.path().join(".stray-baseline.json")).expect("baseline");
     assert!(baseline.contains("\"owner\": \"ada\""), "{baseline}");
@@ -239,11 +254,14 @@ fn credential_takes_a_fingerprint_and_nothing_else() {
         assert!(stderr.contains("not a fingerprint"), "{stderr}");
     }
     // Gone: a clean exit with a message, which is what the runbook's verify step wants.
-    let (code, _, stderr) = run_in(
-        &tree,
-        &["scan", "--credential", "000000", "--fail-on", "any"],
+    let (_, stderr) = expect_code(
+        run_in(
+            &tree,
+            &["scan", "--credential", "000000", "--fail-on", "any"],
+        ),
+        0,
+        "stray scan --credential 000000 --fail-on any",
     );
-    assert_eq!(code, 0);
     assert!(stderr.contains("not found"), "{stderr}");
 }
 
@@ -264,8 +282,11 @@ fn a_prefix_of_two_credentials_is_an_error_naming_both() {
     let tree = Tree::new();
     tree.write("a/.npmrc", format!("//r/:_authToken={first}\n"));
     tree.write("b/.npmrc", format!("//r/:_authToken={second}\n"));
-    let (code, _, stderr) = run_in(&tree, &["scan", "--credential", &prefix]);
-    assert_eq!(code, 2, "{stderr}");
+    let (_, stderr) = expect_code(
+        run_in(&tree, &["scan", "--credential", &prefix]),
+        2,
+        "stray scan --credential <prefix>",
+    );
     assert!(stderr.contains("matches 2 credentials"), "{stderr}");
     for key in [&first, &second] {
         let fp = stray::finding::fingerprint(key.as_bytes());
@@ -288,8 +309,11 @@ fn standard_input_is_scanned_under_a_name() {
                 .expect("stray runs"),
         )
     };
-    let (code, stdout, stderr) = run(&["scan", "-", "--format", "json"]);
-    assert_eq!(code, 1, "{stderr}");
+    let (stdout, _) = expect_code(
+        run(&["scan", "-", "--format", "json"]),
+        1,
+        "stray scan - --format json",
+    );
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     assert_eq!(json["findings"][0]["rule"], "github-classic-pat");
     assert_eq!(json["findings"][0]["locations"][0]["path"], "stdin");
@@ -297,8 +321,7 @@ fn standard_input_is_scanned_under_a_name() {
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     assert_eq!(json["findings"][0]["locations"][0]["path"], "app/.env");
     assert_eq!(json["findings"][0]["locations"][0]["kind"], "dotenv");
-    let (code, _, stderr) = run(&["scan", "-", "."]);
-    assert_eq!(code, 2);
+    let (_, stderr) = expect_code(run(&["scan", "-", "."]), 2, "stray scan - .");
     assert!(stderr.contains("alone"), "{stderr}");
 }
 
@@ -331,8 +354,11 @@ fn the_output_format_follows_the_file_name_and_the_file_is_announced() {
 #[test]
 fn an_unwritable_report_fails_before_the_walk() {
     let (tree, _) = repo_with_key();
-    let (code, _, stderr) = run_in(&tree, &["scan", "-o", "/nonexistent/dir/x.json", "-v"]);
-    assert_eq!(code, 2);
+    let (_, stderr) = expect_code(
+        run_in(&tree, &["scan", "-o", "/nonexistent/dir/x.json", "-v"]),
+        2,
+        "stray scan -o /nonexistent/dir/x.json -v",
+    );
     assert!(stderr.contains("cannot create report file"), "{stderr}");
     assert!(
         !stderr.contains("skipped"),
@@ -378,8 +404,7 @@ fn a_closed_pipe_ends_quietly() {
 fn quiet_clean_scans_print_nothing() {
     let tree = Tree::new();
     tree.write("README.md", "nothing\n");
-    let (code, stdout, stderr) = run_in(&tree, &["scan", "-q"]);
-    assert_eq!(code, 0);
+    let (stdout, stderr) = expect_code(run_in(&tree, &["scan", "-q"]), 0, "stray scan -q");
     assert_eq!(stdout, "");
     assert_eq!(stderr, "");
     let (_, stdout, _) = run_in(&tree, &["scan"]);
@@ -394,21 +419,33 @@ fn file_names_cannot_drive_the_terminal() {
     let tree = Tree::new();
     let key = Fake::new(1206).github_pat();
     tree.write("evil\x1b[2Jname/.env", format!("GITHUB_TOKEN={key}\n"));
-    let (code, stdout, _) = run_in(&tree, &["scan", "--color", "never"]);
-    assert_eq!(code, 1);
+    let (stdout, _) = expect_code(
+        run_in(&tree, &["scan", "--color", "never"]),
+        1,
+        "stray scan --color never",
+    );
     assert!(!stdout.contains('\x1b'), "{stdout:?}");
     assert!(stdout.contains("evil\\u{1b}[2Jname/.env"), "{stdout}");
     // In an error naming the path, and in the inventory listing of a recorded scan.
-    let (code, _, stderr) = run_in(&tree, &["scan", "missing\x07\x1b]0;title\x07"]);
-    assert_eq!(code, 2);
+    let (_, stderr) = expect_code(
+        run_in(&tree, &["scan", "missing\x07\x1b]0;title\x07"]),
+        2,
+        "stray scan missing\x07\x1b]0;title\x07",
+    );
     assert!(
         !stderr.contains('\x1b') && !stderr.contains('\x07'),
         "{stderr:?}"
     );
-    let (code, _, _) = run_in(&tree, &["scan", "-q", "--record=inv.db"]);
-    assert_eq!(code, 1);
-    let (code, listing, _) = run_in(&tree, &["inventory", "--db", "inv.db"]);
-    assert_eq!(code, 0);
+    expect_code(
+        run_in(&tree, &["scan", "-q", "--record=inv.db"]),
+        1,
+        "stray scan -q --record=inv.db",
+    );
+    let (listing, _) = expect_code(
+        run_in(&tree, &["inventory", "--db", "inv.db"]),
+        0,
+        "stray inventory --db inv.db",
+    );
     assert!(listing.contains("evil\\u{1b}[2Jname/.env"), "{listing}");
     assert!(!listing.contains('\x1b'), "{listing:?}");
     // The runbook shows the name escaped, and its verify command quotes it exactly.
@@ -427,12 +464,18 @@ fn excludes_written_with_a_leading_dot_slash_match() {
 #[test]
 fn warnings_for_policies_and_vaults_that_cannot_work() {
     let (tree, _) = repo_with_key();
-    let (code, _, stderr) = run_in(&tree, &["scan", "code", "--fail-on", "overdue"]);
-    assert_eq!(code, 0);
+    let (_, stderr) = expect_code(
+        run_in(&tree, &["scan", "code", "--fail-on", "overdue"]),
+        0,
+        "stray scan code --fail-on overdue",
+    );
     assert!(stderr.contains("needs --vault"), "{stderr}");
     tree.write("empty.fp.json", r#"{"stray_fingerprints":1,"created":"2026-11-01T00:00:00Z","summary":{"written":0,"omitted_guessable":0},"entries":[]}"#);
-    let (code, _, stderr) = run_in(&tree, &["scan", "code", "--vault", "empty.fp.json"]);
-    assert_eq!(code, 1, "{stderr}");
+    let (_, stderr) = expect_code(
+        run_in(&tree, &["scan", "code", "--vault", "empty.fp.json"]),
+        1,
+        "stray scan code --vault empty.fp.json",
+    );
     assert!(stderr.contains("holds no secrets"), "{stderr}");
 }
 
@@ -449,37 +492,55 @@ fn history_of_a_repository_without_commits_is_empty_not_an_error() {
 fn hook_uninstall_removes_only_strays_hook() {
     let (tree, _) = repo_with_key();
     let hook = tree.path().join(".git/hooks/pre-commit");
-    let (code, _, stderr) = run_in(&tree, &["hook", "uninstall"]);
-    assert_eq!(code, 2);
+    let (_, stderr) = expect_code(
+        run_in(&tree, &["hook", "uninstall"]),
+        2,
+        "stray hook uninstall",
+    );
     assert!(stderr.contains("nothing to uninstall"), "{stderr}");
 
     std::fs::write(&hook, "#!/bin/sh\necho mine\n").expect("hook");
-    let (code, _, _) = run_in(&tree, &["hook", "install", "--force"]);
-    assert_eq!(code, 0);
+    expect_code(
+        run_in(&tree, &["hook", "install", "--force"]),
+        0,
+        "stray hook install --force",
+    );
     let installed = std::fs::read_to_string(&hook).expect("hook");
     assert!(installed.contains("${{ secrets.NAME }}"), "{installed}");
-    let (code, _, stderr) = run_in(&tree, &["hook", "uninstall"]);
-    assert_eq!(code, 0, "{stderr}");
+    expect_code(
+        run_in(&tree, &["hook", "uninstall"]),
+        0,
+        "stray hook uninstall",
+    );
     assert_eq!(
         std::fs::read_to_string(&hook).expect("restored"),
         "#!/bin/sh\necho mine\n"
     );
-    let (code, _, stderr) = run_in(&tree, &["hook", "uninstall"]);
-    assert_eq!(code, 2);
+    let (_, stderr) = expect_code(
+        run_in(&tree, &["hook", "uninstall"]),
+        2,
+        "stray hook uninstall",
+    );
     assert!(stderr.contains("not written by stray"), "{stderr}");
 }
 
 #[test]
 fn rules_list_formats() {
     let tree = Tree::new();
-    let (code, stdout, _) = run_in(&tree, &["rules", "list", "--format", "json"]);
-    assert_eq!(code, 0);
+    let (stdout, _) = expect_code(
+        run_in(&tree, &["rules", "list", "--format", "json"]),
+        0,
+        "stray rules list --format json",
+    );
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     assert!(json.as_array().is_some_and(|rules| rules.len() > 100));
     let (_, old, _) = run_in(&tree, &["rules", "list", "--json"]);
     assert_eq!(old, stdout, "--json still works");
-    let (code, markdown, _) = run_in(&tree, &["rules", "list", "-f", "markdown"]);
-    assert_eq!(code, 0);
+    let (markdown, _) = expect_code(
+        run_in(&tree, &["rules", "list", "-f", "markdown"]),
+        0,
+        "stray rules list -f markdown",
+    );
     assert!(markdown.contains("| "), "{markdown}");
     let (_, table, _) = run_in(&tree, &["rules", "list"]);
     assert!(table.trim_end().ends_with(" rules"), "{table}");
@@ -489,11 +550,14 @@ fn rules_list_formats() {
 fn a_failed_import_leaves_no_database_behind() {
     let tree = Tree::new();
     tree.write("bad.json", "{ not json");
-    let (code, _, _) = run_in(
-        &tree,
-        &["inventory", "import", "bad.json", "--db", "team.db"],
+    expect_code(
+        run_in(
+            &tree,
+            &["inventory", "import", "bad.json", "--db", "team.db"],
+        ),
+        2,
+        "stray inventory import bad.json --db team.db",
     );
-    assert_eq!(code, 2);
     assert!(!tree.path().join("team.db").exists());
 }
 
@@ -506,11 +570,14 @@ fn verbose_lists_what_was_skipped_and_why() {
     tree.write("app/node_modules/x/index.js", "x\n");
     tree.write("app/notes.md", "notes\n");
     tree.write("backup.zip", zip_bytes(&[("readme.txt", "hello\n")]));
-    let (code, _, stderr) = run_in(
-        &tree,
-        &["scan", "-v", "--max-file-size", "1KiB", "--exclude", "*.md"],
+    let (_, stderr) = expect_code(
+        run_in(
+            &tree,
+            &["scan", "-v", "--max-file-size", "1KiB", "--exclude", "*.md"],
+        ),
+        0,
+        "stray scan -v --max-file-size 1KiB --exclude *.md",
     );
-    assert_eq!(code, 0, "{stderr}");
     for (path, why) in [
         ("app/logo.png", "binary"),
         ("app/big.log", "too large"),
@@ -565,8 +632,11 @@ fn one_scan_writes_several_reports_each_in_its_files_format() {
     }
     assert_eq!(stderr.matches("stray: wrote the").count(), 3, "{stderr}");
     // Several files whose names do not say their format: an error before the scan.
-    let (code, _, stderr) = run_in(&tree, &["scan", "-o", "a.out", "-o", "b.out"]);
-    assert_eq!(code, 2);
+    let (_, stderr) = expect_code(
+        run_in(&tree, &["scan", "-o", "a.out", "-o", "b.out"]),
+        2,
+        "stray scan -o a.out -o b.out",
+    );
     assert!(
         stderr.contains("cannot tell the format of a.out"),
         "{stderr}"

@@ -1,7 +1,7 @@
 //! A real-shaped laptop tree under fixtures/laptop (fake keys only): what a user would expect
 //! stray to report on it, and what it must leave alone.
 
-use crate::common::{places, stray};
+use crate::common::{expect_exit, places, stray};
 
 fn scan_fixture() -> serde_json::Value {
     let output = stray()
@@ -9,7 +9,7 @@ fn scan_fixture() -> serde_json::Value {
         .args(["scan", "--format", "json", "fixtures/laptop"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(1));
+    expect_exit(&output, 1, "stray scan --format json fixtures/laptop");
     serde_json::from_slice(&output.stdout).expect("JSON report")
 }
 

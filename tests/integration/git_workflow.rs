@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{Fake, Tree, git, git_ok, scan_json, stray};
+use crate::common::{Fake, Tree, expect_exit, git, git_ok, scan_json, stray};
 use serde_json::Value;
 
 fn repo() -> Tree {
@@ -101,14 +101,14 @@ fn hook_install_refuses_or_chains_an_existing_hook() {
         .args(["hook", "install"])
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--force"));
+    let (_, stderr) = expect_exit(&output, 2, "stray hook install");
+    assert!(stderr.contains("--force"), "{stderr}");
     let output = stray()
         .current_dir(tree.path())
         .args(["hook", "install", "--force"])
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(0));
+    expect_exit(&output, 0, "stray hook install --force");
     tree.write("notes.md", "fine\n");
     git_ok(tree.path(), &["add", "notes.md"]);
     git_ok(tree.path(), &["commit", "-q", "-m", "notes"]);
@@ -122,7 +122,7 @@ fn hook_install_refuses_or_chains_an_existing_hook() {
         .args(["hook", "install"])
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(0));
+    expect_exit(&output, 0, "stray hook install");
 }
 
 #[test]
@@ -181,8 +181,8 @@ fn history_finds_a_key_removed_two_commits_later_with_its_commit() {
         .args(["scan", "--git=no-such-branch..HEAD"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-branch"));
+    let (_, stderr) = expect_exit(&output, 2, "stray scan --git=no-such-branch..HEAD");
+    assert!(stderr.contains("no-such-branch"), "{stderr}");
 }
 
 /// Runs scripts/ci-scan.sh, the command action.yml and the GitLab job run.
@@ -219,7 +219,11 @@ fn ci_job_fails_on_unvaulted_keys_in_the_pull_request_and_tells_errors_apart() {
         .args(["vault", "fingerprint", "vault-export.env", "-o", "vault.fp"])
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(0));
+    expect_exit(
+        &output,
+        0,
+        "stray vault fingerprint vault-export.env -o vault.fp",
+    );
     std::fs::remove_file(tree.path().join("vault-export.env")).expect("remove export");
 
     // The pull request adds a vaulted key (a stray copy): the default CI policy passes.

@@ -1,6 +1,6 @@
 //! One credential per agent, owners, criticality tiers and the revocation runbook.
 
-use crate::common::{Fake, Tree, VaultValue, fingerprint_file, run_in as run};
+use crate::common::{Fake, Tree, VaultValue, expect_code, fingerprint_file, run_in as run};
 use serde_json::Value;
 
 fn json(tree: &Tree, args: &[&str]) -> (i32, Value) {
@@ -198,8 +198,7 @@ fn rotation_sla_follows_criticality() {
 #[test]
 fn the_runbook_names_every_place_consumer_and_the_way_back() {
     let (tree, key) = shared_key_tree();
-    let (code, runbook, stderr) = run(&tree, &["runbook", "-q"]);
-    assert_eq!(code, 0, "{stderr}");
+    let (runbook, _) = expect_code(run(&tree, &["runbook", "-q"]), 0, "stray runbook -q");
     assert!(!runbook.contains(&key), "no full secret in the runbook");
     for expected in [
         "home/.cursor/mcp.json:1",

@@ -10,7 +10,7 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{Fake, Tree, outcome, stray};
+use crate::common::{Fake, Tree, expect_code, outcome, stray};
 use base64::Engine as _;
 use stray::names::Named;
 use stray::report::Format;
@@ -95,10 +95,16 @@ fn a_name_that_is_not_utf8_reaches_every_format_and_the_inventory() {
         stray::inventory::merge::read_result(&dir.join("out.json"), &matcher).expect("read back");
     let path = &document.findings[0].locations[0].location.path;
     assert_eq!(path.as_os_str().as_bytes(), bad_relative().as_slice());
-    let (code, _, stderr) = run(dir, &["merge", "out.json", "-o", "merged.json"]);
-    assert_eq!(code, 0, "{stderr}");
-    let (code, _, stderr) = run(dir, &["merge", "merged.json", "-o", "again.json"]);
-    assert_eq!(code, 0, "{stderr}");
+    expect_code(
+        run(dir, &["merge", "out.json", "-o", "merged.json"]),
+        0,
+        "stray merge out.json -o merged.json",
+    );
+    expect_code(
+        run(dir, &["merge", "merged.json", "-o", "again.json"]),
+        0,
+        "stray merge merged.json -o again.json",
+    );
     let again = read_json(&dir.join("again.json"));
     assert_eq!(
         again["findings"][0]["locations"][0]["path_bytes_b64"],
@@ -106,17 +112,26 @@ fn a_name_that_is_not_utf8_reaches_every_format_and_the_inventory() {
     );
 
     // The inventory: recorded by every scan above, and by an import of the JSON result.
-    let (code, stdout, stderr) = run(dir, &["inventory", "--db", "inv.db", "scans"]);
-    assert_eq!(code, 0, "{stderr}");
+    let (stdout, _) = expect_code(
+        run(dir, &["inventory", "--db", "inv.db", "scans"]),
+        0,
+        "stray inventory --db inv.db scans",
+    );
     let recorded = format!("{} scans recorded", Format::ALL.len());
     assert!(stdout.contains(&recorded), "{stdout}");
-    let (code, _, stderr) = run(dir, &["inventory", "import", "--db", "imp.db", "out.json"]);
-    assert_eq!(code, 0, "{stderr}");
+    expect_code(
+        run(dir, &["inventory", "import", "--db", "imp.db", "out.json"]),
+        0,
+        "stray inventory import --db imp.db out.json",
+    );
     let (code, stdout, stderr) = run(dir, &["inventory", "--db", "imp.db"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("code/d\\xFFir/conf\\xFE.env"), "{stdout}");
-    let (code, _, stderr) = run(dir, &["report", "--db", "inv.db", "-o", "audit.html"]);
-    assert_eq!(code, 0, "{stderr}");
+    expect_code(
+        run(dir, &["report", "--db", "inv.db", "-o", "audit.html"]),
+        0,
+        "stray report --db inv.db -o audit.html",
+    );
 }
 
 /// Temporary files a report write left behind in `dir`.
@@ -136,11 +151,14 @@ fn a_scan_that_fails_after_opening_its_report_keeps_the_old_one() {
     std::fs::write(dir.join("report.json"), "the old report\n").expect("seed");
     // The vault is read after the report is opened, before the walk.
     std::fs::write(dir.join("vault.json"), "{\"not\": \"a vault").expect("vault");
-    let (code, _, stderr) = run(
-        dir,
-        &["scan", "code", "--vault", "vault.json", "-o", "report.json"],
+    let (_, stderr) = expect_code(
+        run(
+            dir,
+            &["scan", "code", "--vault", "vault.json", "-o", "report.json"],
+        ),
+        2,
+        "stray scan code --vault vault.json -o report.json",
     );
-    assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("vault.json"), "{stderr}");
     assert_eq!(
         std::fs::read_to_string(dir.join("report.json")).expect("read"),
@@ -150,29 +168,35 @@ fn a_scan_that_fails_after_opening_its_report_keeps_the_old_one() {
 
     // The same for the other writers: a baseline whose scan fails keeps the old baseline.
     std::fs::write(dir.join("base.json"), "old baseline").expect("seed");
-    let (code, _, _) = run(
-        dir,
-        &[
-            "baseline",
-            "create",
-            "code",
-            "--vault",
-            "vault.json",
-            "--owner",
-            "sec",
-            "-o",
-            "base.json",
-        ],
+    expect_code(
+        run(
+            dir,
+            &[
+                "baseline",
+                "create",
+                "code",
+                "--vault",
+                "vault.json",
+                "--owner",
+                "sec",
+                "-o",
+                "base.json",
+            ],
+        ),
+        2,
+        "stray baseline create code --vault vault.json --owner sec -o base.json",
     );
-    assert_eq!(code, 2);
     assert_eq!(
         std::fs::read_to_string(dir.join("base.json")).expect("read"),
         "old baseline"
     );
 
     // A scan that completes replaces the report.
-    let (code, _, stderr) = run(dir, &["scan", "code", "-o", "report.json"]);
-    assert_eq!(code, 1, "{stderr}");
+    expect_code(
+        run(dir, &["scan", "code", "-o", "report.json"]),
+        1,
+        "stray scan code -o report.json",
+    );
     assert!(read_json(&dir.join("report.json"))["findings"][0].is_object());
     assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
 }
@@ -201,8 +225,11 @@ fn devices_and_fifos_are_written_in_place() {
     let (tree, _) = tree_with_bad_name();
     let dir = tree.path();
 
-    let (code, _, stderr) = run(dir, &["scan", "code", "-o", "/dev/null", "-f", "json"]);
-    assert_eq!(code, 1, "{stderr}");
+    expect_code(
+        run(dir, &["scan", "code", "-o", "/dev/null", "-f", "json"]),
+        1,
+        "stray scan code -o /dev/null -f json",
+    );
     let null = std::fs::metadata("/dev/null").expect("stat");
     assert!(
         null.file_type().is_char_device(),
@@ -210,8 +237,11 @@ fn devices_and_fifos_are_written_in_place() {
     );
 
     // /dev/stdout goes where standard output goes.
-    let (code, stdout, stderr) = run(dir, &["scan", "code", "-o", "/dev/stdout", "-f", "csv"]);
-    assert_eq!(code, 1, "{stderr}");
+    let (stdout, _) = expect_code(
+        run(dir, &["scan", "code", "-o", "/dev/stdout", "-f", "csv"]),
+        1,
+        "stray scan code -o /dev/stdout -f csv",
+    );
     assert!(stdout.starts_with("provider,class,rule"), "{stdout}");
 
     let fifo = dir.join("report.fifo");
@@ -224,8 +254,11 @@ fn devices_and_fifos_are_written_in_place() {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the FIFO"))
     };
-    let (code, _, stderr) = run(dir, &["scan", "code", "-o", "report.fifo", "-f", "csv"]);
-    assert_eq!(code, 1, "{stderr}");
+    expect_code(
+        run(dir, &["scan", "code", "-o", "report.fifo", "-f", "csv"]),
+        1,
+        "stray scan code -o report.fifo -f csv",
+    );
     let received = reader.join().expect("reader");
     assert!(received.contains("d\\xFFir"), "{received}");
     let kind = std::fs::symlink_metadata(&fifo).expect("stat").file_type();
@@ -314,8 +347,11 @@ fn concurrent_recordings_queue_instead_of_failing() {
         let (code, _, stderr) = outcome(child.wait_with_output().expect("wait"));
         assert!(code == 0 || code == 1, "exit {code}: {stderr}");
     }
-    let (code, stdout, stderr) = run(tree.path(), &["inventory", "--db", "inv.db", "scans"]);
-    assert_eq!(code, 0, "{stderr}");
+    let (stdout, _) = expect_code(
+        run(tree.path(), &["inventory", "--db", "inv.db", "scans"]),
+        0,
+        "stray inventory --db inv.db scans",
+    );
     assert!(stdout.contains("10 scans recorded"), "{stdout}");
 }
 
@@ -328,8 +364,11 @@ fn recorded_tree() -> Tree {
         content.push_str(&format!("GITHUB_TOKEN={}\n", fake.github_pat()));
     }
     tree.write("code/tokens.env", content);
-    let (code, _, stderr) = run(tree.path(), &["scan", "code", "-q", "--record=inv.db"]);
-    assert_eq!(code, 1, "{stderr}");
+    expect_code(
+        run(tree.path(), &["scan", "code", "-q", "--record=inv.db"]),
+        1,
+        "stray scan code -q --record=inv.db",
+    );
     tree
 }
 
@@ -359,8 +398,7 @@ fn a_damaged_database_is_refused_before_it_is_written() {
         ][..],
         &["inventory", "import", "--db", "inv.db", "r.json"],
     ] {
-        let (code, _, stderr) = run(tree.path(), args);
-        assert_eq!(code, 2, "{args:?}: {stderr}");
+        let (_, stderr) = expect_code(run(tree.path(), args), 2, &format!("stray {args:?}"));
         assert!(stderr.contains("inv.db"), "{stderr}");
         assert!(
             stderr.contains("damaged") || stderr.contains("corrupt"),
@@ -380,11 +418,17 @@ fn a_negative_schema_version_is_refused() {
     conn.pragma_update(None, "user_version", -2).expect("set");
     drop(conn);
     let before = std::fs::read(&db).expect("read");
-    let (code, _, stderr) = run(tree.path(), &["scan", "code", "-q", "--record=inv.db"]);
-    assert_eq!(code, 2, "{stderr}");
+    let (_, stderr) = expect_code(
+        run(tree.path(), &["scan", "code", "-q", "--record=inv.db"]),
+        2,
+        "stray scan code -q --record=inv.db",
+    );
     assert!(stderr.contains("inv.db"), "{stderr}");
     assert!(stderr.contains("schema version -2"), "{stderr}");
     assert_eq!(std::fs::read(&db).expect("read"), before);
-    let (code, _, stderr) = run(tree.path(), &["inventory", "--db", "inv.db"]);
-    assert_eq!(code, 2, "{stderr}");
+    expect_code(
+        run(tree.path(), &["inventory", "--db", "inv.db"]),
+        2,
+        "stray inventory --db inv.db",
+    );
 }

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{Fake, Tree, VaultValue, fingerprint_file, stray};
+use crate::common::{Fake, Tree, VaultValue, expect_exit, fingerprint_file, stray};
 use serde_json::Value;
 
 /// One machine's scans of `work/` in a temporary tree, recorded into `inventory.db` beside it.
@@ -455,8 +455,7 @@ fn a_corrupt_database_fails_with_its_name_after_the_report_is_written() {
         .args(["scan", "work", "--format", "json", "--record=bad.db"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (_, stderr) = expect_exit(&output, 2, "stray scan work --format json --record=bad.db");
     assert!(stderr.contains("bad.db"), "{stderr}");
     assert!(stderr.contains("not an SQLite database"), "{stderr}");
     assert!(stderr.contains("the report was written"), "{stderr}");
@@ -477,7 +476,11 @@ fn a_corrupt_database_fails_with_its_name_after_the_report_is_written() {
         ])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
+    expect_exit(
+        &output,
+        2,
+        "stray scan work --format json -o out.json --record=bad.db",
+    );
     let report: Value =
         serde_json::from_slice(&std::fs::read(tree.path().join("out.json")).expect("report"))
             .expect("JSON");
@@ -491,15 +494,14 @@ fn a_corrupt_database_fails_with_its_name_after_the_report_is_written() {
         .arg(&bad)
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("bad.db"));
+    let (_, stderr) = expect_exit(&output, 2, "stray inventory --db <bad>");
+    assert!(stderr.contains("bad.db"), "{stderr}");
     let output = stray()
         .args(["inventory", "--db"])
         .arg(tree.path().join("missing.db"))
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (_, stderr) = expect_exit(&output, 2, "stray inventory --db <missing.db>");
     assert!(
         stderr.contains("missing.db") && stderr.contains("--record"),
         "{stderr}"
@@ -637,8 +639,7 @@ fn results_from_two_laptops_import_as_one_credential_on_two_machines() {
         .arg(&team)
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (_, stderr) = expect_exit(&output, 2, "stray inventory import merged.json --db <team>");
     assert!(
         stderr.contains("merged.json") && stderr.contains("merged team view"),
         "{stderr}"
@@ -700,8 +701,7 @@ fn a_directory_as_the_record_database_is_refused_and_a_bare_record_scans_the_nex
         .args(["scan", "--record=work"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (_, stderr) = expect_exit(&output, 2, "stray scan --record=work");
     assert!(stderr.contains("--record=work is a directory"), "{stderr}");
     assert!(stderr.contains("--record=work/inventory.db"), "{stderr}");
     assert!(output.stdout.is_empty(), "nothing was scanned");
@@ -714,7 +714,7 @@ fn a_directory_as_the_record_database_is_refused_and_a_bare_record_scans_the_nex
         .args(["scan", "--record", "work", "-q"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    expect_exit(&output, 1, "stray scan --record work -q");
     assert!(
         home.path()
             .join(".local/share/stray/inventory.db")

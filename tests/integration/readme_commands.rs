@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::common::{Fake, Tree, VaultValue, fingerprint_file, git_ok, outcome, stray, zip_bytes};
+use crate::common::{
+    Fake, Tree, VaultValue, expect_code, fingerprint_file, git_ok, outcome, stray, zip_bytes,
+};
 use regex::Regex;
 
 /// The documents whose blocks are checked: README.md, then every `docs/*.md` by name, as
@@ -857,8 +859,7 @@ fn the_runbook_page_in_the_docs_is_what_stray_writes() {
     let tree = Tree::new();
     let place = scenario(Scenario::Shared, &tree);
     let command = "stray runbook home repo";
-    let (code, stdout, stderr) = bash(&place, command);
-    assert_eq!(code, 0, "`{command}` failed: {stderr}");
+    let (stdout, _) = expect_code(bash(&place, command), 0, &format!("`{command}`"));
     // The document's header and index come first; the page starts at its first `## ` heading.
     let page = stdout
         .find("\n## ")

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::common::{Fake, Tree, outcome, stray};
+use crate::common::{Fake, Tree, expect_code, outcome, stray};
 use serde_json::Value;
 
 /// A temporary tree with an inventory database beside it.
@@ -52,26 +52,32 @@ impl Team {
 
     fn metrics(&self, now: &str) -> Value {
         let db = self.db();
-        let (code, stdout, stderr) = self.run(
-            now,
-            "auditor",
-            "auditor",
-            &["inventory", "metrics", "--db", &db, "--format", "json"],
+        let (stdout, _) = expect_code(
+            self.run(
+                now,
+                "auditor",
+                "auditor",
+                &["inventory", "metrics", "--db", &db, "--format", "json"],
+            ),
+            0,
+            "stray inventory metrics --db <db> --format json",
         );
-        assert_eq!(code, 0, "{stderr}");
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
     }
 
     /// `column` of the first credential in `stray inventory --format csv`.
     fn first_csv_cell(&self, now: &str, column: &str) -> String {
         let db = self.db();
-        let (code, csv, stderr) = self.run(
-            now,
-            "auditor",
-            "auditor",
-            &["inventory", "--db", &db, "--format", "csv"],
+        let (csv, _) = expect_code(
+            self.run(
+                now,
+                "auditor",
+                "auditor",
+                &["inventory", "--db", &db, "--format", "csv"],
+            ),
+            0,
+            "stray inventory --db <db> --format csv",
         );
-        assert_eq!(code, 0, "{stderr}");
         let mut lines = csv.lines();
         let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
         let row: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
@@ -86,8 +92,11 @@ impl Team {
         let db = self.db();
         let mut args = vec!["runbook", "--db", db.as_str()];
         args.extend_from_slice(extra);
-        let (code, stdout, stderr) = self.run(now, "auditor", "auditor", &args);
-        assert_eq!(code, 0, "{stderr}");
+        let (stdout, _) = expect_code(
+            self.run(now, "auditor", "auditor", &args),
+            0,
+            &format!("stray {args:?}"),
+        );
         stdout
     }
 }
@@ -118,21 +127,24 @@ fn a_revoked_key_gone_from_a_later_scan_has_its_time_to_revoke() {
 
     let db = team.db();
     let prefix = &fingerprint(&key)[..12];
-    let (code, _, stderr) = team.run(
-        "2026-11-01T10:05:00Z",
-        "ci-box",
-        "ada",
-        &[
-            "inventory",
-            "revoke",
-            prefix,
-            "--at",
-            "2026-11-01T10:00:00Z",
-            "--db",
-            &db,
-        ],
+    let (_, stderr) = expect_code(
+        team.run(
+            "2026-11-01T10:05:00Z",
+            "ci-box",
+            "ada",
+            &[
+                "inventory",
+                "revoke",
+                prefix,
+                "--at",
+                "2026-11-01T10:00:00Z",
+                "--db",
+                &db,
+            ],
+        ),
+        0,
+        "stray inventory revoke <prefix> --at 2026-11-01T10:00:00Z --db <db>",
     );
-    assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains(prefix), "{stderr}");
 
     // The spreadsheet view says when it was revoked.
@@ -163,13 +175,16 @@ fn a_revoked_key_gone_from_a_later_scan_has_its_time_to_revoke() {
         serde_json::json!([{"period": "2026-11", "removed": 1}])
     );
 
-    let (code, stdout, _) = team.run(
-        "2026-11-02T00:00:00Z",
-        "auditor",
-        "auditor",
-        &["inventory", "metrics", "--db", &db],
+    let (stdout, _) = expect_code(
+        team.run(
+            "2026-11-02T00:00:00Z",
+            "auditor",
+            "auditor",
+            &["inventory", "metrics", "--db", &db],
+        ),
+        0,
+        "stray inventory metrics --db <db>",
     );
-    assert_eq!(code, 0);
     assert!(
         stdout.contains("mean hours to revoke        3.0"),
         "{stdout}"
@@ -348,13 +363,16 @@ fn a_version_1_database_upgrades_to_the_current_schema_and_gives_a_leavers_runbo
     );
 
     let db = team.db();
-    let (code, _, stderr) = team.run(
-        "2026-11-28T00:00:00Z",
-        "auditor",
-        "auditor",
-        &["inventory", "revoke", "5f0c1e9d2b7a", "--db", &db],
+    expect_code(
+        team.run(
+            "2026-11-28T00:00:00Z",
+            "auditor",
+            "auditor",
+            &["inventory", "revoke", "5f0c1e9d2b7a", "--db", &db],
+        ),
+        0,
+        "stray inventory revoke 5f0c1e9d2b7a --db <db>",
     );
-    assert_eq!(code, 0, "{stderr}");
     let metrics = team.metrics("2026-11-28T00:00:00Z");
     assert_eq!(metrics["revocations_pending"], 1, "{metrics}");
 }

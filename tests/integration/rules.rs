@@ -149,14 +149,15 @@ fn the_documented_sample_rule_pack_loads_and_passes_its_selftest() {
     // And through the command a reader would run.
     let tree = crate::common::Tree::new();
     let pack = tree.write("team.toml", sample);
-    let (code, stdout, stderr) = crate::common::outcome(
-        crate::common::stray()
+    let (stdout, _) = crate::common::expect_exit(
+        &crate::common::stray()
             .args(["rules", "check"])
             .arg(&pack)
             .output()
             .expect("stray runs"),
+        0,
+        "stray rules check team.toml",
     );
-    assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("all pass"), "{stdout}");
 }
 

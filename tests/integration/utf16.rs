@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::common::{Fake, Tree, git_ok, scan_json, stray};
+use crate::common::{Fake, Tree, expect_exit, git_ok, scan_json, stray};
 use serde_json::Value;
 
 const LE_PROFILE: &str = "Documents/PowerShell/Microsoft.PowerShell_profile.ps1";
@@ -157,7 +157,7 @@ fn powershell_profile_fixture() {
         .args(["scan", "--format", "json", "fixtures/utf16"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(1));
+    expect_exit(&output, 1, "stray scan --format json fixtures/utf16");
     let json: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
     let findings = json["findings"].as_array().expect("findings array");
     // The Anthropic line holds a placeholder, not a key.

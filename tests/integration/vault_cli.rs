@@ -1,7 +1,7 @@
 //! Vault reconciliation end to end: statuses, ages, policy exit codes, fingerprint files, the
 //! inventory CSV and merging several laptops' results.
 
-use crate::common::{Fake, Tree, VaultValue, fingerprint_file, stray};
+use crate::common::{Fake, Tree, VaultValue, expect_exit, fingerprint_file, stray};
 use serde_json::Value;
 
 struct Setup {
@@ -171,8 +171,11 @@ fn fingerprint_file_matches_its_export_and_holds_no_plaintext() {
         .args(["vault", "fingerprint", "vault/export.env", "-o", "vault.fp"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (_, stderr) = expect_exit(
+        &output,
+        0,
+        "stray vault fingerprint vault/export.env -o vault.fp",
+    );
     assert!(stderr.contains("wrote 2 fingerprints"), "{stderr}");
     assert!(stderr.contains("left out 1 value"), "{stderr}");
     let file =
@@ -223,8 +226,11 @@ fn malformed_or_unknown_vault_exports_are_errors() {
         ])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (_, stderr) = expect_exit(
+        &output,
+        2,
+        "stray scan app --vault vault/broken.json --vault-format fingerprints",
+    );
     assert!(stderr.contains("vault/broken.json"), "{stderr}");
     assert!(stderr.contains("line"), "{stderr}");
     setup
@@ -235,8 +241,8 @@ fn malformed_or_unknown_vault_exports_are_errors() {
         .args(["scan", "app", "--vault", "vault/mystery.bin"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--vault-format"));
+    let (_, stderr) = expect_exit(&output, 2, "stray scan app --vault vault/mystery.bin");
+    assert!(stderr.contains("--vault-format"), "{stderr}");
 }
 
 #[test]
@@ -257,7 +263,11 @@ fn inventory_csv_is_one_row_per_credential() {
         ])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(1));
+    expect_exit(
+        &output,
+        1,
+        "stray scan app home --vault vault/export.env --format inventory",
+    );
     let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
     let headers = reader.headers().expect("header").clone();
     let column = |name: &str| {
@@ -303,7 +313,11 @@ fn merge_joins_laptops_by_fingerprint() {
             ])
             .output()
             .expect("stray runs");
-        assert_eq!(output.status.code(), Some(0));
+        expect_exit(
+            &output,
+            0,
+            "stray scan app --vault vault/export.env --format json -o <file>",
+        );
     }
     let output = stray()
         .current_dir(setup.tree.path())
@@ -335,6 +349,6 @@ fn merge_joins_laptops_by_fingerprint() {
         .args(["merge", "ada.json", "app/.env"])
         .output()
         .expect("stray runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("app/.env"));
+    let (_, stderr) = expect_exit(&output, 2, "stray merge ada.json app/.env");
+    assert!(stderr.contains("app/.env"), "{stderr}");
 }

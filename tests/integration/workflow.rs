@@ -1,7 +1,7 @@
 //! Adopting stray on a dirty tree: baselines with expiring exceptions, inline allows and the
 //! repository's .stray.toml.
 
-use crate::common::{Fake, Tree, paths, run_in as run, scan_json};
+use crate::common::{Fake, Tree, expect_code, paths, run_in as run, scan_json};
 use serde_json::Value;
 
 fn rules(json: &Value) -> Vec<String> {
@@ -21,22 +21,25 @@ fn baseline_suppresses_old_findings_but_not_new_ones() {
     let mut fake = Fake::new(41);
     let old = fake.openai_project_key();
     tree.write("app/.env", format!("OPENAI_API_KEY={old}\n"));
-    let (code, _, stderr) = run(
-        &tree,
-        &[
-            "baseline",
-            "create",
-            "-o",
-            ".stray-baseline.json",
-            "--owner",
-            "ada",
-            "--reason",
-            "legacy key, rotation booked",
-            "--exclude",
-            ".stray-baseline.json",
-        ],
+    let (_, stderr) = expect_code(
+        run(
+            &tree,
+            &[
+                "baseline",
+                "create",
+                "-o",
+                ".stray-baseline.json",
+                "--owner",
+                "ada",
+                "--reason",
+                "legacy key, rotation booked",
+                "--exclude",
+                ".stray-baseline.json",
+            ],
+        ),
+        0,
+        "stray baseline create -o .stray-baseline.json --owner ada --reason legacy key, rotation booked --exclude .stray-baseline.json",
     );
-    assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("accepts 1 credential"), "{stderr}");
     let baseline =
         std::fs::read_to_string(tree.path().join(".stray-baseline.json")).expect("baseline");
@@ -112,22 +115,25 @@ fn expired_exceptions_stop_suppressing_and_say_so() {
         "app/.env",
         format!("OPENAI_API_KEY={}\n", Fake::new(42).openai_project_key()),
     );
-    let (code, _, _) = run(
-        &tree,
-        &[
-            "baseline",
-            "create",
-            "-o",
-            "base.json",
-            "--expires",
-            "2099-01-31",
-            "--owner",
-            "ada",
-            "--exclude",
-            "base.json",
-        ],
+    expect_code(
+        run(
+            &tree,
+            &[
+                "baseline",
+                "create",
+                "-o",
+                "base.json",
+                "--expires",
+                "2099-01-31",
+                "--owner",
+                "ada",
+                "--exclude",
+                "base.json",
+            ],
+        ),
+        0,
+        "stray baseline create -o base.json --expires 2099-01-31 --owner ada --exclude base.json",
     );
-    assert_eq!(code, 0);
     // Time passes: `baseline create` refuses a date in the past, so age the file by hand.
     let text = std::fs::read_to_string(tree.path().join("base.json")).expect("baseline");
     std::fs::write(
@@ -158,11 +164,14 @@ fn expired_exceptions_stop_suppressing_and_say_so() {
         text.replace("\"2020-01-31\"", "\"never\""),
     )
     .expect("write");
-    let (code, _, stderr) = run(
-        &tree,
-        &["scan", "--baseline", "base.json", "--exclude", "base.json"],
+    let (_, stderr) = expect_code(
+        run(
+            &tree,
+            &["scan", "--baseline", "base.json", "--exclude", "base.json"],
+        ),
+        2,
+        "stray scan --baseline base.json --exclude base.json",
     );
-    assert_eq!(code, 2);
     assert!(
         stderr.contains("base.json") && stderr.contains("expiry"),
         "{stderr}"
@@ -271,8 +280,7 @@ fn repository_config_applies_and_can_be_ignored() {
     assert_eq!(code, 1, "the command line wins over the file");
 
     tree.write(".stray.toml", "[scan]\nexcludes = [\"x\"]\n");
-    let (code, _, stderr) = run(&tree, &["scan"]);
-    assert_eq!(code, 2);
+    let (_, stderr) = expect_code(run(&tree, &["scan"]), 2, "stray scan");
     assert!(
         stderr.contains(".stray.toml") && stderr.contains("excludes"),
         "{stderr}"

@@ -189,6 +189,22 @@ pub fn outcome(output: std::process::Output) -> (i32, String, String) {
     )
 }
 
+/// Fails unless a finished run (as [`outcome`] gives it) exited with `code`, naming `what`
+/// (the command) with the expected and actual exit and both streams; returns (stdout, stderr).
+pub fn expect_code(run: (i32, String, String), code: i32, what: &str) -> (String, String) {
+    let (actual, stdout, stderr) = run;
+    assert!(
+        actual == code,
+        "{what}: expected exit {code}, got {actual}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
+/// [`expect_code`] for a finished [`std::process::Output`].
+pub fn expect_exit(output: &std::process::Output, code: i32, what: &str) -> (String, String) {
+    expect_code(outcome(output.clone()), code, what)
+}
+
 /// Runs `stray scan --format json` in `dir` with extra args; returns (exit code, JSON, stderr).
 pub fn scan_json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
     let output = stray()
