@@ -1,7 +1,7 @@
 //! Findings: one credential (identified by the SHA-256 of its bytes) and every place it occurs.
 //! The model is plain data at the bottom of the stages: what later stages set on a finding is
 //! defined here too — the vault's [`verdict`] (set by `judge::reconcile`), why places are not
-//! reported ([`suppression`], set by `judge::baseline`) — and the [`consumer`] of a place is a
+//! reported ([`suppression`], set by `judge::baseline`) — and the [`consumer`](mod@consumer) of a place is a
 //! pure function of the place, worked out when sightings are grouped.
 
 pub mod consumer;

@@ -512,7 +512,7 @@ impl Database {
 
     /// Stores one scan in one transaction; returns its id. While other processes write, it
     /// waits (SQLite's busy handler), and retries the whole transaction with a growing pause
-    /// when SQLite refuses it as busy without waiting, up to [`BUSY_TIMEOUT`] in all.
+    /// when SQLite refuses it as busy without waiting, up to `BUSY_TIMEOUT` in all.
     pub fn record(&mut self, record: &ScanRecord) -> Result<i64, InventoryError> {
         self.check_integrity()?;
         let deadline = Instant::now() + self.wait;
