@@ -1,8 +1,12 @@
 //! `.stray.toml`: a repository's own settings, found from the scan root upward.
 //!
-//! Command-line options win over the file; lists (excludes, rule packs, vault files) add to it.
-//! Paths in the file are relative to the file's directory.
+//! Every key but the `[owners]` and `[criticality]` maps is the command-line flag it mirrors:
+//! [`Config::to_args`] spells the file as those flags, and the command line parses them before
+//! the user's own, so one definition (the flag's) decides what a value may be. Lists
+//! (excludes, rule packs, vault files) add up; for a single value the user's flag wins. Paths
+//! in the file are relative to the file's directory.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -76,6 +80,16 @@ pub struct VaultSection {
     pub name: Option<String>,
 }
 
+/// One argument [`Config::to_args`] makes, and the key of the file it stands for (for errors:
+/// `.stray.toml: scan.max_file_size: …`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFlag {
+    /// `section.key`, as the file spells it.
+    pub key: &'static str,
+    /// The flag, with its value after `=` (`--exclude=fixtures/**`).
+    pub arg: OsString,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read config: {error}")]
@@ -99,12 +113,6 @@ impl Config {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
-        if let Some(days) = config.policy.max_age.filter(|&days| days < 1) {
-            return Err(ConfigError::Parse {
-                path: path.to_path_buf(),
-                message: format!("[policy] max_age = {days}: must be at least 1 day"),
-            });
-        }
         config.path = path.to_path_buf();
         Ok(config)
     }
@@ -121,6 +129,76 @@ impl Config {
             .ancestors()
             .map(|dir| dir.join(FILE_NAME))
             .find(|candidate| candidate.is_file())
+    }
+
+    /// The file as the flags it mirrors, each with the key it came from, in the file's order of
+    /// keys: `--exclude=GLOB` per entry, `--rules=PATH` and `--vault=PATH` per entry and
+    /// `--baseline=PATH` resolved against the file's directory, `--respect-gitignore` when
+    /// true, `--no-peer-allow` when `peer_allow = false`, `--max-file-size=SIZE`,
+    /// `--fail-on=a,b` (lowercased: the file's names match ignoring case), `--max-age=DAYS`,
+    /// `--vault-name=NAME`. Values are not checked here: the flags' parsers check them.
+    pub fn flags(&self) -> Vec<ConfigFlag> {
+        let mut flags = Vec::new();
+        let mut push = |key: &'static str, flag: &str, value: Option<&std::ffi::OsStr>| {
+            let mut arg = OsString::from(flag);
+            if let Some(value) = value {
+                arg.push("=");
+                arg.push(value);
+            }
+            flags.push(ConfigFlag { key, arg });
+        };
+        let scan = &self.scan;
+        for glob in &scan.exclude {
+            push("scan.exclude", "--exclude", Some(glob.as_ref()));
+        }
+        for pack in &scan.rules {
+            push(
+                "scan.rules",
+                "--rules",
+                Some(self.resolve(pack).as_os_str()),
+            );
+        }
+        if scan.respect_gitignore == Some(true) {
+            push("scan.respect_gitignore", "--respect-gitignore", None);
+        }
+        if let Some(size) = &scan.max_file_size {
+            push("scan.max_file_size", "--max-file-size", Some(size.as_ref()));
+        }
+        if scan.peer_allow == Some(false) {
+            push("scan.peer_allow", "--no-peer-allow", None);
+        }
+        let policy = &self.policy;
+        if !policy.fail_on.is_empty() {
+            let names = policy.fail_on.join(",").to_ascii_lowercase();
+            push("policy.fail_on", "--fail-on", Some(names.as_ref()));
+        }
+        if let Some(days) = policy.max_age {
+            push(
+                "policy.max_age",
+                "--max-age",
+                Some(days.to_string().as_ref()),
+            );
+        }
+        if let Some(baseline) = &policy.baseline {
+            let path = self.resolve(baseline);
+            push("policy.baseline", "--baseline", Some(path.as_os_str()));
+        }
+        for file in &self.vault.files {
+            push(
+                "vault.files",
+                "--vault",
+                Some(self.resolve(file).as_os_str()),
+            );
+        }
+        if let Some(name) = &self.vault.name {
+            push("vault.name", "--vault-name", Some(name.as_ref()));
+        }
+        flags
+    }
+
+    /// The file as command-line arguments: [`Config::flags`] without their keys.
+    pub fn to_args(&self) -> Vec<OsString> {
+        self.flags().into_iter().map(|flag| flag.arg).collect()
     }
 
     /// A path from the file, resolved against the file's directory.
@@ -159,15 +237,39 @@ mod tests {
     }
 
     #[test]
-    fn a_max_age_under_one_day_is_refused() {
+    fn keys_become_the_flags_they_mirror() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join(FILE_NAME);
-        for days in ["-30", "0"] {
-            std::fs::write(&path, format!("[policy]\nmax_age = {days}\n")).expect("write");
-            let err = Config::load(&path).unwrap_err().to_string();
-            assert!(err.contains(".stray.toml"), "{err}");
-            assert!(err.contains("max_age"), "{err}");
-        }
+        std::fs::write(
+            &path,
+            "[scan]\nexclude = [\"a/**\", \"b\"]\nrules = [\"team\"]\nrespect_gitignore = true\n\
+             max_file_size = \"1MiB\"\npeer_allow = false\n\n[policy]\nfail_on = [\"Overdue\", \
+             \"any\"]\nmax_age = -30\nbaseline = \"/abs/base.json\"\n\n[vault]\nfiles = [\"v.fp\"]\n\
+             name = \"eng\"\n",
+        )
+        .expect("write");
+        let config = Config::load(&path).expect("a value is checked by its flag, not here");
+        let dir = path.parent().expect("dir");
+        let args: Vec<OsString> = config.to_args();
+        let mut rules = OsString::from("--rules=");
+        rules.push(dir.join("team"));
+        let mut vault = OsString::from("--vault=");
+        vault.push(dir.join("v.fp"));
+        let expected: Vec<OsString> = vec![
+            "--exclude=a/**".into(),
+            "--exclude=b".into(),
+            rules,
+            "--respect-gitignore".into(),
+            "--max-file-size=1MiB".into(),
+            "--no-peer-allow".into(),
+            "--fail-on=overdue,any".into(),
+            "--max-age=-30".into(),
+            "--baseline=/abs/base.json".into(),
+            vault,
+            "--vault-name=eng".into(),
+        ];
+        assert_eq!(args, expected);
+        assert!(Config::default().to_args().is_empty());
     }
 
     #[test]

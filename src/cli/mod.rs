@@ -1,6 +1,7 @@
 //! The command line: parse arguments, call the library, map the result to an exit code.
 
 mod args;
+mod config;
 #[cfg(test)]
 mod contract;
 mod inventory;
@@ -30,6 +31,7 @@ pub const EXIT_ERROR: u8 = 2;
 #[derive(Parser)]
 #[command(
     name = "stray",
+    args_override_self = true,
     version,
     about = "Find credentials that live outside the vault",
     long_about = "stray walks a laptop, a repository or a directory tree and reports every \
@@ -174,7 +176,8 @@ enum RulesCommand {
 pub fn main() -> u8 {
     // Before any thread starts: under `ulimit -v`, threads share malloc arenas.
     stray::memory::share_malloc_arenas();
-    let cli = match Cli::try_parse() {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -190,6 +193,10 @@ pub fn main() -> u8 {
                 EXIT_CLEAN
             };
         }
+    };
+    let cli = match config::apply(cli, &argv) {
+        Ok(cli) => cli,
+        Err(error) => return report_error(&error),
     };
     let result = match cli.command {
         Command::Scan(args) => scan::scan(args),
@@ -236,13 +243,15 @@ pub fn main() -> u8 {
         Ok(code) => code,
         // `stray scan | head`: the reader has what it wanted; end quietly, as ripgrep does.
         Err(error) if is_broken_pipe(&error) => EXIT_CLEAN,
-        Err(error) => {
-            // Errors name paths, and a path can hold control characters.
-            let message = format!("{error:#}");
-            eprintln!("stray: error: {}", stray::display::printable(&message));
-            EXIT_ERROR
-        }
+        Err(error) => report_error(&error),
     }
+}
+
+fn report_error(error: &anyhow::Error) -> u8 {
+    // Errors name paths, and a path can hold control characters.
+    let message = format!("{error:#}");
+    eprintln!("stray: error: {}", stray::display::printable(&message));
+    EXIT_ERROR
 }
 
 /// `stray runbook --db` alone was the way to read the default database before `--inventory`.

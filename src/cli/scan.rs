@@ -207,6 +207,11 @@ pub struct TargetArgs {
     /// Ignore any .stray.toml
     #[arg(long)]
     pub no_config: bool,
+
+    /// The `.stray.toml` whose flags were merged in (`config::apply`), for its `[owners]` and
+    /// `[criticality]` maps.
+    #[arg(skip)]
+    pub repo_config: Option<Config>,
 }
 
 impl TargetArgs {
@@ -298,59 +303,12 @@ pub fn load_vault(
     )?)
 }
 
-/// The `.stray.toml` that applies: `--config`, else the nearest one above the first root.
-fn load_config(args: &TargetArgs) -> Result<Option<Config>> {
-    if args.no_config {
-        return Ok(None);
-    }
-    let path = match &args.config {
-        Some(path) => Some(path.clone()),
-        None => {
-            let start = args
-                .paths
-                .first()
-                .cloned()
-                .unwrap_or_else(|| PathBuf::from("."));
-            Config::discover(&start)
-        }
-    };
-    Ok(path.map(|p| Config::load(&p)).transpose()?)
-}
-
-fn parse_fail_on(values: &[String], config: &Path) -> Result<Vec<FailOn>> {
-    values
-        .iter()
-        .map(|value| {
-            // The file's values match ignoring case (every name is lowercase: names.rs tests).
-            FailOn::from_name(&value.to_ascii_lowercase()).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "{}: policy.fail_on: unknown value '{value}' (use {})",
-                    config.display(),
-                    FailOn::name_list()
-                )
-            })
-        })
-        .collect()
-}
-
-/// Flags over `.stray.toml`: the library's plan. `with_baseline`: apply the baseline the flags
-/// or the file name (`baseline create` writes one instead, so it need not exist yet).
-fn plan(args: &TargetArgs, with_baseline: bool) -> Result<Plan> {
-    let config = load_config(args)?.unwrap_or_default();
-    let mut rule_packs = args.rules.packs.clone();
-    rule_packs.extend(config.scan.rules.iter().map(|p| config.resolve(p)));
-    let mut vault_files = args.vault.clone();
-    vault_files.extend(config.vault.files.iter().map(|p| config.resolve(p)));
-    let baseline = args
-        .baseline
-        .clone()
-        .or_else(|| config.policy.baseline.as_ref().map(|p| config.resolve(p)))
-        .filter(|_| with_baseline);
-    let fail_on = if !args.fail_on.is_empty() {
-        args.fail_on.clone()
-    } else {
-        parse_fail_on(&config.policy.fail_on, &config.path)?
-    };
+/// The library's plan for these arguments (`.stray.toml`'s flags already merged in by
+/// `config::apply`). `with_baseline`: apply the baseline the flags name (`baseline create`
+/// writes one instead, so it need not exist yet).
+pub(super) fn plan(args: &TargetArgs, with_baseline: bool) -> Result<Plan> {
+    let default = Config::default();
+    let config = args.repo_config.as_ref().unwrap_or(&default);
     let in_config = |section: &str| {
         let path = config.path.display().to_string();
         let section = section.to_string();
@@ -359,24 +317,17 @@ fn plan(args: &TargetArgs, with_baseline: bool) -> Result<Plan> {
     let owners = governance::selectors(&config.owners).map_err(in_config("owners"))?;
     let criticality =
         governance::selectors(&config.criticality).map_err(in_config("criticality"))?;
-    let max_file_size = match (args.max_file_size, &config.scan.max_file_size) {
-        (Some(size), _) => size,
-        (None, Some(text)) => parse_size(text)
-            .map_err(|e| anyhow::anyhow!("{}: scan.max_file_size: {e}", config.path.display()))?,
-        (None, None) => DEFAULT_MAX_FILE_SIZE,
-    };
+    let max_file_size = args.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
     // `./code/**` is how people write a path under the root; globs see `code/…`.
     let excludes = args
         .exclude
         .iter()
-        .chain(&config.scan.exclude)
         .map(|glob| glob.strip_prefix("./").unwrap_or(glob).to_string())
         .collect();
     let options = ScanOptions {
         walk: WalkOptions {
             roots: Vec::new(),
-            respect_gitignore: args.respect_gitignore
-                || config.scan.respect_gitignore.unwrap_or(false),
+            respect_gitignore: args.respect_gitignore,
             follow_links: args.follow,
             excludes,
             skip_dirs: Vec::new(),
@@ -385,7 +336,7 @@ fn plan(args: &TargetArgs, with_baseline: bool) -> Result<Plan> {
         max_file_size,
         archives: args.archives,
         archive_limits: ArchiveLimits::default(),
-        peer_allow_markers: !args.no_peer_allow && config.scan.peer_allow.unwrap_or(true),
+        peer_allow_markers: !args.no_peer_allow,
         list_skipped: args.verbose,
         chunking: Chunking::default(),
     };
@@ -410,18 +361,14 @@ fn plan(args: &TargetArgs, with_baseline: bool) -> Result<Plan> {
         Source::Walk
     };
     Ok(Plan {
-        rule_packs,
+        rule_packs: args.rules.packs.clone(),
         builtin_rules: !args.rules.no_builtin_rules,
-        vault_files,
+        vault_files: args.vault.clone(),
         vault_format: args.vault_format.vault_format,
-        vault_name: args
-            .vault_format
-            .vault_name
-            .clone()
-            .or_else(|| config.vault.name.clone()),
-        baseline,
-        fail_on,
-        max_age: args.max_age.or(config.policy.max_age),
+        vault_name: args.vault_format.vault_name.clone(),
+        baseline: args.baseline.clone().filter(|_| with_baseline),
+        fail_on: args.fail_on.clone(),
+        max_age: args.max_age,
         owners,
         criticality,
         options: with_roots(args, options)?,
@@ -707,7 +654,7 @@ pub fn baseline_create(args: &BaselineCreateArgs) -> Result<u8> {
 
 /// `stray runbook`: scan, then one Markdown page per credential, most critical first.
 pub fn runbook(args: &RunbookArgs) -> Result<u8> {
-    if args.inventory || args.db.is_some() || args.leaver.is_some() {
+    if args.reads_inventory() {
         if let Some(path) = args.target.paths.first() {
             bail!(
                 "--inventory, --db and --leaver read the inventory instead of scanning, so {} \
@@ -759,6 +706,13 @@ fn write_runbook(path: &Path, text: &str) -> Result<()> {
         .write_all(text.as_bytes())
         .with_context(|| format!("cannot write runbook {}", path.display()))?;
     out.commit()
+}
+
+impl RunbookArgs {
+    /// `--inventory`, `--db` or `--leaver`: the runbook comes from the inventory, not a scan.
+    pub fn reads_inventory(&self) -> bool {
+        self.inventory || self.db.is_some() || self.leaver.is_some()
+    }
 }
 
 #[derive(Args)]
@@ -853,28 +807,5 @@ fn print_warnings(warnings: &[stray::scan::Warning], all: bool) {
             "stray: warning: … and {} more files or directories could not be read",
             warnings.len() - shown
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn config_fail_on_takes_every_name_and_lists_them_when_wrong() {
-        let config = Path::new(".stray.toml");
-        let every: Vec<String> = FailOn::names().map(str::to_uppercase).collect();
-        assert_eq!(
-            parse_fail_on(&every, config).ok(),
-            Some(FailOn::ALL.to_vec())
-        );
-        let error = parse_fail_on(&["sometimes".to_string()], config)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(error.contains("unknown value 'sometimes'"), "{error}");
-        for name in FailOn::names() {
-            assert!(error.contains(name), "{error} lacks {name}");
-        }
     }
 }
