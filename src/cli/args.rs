@@ -56,6 +56,10 @@ pub fn looks_like_database(path: &Path) -> bool {
 
 fn is_sqlite_file(path: &Path) -> bool {
     use std::io::Read;
+    // Only a regular file is opened: opening a named pipe would block.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let mut header = [0u8; 16];
     std::fs::File::open(path)
         .and_then(|mut file| file.read_exact(&mut header))

@@ -145,7 +145,7 @@ pub enum SkipReason {
 impl std::fmt::Display for SkipReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            SkipReason::TooLarge => "too large (over --max-file-size, or an archive over 1 GiB)",
+            SkipReason::TooLarge => "too large (over --max-file-size, or an archive over 2 GiB)",
             SkipReason::Binary => "binary",
             SkipReason::ArchiveNotOpened => {
                 "a zip archive without a chat export (--archives opens every zip)"
