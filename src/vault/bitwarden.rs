@@ -17,14 +17,34 @@
 //! - CSV (papaparse): personal `folder,favorite,type,name,notes,fields,reprompt,login_uri,
 //!   login_username,login_password,login_totp`; organization `collections,type,name,…`. The
 //!   `fields` cell holds one `name: value` per line; `collections` is the names joined by `,`.
+//! - Zip (`bw export --format zip`, Web vault → Export → .zip; `getDecryptedExportZip` in
+//!   `libs/tools/export/vault-export/vault-export-core/src/services/individual-vault-export.service.ts`):
+//!   `data.json` (the unencrypted JSON export above) and `attachments/<item id>/<file name>`.
+//!   Only `data.json` is read.
+//! - `bw list items` (`apps/cli/src/vault/models/cipher.response.ts`): a JSON array of items
+//!   without the export wrapper (no folder or collection names), each with `"object": "item"`,
+//!   `attachments`, and `login.passwordRevisionDate` (`login.response.ts`: when the login
+//!   password last changed, null if never); with `--response`,
+//!   `{"success": true, "data": {"object": "list", "data": [...]}}`. `bw get item` prints one.
+//!
+//! Password history (`updateModelfromExistingCipher` in
+//! `libs/common/src/vault/services/cipher.service.ts`): when the login password changes, the old
+//! one is stored with `lastUsedDate` = the new `passwordRevisionDate`; when a hidden custom
+//! field changes or is removed, the old value is stored as `"<field name>: <old value>"`, dated
+//! then. So the newest history date of a value's field is when its current value was set: the
+//! age is counted from there (or from `passwordRevisionDate`), not from the item's
+//! `revisionDate`, which any edit moves; `EntryMeta::age_from` names the date used.
 
 use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+use jiff::Timestamp;
 
 use serde_json::Value;
 
 use super::shared::{
-    Object, add_login_cells, add_notes, add_old_password, at_index, csv_columns, csv_error,
-    csv_quotes_balanced, expected, object_at, opt_array, opt_object, opt_str, timestamp,
+    Object, add_login_cells, add_notes, at_index, csv_columns, csv_error, csv_quotes_balanced,
+    expected, object_at, opt_array, opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};
 
@@ -45,8 +65,82 @@ const SECRET_PARTS: &[(&str, &[&str])] = &[
 ];
 
 pub fn parse_json(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
+    if crate::input::archive::is_zip(bytes) {
+        let data = zip_data_json(bytes)?;
+        return parse_json_text(&data, out).map_err(|e| match e {
+            ParseError::Invalid(message) => ParseError::Invalid(format!("data.json: {message}")),
+            other => other,
+        });
+    }
+    parse_json_text(bytes, out)
+}
+
+/// Whether a zip is a Bitwarden zip export: `data.json` at its top (a 1PUX has `export.data`).
+pub fn is_zip_export(bytes: &[u8]) -> bool {
+    zip::ZipArchive::new(Cursor::new(bytes)).is_ok_and(|archive| {
+        let mut names = archive.file_names();
+        names.any(|name| name == "data.json")
+    })
+}
+
+/// Largest `data.json` read (decompressed): the scan's per-member limit for zip archives
+/// (64 MiB), and at most 200 times its compressed size, but never under 1 MiB (as for 1PUX).
+fn data_json_limit(compressed: u64) -> u64 {
+    let limits = crate::input::archive::ArchiveLimits::default();
+    limits
+        .max_member_size
+        .min(compressed.saturating_mul(limits.max_ratio).max(1 << 20))
+}
+
+/// `data.json` of a zip export, read with a bound so a zip bomb is refused after a small read.
+fn zip_data_json(bytes: &[u8]) -> Result<Vec<u8>, ParseError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ParseError::Invalid(format!("not a readable zip: {e}")))?;
+    let mut member = archive.by_name("data.json").map_err(|_| {
+        ParseError::Invalid(
+            "data.json: missing from the archive (not a Bitwarden zip export?)".into(),
+        )
+    })?;
+    let compressed = member.compressed_size();
+    let limit = data_json_limit(compressed);
+    let too_large = || {
+        ParseError::Invalid(format!(
+            "data.json: expands past {limit} bytes from {compressed} compressed (at most 64 MiB, \
+             and 200 times the compressed size, are read: a zip bomb?)"
+        ))
+    };
+    if member.size() > limit {
+        return Err(too_large());
+    }
+    let mut data = Vec::with_capacity(member.size().min(16 << 20) as usize);
+    member
+        .by_ref()
+        .take(limit + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| ParseError::Invalid(format!("data.json: cannot decompress: {e}")))?;
+    if data.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(data)
+}
+
+/// The JSON export, `bw list items` (an array, or `--response`'s wrapper) or `bw get item`.
+fn parse_json_text(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
     let root: Value = serde_json::from_slice(bytes)?;
+    let none = HashMap::new();
+    if let Value::Array(items) = &root {
+        return parse_items(items, "", &none, &none, out);
+    }
     let root = object_at(&root, "top level")?;
+    if is_item(root) {
+        return parse_item(root, "top level", &none, &none, out);
+    }
+    if let Some(list) = root.get("data").and_then(Value::as_object)
+        && list.get("object").and_then(Value::as_str) == Some("list")
+    {
+        let items = opt_array(list, "data", "data")?.unwrap_or_default();
+        return parse_items(items, "data.data", &none, &none, out);
+    }
     match root.get("encrypted") {
         Some(Value::Bool(true)) => return Err(ParseError::Encrypted(ENCRYPTED_HINT.into())),
         None | Some(Value::Null) | Some(Value::Bool(false)) => {}
@@ -60,9 +154,24 @@ pub fn parse_json(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
     let items = opt_array(root, "items", "")?.ok_or_else(|| {
         ParseError::Invalid("items: missing (not a Bitwarden JSON export?)".into())
     })?;
+    parse_items(items, "items", &folders, &collections, out)
+}
+
+/// An item as the CLI prints it (`bw get item`, each of `bw list items`).
+pub fn is_item(value: &Object) -> bool {
+    value.get("object").and_then(Value::as_str) == Some("item")
+}
+
+fn parse_items(
+    items: &[Value],
+    at: &str,
+    folders: &HashMap<&str, &str>,
+    collections: &HashMap<&str, &str>,
+    out: &mut Collector,
+) -> Result<(), ParseError> {
     for (index, item) in items.iter().enumerate() {
-        let at = at_index("items", index);
-        parse_item(object_at(item, &at)?, &at, &folders, &collections, out)?;
+        let at = at_index(at, index);
+        parse_item(object_at(item, &at)?, &at, folders, collections, out)?;
     }
     Ok(())
 }
@@ -108,41 +217,76 @@ fn parse_item(
         None if !collection_names.is_empty() => Some(collection_names.join(", ")),
         None => None,
     };
+    let (created, revised) = (
+        timestamp(item.get("creationDate")),
+        timestamp(item.get("revisionDate")),
+    );
     let base = EntryMeta {
         item: opt_str(item, "name", at)?.unwrap_or_default().to_string(),
         vault,
-        created: timestamp(item.get("creationDate")),
-        updated: timestamp(item.get("revisionDate")),
+        created,
+        updated: revised,
+        age_from: match (revised, created) {
+            (Some(_), _) => Some("revisionDate".into()),
+            (None, Some(_)) => Some("creationDate".into()),
+            (None, None) => None,
+        },
         ..EntryMeta::default()
     };
     let meta = |field: &str| EntryMeta {
         field: field.to_string(),
         ..base.clone()
     };
+    // A value dated by a date of its own; without one, the item's dates stand.
+    let dated = |field: &str, date: Option<(Timestamp, &str)>| match date {
+        Some((date, from)) => EntryMeta {
+            field: field.to_string(),
+            updated: Some(date),
+            age_from: Some(from.to_string()),
+            ..base.clone()
+        },
+        None => meta(field),
+    };
 
-    if let Some(login) = opt_object(item, "login", at)? {
+    let login = opt_object(item, "login", at)?;
+    let fields = opt_array(item, "fields", at)?.unwrap_or_default();
+    let mut field_names = Vec::new();
+    for (index, field) in fields.iter().enumerate() {
+        let at = at_index(&format!("{at}.fields"), index);
+        if let Some(name) = opt_str(object_at(field, &at)?, "name", &at)?.filter(|n| !n.is_empty())
+        {
+            field_names.push(name);
+        }
+    }
+    let is_login = login.is_some() || item.get("type").and_then(Value::as_u64) == Some(1);
+    let history = password_history(item, at, &field_names, is_login)?;
+
+    if let Some(login) = login {
         let at = format!("{at}.login");
-        for key in ["password", "totp"] {
-            if let Some(value) = opt_str(login, key, &at)? {
-                out.add(value.as_bytes(), meta(key));
-            }
+        if let Some(password) = opt_str(login, "password", &at)? {
+            let date = timestamp(login.get("passwordRevisionDate"))
+                .map(|d| (d, "login.passwordRevisionDate"))
+                .or_else(|| last_changed(&history, None, password));
+            out.add(password.as_bytes(), dated("password", date));
+        }
+        if let Some(totp) = opt_str(login, "totp", &at)? {
+            out.add(totp.as_bytes(), meta("totp"));
         }
         let passkeys = opt_array(login, "fido2Credentials", &at)?.unwrap_or_default();
         for (index, passkey) in passkeys.iter().enumerate() {
             let at = at_index(&format!("{at}.fido2Credentials"), index);
-            if let Some(key) = opt_str(object_at(passkey, &at)?, "keyValue", &at)? {
-                out.add(key.as_bytes(), meta("passkey"));
+            let passkey = object_at(passkey, &at)?;
+            if let Some(key) = opt_str(passkey, "keyValue", &at)? {
+                let date = timestamp(passkey.get("creationDate"))
+                    .map(|d| (d, "login.fido2Credentials.creationDate"));
+                out.add(key.as_bytes(), dated("passkey", date));
             }
         }
     }
     if let Some(notes) = opt_str(item, "notes", at)? {
         add_notes(out, notes, &base);
     }
-    for (index, field) in opt_array(item, "fields", at)?
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
+    for (index, field) in fields.iter().enumerate() {
         let at = at_index(&format!("{at}.fields"), index);
         let field = object_at(field, &at)?;
         // Booleans ("true"/"false") and linked fields (a pointer to another field) hold no secret.
@@ -151,7 +295,11 @@ fn parse_item(
         }
         if let Some(value) = opt_str(field, "value", &at)? {
             let name = opt_str(field, "name", &at)?.filter(|n| !n.is_empty());
-            out.add(value.as_bytes(), meta(name.unwrap_or("custom field")));
+            let date = name.and_then(|name| last_changed(&history, Some(name), value));
+            out.add(
+                value.as_bytes(),
+                dated(name.unwrap_or("custom field"), date),
+            );
         }
     }
     for (part, keys) in SECRET_PARTS {
@@ -164,13 +312,99 @@ fn parse_item(
             }
         }
     }
+    for old in &history {
+        let date = old.date.map(|d| (d, "passwordHistory.lastUsedDate"));
+        let mut meta = dated(old.field.unwrap_or("password"), date);
+        meta.history = true;
+        out.add(old.value.as_bytes(), meta);
+    }
+    Ok(())
+}
+
+/// One value of `passwordHistory`: an old login password (`field` None) or an old value of the
+/// custom field `field`, and when it was replaced.
+struct OldValue<'a> {
+    field: Option<&'a str>,
+    value: &'a str,
+    date: Option<Timestamp>,
+    /// Whether the entry may instead be a deleted field's (login items, unknown name): it then
+    /// dates neither the password nor a field.
+    ambiguous: bool,
+}
+
+/// `passwordHistory[] {lastUsedDate, password}`, each entry split into the value it held. An
+/// entry `"<name>: <value>"` whose name is one of the item's custom fields is that field's old
+/// value. With an unknown name (the field was deleted) the entry is the old value of a field of
+/// that name, and, on a login item, the whole text is also taken as an old password (a password
+/// may hold `": "`). Anything else is an old login password.
+fn password_history<'a>(
+    item: &'a Object,
+    at: &str,
+    field_names: &[&'a str],
+    is_login: bool,
+) -> Result<Vec<OldValue<'a>>, ParseError> {
+    let mut values = Vec::new();
     let history = opt_array(item, "passwordHistory", at)?.unwrap_or_default();
     for (index, old) in history.iter().enumerate() {
         let at = at_index(&format!("{at}.passwordHistory"), index);
         let old = object_at(old, &at)?;
-        add_old_password(out, old, &at, "password", "lastUsedDate", &base)?;
+        let Some(text) = opt_str(old, "password", &at)? else {
+            continue;
+        };
+        let date = timestamp(old.get("lastUsedDate"));
+        let known = field_names
+            .iter()
+            .filter(|name| {
+                text.strip_prefix(**name)
+                    .is_some_and(|rest| rest.starts_with(": "))
+            })
+            .max_by_key(|name| name.len());
+        let split = match known {
+            Some(name) => Some((*name, &text[name.len() + 2..])),
+            None => text.split_once(": "),
+        };
+        match split {
+            Some((name, value)) => {
+                let ambiguous = known.is_none() && is_login;
+                values.push(OldValue {
+                    field: Some(name),
+                    value,
+                    date,
+                    ambiguous,
+                });
+                if ambiguous {
+                    values.push(OldValue {
+                        field: None,
+                        value: text,
+                        date,
+                        ambiguous,
+                    });
+                }
+            }
+            None => values.push(OldValue {
+                field: None,
+                value: text,
+                date,
+                ambiguous: false,
+            }),
+        }
     }
-    Ok(())
+    Ok(values)
+}
+
+/// When the current `value` of `field` (None: the login password) was set: the newest date at
+/// which another value of it went into the history.
+fn last_changed(
+    history: &[OldValue],
+    field: Option<&str>,
+    value: &str,
+) -> Option<(Timestamp, &'static str)> {
+    history
+        .iter()
+        .filter(|old| !old.ambiguous && old.field == field && old.value != value)
+        .filter_map(|old| old.date)
+        .max()
+        .map(|date| (date, "passwordHistory.lastUsedDate"))
 }
 
 pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
@@ -295,7 +529,12 @@ mod tests {
     fn json_errors_name_where() {
         let mut out = Collector::new(VaultFormat::BitwardenJson, None, None);
         let cases = [
-            (r#"[]"#, "top level: expected an object, found an array"),
+            ("7", "top level: expected an object, found a number"),
+            ("[1]", "[0]: expected an object, found a number"),
+            (
+                r#"{"data": {"object": "list", "data": [{"login": 1}]}}"#,
+                "data.data[0].login: expected an object, found a number",
+            ),
             (
                 r#"{"encrypted": "no", "items": []}"#,
                 "encrypted: expected true or false, found a string",
@@ -320,6 +559,181 @@ mod tests {
             parse_json(br#"{"encrypted": true, "data": "2.x|y|z"}"#, &mut out),
             Err(ParseError::Encrypted(_))
         ));
+    }
+
+    fn at(text: &str) -> Option<Timestamp> {
+        Some(text.parse().expect("test timestamp"))
+    }
+
+    #[test]
+    fn history_entries_of_custom_fields_are_split_and_date_the_current_value() {
+        let input = r#"{"items": [{"type": 1, "name": "svc", "revisionDate": "2026-01-01T00:00:00Z",
+            "fields": [{"name": "api key", "value": "api-key-new-1", "type": 1},
+                       {"name": "db: pass", "value": "db-pass-new-1", "type": 1},
+                       {"name": "plain", "value": "plain-value-1", "type": 0}],
+            "login": {"password": "login-pw-new-1"},
+            "passwordHistory": [
+                {"lastUsedDate": "2025-05-01T00:00:00Z", "password": "gone field: gone-value-1"},
+                {"lastUsedDate": "2025-04-01T00:00:00Z", "password": "db: pass: db-pass-old-1"},
+                {"lastUsedDate": "2025-03-01T00:00:00Z", "password": "api key: api-key-new-1"},
+                {"lastUsedDate": "2025-02-01T00:00:00Z", "password": "api key: api-key-old-1"},
+                {"lastUsedDate": "2025-01-01T00:00:00Z", "password": "login-pw-old-1"}]}]}"#;
+        let found = entries(parse_json, input);
+        let by = |value: &str| {
+            found
+                .iter()
+                .filter(|e| e.fingerprint == fingerprint(value.as_bytes()))
+                .map(|e| {
+                    let m = &e.meta;
+                    (
+                        m.field.as_str(),
+                        m.history,
+                        m.updated,
+                        m.age_from.as_deref(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let history = Some("passwordHistory.lastUsedDate");
+        assert_eq!(
+            by("login-pw-new-1"),
+            [("password", false, at("2025-01-01T00:00:00Z"), history)]
+        );
+        // The newest entry of "api key" holds the current value (a type change): the value
+        // itself last changed when api-key-old-1 went.
+        assert_eq!(
+            by("api-key-new-1"),
+            [
+                ("api key", false, at("2025-02-01T00:00:00Z"), history),
+                ("api key", true, at("2025-03-01T00:00:00Z"), history)
+            ]
+        );
+        assert_eq!(
+            by("api-key-old-1"),
+            [("api key", true, at("2025-02-01T00:00:00Z"), history)]
+        );
+        // The longest field name wins.
+        assert_eq!(
+            by("db-pass-old-1"),
+            [("db: pass", true, at("2025-04-01T00:00:00Z"), history)]
+        );
+        assert_eq!(by("db-pass-new-1")[0].2, at("2025-04-01T00:00:00Z"));
+        // A deleted field on a login item: its value, and the whole text as an old password.
+        assert_eq!(
+            by("gone-value-1"),
+            [("gone field", true, at("2025-05-01T00:00:00Z"), history)]
+        );
+        assert_eq!(by("gone field: gone-value-1")[0].0, "password");
+        // No history of its own: the item's revisionDate.
+        assert_eq!(
+            by("plain-value-1"),
+            [(
+                "plain",
+                false,
+                at("2026-01-01T00:00:00Z"),
+                Some("revisionDate")
+            )]
+        );
+        assert!(by("api key: api-key-old-1").is_empty());
+    }
+
+    #[test]
+    fn cli_items_and_their_own_dates() {
+        let item = r#"{"object": "item", "type": 1, "name": "x", "revisionDate": "2026-01-01T00:00:00Z",
+            "creationDate": "2024-01-01T00:00:00Z",
+            "login": {"password": "login-pw-new-2", "passwordRevisionDate": "2025-06-01T00:00:00Z",
+              "fido2Credentials": [{"keyValue": "passkey-value-2", "creationDate": "2025-07-01T00:00:00Z"}]},
+            "passwordHistory": [{"lastUsedDate": "2025-01-01T00:00:00Z", "password": "login-pw-old-2"}]}"#;
+        let list = format!("[{item}]");
+        let wrapped =
+            format!(r#"{{"success": true, "data": {{"object": "list", "data": [{item}]}}}}"#);
+        for input in [item, list.as_str(), wrapped.as_str()] {
+            let found = entries(parse_json, input);
+            let dates: Vec<_> = found
+                .iter()
+                .map(|e| {
+                    (
+                        e.meta.field.as_str(),
+                        e.meta.updated,
+                        e.meta.age_from.as_deref(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                dates,
+                [
+                    (
+                        "password",
+                        at("2025-06-01T00:00:00Z"),
+                        Some("login.passwordRevisionDate")
+                    ),
+                    (
+                        "passkey",
+                        at("2025-07-01T00:00:00Z"),
+                        Some("login.fido2Credentials.creationDate")
+                    ),
+                    (
+                        "password",
+                        at("2025-01-01T00:00:00Z"),
+                        Some("passwordHistory.lastUsedDate")
+                    )
+                ],
+                "{input}"
+            );
+        }
+        let undated = entries(
+            parse_json,
+            r#"[{"object": "item", "notes": "a-note-value"}]"#,
+        );
+        assert_eq!(
+            (undated[0].meta.updated, undated[0].meta.age_from.as_deref()),
+            (None, None)
+        );
+        let created = entries(
+            parse_json,
+            r#"[{"object": "item", "notes": "a-note-value", "creationDate": "2024-01-01T00:00:00Z"}]"#,
+        );
+        assert_eq!(created[0].meta.age_from.as_deref(), Some("creationDate"));
+    }
+
+    #[test]
+    fn zip_exports_read_data_json() {
+        use crate::input::archive::test_support::zip_of;
+        let data = br#"{"encrypted": false, "items": [{"notes": "zipped-note-value"}]}"#;
+        let zip = zip_of(&[("data.json", data), ("attachments/id/file.txt", b"x")]);
+        assert!(is_zip_export(&zip));
+        let mut out = Collector::new(VaultFormat::BitwardenJson, None, None);
+        parse_json(&zip, &mut out).expect("a zip export parses");
+        let notes = out.into_entries();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].fingerprint, fingerprint(b"zipped-note-value"));
+        let mut out = Collector::new(VaultFormat::BitwardenJson, None, None);
+        let missing = zip_of(&[("export.data", b"{}")]);
+        assert!(!is_zip_export(&missing));
+        assert_eq!(
+            parse_json(&missing, &mut out),
+            Err(ParseError::Invalid(
+                "data.json: missing from the archive (not a Bitwarden zip export?)".into()
+            ))
+        );
+        let bad = zip_of(&[("data.json", br#"{"items": 3}"#)]);
+        assert_eq!(
+            parse_json(&bad, &mut out),
+            Err(ParseError::Invalid(
+                "data.json: items: expected an array, found a number".into()
+            ))
+        );
+        let encrypted = zip_of(&[("data.json", br#"{"encrypted": true, "data": "2.x"}"#)]);
+        assert!(matches!(
+            parse_json(&encrypted, &mut out),
+            Err(ParseError::Encrypted(_))
+        ));
+        let padded = format!(r#"{{"items": [], "pad": "{}"}}"#, " ".repeat(3 << 20));
+        let bomb = zip_of(&[("data.json", padded.as_bytes())]);
+        match parse_json(&bomb, &mut out) {
+            Err(ParseError::Invalid(m)) => assert!(m.contains("a zip bomb?"), "{m}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

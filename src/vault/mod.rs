@@ -130,6 +130,11 @@ pub struct EntryMeta {
     /// A previous value kept in password history: a copy of it on disk was rotated out.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub history: bool,
+    /// Which of the export's dates the age is counted from (`updated`, or `created` without
+    /// one), where the reader knows: `revisionDate`, `login.passwordRevisionDate`,
+    /// `passwordHistory.lastUsedDate`…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_from: Option<String>,
 }
 
 /// One stored value, fingerprinted; the plaintext is gone.
@@ -253,6 +258,10 @@ pub fn machine_generated(value: &[u8], matcher: Option<&Matcher>) -> bool {
 /// Which export a file is, judged from its first bytes and shape.
 pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
     if crate::input::archive::is_zip(bytes) {
+        // A Bitwarden zip export holds data.json; anything else is taken for a 1PUX.
+        if bitwarden::is_zip_export(bytes) {
+            return Some(VaultFormat::BitwardenJson);
+        }
         return Some(VaultFormat::OnePassword1pux);
     }
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
@@ -313,6 +322,20 @@ fn detect_json(bytes: &[u8]) -> Option<VaultFormat> {
         return Some(VaultFormat::Fingerprints);
     }
     if has("encrypted") || (has("items") && (has("folders") || has("collections"))) {
+        return Some(VaultFormat::BitwardenJson);
+    }
+    // `bw list items` (an array, or `--response`'s `{"data": {"object": "list", …}}`) and
+    // `bw get item`: items the CLI marks `"object": "item"`.
+    let is_item = |v: &serde_json::Value| v.as_object().is_some_and(bitwarden::is_item);
+    let listed = value
+        .get("data")
+        .and_then(|d| d.get("data"))
+        .unwrap_or(&value);
+    if is_item(&value)
+        || listed
+            .as_array()
+            .is_some_and(|items| !items.is_empty() && items.iter().all(is_item))
+    {
         return Some(VaultFormat::BitwardenJson);
     }
     if has("SecretString") || has("SecretBinary") || has("SecretValues") {

@@ -254,7 +254,13 @@ fn bitwarden_json_personal() {
     );
     assert_eq!(vault(pat), Some("Work"));
     assert_eq!(pat.meta.created, ts("2022-06-30T08:00:01Z"));
-    assert_eq!(pat.meta.updated, ts("2024-04-02T14:21:07.113Z"));
+    // The password last changed when the newest history entry went, not at the item's last
+    // edit (revisionDate 2024-04-02T14:21:07.113Z).
+    assert_eq!(pat.meta.updated, ts("2024-02-11T09:30:00Z"));
+    assert_eq!(
+        pat.meta.age_from.as_deref(),
+        Some("passwordHistory.lastUsedDate")
+    );
     assert!(!pat.meta.history);
     assert!(!pat.guessable, "a GitHub token is machine-generated");
     assert_eq!(pat.trimmed_fingerprint, None);
@@ -885,7 +891,7 @@ fn no_plaintext_is_retained() {
         entries.extend(out);
     }
     assert_eq!(
-        read_ok, 18,
+        read_ok, 21,
         "every fixture outside malformed/ and the encrypted/1PIF ones parses"
     );
     let debug = format!("{entries:?}");
