@@ -33,4 +33,5 @@ mod sarif_schema;
 mod utf16;
 mod vault_cli;
 mod vault_parsers;
+mod vault_secret_managers;
 mod workflow;
