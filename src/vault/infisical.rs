@@ -102,9 +102,19 @@ fn env_pairs(text: &str) -> Result<Vec<(String, String)>, EnvError> {
     Ok(pairs)
 }
 
-/// Whether `text` is Infisical's dotenv: at least one line, every value single-quoted.
+/// Whether `text` is Infisical's dotenv: at least one line, every value single-quoted. A value
+/// still open at the end after a first complete line counts (detection sees only the start of
+/// a large file; a file that really ends there fails to parse, naming the line).
 pub fn looks_like_env(text: &str) -> bool {
-    matches!(env_pairs(text), Ok(pairs) if !pairs.is_empty())
+    match env_pairs(text) {
+        Ok(pairs) => !pairs.is_empty(),
+        Err(EnvError::Unclosed(line)) => {
+            line > 0
+                && env_pairs(&text.lines().take(line).collect::<Vec<_>>().join("\n"))
+                    .is_ok_and(|pairs| !pairs.is_empty())
+        }
+        Err(EnvError::Line(..)) => false,
+    }
 }
 
 pub fn parse_env(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
@@ -205,6 +215,48 @@ pub fn parse(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
 mod tests {
     use super::*;
     use crate::vault::VaultFormat;
+
+    fn env(text: &str) -> Result<Vec<(String, String)>, ParseError> {
+        let mut out = Collector::new(VaultFormat::InfisicalEnv, None, None);
+        parse_env(text.as_bytes(), &mut out)?;
+        Ok(out
+            .into_entries()
+            .into_iter()
+            .map(|e| (e.meta.item, e.fingerprint))
+            .collect())
+    }
+
+    #[test]
+    fn dotenv_line_breaks_escaped_or_raw_and_errors() {
+        let fp = |v: &str| crate::finding::fingerprint(v.as_bytes());
+        // Escaped (the default) and raw (a secret that skips multi-line encoding) read alike.
+        let escaped = env("export KEY-1='first line\\nsecond'\n").expect("parses");
+        let raw = env("# backend\nKEY-1='first line\nsecond'\n").expect("parses");
+        assert_eq!(escaped, raw);
+        assert_eq!(escaped[0], ("KEY-1".into(), fp("first line\nsecond")));
+        // The value is everything between the first and the last quote: Infisical never escapes.
+        assert_eq!(
+            env("K='it's-a-value'\n"),
+            Ok(vec![("K".into(), fp("it's-a-value"))])
+        );
+        assert!(looks_like_env("A='x'\nB='open\nstill open"));
+        assert!(!looks_like_env("B='open\nstill open"));
+        assert!(!looks_like_env("A='x'\nB=unquoted"));
+        for (text, message) in [
+            (
+                "A='x'\nB=\"y\"\n",
+                "line 2: the value is not in single quotes",
+            ),
+            ("A='x'\nB='open\n", "line 2: the quoted value never closes"),
+            ("A B='x'\n", "line 1: not a secret name"),
+        ] {
+            assert_eq!(
+                env(text),
+                Err(ParseError::Invalid(message.into())),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn older_cli_output_and_errors() {

@@ -317,3 +317,56 @@ fn scans_against_the_new_exports_give_their_statuses() {
     );
     assert_eq!(status(&json, "private-key-pem")["status"], "unvaulted");
 }
+
+#[test]
+fn malformed_new_exports_name_the_file_and_where() {
+    let tree = Tree::new();
+    let cases = [
+        (
+            "infisical.csv",
+            "Key,Value\nA_KEY,Fine-Value-16\nB_KEY\n",
+            VaultFormat::InfisicalCsv,
+            "line 3: 1 cells where the header has 2",
+        ),
+        (
+            "infisical.env",
+            "A_KEY='Fine-Value-16'\nB_KEY='never closed\n",
+            VaultFormat::InfisicalEnv,
+            "line 2: the quoted value never closes",
+        ),
+        (
+            "doppler.yaml",
+            "DOPPLER_PROJECT: api\nA_KEY: Fine-Value-16\nB_KEY:\n  nested: Fine-Value-16\n",
+            VaultFormat::DopplerYaml,
+            "line 3: a nested mapping or list",
+        ),
+        (
+            "bws.json",
+            r#"[{"organizationId": "o", "revisionDate": "2024-01-01T00:00:00Z", "key": "K", "value": 5}]"#,
+            VaultFormat::BitwardenSecretsManager,
+            "[0].value: expected a string",
+        ),
+    ];
+    for (name, content, format, location) in cases {
+        let path = tree.write(name, content);
+        // YAML that is not a flat mapping is not detected as an export; forced, it is refused.
+        let forced = (format == VaultFormat::DopplerYaml).then_some(format);
+        let expected = if forced.is_some() { None } else { Some(format) };
+        assert_eq!(detect(&path, content.as_bytes()), expected, "{name}");
+        let mut out = Vec::new();
+        match read_export(&path, forced, None, None, &mut out) {
+            Err(VaultError::Parse {
+                path: at,
+                format: named,
+                message,
+            }) => {
+                assert_eq!(at, path);
+                assert_eq!(named, stray::names::Named::name(format));
+                assert!(message.starts_with(location), "{name}: {message}");
+                assert!(!message.contains("Fine-Value-16"), "{name}: {message}");
+            }
+            other => panic!("{name}: expected a parse error, got {other:?}"),
+        }
+        assert!(out.is_empty(), "{name}: a failed file left entries behind");
+    }
+}
