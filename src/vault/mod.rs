@@ -6,6 +6,7 @@
 
 mod aws;
 mod bitwarden;
+mod bitwarden_sm;
 mod cloud;
 pub mod fingerprints;
 mod generic;
@@ -36,10 +37,15 @@ pub enum VaultFormat {
     OnePasswordCsv,
     DopplerJson,
     DopplerEnv,
+    DopplerYaml,
     HashicorpVault,
     AwsSecretsManager,
     KeepassxcCsv,
     Infisical,
+    InfisicalEnv,
+    InfisicalCsv,
+    InfisicalYaml,
+    BitwardenSecretsManager,
     GcpSecretManager,
     AzureKeyVault,
     Dotenv,
@@ -55,10 +61,15 @@ impl Named for VaultFormat {
         VaultFormat::OnePasswordCsv,
         VaultFormat::DopplerJson,
         VaultFormat::DopplerEnv,
+        VaultFormat::DopplerYaml,
         VaultFormat::HashicorpVault,
         VaultFormat::AwsSecretsManager,
         VaultFormat::KeepassxcCsv,
         VaultFormat::Infisical,
+        VaultFormat::InfisicalEnv,
+        VaultFormat::InfisicalCsv,
+        VaultFormat::InfisicalYaml,
+        VaultFormat::BitwardenSecretsManager,
         VaultFormat::GcpSecretManager,
         VaultFormat::AzureKeyVault,
         VaultFormat::Dotenv,
@@ -74,10 +85,15 @@ impl Named for VaultFormat {
             VaultFormat::OnePasswordCsv => "1password-csv",
             VaultFormat::DopplerJson => "doppler-json",
             VaultFormat::DopplerEnv => "doppler-env",
+            VaultFormat::DopplerYaml => "doppler-yaml",
             VaultFormat::HashicorpVault => "hashicorp-vault",
             VaultFormat::AwsSecretsManager => "aws-secrets-manager",
             VaultFormat::KeepassxcCsv => "keepassxc-csv",
             VaultFormat::Infisical => "infisical",
+            VaultFormat::InfisicalEnv => "infisical-env",
+            VaultFormat::InfisicalCsv => "infisical-csv",
+            VaultFormat::InfisicalYaml => "infisical-yaml",
+            VaultFormat::BitwardenSecretsManager => "bitwarden-secrets-manager",
             VaultFormat::GcpSecretManager => "gcp-secret-manager",
             VaultFormat::AzureKeyVault => "azure-key-vault",
             VaultFormat::Dotenv => "dotenv",
@@ -88,6 +104,10 @@ impl Named for VaultFormat {
 
     fn help(self) -> &'static str {
         match self {
+            VaultFormat::InfisicalEnv => {
+                "`infisical export` dotenv: `NAME='value'`, `\\n` unescaped"
+            }
+            VaultFormat::BitwardenSecretsManager => "`bws secret list -o json`",
             VaultFormat::Dotenv => "`NAME=value` lines",
             VaultFormat::Json => "A flat JSON object of names to string values",
             VaultFormat::Fingerprints => "A `stray vault fingerprint` file",
@@ -274,12 +294,19 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         return detect_json(bytes);
     }
+    // `doppler secrets download` without `--no-file`: the Doppler parsers explain.
+    if generic::doppler_encrypted(trimmed) {
+        return Some(VaultFormat::DopplerJson);
+    }
     let first_line = trimmed.lines().next().unwrap_or("").to_ascii_lowercase();
     let header: Vec<String> = first_line
         .split(',')
         .map(|c| c.trim().trim_matches('"').to_string())
         .collect();
     let has = |name: &str| header.iter().any(|h| h == name);
+    if header == ["key", "value"] {
+        return Some(VaultFormat::InfisicalCsv);
+    }
     if has("login_password") {
         return Some(VaultFormat::BitwardenCsv);
     }
@@ -288,6 +315,9 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
     }
     if has("title") && has("password") {
         return Some(VaultFormat::OnePasswordCsv);
+    }
+    if infisical::looks_like_env(trimmed) {
+        return Some(VaultFormat::InfisicalEnv);
     }
     let is_env = trimmed
         .lines()
@@ -310,6 +340,13 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
             VaultFormat::DopplerEnv
         } else {
             VaultFormat::Dotenv
+        });
+    }
+    if let Some(keys) = generic::flat_yaml_keys(trimmed) {
+        return Some(if keys.iter().any(|k| k == "DOPPLER_PROJECT") {
+            VaultFormat::DopplerYaml
+        } else {
+            VaultFormat::InfisicalYaml
         });
     }
     None
@@ -357,6 +394,9 @@ fn detect_json(bytes: &[u8]) -> Option<VaultFormat> {
     }
     if has("value") && has("attributes") && has("id") {
         return Some(VaultFormat::AzureKeyVault);
+    }
+    if bitwarden_sm::looks_like(&value) {
+        return Some(VaultFormat::BitwardenSecretsManager);
     }
     if let Some(array) = value.as_array()
         && array
@@ -457,7 +497,12 @@ pub fn parse_bytes(
         VaultFormat::HashicorpVault => hashicorp::parse(bytes, &mut collector),
         VaultFormat::AwsSecretsManager => aws::parse(bytes, &mut collector),
         VaultFormat::KeepassxcCsv => keepass::parse_csv(bytes, &mut collector),
+        VaultFormat::DopplerYaml => generic::parse_yaml(bytes, &mut collector),
         VaultFormat::Infisical => infisical::parse(bytes, &mut collector),
+        VaultFormat::InfisicalEnv => infisical::parse_env(bytes, &mut collector),
+        VaultFormat::InfisicalCsv => infisical::parse_csv(bytes, &mut collector),
+        VaultFormat::InfisicalYaml => infisical::parse_yaml(bytes, &mut collector),
+        VaultFormat::BitwardenSecretsManager => bitwarden_sm::parse(bytes, &mut collector),
         VaultFormat::GcpSecretManager => cloud::parse_gcp(bytes, &mut collector),
         VaultFormat::AzureKeyVault => cloud::parse_azure(bytes, &mut collector),
         VaultFormat::Fingerprints => fingerprints::parse(bytes, &mut collector),

@@ -34,4 +34,5 @@ mod utf16;
 mod vault_bitwarden;
 mod vault_cli;
 mod vault_parsers;
+mod vault_secret_managers;
 mod workflow;

@@ -891,7 +891,7 @@ fn no_plaintext_is_retained() {
         entries.extend(out);
     }
     assert_eq!(
-        read_ok, 21,
+        read_ok, 26,
         "every fixture outside malformed/ and the encrypted/1PIF ones parses"
     );
     let debug = format!("{entries:?}");
