@@ -226,6 +226,12 @@ impl<'m> Collector<'m> {
         });
     }
 
+    /// The matcher values are judged with, if any: parsers also use it to find credentials in
+    /// stored files that are not `NAME=value` lines (1Password documents).
+    pub fn matcher(&self) -> Option<&'m Matcher> {
+        self.matcher
+    }
+
     /// Adds an entry that is already fingerprinted (fingerprint files).
     pub fn add_entry(&mut self, entry: VaultEntry) {
         self.entries.push(entry);

@@ -11,8 +11,9 @@
 //! passwordHistory[] {value, time}, documentAttributes {fileName, documentId}}`; a section field
 //! may hold a file (`value: {file: {fileName, documentId}}`). A document's or attachment's file
 //! is read as a dotenv would be: its whole text is one value (field `<fileName>`) and each
-//! `NAME=value` line another (field `<fileName>:NAME`), attributed to the item. Binary files and
-//! files over 1 MiB are not read.
+//! `NAME=value` line another (field `<fileName>:NAME`), attributed to the item; with a matcher,
+//! each credential a rule finds elsewhere in it too (field `<fileName>:<rule>`). Binary files
+//! and files over 1 MiB are not read.
 //!
 //! An item that is not live (1PUX `state: "archived"` or `trashed: true`, the CSV's `Archived`
 //! column, the CLI's `state: "ARCHIVED"`/`"DELETED"`, 1PIF `trashed`) is kept as history: a
@@ -381,8 +382,26 @@ fn add_file(
         ..base.clone()
     };
     out.add(text.as_bytes(), meta(name.to_string()));
-    for (key, value) in env_lines(text) {
+    let pairs = env_lines(text);
+    for (key, value) in &pairs {
         out.add(value.as_bytes(), meta(format!("{name}:{key}")));
+    }
+    // A key in a file that is not `NAME=value` lines (`credentials.json`, YAML, a PEM): what a
+    // rule finds in it, as the scan would (field `<fileName>:<rule>`).
+    if let Some(matcher) = out.matcher() {
+        let mut found: Vec<(String, &[u8])> = Vec::new();
+        for candidate in matcher.find(text.as_bytes()) {
+            let secret = &text.as_bytes()[candidate.start..candidate.end];
+            let known = pairs.iter().any(|(_, v)| v.as_bytes() == secret)
+                || found.iter().any(|(_, s)| *s == secret);
+            if !known {
+                let rule = &matcher.rules()[candidate.rule].id;
+                found.push((format!("{name}:{rule}"), secret));
+            }
+        }
+        for (field, secret) in found {
+            out.add(secret, meta(field));
+        }
     }
     Ok(())
 }
@@ -820,6 +839,39 @@ mod tests {
         assert_eq!(fields, ["prod.env", "prod.env:API_TOKEN"]);
         assert_eq!(found[1].fingerprint, fingerprint(b"tok-1234567890"));
         assert_eq!(found[1].meta.item, "api");
+    }
+
+    #[test]
+    fn with_a_matcher_keys_outside_assignments_are_found_in_documents() {
+        let token = "glpat-KxisKsk3ujuxDSTw7VmO";
+        let data = r#"{"accounts": [{"vaults": [{"items": [{"overview": {"title": "ci"},
+            "details": {"documentAttributes": {"fileName": "creds.json", "documentId": "d"}}}]}]}]}"#;
+        let json = format!("{{\"gitlab\": {{\"token\": \"{token}\"}}}}\nTOKEN={token}\n");
+        let zipped = zip_of(&[
+            ("export.data", data.as_bytes()),
+            ("files/d__creds.json", json.as_bytes()),
+        ]);
+        let matcher =
+            crate::Matcher::new(crate::RuleSet::builtin().expect("rules")).expect("matcher");
+        let mut out = Collector::new(VaultFormat::OnePassword1pux, Some(&matcher), None);
+        parse_1pux(&zipped, &mut out).expect("parses");
+        let found = out.into_entries();
+        let fields: Vec<&str> = found.iter().map(|e| e.meta.field.as_str()).collect();
+        // The token is once `TOKEN=` (that line) and not again for the rule's two hits of it.
+        assert_eq!(fields, ["creds.json", "creds.json:TOKEN"]);
+        let only_json =
+            format!("{{\"gitlab\": {{\"token\": \"{token}\", \"again\": \"{token}\"}}}}\n");
+        let zipped = zip_of(&[
+            ("export.data", data.as_bytes()),
+            ("files/d__creds.json", only_json.as_bytes()),
+        ]);
+        let mut out = Collector::new(VaultFormat::OnePassword1pux, Some(&matcher), None);
+        parse_1pux(&zipped, &mut out).expect("parses");
+        let found = out.into_entries();
+        assert_eq!(found.len(), 2, "one entry for the key found twice");
+        assert_eq!(found[1].meta.field, "creds.json:gitlab-pat");
+        assert_eq!(found[1].fingerprint, fingerprint(token.as_bytes()));
+        assert!(!found[1].guessable);
     }
 
     #[test]
