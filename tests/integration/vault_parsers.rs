@@ -104,6 +104,8 @@ const BAD_BWCSV_PW: &str = "Fine-Value-2";
 const BAD_OPCSV_PW: &str = "Fine-Value-3";
 const BAD_KP_PW: &str = "Fine-Value-4";
 const BAD_INF: &str = "Fine-Value-5";
+const BAD_OPCLI_PW: &str = "Fine-Value-6";
+const BAD_PIF_PW: &str = "Fine-Value-7";
 
 /// Every fake value above that the parsers should turn into an entry.
 const PLAINTEXTS: &[&str] = &[
@@ -916,6 +918,16 @@ fn malformed_files_fail_with_their_name_and_a_location() {
             "line 3",
         ),
         (
+            "malformed/1password-cli.json",
+            VaultFormat::OnePasswordCli,
+            "item 2.fields[0].value: expected a string, found an array",
+        ),
+        (
+            "malformed/1password.1pif",
+            VaultFormat::OnePassword1pif,
+            "line 3: ",
+        ),
+        (
             "malformed/hashicorp.json",
             VaultFormat::HashicorpVault,
             "data: expected an object",
@@ -946,7 +958,15 @@ fn malformed_files_fail_with_their_name_and_a_location() {
             "value: expected a string",
         ),
     ];
-    let fine = [BAD_BW_PW, BAD_BWCSV_PW, BAD_OPCSV_PW, BAD_KP_PW, BAD_INF];
+    let fine = [
+        BAD_BW_PW,
+        BAD_BWCSV_PW,
+        BAD_OPCSV_PW,
+        BAD_KP_PW,
+        BAD_INF,
+        BAD_OPCLI_PW,
+        BAD_PIF_PW,
+    ];
     for (rel, format, location) in cases {
         assert_eq!(detected(rel), Some(format), "{rel}");
         let error = read_err(rel);
