@@ -35,6 +35,8 @@ pub enum VaultFormat {
     BitwardenCsv,
     OnePassword1pux,
     OnePasswordCsv,
+    OnePassword1pif,
+    OnePasswordCli,
     DopplerJson,
     DopplerEnv,
     DopplerYaml,
@@ -59,6 +61,8 @@ impl Named for VaultFormat {
         VaultFormat::BitwardenCsv,
         VaultFormat::OnePassword1pux,
         VaultFormat::OnePasswordCsv,
+        VaultFormat::OnePassword1pif,
+        VaultFormat::OnePasswordCli,
         VaultFormat::DopplerJson,
         VaultFormat::DopplerEnv,
         VaultFormat::DopplerYaml,
@@ -83,6 +87,8 @@ impl Named for VaultFormat {
             VaultFormat::BitwardenCsv => "bitwarden-csv",
             VaultFormat::OnePassword1pux => "1password-1pux",
             VaultFormat::OnePasswordCsv => "1password-csv",
+            VaultFormat::OnePassword1pif => "1password-1pif",
+            VaultFormat::OnePasswordCli => "1password-cli",
             VaultFormat::DopplerJson => "doppler-json",
             VaultFormat::DopplerEnv => "doppler-env",
             VaultFormat::DopplerYaml => "doppler-yaml",
@@ -108,6 +114,10 @@ impl Named for VaultFormat {
                 "`infisical export` dotenv: `NAME='value'`, `\\n` unescaped"
             }
             VaultFormat::BitwardenSecretsManager => "`bws secret list -o json`",
+            VaultFormat::OnePassword1pif => "1Password 7's 1PIF export (plaintext, legacy)",
+            VaultFormat::OnePasswordCli => {
+                "`op item get --format json` output: one item, an array, or several in a row"
+            }
             VaultFormat::Dotenv => "`NAME=value` lines",
             VaultFormat::Json => "A flat JSON object of names to string values",
             VaultFormat::Fingerprints => "A `stray vault fingerprint` file",
@@ -241,6 +251,12 @@ impl<'m> Collector<'m> {
         });
     }
 
+    /// The matcher values are judged with, if any: parsers also use it to find credentials in
+    /// stored files that are not `NAME=value` lines (1Password documents).
+    pub fn matcher(&self) -> Option<&'m Matcher> {
+        self.matcher
+    }
+
     /// Adds an entry that is already fingerprinted (fingerprint files).
     pub fn add_entry(&mut self, entry: VaultEntry) {
         self.entries.push(entry);
@@ -285,10 +301,9 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
         return Some(VaultFormat::OnePassword1pux);
     }
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
-    // 1Password 7's 1PIF: JSON objects between separator lines. The 1PUX parser explains how to
-    // make a 1PUX export instead.
+    // 1Password 7's 1PIF: JSON objects between separator lines.
     if text.contains(onepassword::PIF_SEPARATOR) {
-        return Some(VaultFormat::OnePassword1pux);
+        return Some(VaultFormat::OnePassword1pif);
     }
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
@@ -353,7 +368,13 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
 }
 
 fn detect_json(bytes: &[u8]) -> Option<VaultFormat> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        // `op item list --format json | op item get -` writes one object after another.
+        return onepassword::is_cli_stream(bytes).then_some(VaultFormat::OnePasswordCli);
+    };
+    if onepassword::is_cli_output(&value) {
+        return Some(VaultFormat::OnePasswordCli);
+    }
     let has = |key: &str| value.get(key).is_some();
     if value.get("stray_fingerprints").is_some() {
         return Some(VaultFormat::Fingerprints);
@@ -492,6 +513,8 @@ pub fn parse_bytes(
         VaultFormat::BitwardenCsv => bitwarden::parse_csv(bytes, &mut collector),
         VaultFormat::OnePassword1pux => onepassword::parse_1pux(bytes, &mut collector),
         VaultFormat::OnePasswordCsv => onepassword::parse_csv(bytes, &mut collector),
+        VaultFormat::OnePassword1pif => onepassword::parse_1pif(bytes, &mut collector),
+        VaultFormat::OnePasswordCli => onepassword::parse_cli(bytes, &mut collector),
         VaultFormat::DopplerJson | VaultFormat::Json => generic::parse_json(bytes, &mut collector),
         VaultFormat::DopplerEnv | VaultFormat::Dotenv => generic::parse_env(bytes, &mut collector),
         VaultFormat::HashicorpVault => hashicorp::parse(bytes, &mut collector),

@@ -352,3 +352,80 @@ fn merge_joins_laptops_by_fingerprint() {
     let (_, stderr) = expect_exit(&output, 2, "stray merge ada.json app/.env");
     assert!(stderr.contains("app/.env"), "{stderr}");
 }
+
+/// 1Password end to end: a key stored in a document item (a `.env.production` inside the
+/// 1PUX) is a stray copy of that item; keys of archived items (the CSV's `Archived` column, the
+/// CLI's `state: "ARCHIVED"`) are rotated out; `op item get` output carries the age.
+#[test]
+fn onepassword_documents_archived_items_and_cli_output() {
+    let tree = Tree::new();
+    tree.write("app/.env", "GITLAB_TOKEN=glpat-KxisKsk3ujuxDSTw7VmO\n");
+    tree.write(
+        "app/.npmrc",
+        "//registry.npmjs.org/:_authToken=npm_AWiGri7oqtXAecpcWeOyXaXG3vkfIBclFB4Y\n",
+    );
+    tree.write(
+        "app/deploy.sh",
+        "export GH_TOKEN=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\n\
+         export RUNNER_TOKEN=glrt-vUmKuJQGyf9r6E8duUfL\n",
+    );
+    let fixture = |name: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/vault/1password")
+            .join(name)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let days_since = |at: &str| {
+        let at: jiff::Timestamp = at.parse().expect("timestamp");
+        (jiff::Timestamp::now().as_second() - at.as_second()).div_euclid(86_400)
+    };
+    let before = (
+        days_since("2024-06-01T00:00:00Z"),
+        days_since("2024-02-15T10:30:00Z"),
+    );
+    let mut command = stray();
+    command
+        .current_dir(tree.path())
+        .args(["scan", "app", "--format", "json"]);
+    for export in [
+        "export.1pux",
+        "export.csv",
+        "op-item-get.json",
+        "op-item-get-all.json",
+    ] {
+        command.args(["--vault", &fixture(export)]);
+    }
+    let output = command.output().expect("stray runs");
+    let after = (
+        days_since("2024-06-01T00:00:00Z"),
+        days_since("2024-02-15T10:30:00Z"),
+    );
+    let json: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+
+    let (status, verdict) = status_of(&json, "gitlab-pat");
+    assert_eq!(status, "stray-copy");
+    assert_eq!(verdict["items"][0]["item"], "shop-api .env.production");
+    assert_eq!(verdict["items"][0]["field"], ".env.production:GITLAB_TOKEN");
+    assert_eq!(verdict["items"][0]["vault"], "Shared Infra");
+    let age = verdict["age_days"].as_i64().expect("an age");
+    assert!((before.0..=after.0).contains(&age), "{age}");
+
+    let (status, verdict) = status_of(&json, "github-classic-pat");
+    assert_eq!(status, "stray-copy");
+    assert_eq!(verdict["items"][0]["item"], "GitHub deploy token");
+    assert_eq!(verdict["items"][0]["format"], "1password-cli");
+    let age = verdict["age_days"].as_i64().expect("an age");
+    assert!((before.1..=after.1).contains(&age), "{age}");
+    assert_eq!(verdict["rotation_overdue"], true);
+
+    let (status, verdict) = status_of(&json, "npm-access-token");
+    assert_eq!(status, "rotated-out", "an archived CSV row is not live");
+    assert_eq!(verdict["items"][0]["item"], "Old CI npm token");
+    let (status, verdict) = status_of(&json, "gitlab-runner-token");
+    assert_eq!(status, "rotated-out", "an archived CLI item is not live");
+    assert_eq!(verdict["items"][0]["item"], "old GitLab runner");
+    assert_eq!(json["summary"]["unvaulted"], 0);
+    assert_eq!(output.status.code(), Some(0), "nothing unvaulted");
+}

@@ -54,6 +54,18 @@ const OP_SSH: &str = "-----BEGIN PRIVATE KEY-----\neKEsTqwTVc1Dgpr68gjqNXdGXrgB/
 const OP_HF: &str = "hf_08GGvzDieX1dFNL9I9FzDnRHIk9oEffdvl";
 const OP_ARCHIVED_NOTES: &str = "old laptop token\nHF_TOKEN=hf_08GGvzDieX1dFNL9I9FzDnRHIk9oEffdvl";
 const OP_1PIF_PW: &str = "Legacy-Pif-2017";
+const OP_1PIF_DB: &str = "Pif-Xxi6KExSC6LxppO8BNfS";
+const OP_1PIF_OLD: &str = "Winter2016!";
+const OP_1PIF_TRASHED: &str = "Trash-hzjFUPHuBnTYH6f9LD";
+const OP_DOC_GITLAB: &str = "glpat-KxisKsk3ujuxDSTw7VmO";
+const OP_DOC_DB: &str = "postgres://shop:DUyMEkLJIRkHLIogT7tm@db.internal:5432/shop";
+const OP_DOC_ENV: &str = "# shop-api production settings\nNODE_ENV=production\nGITLAB_TOKEN=glpat-KxisKsk3ujuxDSTw7VmO\nDATABASE_URL=\"postgres://shop:DUyMEkLJIRkHLIogT7tm@db.internal:5432/shop\"\n";
+const OPCSV_ARCHIVED_NPM: &str = "npm_AWiGri7oqtXAecpcWeOyXaXG3vkfIBclFB4Y";
+const OPCLI_GITHUB: &str = "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";
+const OPCLI_GITHUB_OLD: &str = "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";
+const OPCLI_LOGIN_PW: &str = "Vq7-14RnkrizjZcYb3XV";
+const OPCLI_WEBHOOK: &str = "whsec_JS0r1A0RhIjRRXbjHdvSLGnLoJeevYdD";
+const OPCLI_RUNNER: &str = "glrt-vUmKuJQGyf9r6E8duUfL";
 const OPCSV_SENDGRID: &str =
     "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";
 const OPCSV_NOTES: &str = "Mail relay for the shop\nSENDGRID_API_KEY=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";
@@ -92,6 +104,8 @@ const BAD_BWCSV_PW: &str = "Fine-Value-2";
 const BAD_OPCSV_PW: &str = "Fine-Value-3";
 const BAD_KP_PW: &str = "Fine-Value-4";
 const BAD_INF: &str = "Fine-Value-5";
+const BAD_OPCLI_PW: &str = "Fine-Value-6";
+const BAD_PIF_PW: &str = "Fine-Value-7";
 
 /// Every fake value above that the parsers should turn into an entry.
 const PLAINTEXTS: &[&str] = &[
@@ -136,6 +150,19 @@ const PLAINTEXTS: &[&str] = &[
     OP_SSH,
     OP_HF,
     OP_ARCHIVED_NOTES,
+    OP_1PIF_PW,
+    OP_1PIF_DB,
+    OP_1PIF_OLD,
+    OP_1PIF_TRASHED,
+    OP_DOC_GITLAB,
+    OP_DOC_DB,
+    OP_DOC_ENV,
+    OPCSV_ARCHIVED_NPM,
+    OPCLI_GITHUB,
+    OPCLI_GITHUB_OLD,
+    OPCLI_LOGIN_PW,
+    OPCLI_WEBHOOK,
+    OPCLI_RUNNER,
     OPCSV_SENDGRID,
     OPCSV_NOTES,
     OPCSV_PW,
@@ -415,7 +442,7 @@ fn onepassword_1pux() {
         Some(VaultFormat::OnePassword1pux)
     );
     let entries = read("1password/export.1pux");
-    assert_eq!(entries.len(), 14);
+    assert_eq!(entries.len(), 18);
 
     let github = one(&entries, OP_GITHUB);
     assert_eq!(
@@ -473,26 +500,108 @@ fn onepassword_1pux() {
         (archived.meta.item.as_str(), archived.meta.field.as_str()),
         ("old laptop", "notes:HF_TOKEN")
     );
-    assert_eq!(one(&entries, OP_ARCHIVED_NOTES).meta.item, "old laptop");
+    assert!(archived.meta.history, "an archived item is not live");
+    assert!(one(&entries, OP_ARCHIVED_NOTES).meta.history);
+    assert!(!one(&entries, OP_DB_ADMIN).meta.history);
+
+    // The document item: a stored .env.production, read as a dotenv.
+    let token = one(&entries, OP_DOC_GITLAB);
+    assert_eq!(
+        (token.meta.item.as_str(), token.meta.field.as_str()),
+        ("shop-api .env.production", ".env.production:GITLAB_TOKEN")
+    );
+    assert_eq!(vault(token), Some("Shared Infra"));
+    assert_eq!(token.meta.tags, ["prod"]);
+    assert_eq!(token.meta.updated, secs(1717200000));
+    assert!(!token.meta.history);
+    assert_eq!(
+        one(&entries, OP_DOC_DB).meta.field,
+        ".env.production:DATABASE_URL"
+    );
+    assert_eq!(one(&entries, OP_DOC_ENV).meta.field, ".env.production");
 }
 
 #[test]
-fn onepassword_1pif_is_refused_with_a_1pux_hint() {
+fn onepassword_1pif() {
     assert_eq!(
         detected("1password/legacy.1pif"),
-        Some(VaultFormat::OnePassword1pux)
+        Some(VaultFormat::OnePassword1pif)
     );
-    match read_err("1password/legacy.1pif") {
-        VaultError::Parse { message, .. } => {
-            assert!(message.contains("1PIF"), "{message}");
-            assert!(!message.contains(OP_1PIF_PW), "the hint quotes no value");
-            assert!(
-                message.contains("1PUX") && message.contains("File → Export"),
-                "{message}"
-            );
-        }
-        other => panic!("expected a parse error, got {other}"),
-    }
+    let entries = read("1password/legacy.1pif");
+    assert_eq!(entries.len(), 6);
+    let login = one(&entries, OP_1PIF_PW);
+    assert_eq!(
+        (login.meta.item.as_str(), login.meta.field.as_str()),
+        ("Example", "password")
+    );
+    assert_eq!(login.meta.updated, secs(1500000000));
+    assert_eq!(login.format, VaultFormat::OnePassword1pif);
+    absent(&entries, "jane");
+    let db = one(&entries, OP_1PIF_DB);
+    assert_eq!(
+        (db.meta.item.as_str(), db.meta.field.as_str()),
+        ("legacy db", "admin password")
+    );
+    assert_eq!(db.meta.tags, ["infra", "legacy"]);
+    assert_eq!(db.meta.created, secs(1490000000));
+    absent(&entries, "mysql"); // a menu choice
+    let old = one(&entries, OP_1PIF_OLD);
+    assert!(old.meta.history);
+    assert_eq!(old.meta.updated, secs(1505000000));
+    let trashed = one(&entries, OP_1PIF_TRASHED);
+    assert_eq!(trashed.meta.item, "retired router");
+    assert!(trashed.meta.history, "a trashed item is not live");
+}
+
+#[test]
+fn onepassword_cli_item_get() {
+    assert_eq!(
+        detected("1password/op-item-get.json"),
+        Some(VaultFormat::OnePasswordCli)
+    );
+    let entries = read("1password/op-item-get.json");
+    assert_eq!(entries.len(), 3);
+    let token = one(&entries, OPCLI_GITHUB);
+    assert_eq!(
+        (token.meta.item.as_str(), token.meta.field.as_str()),
+        ("GitHub deploy token", "credential")
+    );
+    assert_eq!(vault(token), Some("Engineering"));
+    assert_eq!(token.meta.tags, ["ci", "github"]);
+    assert_eq!(token.meta.created, ts("2023-09-01T08:00:00Z"));
+    assert_eq!(token.meta.updated, ts("2024-02-15T10:30:00Z"));
+    assert!(!token.meta.history);
+    let old = one(&entries, OPCLI_GITHUB_OLD);
+    assert_eq!(old.meta.field, "credential");
+    assert!(old.meta.history);
+    assert_eq!(one(&entries, "deploy-bot").meta.field, "username");
+    absent(&entries, "bearer"); // a menu choice
+    absent(&entries, "1767225600"); // a date
+}
+
+#[test]
+fn onepassword_cli_items_one_after_another() {
+    assert_eq!(
+        detected("1password/op-item-get-all.json"),
+        Some(VaultFormat::OnePasswordCli)
+    );
+    let entries = read("1password/op-item-get-all.json");
+    assert_eq!(entries.len(), 4);
+    let login = one(&entries, OPCLI_LOGIN_PW);
+    assert_eq!(
+        (login.meta.item.as_str(), login.meta.field.as_str()),
+        ("Stripe webhook console", "password")
+    );
+    assert_eq!(login.meta.updated, ts("2024-05-20T12:00:00Z"));
+    absent(&entries, "ops@example.com"); // the username
+    assert_eq!(
+        one(&entries, OPCLI_WEBHOOK).meta.field,
+        "notes:STRIPE_WEBHOOK_SECRET"
+    );
+    let runner = one(&entries, OPCLI_RUNNER);
+    assert_eq!(runner.meta.item, "old GitLab runner");
+    assert!(runner.meta.history, "an archived item is not live");
+    assert_eq!(runner.meta.updated, ts("2023-06-30T16:00:00Z"));
 }
 
 #[test]
@@ -502,7 +611,7 @@ fn onepassword_csv() {
         Some(VaultFormat::OnePasswordCsv)
     );
     let entries = read("1password/export.csv");
-    assert_eq!(entries.len(), 5);
+    assert_eq!(entries.len(), 6);
     let password = one(&entries, OPCSV_PW);
     assert_eq!(
         (password.meta.item.as_str(), password.meta.field.as_str()),
@@ -519,6 +628,16 @@ fn onepassword_csv() {
     assert_eq!(
         (laptop.meta.item.as_str(), laptop.meta.tags.as_slice()),
         ("Laptop", &["personal".to_string()][..])
+    );
+    assert!(!laptop.meta.history);
+    let archived = one(&entries, OPCSV_ARCHIVED_NPM);
+    assert_eq!(
+        (archived.meta.item.as_str(), archived.meta.field.as_str()),
+        ("Old CI npm token", "password")
+    );
+    assert!(
+        archived.meta.history,
+        "the Archived column marks it not live"
     );
 }
 
@@ -805,6 +924,16 @@ fn malformed_files_fail_with_their_name_and_a_location() {
             "line 3",
         ),
         (
+            "malformed/1password-cli.json",
+            VaultFormat::OnePasswordCli,
+            "item 2.fields[0].value: expected a string, found an array",
+        ),
+        (
+            "malformed/1password.1pif",
+            VaultFormat::OnePassword1pif,
+            "line 3: ",
+        ),
+        (
             "malformed/hashicorp.json",
             VaultFormat::HashicorpVault,
             "data: expected an object",
@@ -835,7 +964,15 @@ fn malformed_files_fail_with_their_name_and_a_location() {
             "value: expected a string",
         ),
     ];
-    let fine = [BAD_BW_PW, BAD_BWCSV_PW, BAD_OPCSV_PW, BAD_KP_PW, BAD_INF];
+    let fine = [
+        BAD_BW_PW,
+        BAD_BWCSV_PW,
+        BAD_OPCSV_PW,
+        BAD_KP_PW,
+        BAD_INF,
+        BAD_OPCLI_PW,
+        BAD_PIF_PW,
+    ];
     for (rel, format, location) in cases {
         assert_eq!(detected(rel), Some(format), "{rel}");
         let error = read_err(rel);
@@ -891,8 +1028,8 @@ fn no_plaintext_is_retained() {
         entries.extend(out);
     }
     assert_eq!(
-        read_ok, 26,
-        "every fixture outside malformed/ and the encrypted/1PIF ones parses"
+        read_ok, 29,
+        "every fixture outside malformed/ and the encrypted ones parses"
     );
     let debug = format!("{entries:?}");
     let json = serde_json::to_string(&entries).expect("entries serialize");
