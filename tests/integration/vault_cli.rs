@@ -429,3 +429,39 @@ fn onepassword_documents_archived_items_and_cli_output() {
     assert_eq!(json["summary"]["unvaulted"], 0);
     assert_eq!(output.status.code(), Some(0), "nothing unvaulted");
 }
+
+/// KeePassXC: an entry moved to the Recycle Bin is history, so its key on disk is rotated out;
+/// the live entry's copy is a stray copy aged from `Last Modified`.
+#[test]
+fn keepassxc_recycle_bin_is_rotated_out() {
+    let tree = Tree::new();
+    tree.write(
+        "app/.env",
+        "GITLAB_TOKEN=glpat-KpLiveFake7Qx2Vw9Zr4\nRUNNER_TOKEN=glrt-KpBinnedRunnerFake6D\n",
+    );
+    let export = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/vault/keepassxc/recycle-bin.csv");
+    let days = |at: &str| {
+        let at: jiff::Timestamp = at.parse().expect("timestamp");
+        (jiff::Timestamp::now().as_second() - at.as_second()).div_euclid(86_400)
+    };
+    let before = days("2025-03-01T09:00:00Z");
+    let output = stray()
+        .current_dir(tree.path())
+        .args(["scan", "app", "--format", "json", "--vault"])
+        .arg(&export)
+        .output()
+        .expect("stray runs");
+    let after = days("2025-03-01T09:00:00Z");
+    let json: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    let (status, verdict) = status_of(&json, "gitlab-pat");
+    assert_eq!(status, "stray-copy");
+    assert_eq!(verdict["items"][0]["item"], "GitLab deploy");
+    let age = verdict["age_days"].as_i64().expect("an age");
+    assert!((before..=after).contains(&age), "{age}");
+    let (status, verdict) = status_of(&json, "gitlab-runner-token");
+    assert_eq!(status, "rotated-out", "a recycled entry is not live");
+    assert_eq!(verdict["items"][0]["vault"], "Root/Recycle Bin");
+    assert_eq!(json["summary"]["unvaulted"], 0);
+}

@@ -93,6 +93,9 @@ const KP_TOTP: &str = "otpauth://totp/GitLab:dev?secret=N5EHLKY7KZYURCB6OF752KJE
 const KP_ROOT_NOTES: &str = "console only\nno ssh keys on this box";
 const KP_BANK: &str = "Summer2024!bank";
 const KP_ROOT: &str = "Hunter2-Hunter2";
+const KP_LIVE: &str = "glpat-KpLiveFake7Qx2Vw9Zr4";
+const KP_BINNED: &str = "glpat-KpBinnedFake3Hs8Lm5Y";
+const KP_BINNED_RUNNER: &str = "glrt-KpBinnedRunnerFake6D";
 const INF_ANTHROPIC: &str = "sk-ant-api03-WavYEoPrG57cUuHYcKVMuhu0hVSA2kKyQlAUDpjZg5luRRNtHdhIZ5irCr7kO46NH7zkMi3WvVg4Xi_pPS0loqpdX7SpLAA";
 const INF_DB: &str = "postgres://api:WbPOyw25BNQgVWLeOaSV@db:5432/api";
 const INF_JWT: &str = "BiNOo5JOpSr9zuPq5E1J0ExWdne6vJM01HMdYcbjpAAaPUjl";
@@ -111,6 +114,9 @@ const BAD_PIF_PW: &str = "Fine-Value-7";
 const PLAINTEXTS: &[&str] = &[
     BW_HIST1,
     BW_HIST2,
+    KP_LIVE,
+    KP_BINNED,
+    KP_BINNED_RUNNER,
     BW_RECOVERY,
     BW_GITHUB_PAT,
     BW_TOTP,
@@ -834,6 +840,21 @@ fn keepassxc_csv() {
     assert_eq!(one(&entries, KP_ROOT_NOTES).meta.item, "Server root");
 }
 
+#[test]
+fn keepassxc_recycle_bin_is_history() {
+    let entries = read("keepassxc/recycle-bin.csv");
+    let live = one(&entries, KP_LIVE);
+    assert_eq!(vault(live), Some("Root/Work"));
+    assert!(!live.meta.history);
+    for value in [KP_BINNED, KP_BINNED_RUNNER] {
+        let binned = one(&entries, value);
+        assert_eq!(binned.meta.item, "GitLab deploy (old)");
+        assert_eq!(vault(binned), Some("Root/Recycle Bin"));
+        assert!(binned.meta.history, "a recycled entry is not live");
+        assert_eq!(binned.meta.updated, ts("2025-03-01T09:05:00Z"));
+    }
+}
+
 // ---- Infisical ----
 
 #[test]
@@ -1028,7 +1049,7 @@ fn no_plaintext_is_retained() {
         entries.extend(out);
     }
     assert_eq!(
-        read_ok, 29,
+        read_ok, 30,
         "every fixture outside malformed/ and the encrypted ones parses"
     );
     let debug = format!("{entries:?}");
