@@ -11,6 +11,12 @@
 //! rotated-out value (history). Fields from `describe-secret`/`list-secrets` merged into the same
 //! object are used when present: `LastRotatedDate`, `Tags` (`[{Key, Value}]`, `owner` tag →
 //! owner).
+//!
+//! `describe-secret` (one object) and `list-secrets` (`{"SecretList": [same objects]}`) hold no
+//! value but are the only outputs with `LastRotatedDate`, `LastChangedDate` and `Tags`: each
+//! secret is a metadata record (`Collector::add_metadata`), its age `LastRotatedDate`, else
+//! `LastChangedDate`; `VaultIndex::new` joins it by ARN (region, account and name) or name to
+//! the `get-secret-value` entries of the same secret.
 
 use serde_json::Value;
 
@@ -19,22 +25,53 @@ use super::shared::{
 };
 use super::{Collector, EntryMeta, ParseError};
 
+/// The vault of a secret whose ARN is unknown.
+pub const DEFAULT_VAULT: &str = "aws-secrets-manager";
+
+/// `list-secrets` or `describe-secret` output (no value; `get-secret-value` has `SecretString`).
+pub fn is_metadata(value: &Value) -> bool {
+    let has = |key: &str| value.get(key).is_some();
+    value.get("SecretList").is_some_and(Value::is_array)
+        || (has("ARN") && (has("LastChangedDate") || has("VersionIdsToStages")))
+}
+
 pub fn parse(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
     let root: Value = serde_json::from_slice(bytes)?;
     let root = object_at(&root, "top level")?;
+    if let Some(secrets) = opt_array(root, "SecretList", "")? {
+        for (index, secret) in secrets.iter().enumerate() {
+            let at = at_index("SecretList", index);
+            parse_secret(object_at(secret, &at)?, &at, true, out)?;
+        }
+        return Ok(());
+    }
     match opt_array(root, "SecretValues", "")? {
         Some(secrets) => {
             for (index, secret) in secrets.iter().enumerate() {
                 let at = at_index("SecretValues", index);
-                parse_secret(object_at(secret, &at)?, &at, out)?;
+                parse_secret(object_at(secret, &at)?, &at, false, out)?;
             }
             Ok(())
         }
-        None => parse_secret(root, "", out),
+        None => {
+            let describe = !root.contains_key("SecretString") && !root.contains_key("SecretBinary");
+            parse_secret(
+                root,
+                "",
+                describe && is_metadata(&Value::Object(root.clone())),
+                out,
+            )
+        }
     }
 }
 
-fn parse_secret(secret: &Object, at: &str, out: &mut Collector) -> Result<(), ParseError> {
+/// One secret; `metadata`: `list-secrets`/`describe-secret` output, which holds no value.
+fn parse_secret(
+    secret: &Object,
+    at: &str,
+    metadata: bool,
+    out: &mut Collector,
+) -> Result<(), ParseError> {
     let arn = opt_str(secret, "ARN", at)?;
     let name = match opt_str(secret, "Name", at)? {
         Some(name) => name.to_string(),
@@ -83,7 +120,7 @@ fn parse_secret(secret: &Object, at: &str, out: &mut Collector) -> Result<(), Pa
         item: name,
         vault: Some(
             arn.and_then(vault_from_arn)
-                .unwrap_or_else(|| "aws-secrets-manager".into()),
+                .unwrap_or_else(|| DEFAULT_VAULT.into()),
         ),
         created,
         updated,
@@ -92,6 +129,20 @@ fn parse_secret(secret: &Object, at: &str, out: &mut Collector) -> Result<(), Pa
         history,
         ..EntryMeta::default()
     };
+    if metadata {
+        let changed = timestamp(secret.get("LastChangedDate"));
+        let (updated, age_from) = match (rotated, changed) {
+            (Some(rotated), _) => (Some(rotated), Some("LastRotatedDate")),
+            (None, Some(changed)) => (Some(changed), Some("LastChangedDate")),
+            (None, None) => (None, None),
+        };
+        out.add_metadata(EntryMeta {
+            updated,
+            age_from: age_from.map(str::to_string),
+            ..base
+        });
+        return Ok(());
+    }
     let meta = |field: &str| EntryMeta {
         field: field.to_string(),
         ..base.clone()

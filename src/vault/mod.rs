@@ -13,6 +13,7 @@ mod generic;
 mod hashicorp;
 mod infisical;
 mod keepass;
+mod metadata;
 mod onepassword;
 mod shared;
 
@@ -251,6 +252,22 @@ impl<'m> Collector<'m> {
         });
     }
 
+    /// Adds a record without a value (`describe-secret`, `vault kv metadata get`): its dates,
+    /// owner and tags go to the entries of the same secret from other exports
+    /// (`metadata::join`, run by [`VaultIndex::new`]).
+    pub fn add_metadata(&mut self, mut meta: EntryMeta) {
+        if meta.vault.is_none() {
+            meta.vault = self.vault_name.clone();
+        }
+        self.entries.push(VaultEntry {
+            fingerprint: String::new(),
+            trimmed_fingerprint: None,
+            meta,
+            format: self.format,
+            guessable: false,
+        });
+    }
+
     /// The matcher values are judged with, if any: parsers also use it to find credentials in
     /// stored files that are not `NAME=value` lines (1Password documents).
     pub fn matcher(&self) -> Option<&'m Matcher> {
@@ -396,7 +413,8 @@ fn detect_json(bytes: &[u8]) -> Option<VaultFormat> {
     {
         return Some(VaultFormat::BitwardenJson);
     }
-    if has("SecretString") || has("SecretBinary") || has("SecretValues") {
+    if has("SecretString") || has("SecretBinary") || has("SecretValues") || aws::is_metadata(&value)
+    {
         return Some(VaultFormat::AwsSecretsManager);
     }
     if has("request_id") && has("data") {
@@ -567,6 +585,7 @@ pub struct VaultIndex {
 
 impl VaultIndex {
     pub fn new(entries: Vec<VaultEntry>) -> VaultIndex {
+        let entries = metadata::join(entries);
         let mut by_fingerprint: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, entry) in entries.iter().enumerate() {
             by_fingerprint

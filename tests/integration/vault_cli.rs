@@ -465,3 +465,44 @@ fn keepassxc_recycle_bin_is_rotated_out() {
     assert_eq!(verdict["items"][0]["vault"], "Root/Recycle Bin");
     assert_eq!(json["summary"]["unvaulted"], 0);
 }
+
+/// AWS Secrets Manager: `get-secret-value` has no rotation date; given with `describe-secret`
+/// and `list-secrets` output, the stray copy is aged from `LastRotatedDate` (else
+/// `LastChangedDate`) and carries the secret's owner tag.
+#[test]
+fn aws_metadata_gives_the_age() {
+    let tree = Tree::new();
+    tree.write(
+        "app/.env",
+        "OPENAI_API_KEY=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\n",
+    );
+    let days = |at: &str| {
+        let at: jiff::Timestamp = at.parse().expect("timestamp");
+        (jiff::Timestamp::now().as_second() - at.as_second()).div_euclid(86_400)
+    };
+    let before = days("2024-09-01T08:00:00Z");
+    let mut command = stray();
+    command
+        .current_dir(tree.path())
+        .args(["scan", "app", "--format", "json"]);
+    for export in [
+        "get-secret-value.json",
+        "describe-secret.json",
+        "list-secrets.json",
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/vault/aws")
+            .join(export);
+        command.arg("--vault").arg(path);
+    }
+    let output = command.output().expect("stray runs");
+    let after = days("2024-09-01T08:00:00Z");
+    let json: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    let (status, verdict) = status_of(&json, "openai-project-key");
+    assert_eq!(status, "stray-copy");
+    assert_eq!(verdict["items"][0]["item"], "prod/openai");
+    let age = verdict["age_days"].as_i64().expect("an age");
+    assert!((before..=after).contains(&age), "{age}");
+    assert_eq!(verdict["rotation_overdue"], true);
+}

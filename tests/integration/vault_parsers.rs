@@ -806,6 +806,59 @@ fn aws_previous_version_is_history() {
     assert_eq!(previous.meta.created, ts("2023-10-01T00:00:00Z"));
 }
 
+#[test]
+fn aws_describe_and_list_secrets_date_the_values() {
+    for rel in ["aws/describe-secret.json", "aws/list-secrets.json"] {
+        assert_eq!(detected(rel), Some(VaultFormat::AwsSecretsManager), "{rel}");
+        let records = read(rel);
+        assert!(
+            !records.is_empty() && records.iter().all(|e| e.fingerprint.is_empty()),
+            "{rel}: metadata only, no values"
+        );
+    }
+    let mut entries = Vec::new();
+    for rel in [
+        "aws/get-secret-value.json",
+        "aws/batch-get-secret-value.json",
+        "aws/get-secret-value-previous.json",
+        "aws/describe-secret.json",
+        "aws/list-secrets.json",
+    ] {
+        entries.extend(read(rel));
+    }
+    let index = stray::vault::VaultIndex::new(entries);
+    let entries = index.entries();
+    assert!(
+        entries.iter().all(|e| !e.fingerprint.is_empty()),
+        "records are joined, then dropped"
+    );
+    let openai = one(entries, AWS_OPENAI);
+    assert_eq!(openai.meta.updated, ts("2024-09-01T08:00:00Z"));
+    assert_eq!(openai.meta.age_from.as_deref(), Some("LastRotatedDate"));
+    assert_eq!(
+        openai.meta.created,
+        ts("2024-03-10T09:15:42.123Z"),
+        "the version's own"
+    );
+    assert_eq!(openai.meta.owner.as_deref(), Some("ml-platform"));
+    assert_eq!(openai.meta.tags, ["owner=ml-platform", "env=prod"]);
+    let db = one(entries, AWS_DB_PW);
+    assert_eq!(db.meta.updated, ts("2024-04-01T19:33:20.25Z"));
+    assert_eq!(
+        db.meta.age_from.as_deref(),
+        Some("LastChangedDate"),
+        "never rotated"
+    );
+    assert_eq!(db.meta.tags, ["team=data"]);
+    let previous = one(entries, AWS_PREV);
+    assert_eq!(
+        previous.meta.updated,
+        ts("2023-10-01T00:00:00Z"),
+        "another secret: untouched"
+    );
+    assert_eq!(previous.meta.age_from, None);
+}
+
 // ---- KeePassXC ----
 
 #[test]
@@ -1049,7 +1102,7 @@ fn no_plaintext_is_retained() {
         entries.extend(out);
     }
     assert_eq!(
-        read_ok, 30,
+        read_ok, 32,
         "every fixture outside malformed/ and the encrypted ones parses"
     );
     let debug = format!("{entries:?}");
