@@ -506,3 +506,35 @@ fn aws_metadata_gives_the_age() {
     assert!((before..=after).contains(&age), "{age}");
     assert_eq!(verdict["rotation_overdue"], true);
 }
+
+/// HashiCorp Vault: a key in a nested object of `kv get` output is vaulted (field
+/// `stripe.api.gitlab_token`), and `kv metadata get` of the same path gives its age.
+#[test]
+fn hashicorp_nested_values_and_metadata_age() {
+    let tree = Tree::new();
+    tree.write("app/.env", "GITLAB_TOKEN=glpat-HvNestedFake2Pw8Kd4Q\n");
+    let days = |at: &str| {
+        let at: jiff::Timestamp = at.parse().expect("timestamp");
+        (jiff::Timestamp::now().as_second() - at.as_second()).div_euclid(86_400)
+    };
+    let before = days("2024-02-10T09:30:00Z");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/vault/hashicorp-metadata");
+    let output = stray()
+        .current_dir(tree.path())
+        .args(["scan", "app", "--format", "json", "--vault"])
+        .arg(dir.join("billing.json"))
+        .arg("--vault")
+        .arg(dir.join("billing.metadata.json"))
+        .output()
+        .expect("stray runs");
+    let after = days("2024-02-10T09:30:00Z");
+    let json: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    let (status, verdict) = status_of(&json, "gitlab-pat");
+    assert_eq!(status, "stray-copy");
+    assert_eq!(verdict["items"][0]["item"], "billing");
+    assert_eq!(verdict["items"][0]["field"], "stripe.api.gitlab_token");
+    let age = verdict["age_days"].as_i64().expect("an age");
+    assert!((before..=after).contains(&age), "{age}");
+}

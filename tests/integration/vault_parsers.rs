@@ -85,6 +85,8 @@ const AWS_DB_PW: &str = "Spring2024!db";
 const AWS_DB_STRING: &str = "{\"username\": \"app\", \"password\": \"Spring2024!db\", \"host\": \"db.internal\", \"port\": 5432}";
 const AWS_BINARY_B64: &str = "dbznkozCKxfYcpfZEGjycODoZDiWEwG3bmqvWxeOHnA=";
 const AWS_PREV: &str = "Autumn2023#-db";
+const HV_NESTED: &str = "glpat-HvNestedFake2Pw8Kd4Q";
+const HV_META_DB: &str = "Pg-HvMetaFake7Ls2Qw9Ee4Rt6Yu1Ii3Oo";
 const AWS_ACCOUNT: &str = "919967672383";
 const KP_GITLAB: &str = "glpat-wrE6ZVQtQ5rEaNh5DYnL";
 const KP_RUNNER: &str = "glrt-nVPoXA-7Y4kkMurnG_Rd";
@@ -115,6 +117,8 @@ const PLAINTEXTS: &[&str] = &[
     BW_HIST1,
     BW_HIST2,
     KP_LIVE,
+    HV_NESTED,
+    HV_META_DB,
     KP_BINNED,
     KP_BINNED_RUNNER,
     BW_RECOVERY,
@@ -726,6 +730,34 @@ fn hashicorp_directory_reads_every_file() {
     );
 }
 
+#[test]
+fn hashicorp_metadata_get_dates_kv_get_and_nested_values_are_read() {
+    let values = read("hashicorp-metadata/billing.json");
+    let nested = one(&values, HV_NESTED);
+    assert_eq!(nested.meta.field, "stripe.api.gitlab_token");
+    assert_eq!(nested.meta.item, "billing");
+    absent(&values, "4");
+    let records = read("hashicorp-metadata/billing.metadata.json");
+    assert!(
+        records.len() == 1 && records[0].fingerprint.is_empty(),
+        "metadata only: {records:?}"
+    );
+    let mut entries = values;
+    entries.extend(records);
+    let index = stray::vault::VaultIndex::new(entries);
+    assert_eq!(index.len(), 3, "the record is dropped once joined");
+    for value in [HV_NESTED, HV_META_DB] {
+        let entry = one(index.entries(), value);
+        assert_eq!(entry.meta.updated, ts("2024-02-10T09:30:00.123456789Z"));
+        assert_eq!(
+            entry.meta.age_from.as_deref(),
+            Some("versions.4.created_time")
+        );
+        assert_eq!(entry.meta.owner.as_deref(), Some("payments-team"));
+        assert_eq!(entry.meta.tags, ["owner=payments-team", "rotation=manual"]);
+    }
+}
+
 // ---- AWS Secrets Manager ----
 
 #[test]
@@ -1102,7 +1134,7 @@ fn no_plaintext_is_retained() {
         entries.extend(out);
     }
     assert_eq!(
-        read_ok, 32,
+        read_ok, 34,
         "every fixture outside malformed/ and the encrypted ones parses"
     );
     let debug = format!("{entries:?}");
