@@ -7,6 +7,7 @@
 mod aws;
 mod bitwarden;
 mod bitwarden_sm;
+mod browsers;
 mod cloud;
 pub mod fingerprints;
 mod generic;
@@ -43,6 +44,8 @@ pub enum VaultFormat {
     HashicorpVault,
     AwsSecretsManager,
     KeepassxcCsv,
+    ChromeCsv,
+    FirefoxCsv,
     Infisical,
     InfisicalEnv,
     InfisicalCsv,
@@ -69,6 +72,8 @@ impl Named for VaultFormat {
         VaultFormat::HashicorpVault,
         VaultFormat::AwsSecretsManager,
         VaultFormat::KeepassxcCsv,
+        VaultFormat::ChromeCsv,
+        VaultFormat::FirefoxCsv,
         VaultFormat::Infisical,
         VaultFormat::InfisicalEnv,
         VaultFormat::InfisicalCsv,
@@ -95,6 +100,8 @@ impl Named for VaultFormat {
             VaultFormat::HashicorpVault => "hashicorp-vault",
             VaultFormat::AwsSecretsManager => "aws-secrets-manager",
             VaultFormat::KeepassxcCsv => "keepassxc-csv",
+            VaultFormat::ChromeCsv => "chrome-csv",
+            VaultFormat::FirefoxCsv => "firefox-csv",
             VaultFormat::Infisical => "infisical",
             VaultFormat::InfisicalEnv => "infisical-env",
             VaultFormat::InfisicalCsv => "infisical-csv",
@@ -114,6 +121,10 @@ impl Named for VaultFormat {
                 "`infisical export` dotenv: `NAME='value'`, `\\n` unescaped"
             }
             VaultFormat::BitwardenSecretsManager => "`bws secret list -o json`",
+            VaultFormat::ChromeCsv => {
+                "Chrome or Edge password export (`name,url,username,password,note`)"
+            }
+            VaultFormat::FirefoxCsv => "Firefox about:logins export",
             VaultFormat::OnePassword1pif => "1Password 7's 1PIF export (plaintext, legacy)",
             VaultFormat::OnePasswordCli => {
                 "`op item get --format json` output: one item, an array, or several in a row"
@@ -322,6 +333,12 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
     if header == ["key", "value"] {
         return Some(VaultFormat::InfisicalCsv);
     }
+    if browsers::is_firefox_header(&header) {
+        return Some(VaultFormat::FirefoxCsv);
+    }
+    if browsers::is_chrome_header(&header) {
+        return Some(VaultFormat::ChromeCsv);
+    }
     if has("login_password") {
         return Some(VaultFormat::BitwardenCsv);
     }
@@ -520,6 +537,8 @@ pub fn parse_bytes(
         VaultFormat::HashicorpVault => hashicorp::parse(bytes, &mut collector),
         VaultFormat::AwsSecretsManager => aws::parse(bytes, &mut collector),
         VaultFormat::KeepassxcCsv => keepass::parse_csv(bytes, &mut collector),
+        VaultFormat::ChromeCsv => browsers::parse_chrome(bytes, &mut collector),
+        VaultFormat::FirefoxCsv => browsers::parse_firefox(bytes, &mut collector),
         VaultFormat::DopplerYaml => generic::parse_yaml(bytes, &mut collector),
         VaultFormat::Infisical => infisical::parse(bytes, &mut collector),
         VaultFormat::InfisicalEnv => infisical::parse_env(bytes, &mut collector),

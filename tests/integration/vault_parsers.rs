@@ -191,6 +191,11 @@ const PLAINTEXTS: &[&str] = &[
     INF_JWT,
     GCP_VALUE,
     AZ_VALUE,
+    CH_GITHUB,
+    CH_STRIPE,
+    CH_NOTE,
+    FF_GITLAB,
+    FF_INTRANET,
 ];
 
 fn fixture(rel: &str) -> PathBuf {
@@ -1028,7 +1033,7 @@ fn no_plaintext_is_retained() {
         entries.extend(out);
     }
     assert_eq!(
-        read_ok, 29,
+        read_ok, 31,
         "every fixture outside malformed/ and the encrypted ones parses"
     );
     let debug = format!("{entries:?}");
@@ -1094,4 +1099,61 @@ fn doppler_json_and_env_downloads() {
             "SENDGRID_API_KEY"
         );
     }
+}
+
+// ---- Browsers ----
+
+const CH_GITHUB: &str = "ghp_3GOSOGux4Hnsdvg4RzvOS4sz8TYpL1yecKoY";
+const CH_STRIPE: &str = "sk_live_ozrCawKCMo9Mu66iotM2jVWC";
+const CH_NOTE: &str = "billing dashboard\nSTRIPE_SECRET_KEY=sk_live_ozrCawKCMo9Mu66iotM2jVWC";
+const FF_GITLAB: &str = "glpat-GnlpS4Faut7c8ileICSm";
+const FF_INTRANET: &str = "Intranet-n4fRqYCZLLFT";
+
+#[test]
+fn chrome_csv() {
+    assert_eq!(
+        detected("browsers/chrome.csv"),
+        Some(VaultFormat::ChromeCsv)
+    );
+    let entries = read("browsers/chrome.csv");
+    assert_eq!(entries.len(), 4, "Pw12 is too short");
+    let github = one(&entries, CH_GITHUB);
+    assert_eq!(
+        (github.meta.item.as_str(), github.meta.field.as_str()),
+        ("github.com", "password")
+    );
+    assert_eq!(
+        one(&entries, CH_STRIPE).meta.field,
+        "notes:STRIPE_SECRET_KEY"
+    );
+    assert_eq!(one(&entries, CH_NOTE).meta.field, "notes");
+    assert_eq!(
+        one(&entries, "Maple-Leaf-42").meta.item,
+        "dashboard.stripe.com"
+    );
+    absent(&entries, "Pw12");
+}
+
+#[test]
+fn firefox_csv() {
+    assert_eq!(
+        detected("browsers/firefox.csv"),
+        Some(VaultFormat::FirefoxCsv)
+    );
+    let entries = read("browsers/firefox.csv");
+    assert_eq!(entries.len(), 2);
+    let gitlab = one(&entries, FF_GITLAB);
+    assert_eq!(
+        (gitlab.meta.item.as_str(), gitlab.meta.field.as_str()),
+        ("https://gitlab.com", "password")
+    );
+    assert_eq!(gitlab.meta.updated, secs(1_704_164_645));
+    assert_eq!(gitlab.meta.created, secs(1_699_000_000));
+    assert_eq!(gitlab.meta.age_from.as_deref(), Some("timePasswordChanged"));
+    let intranet = one(&entries, FF_INTRANET);
+    assert_eq!(
+        intranet.meta.updated, None,
+        "an unreadable time is not fatal"
+    );
+    assert_eq!(vault(intranet), None, "browsers have no folders");
 }
