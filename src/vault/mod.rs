@@ -14,6 +14,7 @@ mod generic;
 mod hashicorp;
 mod infisical;
 mod keepass;
+mod lastpass;
 mod onepassword;
 mod shared;
 
@@ -46,6 +47,7 @@ pub enum VaultFormat {
     KeepassxcCsv,
     ChromeCsv,
     FirefoxCsv,
+    LastpassCsv,
     Infisical,
     InfisicalEnv,
     InfisicalCsv,
@@ -74,6 +76,7 @@ impl Named for VaultFormat {
         VaultFormat::KeepassxcCsv,
         VaultFormat::ChromeCsv,
         VaultFormat::FirefoxCsv,
+        VaultFormat::LastpassCsv,
         VaultFormat::Infisical,
         VaultFormat::InfisicalEnv,
         VaultFormat::InfisicalCsv,
@@ -102,6 +105,7 @@ impl Named for VaultFormat {
             VaultFormat::KeepassxcCsv => "keepassxc-csv",
             VaultFormat::ChromeCsv => "chrome-csv",
             VaultFormat::FirefoxCsv => "firefox-csv",
+            VaultFormat::LastpassCsv => "lastpass-csv",
             VaultFormat::Infisical => "infisical",
             VaultFormat::InfisicalEnv => "infisical-env",
             VaultFormat::InfisicalCsv => "infisical-csv",
@@ -336,6 +340,9 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
     if browsers::is_firefox_header(&header) {
         return Some(VaultFormat::FirefoxCsv);
     }
+    if lastpass::is_header(&header) {
+        return Some(VaultFormat::LastpassCsv);
+    }
     if browsers::is_chrome_header(&header) {
         return Some(VaultFormat::ChromeCsv);
     }
@@ -539,6 +546,7 @@ pub fn parse_bytes(
         VaultFormat::KeepassxcCsv => keepass::parse_csv(bytes, &mut collector),
         VaultFormat::ChromeCsv => browsers::parse_chrome(bytes, &mut collector),
         VaultFormat::FirefoxCsv => browsers::parse_firefox(bytes, &mut collector),
+        VaultFormat::LastpassCsv => lastpass::parse_csv(bytes, &mut collector),
         VaultFormat::DopplerYaml => generic::parse_yaml(bytes, &mut collector),
         VaultFormat::Infisical => infisical::parse(bytes, &mut collector),
         VaultFormat::InfisicalEnv => infisical::parse_env(bytes, &mut collector),

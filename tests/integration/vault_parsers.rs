@@ -196,6 +196,9 @@ const PLAINTEXTS: &[&str] = &[
     CH_NOTE,
     FF_GITLAB,
     FF_INTRANET,
+    LP_NPM,
+    LP_RUNNER,
+    LP_NOTE,
 ];
 
 fn fixture(rel: &str) -> PathBuf {
@@ -1033,7 +1036,7 @@ fn no_plaintext_is_retained() {
         entries.extend(out);
     }
     assert_eq!(
-        read_ok, 31,
+        read_ok, 32,
         "every fixture outside malformed/ and the encrypted ones parses"
     );
     let debug = format!("{entries:?}");
@@ -1156,4 +1159,52 @@ fn firefox_csv() {
         "an unreadable time is not fatal"
     );
     assert_eq!(vault(intranet), None, "browsers have no folders");
+}
+
+// ---- LastPass ----
+
+const LP_NPM: &str = "npm_nrMSoGKscllfCyrYHvTtohBjdwCDMJippirL";
+const LP_RUNNER: &str = "glrt-XgOu1aSudcSEeUZD52HD";
+const LP_GITHUB: &str = "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";
+const LP_NOTE: &str = "runner registration\nGITLAB_RUNNER_TOKEN=glrt-XgOu1aSudcSEeUZD52HD\ngithub deploy: 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";
+
+#[test]
+fn lastpass_csv() {
+    assert_eq!(
+        detected("lastpass/export.csv"),
+        Some(VaultFormat::LastpassCsv)
+    );
+    let entries = read("lastpass/export.csv");
+    let npm = one(&entries, LP_NPM);
+    assert_eq!(
+        (npm.meta.item.as_str(), npm.meta.field.as_str()),
+        ("npm publish", "password")
+    );
+    assert_eq!(vault(npm), Some("Shared-Ops\\Release"));
+    assert_eq!(one(&entries, "XGOU1ASUDCSEEUZD").meta.field, "totp");
+    let runner = one(&entries, LP_RUNNER);
+    assert_eq!(
+        (runner.meta.item.as_str(), runner.meta.field.as_str()),
+        ("CI notes", "notes:GITLAB_RUNNER_TOKEN")
+    );
+    assert_eq!(vault(runner), Some("Shared-Ops\\Cloud"));
+    assert_eq!(one(&entries, LP_NOTE).meta.field, "notes");
+    assert_eq!(
+        vault(one(&entries, "Intranet-0SV1dkIaN2MA")),
+        None,
+        "(none) is no folder"
+    );
+    // A key on a line that is not `NAME=value`: found by its rule.
+    let matcher = stray::Matcher::new(stray::RuleSet::builtin().expect("rules")).expect("matcher");
+    let mut out = Vec::new();
+    read_export(
+        &fixture("lastpass/export.csv"),
+        None,
+        Some(&matcher),
+        None,
+        &mut out,
+    )
+    .expect("parses");
+    assert!(one(&out, LP_GITHUB).meta.field.starts_with("notes:"));
+    assert_eq!(one(&out, LP_RUNNER).meta.field, "notes:GITLAB_RUNNER_TOKEN");
 }
