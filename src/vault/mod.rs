@@ -9,6 +9,7 @@ mod bitwarden;
 mod bitwarden_sm;
 mod browsers;
 mod cloud;
+mod dashlane;
 pub mod fingerprints;
 mod generic;
 mod hashicorp;
@@ -48,6 +49,7 @@ pub enum VaultFormat {
     ChromeCsv,
     FirefoxCsv,
     LastpassCsv,
+    DashlaneCsv,
     Infisical,
     InfisicalEnv,
     InfisicalCsv,
@@ -77,6 +79,7 @@ impl Named for VaultFormat {
         VaultFormat::ChromeCsv,
         VaultFormat::FirefoxCsv,
         VaultFormat::LastpassCsv,
+        VaultFormat::DashlaneCsv,
         VaultFormat::Infisical,
         VaultFormat::InfisicalEnv,
         VaultFormat::InfisicalCsv,
@@ -106,6 +109,7 @@ impl Named for VaultFormat {
             VaultFormat::ChromeCsv => "chrome-csv",
             VaultFormat::FirefoxCsv => "firefox-csv",
             VaultFormat::LastpassCsv => "lastpass-csv",
+            VaultFormat::DashlaneCsv => "dashlane-csv",
             VaultFormat::Infisical => "infisical",
             VaultFormat::InfisicalEnv => "infisical-env",
             VaultFormat::InfisicalCsv => "infisical-csv",
@@ -340,6 +344,9 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
     if browsers::is_firefox_header(&header) {
         return Some(VaultFormat::FirefoxCsv);
     }
+    if dashlane::is_header(&header) {
+        return Some(VaultFormat::DashlaneCsv);
+    }
     if lastpass::is_header(&header) {
         return Some(VaultFormat::LastpassCsv);
     }
@@ -547,6 +554,7 @@ pub fn parse_bytes(
         VaultFormat::ChromeCsv => browsers::parse_chrome(bytes, &mut collector),
         VaultFormat::FirefoxCsv => browsers::parse_firefox(bytes, &mut collector),
         VaultFormat::LastpassCsv => lastpass::parse_csv(bytes, &mut collector),
+        VaultFormat::DashlaneCsv => dashlane::parse_csv(bytes, &mut collector),
         VaultFormat::DopplerYaml => generic::parse_yaml(bytes, &mut collector),
         VaultFormat::Infisical => infisical::parse(bytes, &mut collector),
         VaultFormat::InfisicalEnv => infisical::parse_env(bytes, &mut collector),

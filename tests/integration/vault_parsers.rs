@@ -199,6 +199,10 @@ const PLAINTEXTS: &[&str] = &[
     LP_NPM,
     LP_RUNNER,
     LP_NOTE,
+    DL_GITLAB,
+    DL_NPM,
+    DL_NOTE,
+    DL_ROUTER,
 ];
 
 fn fixture(rel: &str) -> PathBuf {
@@ -1036,7 +1040,7 @@ fn no_plaintext_is_retained() {
         entries.extend(out);
     }
     assert_eq!(
-        read_ok, 32,
+        read_ok, 33,
         "every fixture outside malformed/ and the encrypted ones parses"
     );
     let debug = format!("{entries:?}");
@@ -1207,4 +1211,32 @@ fn lastpass_csv() {
     .expect("parses");
     assert!(one(&out, LP_GITHUB).meta.field.starts_with("notes:"));
     assert_eq!(one(&out, LP_RUNNER).meta.field, "notes:GITLAB_RUNNER_TOKEN");
+}
+
+// ---- Dashlane ----
+
+const DL_GITLAB: &str = "glpat-oCCxKr1vIWc7C6QNJyMs";
+const DL_NPM: &str = "npm_4h7hSe4vg2V76a1PKvsLrgOQ3ntGi0Z0ALZc";
+const DL_NOTE: &str = "CI publish settings\nNPM_TOKEN=npm_4h7hSe4vg2V76a1PKvsLrgOQ3ntGi0Z0ALZc";
+const DL_ROUTER: &str = "Dl-wNjKHeIIQr3XSFgJCk";
+
+#[test]
+fn dashlane_csv() {
+    assert_eq!(
+        detected("dashlane/credentials.csv"),
+        Some(VaultFormat::DashlaneCsv),
+        "not a 1Password CSV"
+    );
+    let entries = read("dashlane/credentials.csv");
+    assert_eq!(entries.len(), 5);
+    let gitlab = one(&entries, DL_GITLAB);
+    assert_eq!(
+        (gitlab.meta.item.as_str(), gitlab.meta.field.as_str()),
+        ("GitLab", "password")
+    );
+    assert_eq!(vault(gitlab), Some("Work"));
+    assert_eq!(one(&entries, DL_NPM).meta.field, "notes:NPM_TOKEN");
+    assert_eq!(one(&entries, DL_NOTE).meta.field, "notes");
+    assert_eq!(one(&entries, "JBSWY3DPEHPK3PXPJBSW").meta.field, "totp");
+    assert_eq!(vault(one(&entries, DL_ROUTER)), None);
 }
