@@ -18,6 +18,7 @@ mod keepass;
 mod lastpass;
 mod onepassword;
 mod shared;
+mod unknown_csv;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -222,6 +223,8 @@ pub enum VaultError {
         "{path}: cannot tell which vault export this is; pass --vault-format (see stray scan --help)"
     )]
     UnknownFormat { path: PathBuf },
+    #[error("{path}: a CSV with columns {columns}: not a known vault export; pass --vault-format")]
+    UnknownCsv { path: PathBuf, columns: String },
 }
 
 /// Values shorter than this are never treated as credentials (PINs, flags, booleans).
@@ -499,8 +502,17 @@ pub fn read_export(
         .map_err(io)?;
     let format = match format {
         Some(format) => format,
-        None => detect(path, &bytes).ok_or_else(|| VaultError::UnknownFormat {
-            path: path.to_path_buf(),
+        None => detect(path, &bytes).ok_or_else(|| {
+            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+            match unknown_csv::header_columns(&head) {
+                Some(columns) => VaultError::UnknownCsv {
+                    path: path.to_path_buf(),
+                    columns: columns.join(", "),
+                },
+                None => VaultError::UnknownFormat {
+                    path: path.to_path_buf(),
+                },
+            }
         })?,
     };
     match parse_bytes(format, &bytes, matcher, vault_name) {

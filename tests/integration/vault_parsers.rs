@@ -1240,3 +1240,17 @@ fn dashlane_csv() {
     assert_eq!(one(&entries, "JBSWY3DPEHPK3PXPJBSW").meta.field, "totp");
     assert_eq!(vault(one(&entries, DL_ROUTER)), None);
 }
+
+// ---- A CSV no reader knows ----
+
+#[test]
+fn unknown_csv_is_refused_by_its_columns() {
+    assert_eq!(detected("unknown/other-tool.csv"), None);
+    let message = read_err("unknown/other-tool.csv").to_string();
+    assert!(
+        message
+            .contains("a CSV with columns Site, Login Name, Secret Key: not a known vault export"),
+        "{message}"
+    );
+    assert!(!message.contains("Unknown-0SV1dkIaN2MA22"), "never a value");
+}
