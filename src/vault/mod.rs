@@ -17,6 +17,7 @@ mod infisical;
 mod keepass;
 mod lastpass;
 mod onepassword;
+mod protonpass;
 mod shared;
 mod unknown_csv;
 
@@ -51,6 +52,7 @@ pub enum VaultFormat {
     FirefoxCsv,
     LastpassCsv,
     DashlaneCsv,
+    ProtonPassJson,
     Infisical,
     InfisicalEnv,
     InfisicalCsv,
@@ -81,6 +83,7 @@ impl Named for VaultFormat {
         VaultFormat::FirefoxCsv,
         VaultFormat::LastpassCsv,
         VaultFormat::DashlaneCsv,
+        VaultFormat::ProtonPassJson,
         VaultFormat::Infisical,
         VaultFormat::InfisicalEnv,
         VaultFormat::InfisicalCsv,
@@ -111,6 +114,7 @@ impl Named for VaultFormat {
             VaultFormat::FirefoxCsv => "firefox-csv",
             VaultFormat::LastpassCsv => "lastpass-csv",
             VaultFormat::DashlaneCsv => "dashlane-csv",
+            VaultFormat::ProtonPassJson => "proton-pass-json",
             VaultFormat::Infisical => "infisical",
             VaultFormat::InfisicalEnv => "infisical-env",
             VaultFormat::InfisicalCsv => "infisical-csv",
@@ -413,6 +417,10 @@ fn detect_json(bytes: &[u8]) -> Option<VaultFormat> {
     if value.get("stray_fingerprints").is_some() {
         return Some(VaultFormat::Fingerprints);
     }
+    // Proton Pass also has `encrypted`: its `vaults` of items with `data.type` are its own.
+    if protonpass::looks_like(&value) {
+        return Some(VaultFormat::ProtonPassJson);
+    }
     if has("encrypted") || (has("items") && (has("folders") || has("collections"))) {
         return Some(VaultFormat::BitwardenJson);
     }
@@ -567,6 +575,7 @@ pub fn parse_bytes(
         VaultFormat::FirefoxCsv => browsers::parse_firefox(bytes, &mut collector),
         VaultFormat::LastpassCsv => lastpass::parse_csv(bytes, &mut collector),
         VaultFormat::DashlaneCsv => dashlane::parse_csv(bytes, &mut collector),
+        VaultFormat::ProtonPassJson => protonpass::parse_json(bytes, &mut collector),
         VaultFormat::DopplerYaml => generic::parse_yaml(bytes, &mut collector),
         VaultFormat::Infisical => infisical::parse(bytes, &mut collector),
         VaultFormat::InfisicalEnv => infisical::parse_env(bytes, &mut collector),

@@ -203,6 +203,11 @@ const PLAINTEXTS: &[&str] = &[
     DL_NPM,
     DL_NOTE,
     DL_ROUTER,
+    PP_PASSWORD,
+    PP_DEPLOY,
+    PP_SLACK,
+    PP_NOTE,
+    PP_TRASHED,
 ];
 
 fn fixture(rel: &str) -> PathBuf {
@@ -1040,7 +1045,7 @@ fn no_plaintext_is_retained() {
         entries.extend(out);
     }
     assert_eq!(
-        read_ok, 33,
+        read_ok, 34,
         "every fixture outside malformed/ and the encrypted ones parses"
     );
     let debug = format!("{entries:?}");
@@ -1253,4 +1258,38 @@ fn unknown_csv_is_refused_by_its_columns() {
         "{message}"
     );
     assert!(!message.contains("Unknown-0SV1dkIaN2MA22"), "never a value");
+}
+
+// ---- Proton Pass ----
+
+const PP_PASSWORD: &str = "Pp-JjkZRuwd3UBlZCxTUz";
+const PP_DEPLOY: &str = "glpat-RGkt8Mdn0lugJB6L55vV";
+const PP_SLACK: &str = "xoxb-vjafrJFROl2aSjDWlFkuw3mv";
+const PP_NOTE: &str = "runner host ci-01\nSLACK_BOT_TOKEN=xoxb-vjafrJFROl2aSjDWlFkuw3mv";
+const PP_TRASHED: &str = "Old-eGGfzEQ95pD4Xa4YiP";
+
+#[test]
+fn proton_pass_json() {
+    assert_eq!(
+        detected("protonpass/export.json"),
+        Some(VaultFormat::ProtonPassJson),
+        "not Bitwarden"
+    );
+    let entries = read("protonpass/export.json");
+    assert_eq!(entries.len(), 5);
+    let password = one(&entries, PP_PASSWORD);
+    assert_eq!(
+        (password.meta.item.as_str(), password.meta.field.as_str()),
+        ("GitLab CI", "password")
+    );
+    assert_eq!(vault(password), Some("Engineering"));
+    assert_eq!(password.meta.updated, secs(1_704_164_645));
+    assert!(!password.meta.history);
+    assert_eq!(one(&entries, PP_DEPLOY).meta.field, "Deploy token");
+    assert_eq!(one(&entries, PP_SLACK).meta.field, "notes:SLACK_BOT_TOKEN");
+    assert_eq!(one(&entries, PP_NOTE).meta.field, "notes");
+    assert!(
+        one(&entries, PP_TRASHED).meta.history,
+        "the trash is history"
+    );
 }
