@@ -53,6 +53,7 @@ pub enum VaultFormat {
     LastpassCsv,
     DashlaneCsv,
     ProtonPassJson,
+    ProtonPassCsv,
     Infisical,
     InfisicalEnv,
     InfisicalCsv,
@@ -84,6 +85,7 @@ impl Named for VaultFormat {
         VaultFormat::LastpassCsv,
         VaultFormat::DashlaneCsv,
         VaultFormat::ProtonPassJson,
+        VaultFormat::ProtonPassCsv,
         VaultFormat::Infisical,
         VaultFormat::InfisicalEnv,
         VaultFormat::InfisicalCsv,
@@ -115,6 +117,7 @@ impl Named for VaultFormat {
             VaultFormat::LastpassCsv => "lastpass-csv",
             VaultFormat::DashlaneCsv => "dashlane-csv",
             VaultFormat::ProtonPassJson => "proton-pass-json",
+            VaultFormat::ProtonPassCsv => "proton-pass-csv",
             VaultFormat::Infisical => "infisical",
             VaultFormat::InfisicalEnv => "infisical-env",
             VaultFormat::InfisicalCsv => "infisical-csv",
@@ -351,6 +354,9 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
     if browsers::is_firefox_header(&header) {
         return Some(VaultFormat::FirefoxCsv);
     }
+    if protonpass::is_csv_header(&header) {
+        return Some(VaultFormat::ProtonPassCsv);
+    }
     if dashlane::is_header(&header) {
         return Some(VaultFormat::DashlaneCsv);
     }
@@ -576,6 +582,7 @@ pub fn parse_bytes(
         VaultFormat::LastpassCsv => lastpass::parse_csv(bytes, &mut collector),
         VaultFormat::DashlaneCsv => dashlane::parse_csv(bytes, &mut collector),
         VaultFormat::ProtonPassJson => protonpass::parse_json(bytes, &mut collector),
+        VaultFormat::ProtonPassCsv => protonpass::parse_csv(bytes, &mut collector),
         VaultFormat::DopplerYaml => generic::parse_yaml(bytes, &mut collector),
         VaultFormat::Infisical => infisical::parse(bytes, &mut collector),
         VaultFormat::InfisicalEnv => infisical::parse_env(bytes, &mut collector),

@@ -137,3 +137,50 @@ fn read_item(
     }
     Ok(())
 }
+
+/// True for Proton Pass's CSV header: `type,name,url,email,username,password,note,totp,
+/// createTime,modifyTime,vault` (its `createTime`, `modifyTime` and `vault` together).
+pub fn is_csv_header(header: &[String]) -> bool {
+    let has = |name: &str| header.iter().any(|h| h == name);
+    has("createtime") && has("modifytime") && has("vault") && has("password")
+}
+
+/// The CSV export: a login's password and TOTP URI, the note; `vault` is the vault.
+pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
+    use super::shared::{
+        add_login_cells, csv_columns, csv_error, csv_quotes_balanced, parse_timestamp,
+    };
+    csv_quotes_balanced(bytes)?;
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
+    let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
+    let column = |name: &str| columns.get(name).copied();
+    let Some(password) = column("password") else {
+        return Err(ParseError::Invalid(
+            "line 1: no password column (not a Proton Pass CSV export?)".into(),
+        ));
+    };
+    let (name, vault, note, totp) = (
+        column("name"),
+        column("vault"),
+        column("note"),
+        column("totp"),
+    );
+    let (created, modified) = (column("createtime"), column("modifytime"));
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(bytes, e))?;
+        let cell = |index: Option<usize>| index.and_then(|i| record.get(i)).unwrap_or("");
+        let updated = parse_timestamp(cell(modified));
+        let base = EntryMeta {
+            item: cell(name).to_string(),
+            vault: Some(cell(vault))
+                .filter(|v| !v.is_empty())
+                .map(str::to_string),
+            created: parse_timestamp(cell(created)),
+            updated,
+            age_from: updated.map(|_| "modifyTime".to_string()),
+            ..EntryMeta::default()
+        };
+        add_login_cells(out, &base, cell(Some(password)), cell(totp), cell(note));
+    }
+    Ok(())
+}

@@ -208,6 +208,8 @@ const PLAINTEXTS: &[&str] = &[
     PP_SLACK,
     PP_NOTE,
     PP_TRASHED,
+    PPCSV_PASSWORD,
+    PPCSV_GITLAB,
 ];
 
 fn fixture(rel: &str) -> PathBuf {
@@ -1045,7 +1047,7 @@ fn no_plaintext_is_retained() {
         entries.extend(out);
     }
     assert_eq!(
-        read_ok, 34,
+        read_ok, 35,
         "every fixture outside malformed/ and the encrypted ones parses"
     );
     let debug = format!("{entries:?}");
@@ -1292,4 +1294,24 @@ fn proton_pass_json() {
         one(&entries, PP_TRASHED).meta.history,
         "the trash is history"
     );
+}
+
+const PPCSV_PASSWORD: &str = "Ppc-H6BPcEzIgNN81L4BLY";
+const PPCSV_GITLAB: &str = "glpat-h8JpFNFEsxjXFZUKeUdr";
+
+#[test]
+fn proton_pass_csv() {
+    assert_eq!(
+        detected("protonpass/export.csv"),
+        Some(VaultFormat::ProtonPassCsv)
+    );
+    let entries = read("protonpass/export.csv");
+    assert_eq!(entries.len(), 3);
+    let password = one(&entries, PPCSV_PASSWORD);
+    assert_eq!(
+        (password.meta.item.as_str(), vault(password)),
+        ("GitLab CI", Some("Engineering"))
+    );
+    assert_eq!(password.meta.updated, secs(1_704_164_645));
+    assert_eq!(one(&entries, PPCSV_GITLAB).meta.field, "notes:GITLAB_TOKEN");
 }
