@@ -7,15 +7,20 @@
 mod aws;
 mod bitwarden;
 mod bitwarden_sm;
+mod browsers;
 mod cloud;
+mod dashlane;
 pub mod fingerprints;
 mod generic;
 mod hashicorp;
 mod infisical;
 mod keepass;
+mod lastpass;
 mod metadata;
 mod onepassword;
+mod protonpass;
 mod shared;
+mod unknown_csv;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -44,6 +49,12 @@ pub enum VaultFormat {
     HashicorpVault,
     AwsSecretsManager,
     KeepassxcCsv,
+    ChromeCsv,
+    FirefoxCsv,
+    LastpassCsv,
+    DashlaneCsv,
+    ProtonPassJson,
+    ProtonPassCsv,
     Infisical,
     InfisicalEnv,
     InfisicalCsv,
@@ -70,6 +81,12 @@ impl Named for VaultFormat {
         VaultFormat::HashicorpVault,
         VaultFormat::AwsSecretsManager,
         VaultFormat::KeepassxcCsv,
+        VaultFormat::ChromeCsv,
+        VaultFormat::FirefoxCsv,
+        VaultFormat::LastpassCsv,
+        VaultFormat::DashlaneCsv,
+        VaultFormat::ProtonPassJson,
+        VaultFormat::ProtonPassCsv,
         VaultFormat::Infisical,
         VaultFormat::InfisicalEnv,
         VaultFormat::InfisicalCsv,
@@ -96,6 +113,12 @@ impl Named for VaultFormat {
             VaultFormat::HashicorpVault => "hashicorp-vault",
             VaultFormat::AwsSecretsManager => "aws-secrets-manager",
             VaultFormat::KeepassxcCsv => "keepassxc-csv",
+            VaultFormat::ChromeCsv => "chrome-csv",
+            VaultFormat::FirefoxCsv => "firefox-csv",
+            VaultFormat::LastpassCsv => "lastpass-csv",
+            VaultFormat::DashlaneCsv => "dashlane-csv",
+            VaultFormat::ProtonPassJson => "proton-pass-json",
+            VaultFormat::ProtonPassCsv => "proton-pass-csv",
             VaultFormat::Infisical => "infisical",
             VaultFormat::InfisicalEnv => "infisical-env",
             VaultFormat::InfisicalCsv => "infisical-csv",
@@ -115,6 +138,10 @@ impl Named for VaultFormat {
                 "`infisical export` dotenv: `NAME='value'`, `\\n` unescaped"
             }
             VaultFormat::BitwardenSecretsManager => "`bws secret list -o json`",
+            VaultFormat::ChromeCsv => {
+                "Chrome or Edge password export (`name,url,username,password,note`)"
+            }
+            VaultFormat::FirefoxCsv => "Firefox about:logins export",
             VaultFormat::OnePassword1pif => "1Password 7's 1PIF export (plaintext, legacy)",
             VaultFormat::OnePasswordCli => {
                 "`op item get --format json` output: one item, an array, or several in a row"
@@ -204,6 +231,8 @@ pub enum VaultError {
         "{path}: cannot tell which vault export this is; pass --vault-format (see stray scan --help)"
     )]
     UnknownFormat { path: PathBuf },
+    #[error("{path}: a CSV with columns {columns}: not a known vault export; pass --vault-format")]
+    UnknownCsv { path: PathBuf, columns: String },
 }
 
 /// Values shorter than this are never treated as credentials (PINs, flags, booleans).
@@ -339,6 +368,21 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
     if header == ["key", "value"] {
         return Some(VaultFormat::InfisicalCsv);
     }
+    if browsers::is_firefox_header(&header) {
+        return Some(VaultFormat::FirefoxCsv);
+    }
+    if protonpass::is_csv_header(&header) {
+        return Some(VaultFormat::ProtonPassCsv);
+    }
+    if dashlane::is_header(&header) {
+        return Some(VaultFormat::DashlaneCsv);
+    }
+    if lastpass::is_header(&header) {
+        return Some(VaultFormat::LastpassCsv);
+    }
+    if browsers::is_chrome_header(&header) {
+        return Some(VaultFormat::ChromeCsv);
+    }
     if has("login_password") {
         return Some(VaultFormat::BitwardenCsv);
     }
@@ -395,6 +439,10 @@ fn detect_json(bytes: &[u8]) -> Option<VaultFormat> {
     let has = |key: &str| value.get(key).is_some();
     if value.get("stray_fingerprints").is_some() {
         return Some(VaultFormat::Fingerprints);
+    }
+    // Proton Pass also has `encrypted`: its `vaults` of items with `data.type` are its own.
+    if protonpass::looks_like(&value) {
+        return Some(VaultFormat::ProtonPassJson);
     }
     if has("encrypted") || (has("items") && (has("folders") || has("collections"))) {
         return Some(VaultFormat::BitwardenJson);
@@ -486,8 +534,17 @@ pub fn read_export(
         .map_err(io)?;
     let format = match format {
         Some(format) => format,
-        None => detect(path, &bytes).ok_or_else(|| VaultError::UnknownFormat {
-            path: path.to_path_buf(),
+        None => detect(path, &bytes).ok_or_else(|| {
+            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+            match unknown_csv::header_columns(&head) {
+                Some(columns) => VaultError::UnknownCsv {
+                    path: path.to_path_buf(),
+                    columns: columns.join(", "),
+                },
+                None => VaultError::UnknownFormat {
+                    path: path.to_path_buf(),
+                },
+            }
         })?,
     };
     match parse_bytes(format, &bytes, matcher, vault_name) {
@@ -538,6 +595,12 @@ pub fn parse_bytes(
         VaultFormat::HashicorpVault => hashicorp::parse(bytes, &mut collector),
         VaultFormat::AwsSecretsManager => aws::parse(bytes, &mut collector),
         VaultFormat::KeepassxcCsv => keepass::parse_csv(bytes, &mut collector),
+        VaultFormat::ChromeCsv => browsers::parse_chrome(bytes, &mut collector),
+        VaultFormat::FirefoxCsv => browsers::parse_firefox(bytes, &mut collector),
+        VaultFormat::LastpassCsv => lastpass::parse_csv(bytes, &mut collector),
+        VaultFormat::DashlaneCsv => dashlane::parse_csv(bytes, &mut collector),
+        VaultFormat::ProtonPassJson => protonpass::parse_json(bytes, &mut collector),
+        VaultFormat::ProtonPassCsv => protonpass::parse_csv(bytes, &mut collector),
         VaultFormat::DopplerYaml => generic::parse_yaml(bytes, &mut collector),
         VaultFormat::Infisical => infisical::parse(bytes, &mut collector),
         VaultFormat::InfisicalEnv => infisical::parse_env(bytes, &mut collector),

@@ -201,6 +201,25 @@ const PLAINTEXTS: &[&str] = &[
     INF_JWT,
     GCP_VALUE,
     AZ_VALUE,
+    CH_GITHUB,
+    CH_STRIPE,
+    CH_NOTE,
+    FF_GITLAB,
+    FF_INTRANET,
+    LP_NPM,
+    LP_RUNNER,
+    LP_NOTE,
+    DL_GITLAB,
+    DL_NPM,
+    DL_NOTE,
+    DL_ROUTER,
+    PP_PASSWORD,
+    PP_DEPLOY,
+    PP_SLACK,
+    PP_NOTE,
+    PP_TRASHED,
+    PPCSV_PASSWORD,
+    PPCSV_GITLAB,
 ];
 
 fn fixture(rel: &str) -> PathBuf {
@@ -1134,7 +1153,7 @@ fn no_plaintext_is_retained() {
         entries.extend(out);
     }
     assert_eq!(
-        read_ok, 34,
+        read_ok, 40,
         "every fixture outside malformed/ and the encrypted ones parses"
     );
     let debug = format!("{entries:?}");
@@ -1200,4 +1219,205 @@ fn doppler_json_and_env_downloads() {
             "SENDGRID_API_KEY"
         );
     }
+}
+
+// ---- Browsers ----
+
+const CH_GITHUB: &str = "ghp_3GOSOGux4Hnsdvg4RzvOS4sz8TYpL1yecKoY";
+const CH_STRIPE: &str = "sk_live_ozrCawKCMo9Mu66iotM2jVWC";
+const CH_NOTE: &str = "billing dashboard\nSTRIPE_SECRET_KEY=sk_live_ozrCawKCMo9Mu66iotM2jVWC";
+const FF_GITLAB: &str = "glpat-GnlpS4Faut7c8ileICSm";
+const FF_INTRANET: &str = "Intranet-n4fRqYCZLLFT";
+
+#[test]
+fn chrome_csv() {
+    assert_eq!(
+        detected("browsers/chrome.csv"),
+        Some(VaultFormat::ChromeCsv)
+    );
+    let entries = read("browsers/chrome.csv");
+    assert_eq!(entries.len(), 4, "Pw12 is too short");
+    let github = one(&entries, CH_GITHUB);
+    assert_eq!(
+        (github.meta.item.as_str(), github.meta.field.as_str()),
+        ("github.com", "password")
+    );
+    assert_eq!(
+        one(&entries, CH_STRIPE).meta.field,
+        "notes:STRIPE_SECRET_KEY"
+    );
+    assert_eq!(one(&entries, CH_NOTE).meta.field, "notes");
+    assert_eq!(
+        one(&entries, "Maple-Leaf-42").meta.item,
+        "dashboard.stripe.com"
+    );
+    absent(&entries, "Pw12");
+}
+
+#[test]
+fn firefox_csv() {
+    assert_eq!(
+        detected("browsers/firefox.csv"),
+        Some(VaultFormat::FirefoxCsv)
+    );
+    let entries = read("browsers/firefox.csv");
+    assert_eq!(entries.len(), 2);
+    let gitlab = one(&entries, FF_GITLAB);
+    assert_eq!(
+        (gitlab.meta.item.as_str(), gitlab.meta.field.as_str()),
+        ("https://gitlab.com", "password")
+    );
+    assert_eq!(gitlab.meta.updated, secs(1_704_164_645));
+    assert_eq!(gitlab.meta.created, secs(1_699_000_000));
+    assert_eq!(gitlab.meta.age_from.as_deref(), Some("timePasswordChanged"));
+    let intranet = one(&entries, FF_INTRANET);
+    assert_eq!(
+        intranet.meta.updated, None,
+        "an unreadable time is not fatal"
+    );
+    assert_eq!(vault(intranet), None, "browsers have no folders");
+}
+
+// ---- LastPass ----
+
+const LP_NPM: &str = "npm_nrMSoGKscllfCyrYHvTtohBjdwCDMJippirL";
+const LP_RUNNER: &str = "glrt-XgOu1aSudcSEeUZD52HD";
+const LP_GITHUB: &str = "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";
+const LP_NOTE: &str = "runner registration\nGITLAB_RUNNER_TOKEN=glrt-XgOu1aSudcSEeUZD52HD\ngithub deploy: 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";
+
+#[test]
+fn lastpass_csv() {
+    assert_eq!(
+        detected("lastpass/export.csv"),
+        Some(VaultFormat::LastpassCsv)
+    );
+    let entries = read("lastpass/export.csv");
+    let npm = one(&entries, LP_NPM);
+    assert_eq!(
+        (npm.meta.item.as_str(), npm.meta.field.as_str()),
+        ("npm publish", "password")
+    );
+    assert_eq!(vault(npm), Some("Shared-Ops\\Release"));
+    assert_eq!(one(&entries, "XGOU1ASUDCSEEUZD").meta.field, "totp");
+    let runner = one(&entries, LP_RUNNER);
+    assert_eq!(
+        (runner.meta.item.as_str(), runner.meta.field.as_str()),
+        ("CI notes", "notes:GITLAB_RUNNER_TOKEN")
+    );
+    assert_eq!(vault(runner), Some("Shared-Ops\\Cloud"));
+    assert_eq!(one(&entries, LP_NOTE).meta.field, "notes");
+    assert_eq!(
+        vault(one(&entries, "Intranet-0SV1dkIaN2MA")),
+        None,
+        "(none) is no folder"
+    );
+    // A key on a line that is not `NAME=value`: found by its rule.
+    let matcher = stray::Matcher::new(stray::RuleSet::builtin().expect("rules")).expect("matcher");
+    let mut out = Vec::new();
+    read_export(
+        &fixture("lastpass/export.csv"),
+        None,
+        Some(&matcher),
+        None,
+        &mut out,
+    )
+    .expect("parses");
+    assert!(one(&out, LP_GITHUB).meta.field.starts_with("notes:"));
+    assert_eq!(one(&out, LP_RUNNER).meta.field, "notes:GITLAB_RUNNER_TOKEN");
+}
+
+// ---- Dashlane ----
+
+const DL_GITLAB: &str = "glpat-oCCxKr1vIWc7C6QNJyMs";
+const DL_NPM: &str = "npm_4h7hSe4vg2V76a1PKvsLrgOQ3ntGi0Z0ALZc";
+const DL_NOTE: &str = "CI publish settings\nNPM_TOKEN=npm_4h7hSe4vg2V76a1PKvsLrgOQ3ntGi0Z0ALZc";
+const DL_ROUTER: &str = "Dl-wNjKHeIIQr3XSFgJCk";
+
+#[test]
+fn dashlane_csv() {
+    assert_eq!(
+        detected("dashlane/credentials.csv"),
+        Some(VaultFormat::DashlaneCsv),
+        "not a 1Password CSV"
+    );
+    let entries = read("dashlane/credentials.csv");
+    assert_eq!(entries.len(), 5);
+    let gitlab = one(&entries, DL_GITLAB);
+    assert_eq!(
+        (gitlab.meta.item.as_str(), gitlab.meta.field.as_str()),
+        ("GitLab", "password")
+    );
+    assert_eq!(vault(gitlab), Some("Work"));
+    assert_eq!(one(&entries, DL_NPM).meta.field, "notes:NPM_TOKEN");
+    assert_eq!(one(&entries, DL_NOTE).meta.field, "notes");
+    assert_eq!(one(&entries, "JBSWY3DPEHPK3PXPJBSW").meta.field, "totp");
+    assert_eq!(vault(one(&entries, DL_ROUTER)), None);
+}
+
+// ---- A CSV no reader knows ----
+
+#[test]
+fn unknown_csv_is_refused_by_its_columns() {
+    assert_eq!(detected("unknown/other-tool.csv"), None);
+    let message = read_err("unknown/other-tool.csv").to_string();
+    assert!(
+        message
+            .contains("a CSV with columns Site, Login Name, Secret Key: not a known vault export"),
+        "{message}"
+    );
+    assert!(!message.contains("Unknown-0SV1dkIaN2MA22"), "never a value");
+}
+
+// ---- Proton Pass ----
+
+const PP_PASSWORD: &str = "Pp-JjkZRuwd3UBlZCxTUz";
+const PP_DEPLOY: &str = "glpat-RGkt8Mdn0lugJB6L55vV";
+const PP_SLACK: &str = "xoxb-vjafrJFROl2aSjDWlFkuw3mv";
+const PP_NOTE: &str = "runner host ci-01\nSLACK_BOT_TOKEN=xoxb-vjafrJFROl2aSjDWlFkuw3mv";
+const PP_TRASHED: &str = "Old-eGGfzEQ95pD4Xa4YiP";
+
+#[test]
+fn proton_pass_json() {
+    assert_eq!(
+        detected("protonpass/export.json"),
+        Some(VaultFormat::ProtonPassJson),
+        "not Bitwarden"
+    );
+    let entries = read("protonpass/export.json");
+    assert_eq!(entries.len(), 5);
+    let password = one(&entries, PP_PASSWORD);
+    assert_eq!(
+        (password.meta.item.as_str(), password.meta.field.as_str()),
+        ("GitLab CI", "password")
+    );
+    assert_eq!(vault(password), Some("Engineering"));
+    assert_eq!(password.meta.updated, secs(1_704_164_645));
+    assert!(!password.meta.history);
+    assert_eq!(one(&entries, PP_DEPLOY).meta.field, "Deploy token");
+    assert_eq!(one(&entries, PP_SLACK).meta.field, "notes:SLACK_BOT_TOKEN");
+    assert_eq!(one(&entries, PP_NOTE).meta.field, "notes");
+    assert!(
+        one(&entries, PP_TRASHED).meta.history,
+        "the trash is history"
+    );
+}
+
+const PPCSV_PASSWORD: &str = "Ppc-H6BPcEzIgNN81L4BLY";
+const PPCSV_GITLAB: &str = "glpat-h8JpFNFEsxjXFZUKeUdr";
+
+#[test]
+fn proton_pass_csv() {
+    assert_eq!(
+        detected("protonpass/export.csv"),
+        Some(VaultFormat::ProtonPassCsv)
+    );
+    let entries = read("protonpass/export.csv");
+    assert_eq!(entries.len(), 3);
+    let password = one(&entries, PPCSV_PASSWORD);
+    assert_eq!(
+        (password.meta.item.as_str(), vault(password)),
+        ("GitLab CI", Some("Engineering"))
+    );
+    assert_eq!(password.meta.updated, secs(1_704_164_645));
+    assert_eq!(one(&entries, PPCSV_GITLAB).meta.field, "notes:GITLAB_TOKEN");
 }
