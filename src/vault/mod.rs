@@ -7,6 +7,7 @@
 mod aws;
 mod bitwarden;
 mod bitwarden_sm;
+pub mod cli_source;
 mod cloud;
 pub mod fingerprints;
 mod generic;
