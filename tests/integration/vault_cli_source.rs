@@ -363,3 +363,17 @@ fn an_existing_file_named_like_a_tool_is_read_as_a_file() {
     let (code, _, err) = outcome(out);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn vault_bws_and_infisical_match_the_export_route() {
+    for (tool, file, from) in [
+        ("vault", "hashicorp/prod-api.json", "vault:prod-api"),
+        ("bws", "bws/secret-list.json", "bws"),
+        ("infisical", "infisical/export.json", "infisical:prod"),
+    ] {
+        let tree = Tree::new();
+        let export = fixture(file);
+        fake_tool(&tree, tool, &format!("cat '{}'", export.display()));
+        fingerprint_both_ways(&tree, &export, &[from]);
+    }
+}
