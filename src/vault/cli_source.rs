@@ -28,6 +28,8 @@ pub enum Tool {
     Bws,
     /// Infisical: `infisical export --format=json`.
     Infisical,
+    /// AWS Secrets Manager: `list-secrets`, then `batch-get-secret-value` 20 at a time.
+    Aws,
 }
 
 impl Tool {
@@ -38,6 +40,7 @@ impl Tool {
         Tool::Vault,
         Tool::Bws,
         Tool::Infisical,
+        Tool::Aws,
     ];
 
     /// The executable's name, as the user types it.
@@ -49,6 +52,7 @@ impl Tool {
             Tool::Vault => "vault",
             Tool::Bws => "bws",
             Tool::Infisical => "infisical",
+            Tool::Aws => "aws",
         }
     }
 
@@ -64,6 +68,7 @@ impl Tool {
             Tool::Vault => VaultFormat::HashicorpVault,
             Tool::Bws => VaultFormat::BitwardenSecretsManager,
             Tool::Infisical => VaultFormat::Infisical,
+            Tool::Aws => VaultFormat::AwsSecretsManager,
         }
     }
 
@@ -75,6 +80,7 @@ impl Tool {
             Tool::Vault => "the HashiCorp Vault CLI",
             Tool::Bws => "the Bitwarden Secrets Manager CLI",
             Tool::Infisical => "the Infisical CLI",
+            Tool::Aws => "the AWS CLI",
         }
     }
 
@@ -87,6 +93,9 @@ impl Tool {
             Tool::Vault => "https://developer.hashicorp.com/vault/install",
             Tool::Bws => "https://bitwarden.com/help/secrets-manager-cli/",
             Tool::Infisical => "https://infisical.com/docs/cli/overview",
+            Tool::Aws => {
+                "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
+            }
         }
     }
 
@@ -101,6 +110,9 @@ impl Tool {
             Tool::Vault => "log in with `vault login` (and set VAULT_ADDR)",
             Tool::Bws => "set BWS_ACCESS_TOKEN to a machine account's access token",
             Tool::Infisical => "log in with `infisical login` (and `infisical init`)",
+            Tool::Aws => {
+                "sign in with `aws sso login` (or `aws configure`) for a profile that can read the secrets"
+            }
         }
     }
 }
@@ -342,6 +354,54 @@ pub fn read(
                 entries,
                 unreadable: 0,
             })
+        }
+        Tool::Aws => {
+            let mut region = Vec::new();
+            if let Some(spec) = &source.spec {
+                region = vec!["--region".to_string(), spec.clone()];
+            }
+            let mut list = vec!["secretsmanager", "list-secrets", "--output", "json"];
+            list.extend(region.iter().map(String::as_str));
+            list.extend(extra);
+            let listed = run(source, &list, None)?;
+            let arns: Vec<String> = serde_json::from_slice::<serde_json::Value>(&listed.0)
+                .ok()
+                .and_then(|v| v.get("SecretList").and_then(|l| l.as_array()).cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|s| s.get("ARN").and_then(|a| a.as_str()).map(str::to_string))
+                .collect();
+            drop(listed);
+            let mut read = CliRead::default();
+            for batch in arns.chunks(20) {
+                let mut args = vec![
+                    "secretsmanager",
+                    "batch-get-secret-value",
+                    "--output",
+                    "json",
+                ];
+                args.extend(region.iter().map(String::as_str));
+                args.push("--secret-id-list");
+                args.extend(batch.iter().map(String::as_str));
+                let out = run(source, &args, None)?;
+                let returned = serde_json::from_slice::<serde_json::Value>(&out.0)
+                    .ok()
+                    .and_then(|v| {
+                        v.get("SecretValues")
+                            .and_then(|l| l.as_array())
+                            .map(Vec::len)
+                    })
+                    .unwrap_or(0);
+                read.unreadable += batch.len().saturating_sub(returned);
+                read.entries.extend(parse(
+                    source,
+                    &out,
+                    "aws secretsmanager batch-get-secret-value",
+                    matcher,
+                    vault_name,
+                )?);
+            }
+            Ok(read)
         }
     }
 }

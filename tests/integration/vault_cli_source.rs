@@ -377,3 +377,32 @@ fn vault_bws_and_infisical_match_the_export_route() {
         fingerprint_both_ways(&tree, &export, &[from]);
     }
 }
+
+#[test]
+fn aws_lists_then_batch_gets() {
+    let tree = Tree::new();
+    let export = fixture("aws/batch-get-secret-value.json");
+    let log = tree.path().join("calls.log");
+    fake_tool(
+        &tree,
+        "aws",
+        &format!(
+            r#"echo "aws $*" >> "{log}"
+case "$2" in
+  list-secrets) printf '{{"SecretList":[{{"ARN":"arn:a:1","Name":"prod/db"}},{{"ARN":"arn:a:2","Name":"legacy/signing-key"}}]}}' ;;
+  batch-get-secret-value) cat "{get}" ;;
+esac"#,
+            log = log.display(),
+            get = export.display()
+        ),
+    );
+    fingerprint_both_ways(&tree, &export, &["aws:eu-west-1"]);
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        calls.ends_with(
+            "aws secretsmanager batch-get-secret-value --output json --region eu-west-1 \
+             --secret-id-list arn:a:1 arn:a:2\n"
+        ),
+        "{calls}"
+    );
+}
