@@ -19,6 +19,7 @@ use crate::judge::governance::{self, Selector};
 use crate::judge::reconcile::{FailOn, reconcile};
 use crate::names::Named;
 use crate::scan::{Progress, ScanError, ScanOptions, ScanOutcome, Scanner};
+use crate::vault::cli_source::{self, CliSource, CliSourceError};
 use crate::vault::{self, VaultError, VaultFormat, VaultIndex};
 
 /// At most this many files are blamed (one `git blame` run each) to name owners in one
@@ -89,6 +90,8 @@ pub enum Notice {
     },
     /// `--credential` matched nothing.
     CredentialNotFound(String),
+    /// A vault read through its CLI listed items it then could not return.
+    UnreadableVaultItems { source: String, count: usize },
 }
 
 impl std::fmt::Display for Notice {
@@ -139,6 +142,12 @@ impl std::fmt::Display for Notice {
                 "credential {prefix}: not found (if it was there before, it is gone from \
                  everything looked at)"
             ),
+            Notice::UnreadableVaultItems { source, count } => write!(
+                f,
+                "--vault {source}: {} listed could not be read; credentials stored there will \
+                 show as unvaulted",
+                crate::display::plural(*count, "item")
+            ),
         }
     }
 }
@@ -156,6 +165,8 @@ pub enum PipelineError {
     Matcher(#[from] MatcherError),
     #[error(transparent)]
     Vault(#[from] VaultError),
+    #[error(transparent)]
+    VaultCli(#[from] CliSourceError),
     #[error(transparent)]
     Baseline(#[from] BaselineError),
     #[error(transparent)]
@@ -206,16 +217,61 @@ pub fn load_rules(packs: &[PathBuf], builtin: bool) -> Result<RuleSet, PipelineE
     Ok(set)
 }
 
-/// Every vault export or fingerprint file in `paths`, as one index.
+/// Where a vault is read from: an export or fingerprint file, or the vault's own CLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VaultSource {
+    File(PathBuf),
+    Cli(CliSource),
+}
+
+impl VaultSource {
+    /// A `--vault` value: `TOOL` or `TOOL:SPEC` (`op:Engineering`, `bw`, `doppler:api/prd`)
+    /// runs that CLI, unless a file or directory of that name exists; anything else is a file.
+    pub fn from_value(path: &Path) -> VaultSource {
+        match path.to_str().and_then(CliSource::parse) {
+            Some(source) if !path.exists() => VaultSource::Cli(source),
+            _ => VaultSource::File(path.to_path_buf()),
+        }
+    }
+}
+
+/// Every vault export or fingerprint file in `paths` (or CLI named there), as one index.
 pub fn load_vault(
     paths: &[PathBuf],
     format: Option<VaultFormat>,
     vault_name: Option<&str>,
     matcher: &Matcher,
+    notices: &mut Vec<Notice>,
+) -> Result<VaultIndex, PipelineError> {
+    let sources: Vec<VaultSource> = paths.iter().map(|p| VaultSource::from_value(p)).collect();
+    load_vault_sources(&sources, format, vault_name, matcher, notices)
+}
+
+/// Every source, as one index; items a CLI could not return become a notice.
+pub fn load_vault_sources(
+    sources: &[VaultSource],
+    format: Option<VaultFormat>,
+    vault_name: Option<&str>,
+    matcher: &Matcher,
+    notices: &mut Vec<Notice>,
 ) -> Result<VaultIndex, PipelineError> {
     let mut entries = Vec::new();
-    for path in paths {
-        vault::read_export(path, format, Some(matcher), vault_name, &mut entries)?;
+    for source in sources {
+        match source {
+            VaultSource::File(path) => {
+                vault::read_export(path, format, Some(matcher), vault_name, &mut entries)?
+            }
+            VaultSource::Cli(cli) => {
+                let read = cli_source::read(cli, Some(matcher), vault_name)?;
+                if read.unreadable > 0 {
+                    notices.push(Notice::UnreadableVaultItems {
+                        source: cli.label(),
+                        count: read.unreadable,
+                    });
+                }
+                entries.extend(read.entries);
+            }
+        }
     }
     Ok(VaultIndex::new(entries))
 }
@@ -297,6 +353,7 @@ impl Pipeline {
                 plan.vault_format,
                 plan.vault_name.as_deref(),
                 &matcher,
+                &mut notices,
             )?;
             if index.entries().is_empty() {
                 notices.push(Notice::EmptyVault(plan.vault_files.clone()));

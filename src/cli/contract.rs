@@ -27,6 +27,7 @@ fn sample(arg: &Arg) -> String {
         "N" | "THREADS" => "2",
         "DATE" | "WHEN" | "TIME" => "2027-03-01",
         "FP" | "PREFIX" | "FINGERPRINT" => "4f1c2a9e0b7d",
+        "TOOL" => "op:Engineering",
         _ if arg.get_id() == "threads" => "2",
         _ => "v.txt",
     }

@@ -16,7 +16,9 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use stray::detect::selftest;
+use stray::pipeline::VaultSource;
 use stray::vault;
+use stray::vault::cli_source::CliSource;
 use stray::{Matcher, RuleSet};
 
 use scan::{BaselineCreateArgs, RuleArgs, ScanArgs, VaultFormatArgs, load_rules, load_vault};
@@ -98,11 +100,19 @@ enum BaselineCommand {
 
 #[derive(Subcommand)]
 enum VaultCommand {
-    /// Write a fingerprint file (no plaintext) from vault exports, for CI
+    /// Write a fingerprint file (no plaintext) from vault exports or a vault's CLI, for CI
     Fingerprint {
         /// Vault exports (files or directories)
-        #[arg(required = true)]
+        #[arg(required_unless_present = "from")]
         exports: Vec<PathBuf>,
+        /// Read straight from a vault CLI you are signed in to, nothing written to disk:
+        /// op[:VAULT], bw, doppler[:PROJECT/CONFIG], vault:PATH[,PATH…], bws[:PROJECT_ID],
+        /// infisical[:ENV], aws[:REGION]; arguments after `--` go to the tool
+        #[arg(long, value_name = "TOOL", value_parser = cli_source_value)]
+        from: Option<CliSource>,
+        /// Extra arguments for the tool of --from (after `--`)
+        #[arg(last = true, requires = "from", value_name = "TOOL_ARGS")]
+        tool_args: Vec<String>,
         /// Where to write the fingerprint file
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
@@ -232,9 +242,19 @@ pub fn main() -> u8 {
         Command::Rules(RulesCommand::Check { paths }) => check_rules(&paths),
         Command::Vault(VaultCommand::Fingerprint {
             exports,
+            from,
+            tool_args,
             output,
             format,
-        }) => vault_fingerprint(&exports, &output, &format),
+        }) => {
+            let mut sources: Vec<VaultSource> =
+                exports.iter().map(|p| VaultSource::from_value(p)).collect();
+            if let Some(mut cli) = from {
+                cli.extra_args = tool_args;
+                sources.push(VaultSource::Cli(cli));
+            }
+            vault_fingerprint(&sources, &output, &format)
+        }
         Command::Merge(args) => merge_results(&args),
         Command::Inventory(args) => inventory::run(args),
         Command::Report(args) => inventory::report(&args),
@@ -281,10 +301,28 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
-fn vault_fingerprint(exports: &[PathBuf], output: &Path, format: &VaultFormatArgs) -> Result<u8> {
+/// A `--from` value: a tool stray can read from, with its spec.
+fn cli_source_value(text: &str) -> std::result::Result<CliSource, String> {
+    CliSource::parse(text).ok_or_else(|| {
+        format!(
+            "not a vault CLI stray reads from; one of: {}",
+            vault::cli_source::Tool::ALL
+                .iter()
+                .map(|t| t.program())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+fn vault_fingerprint(
+    sources: &[VaultSource],
+    output: &Path,
+    format: &VaultFormatArgs,
+) -> Result<u8> {
     // The built-in rules decide which values look machine-generated.
     let matcher = Matcher::new(RuleSet::builtin()?)?;
-    let index = load_vault(exports, format, &matcher)?;
+    let index = load_vault(sources, format, &matcher)?;
     let mut out = output::Output::open(Some(output), "fingerprint file")?;
     let summary = vault::fingerprints::write(index.entries(), jiff::Timestamp::now(), out.writer())
         .with_context(|| format!("writing {}", output.display()))?;

@@ -160,8 +160,11 @@ pub struct TargetArgs {
     #[arg(long)]
     pub no_peer_allow: bool,
 
-    /// Vault export or fingerprint file to reconcile against (repeatable; format detected)
-    #[arg(long, value_name = "FILE", value_parser = path_value)]
+    /// Vault export or fingerprint file to reconcile against (repeatable; format detected), or
+    /// a vault CLI you are signed in to, read with nothing written to disk: op[:VAULT], bw,
+    /// doppler[:PROJECT/CONFIG], vault:PATH[,PATH…], bws[:PROJECT_ID], infisical[:ENV],
+    /// aws[:REGION]
+    #[arg(long, value_name = "FILE|TOOL[:SPEC]", value_parser = path_value)]
     pub vault: Vec<PathBuf>,
 
     #[command(flatten)]
@@ -290,17 +293,22 @@ pub fn load_rules(args: &RuleArgs) -> Result<RuleSet> {
     Ok(pipeline::load_rules(&args.packs, !args.no_builtin_rules)?)
 }
 
+/// The vault from `sources`, warning (on standard error) of what a CLI could not return.
 pub fn load_vault(
-    paths: &[PathBuf],
+    sources: &[pipeline::VaultSource],
     format: &VaultFormatArgs,
     matcher: &Matcher,
 ) -> Result<VaultIndex> {
-    Ok(pipeline::load_vault(
-        paths,
+    let mut notices = Vec::new();
+    let index = pipeline::load_vault_sources(
+        sources,
         format.vault_format,
         format.vault_name.as_deref(),
         matcher,
-    )?)
+        &mut notices,
+    )?;
+    print_notices(&notices);
+    Ok(index)
 }
 
 /// The library's plan for these arguments (`.stray.toml`'s flags already merged in by

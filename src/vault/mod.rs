@@ -8,6 +8,7 @@ mod aws;
 mod bitwarden;
 mod bitwarden_sm;
 mod browsers;
+pub mod cli_source;
 mod cloud;
 mod dashlane;
 pub mod fingerprints;

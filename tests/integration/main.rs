@@ -33,6 +33,7 @@ mod sarif_schema;
 mod utf16;
 mod vault_bitwarden;
 mod vault_cli;
+mod vault_cli_source;
 mod vault_parsers;
 mod vault_secret_managers;
 mod workflow;
