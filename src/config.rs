@@ -184,11 +184,19 @@ impl Config {
             push("policy.baseline", "--baseline", Some(path.as_os_str()));
         }
         for file in &self.vault.files {
-            push(
-                "vault.files",
-                "--vault",
-                Some(self.resolve(file).as_os_str()),
-            );
+            // `op:Engineering`, `doppler:api/prd`: a vault CLI, not a file beside the config
+            // (unless a file of that name is there).
+            let resolved = self.resolve(file);
+            let cli = file
+                .to_str()
+                .and_then(crate::vault::cli_source::CliSource::parse)
+                .is_some();
+            let value = if cli && !resolved.exists() {
+                file.as_os_str()
+            } else {
+                resolved.as_os_str()
+            };
+            push("vault.files", "--vault", Some(value));
         }
         if let Some(name) = &self.vault.name {
             push("vault.name", "--vault-name", Some(name.as_ref()));
@@ -270,6 +278,27 @@ mod tests {
         ];
         assert_eq!(args, expected);
         assert!(Config::default().to_args().is_empty());
+    }
+
+    #[test]
+    fn a_vault_cli_source_is_passed_as_written_unless_a_file_of_that_name_is_there() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(
+            &path,
+            "[vault]\nfiles = [\"op:Engineering\", \"bw\", \"v.fp\"]\n",
+        )
+        .expect("write");
+        std::fs::write(dir.path().join("bw"), "{}").expect("a file named like a tool");
+        let args = Config::load(&path).expect("valid").to_args();
+        let mut bw = OsString::from("--vault=");
+        bw.push(dir.path().join("bw"));
+        let mut file = OsString::from("--vault=");
+        file.push(dir.path().join("v.fp"));
+        assert_eq!(
+            args,
+            vec![OsString::from("--vault=op:Engineering"), bw, file]
+        );
     }
 
     #[test]
