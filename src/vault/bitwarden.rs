@@ -43,8 +43,8 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::shared::{
-    Object, add_login_cells, add_notes, at_index, csv_columns, csv_error, csv_quotes_balanced,
-    expected, object_at, opt_array, opt_object, opt_str, timestamp,
+    Object, add_login_cells, add_notes, at_index, csv_error, csv_table, expected, object_at,
+    opt_array, opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};
 
@@ -408,9 +408,7 @@ fn last_changed(
 }
 
 pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
-    csv_quotes_balanced(bytes)?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
+    let (mut reader, columns) = csv_table(bytes)?;
     let column = |name: &str| columns.get(name).copied();
     let Some(password) = column("login_password") else {
         return Err(ParseError::Invalid(

@@ -8,7 +8,7 @@
 
 use jiff::Timestamp;
 
-use super::shared::{add_notes, csv_columns, csv_error, csv_quotes_balanced};
+use super::shared::{add_notes, csv_error, csv_table};
 use super::{Collector, EntryMeta, ParseError};
 
 /// True for a Chromium header: `name,url,username,password` first, `note` after if anything.
@@ -25,9 +25,7 @@ pub fn is_firefox_header(header: &[String]) -> bool {
 }
 
 pub fn parse_chrome(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
-    csv_quotes_balanced(bytes)?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
+    let (mut reader, columns) = csv_table(bytes)?;
     let column = |name: &str| columns.get(name).copied();
     let Some(password) = column("password") else {
         return Err(ParseError::Invalid(
@@ -66,9 +64,7 @@ fn from_millis(text: &str) -> Option<Timestamp> {
 }
 
 pub fn parse_firefox(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
-    csv_quotes_balanced(bytes)?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
+    let (mut reader, columns) = csv_table(bytes)?;
     let column = |name: &str| columns.get(name).copied();
     let Some(password) = column("password") else {
         return Err(ParseError::Invalid(

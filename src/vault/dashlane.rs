@@ -7,7 +7,7 @@
 //! has `title` and `password`, so without them it would be taken for a 1Password CSV. `category`
 //! is the folder.
 
-use super::shared::{add_login_cells, csv_columns, csv_error, csv_quotes_balanced};
+use super::shared::{add_login_cells, csv_error, csv_table};
 use super::{Collector, EntryMeta, ParseError};
 
 /// True for a Dashlane credentials header.
@@ -17,9 +17,7 @@ pub fn is_header(header: &[String]) -> bool {
 }
 
 pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
-    csv_quotes_balanced(bytes)?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
+    let (mut reader, columns) = csv_table(bytes)?;
     let column = |name: &str| columns.get(name).copied();
     let (Some(title), Some(password)) = (column("title"), column("password")) else {
         return Err(ParseError::Invalid(

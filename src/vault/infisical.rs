@@ -30,8 +30,7 @@ use serde_json::Value;
 
 use super::generic::read_flat_yaml;
 use super::shared::{
-    array_at, at_index, at_key, csv_columns, csv_error, csv_quotes_balanced, object_at, opt_array,
-    opt_str,
+    array_at, at_index, at_key, csv_error, csv_table, object_at, opt_array, opt_str,
 };
 use super::{Collector, EntryMeta, ParseError};
 
@@ -131,9 +130,7 @@ pub fn parse_env(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
 }
 
 pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
-    csv_quotes_balanced(bytes)?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
+    let (mut reader, columns) = csv_table(bytes)?;
     let (Some(&key), Some(&value)) = (columns.get("key"), columns.get("value")) else {
         return Err(ParseError::Invalid(
             "line 1: no Key and Value columns (not an `infisical export --format csv` file?)"

@@ -10,18 +10,14 @@
 //! makes it under the root, so its path is `Root/Recycle Bin`); its values are read as history,
 //! like an archived 1Password item: a copy on disk is `rotated-out`, not a live `stray-copy`.
 
-use super::shared::{
-    add_login_cells, csv_columns, csv_error, csv_quotes_balanced, parse_timestamp,
-};
+use super::shared::{add_login_cells, csv_error, csv_table, parse_timestamp};
 use super::{Collector, EntryMeta, ParseError};
 
 /// The group KeePassXC moves deleted entries to.
 const RECYCLE_BIN: &str = "Recycle Bin";
 
 pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
-    csv_quotes_balanced(bytes)?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
+    let (mut reader, columns) = csv_table(bytes)?;
     let column = |name: &str| columns.get(name).copied();
     let (Some(title), Some(password)) = (column("title"), column("password")) else {
         return Err(ParseError::Invalid(

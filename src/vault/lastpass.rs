@@ -6,7 +6,7 @@
 //! note's whole text, its `url` being `http://sn`), `grouping` the folder path
 //! (`Shared-Ops\Cloud`). Columns are found by header name.
 
-use super::shared::{add_login_cells, csv_columns, csv_error, csv_quotes_balanced};
+use super::shared::{add_login_cells, csv_error, csv_table};
 use super::{Collector, EntryMeta, ParseError};
 
 /// True for a LastPass header: `extra` and `grouping` are LastPass's own.
@@ -16,9 +16,7 @@ pub fn is_header(header: &[String]) -> bool {
 }
 
 pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
-    csv_quotes_balanced(bytes)?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
+    let (mut reader, columns) = csv_table(bytes)?;
     let column = |name: &str| columns.get(name).copied();
     let (Some(password), Some(extra)) = (column("password"), column("extra")) else {
         return Err(ParseError::Invalid(

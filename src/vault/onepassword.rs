@@ -42,8 +42,8 @@ use std::io::{Cursor, Read};
 use serde_json::Value;
 
 use super::shared::{
-    Object, add_login_cells, add_notes, add_old_password, at_index, at_key, csv_columns, csv_error,
-    csv_quotes_balanced, env_lines, expected, object_at, opt_array, opt_object, opt_str, timestamp,
+    Object, add_login_cells, add_notes, add_old_password, at_index, at_key, csv_error, csv_table,
+    env_lines, expected, object_at, opt_array, opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};
 
@@ -407,9 +407,7 @@ fn add_file(
 }
 
 pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
-    csv_quotes_balanced(bytes)?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
+    let (mut reader, columns) = csv_table(bytes)?;
     let column = |names: &[&str]| names.iter().find_map(|n| columns.get(*n).copied());
     let (Some(title), Some(password)) = (column(&["title"]), column(&["password"])) else {
         return Err(ParseError::Invalid(

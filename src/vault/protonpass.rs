@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 use super::shared::{
-    add_notes, at_index, at_key, object_at, opt_array, opt_object, opt_str, timestamp,
+    add_notes, at_index, at_key, csv_table, object_at, opt_array, opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};
 
@@ -147,12 +147,8 @@ pub fn is_csv_header(header: &[String]) -> bool {
 
 /// The CSV export: a login's password and TOTP URI, the note; `vault` is the vault.
 pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
-    use super::shared::{
-        add_login_cells, csv_columns, csv_error, csv_quotes_balanced, parse_timestamp,
-    };
-    csv_quotes_balanced(bytes)?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
+    use super::shared::{add_login_cells, csv_error, parse_timestamp};
+    let (mut reader, columns) = csv_table(bytes)?;
     let column = |name: &str| columns.get(name).copied();
     let Some(password) = column("password") else {
         return Err(ParseError::Invalid(

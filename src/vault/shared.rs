@@ -244,6 +244,18 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Header name (lowercased, trimmed) → column index; the first of duplicate names wins.
+/// A CSV header's columns: lowercase name → index.
+pub type CsvColumns = HashMap<String, usize>;
+
+/// A CSV export opened for reading: quotes checked first (an unclosed one would swallow the
+/// rest of the file into one cell), the header read, its columns by lowercase name.
+pub fn csv_table(bytes: &[u8]) -> Result<(csv::Reader<&[u8]>, CsvColumns), ParseError> {
+    csv_quotes_balanced(bytes)?;
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
+    let columns = csv_columns(reader.headers().map_err(|e| csv_error(bytes, e))?);
+    Ok((reader, columns))
+}
+
 pub fn csv_columns(headers: &csv::StringRecord) -> HashMap<String, usize> {
     let mut columns = HashMap::new();
     for (index, name) in headers.iter().enumerate() {
