@@ -36,7 +36,7 @@
 //! `revisionDate`, which any edit moves; `EntryMeta::age_from` names the date used.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use jiff::Timestamp;
 
@@ -83,45 +83,11 @@ pub fn is_zip_export(bytes: &[u8]) -> bool {
     })
 }
 
-/// Largest `data.json` read (decompressed): the scan's per-member limit for zip archives
-/// (64 MiB), and at most 200 times its compressed size, but never under 1 MiB (as for 1PUX).
-fn data_json_limit(compressed: u64) -> u64 {
-    let limits = crate::input::archive::ArchiveLimits::default();
-    limits
-        .max_member_size
-        .min(compressed.saturating_mul(limits.max_ratio).max(1 << 20))
-}
-
 /// `data.json` of a zip export, read with a bound so a zip bomb is refused after a small read.
 fn zip_data_json(bytes: &[u8]) -> Result<Vec<u8>, ParseError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ParseError::Invalid(format!("not a readable zip: {e}")))?;
-    let mut member = archive.by_name("data.json").map_err(|_| {
-        ParseError::Invalid(
-            "data.json: missing from the archive (not a Bitwarden zip export?)".into(),
-        )
-    })?;
-    let compressed = member.compressed_size();
-    let limit = data_json_limit(compressed);
-    let too_large = || {
-        ParseError::Invalid(format!(
-            "data.json: expands past {limit} bytes from {compressed} compressed (at most 64 MiB, \
-             and 200 times the compressed size, are read: a zip bomb?)"
-        ))
-    };
-    if member.size() > limit {
-        return Err(too_large());
-    }
-    let mut data = Vec::with_capacity(member.size().min(16 << 20) as usize);
-    member
-        .by_ref()
-        .take(limit + 1)
-        .read_to_end(&mut data)
-        .map_err(|e| ParseError::Invalid(format!("data.json: cannot decompress: {e}")))?;
-    if data.len() as u64 > limit {
-        return Err(too_large());
-    }
-    Ok(data)
+    super::shared::read_zip_member(&mut archive, "data.json", "not a Bitwarden zip export?")
 }
 
 /// The JSON export, `bw list items` (an array, or `--response`'s wrapper) or `bw get item`.

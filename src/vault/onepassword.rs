@@ -50,16 +50,6 @@ use super::{Collector, EntryMeta, ParseError};
 /// The separator line between items in a 1PIF file.
 pub(super) const PIF_SEPARATOR: &str = "***5642bee8-a5ff-11dc-8314-0800200c9a66***";
 
-/// Largest `export.data` read (decompressed): the scan's per-member limit for zip archives
-/// (64 MiB), and at most [`crate::input::archive::ArchiveLimits::max_ratio`] (200) times its compressed
-/// size, but never under 1 MiB; a small zip bomb is refused after a small read.
-fn export_data_limit(compressed: u64) -> u64 {
-    let limits = crate::input::archive::ArchiveLimits::default();
-    limits
-        .max_member_size
-        .min(compressed.saturating_mul(limits.max_ratio).max(1 << 20))
-}
-
 const EXPORT_1PUX_HINT: &str = "export 1PUX from 1Password 8 (File → Export → choose the account → 1PUX) and pass the .1pux file";
 
 /// Section field value kinds that hold something a credential could be.
@@ -100,31 +90,7 @@ pub fn parse_1pux(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
 type Archive<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
 
 fn read_export_data(archive: &mut Archive) -> Result<Vec<u8>, ParseError> {
-    let mut member = archive.by_name("export.data").map_err(|_| {
-        ParseError::Invalid("export.data: missing from the archive (not a 1PUX export?)".into())
-    })?;
-    let compressed = member.compressed_size();
-    let limit = export_data_limit(compressed);
-    let too_large = || {
-        ParseError::Invalid(format!(
-            "export.data: expands past {limit} bytes from {compressed} compressed (at most 64 MiB, \
-             and 200 times the compressed size, are read: a zip bomb?)"
-        ))
-    };
-    if member.size() > limit {
-        return Err(too_large());
-    }
-    // The declared size can lie: reserve modestly, let `take` bound the read.
-    let mut data = Vec::with_capacity(member.size().min(16 << 20) as usize);
-    member
-        .by_ref()
-        .take(limit + 1)
-        .read_to_end(&mut data)
-        .map_err(|e| ParseError::Invalid(format!("export.data: cannot decompress: {e}")))?;
-    if data.len() as u64 > limit {
-        return Err(too_large());
-    }
-    Ok(data)
+    super::shared::read_zip_member(archive, "export.data", "not a 1PUX export?")
 }
 
 /// Largest document or attachment read: `.env` files and keys are small; PDFs and images are
@@ -728,9 +694,9 @@ mod tests {
 
     #[test]
     fn an_inflating_export_data_is_refused_past_its_limit() {
-        assert_eq!(export_data_limit(0), 1 << 20);
-        assert_eq!(export_data_limit(10_000), 2_000_000);
-        assert_eq!(export_data_limit(u64::MAX), 64 << 20);
+        assert_eq!(crate::vault::shared::zip_member_limit(0), 1 << 20);
+        assert_eq!(crate::vault::shared::zip_member_limit(10_000), 2_000_000);
+        assert_eq!(crate::vault::shared::zip_member_limit(u64::MAX), 64 << 20);
         let padded = format!(r#"{{"accounts": [], "pad": "{}"}}"#, "A".repeat(4 << 20));
         let bomb = zip_of(&[("export.data", padded.as_bytes())]);
         match parse(&bomb) {

@@ -350,6 +350,50 @@ pub fn csv_line(bytes: &[u8], position: &csv::Position) -> u64 {
     1 + bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64
 }
 
+/// How much of a zip member an export reader inflates: 64 MiB at most, and at most 200 times its
+/// compressed size (never less than 1 MiB), so a zip bomb is refused after a small read.
+pub fn zip_member_limit(compressed: u64) -> u64 {
+    let limits = crate::input::archive::ArchiveLimits::default();
+    limits
+        .max_member_size
+        .min(compressed.saturating_mul(limits.max_ratio).max(1 << 20))
+}
+
+/// The member `name` of an export's zip, inflated within [`zip_member_limit`]; `missing` is the
+/// error when the archive has no such member.
+pub fn read_zip_member<R: std::io::Read + std::io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    name: &str,
+    missing: &str,
+) -> Result<Vec<u8>, ParseError> {
+    use std::io::Read as _;
+    let mut member = archive.by_name(name).map_err(|_| {
+        ParseError::Invalid(format!("{name}: missing from the archive ({missing})"))
+    })?;
+    let compressed = member.compressed_size();
+    let limit = zip_member_limit(compressed);
+    let too_large = || {
+        ParseError::Invalid(format!(
+            "{name}: expands past {limit} bytes from {compressed} compressed (at most 64 MiB, \
+             and 200 times the compressed size, are read: a zip bomb?)"
+        ))
+    };
+    if member.size() > limit {
+        return Err(too_large());
+    }
+    // The declared size can lie: reserve modestly, let `take` bound the read.
+    let mut data = Vec::with_capacity(member.size().min(16 << 20) as usize);
+    member
+        .by_ref()
+        .take(limit + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| ParseError::Invalid(format!("{name}: cannot decompress: {e}")))?;
+    if data.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(data)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
