@@ -15,6 +15,8 @@ use crate::detect::rules::Criticality;
 use crate::finding::verdict::Status;
 use crate::report::json::ReportDocument;
 
+use super::credential::{CredentialId, Custody, VaultStanding, safe_redacted};
+
 /// The schema this stray writes. Opening an older database upgrades it to this version.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -158,23 +160,9 @@ pub struct ScanRecord {
 /// A credential as one scan saw it. There is deliberately no field for the secret.
 #[derive(Debug, Clone)]
 pub struct RecordedCredential {
-    /// Lowercase hex SHA-256 of the secret.
-    pub fingerprint: String,
-    pub provider: String,
-    pub rule: String,
-    pub class: String,
-    pub redacted: String,
-    /// `None` when the scan had no vault to reconcile with.
-    pub status: Option<Status>,
-    pub vault_item: Option<String>,
-    pub vault_age_days: Option<i64>,
-    pub rotation_overdue: bool,
-    /// Who answers for it, as the scan named them.
-    pub owner: Option<crate::finding::Owner>,
-    /// The tier the scan gave it (after the team's `[criticality]` overrides).
-    pub criticality: Option<Criticality>,
-    /// Where to revoke it, from the rule that found it.
-    pub revoke_url: Option<String>,
+    pub id: CredentialId,
+    pub vault: VaultStanding,
+    pub custody: Custody,
     pub places: Vec<RecordedPlace>,
 }
 
@@ -224,25 +212,10 @@ impl ScanRecord {
                     .iter()
                     .map(|s| RecordedPlace::new(&s.location, true)),
             );
-            let verdict = finding.vault.as_ref();
             credentials.push(RecordedCredential {
-                fingerprint: finding.fingerprint.to_ascii_lowercase(),
-                provider: finding.provider.clone(),
-                rule: finding.rule.clone(),
-                class: finding.class.as_str().to_string(),
-                redacted: safe_redacted(&finding.redacted),
-                status: verdict.map(|v| v.status),
-                vault_item: verdict.and_then(|v| {
-                    v.items.first().map(|i| match &i.vault {
-                        Some(vault) => format!("{vault}/{} ({})", i.item, i.field),
-                        None => format!("{} ({})", i.item, i.field),
-                    })
-                }),
-                vault_age_days: verdict.and_then(|v| v.age_days),
-                rotation_overdue: verdict.is_some_and(|v| v.rotation_overdue),
-                owner: finding.owner.clone(),
-                criticality: finding.criticality,
-                revoke_url: finding.revoke_url.clone(),
+                id: CredentialId::from_report(finding),
+                vault: VaultStanding::from_verdict(finding.vault.as_ref()),
+                custody: Custody::from_report(finding),
                 places,
             });
         }
@@ -276,20 +249,6 @@ impl RecordedPlace {
 
 fn is_fingerprint(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// A redacted value as [`crate::finding::redact`] makes it: at most 4 characters, `…`, at most
-/// 4 characters, or a private key's header and fingerprint prefix. Anything else (a
-/// hand-edited result) is stored as a bare `…`.
-fn safe_redacted(redacted: &str) -> String {
-    if crate::finding::is_key_redaction(redacted) {
-        return redacted.to_string();
-    }
-    let chars: Vec<char> = redacted.chars().collect();
-    match chars.iter().position(|&c| c == '…') {
-        Some(at) if at <= 4 && chars.len() - at - 1 <= 4 => redacted.to_string(),
-        _ => "…".to_string(),
-    }
 }
 
 /// Timestamps are stored as RFC 3339 UTC with whole seconds, so text order is time order.
@@ -574,29 +533,31 @@ impl Database {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             for c in &record.credentials {
+                let id = &c.id;
                 credential.execute(params![
-                    c.fingerprint,
-                    c.provider,
-                    c.rule,
-                    c.class,
-                    safe_redacted(&c.redacted)
+                    id.fingerprint,
+                    id.provider,
+                    id.rule,
+                    id.class,
+                    safe_redacted(&id.redacted)
                 ])?;
+                let owner = c.custody.owner.as_ref();
                 sighting.execute(params![
                     scan_id,
-                    c.fingerprint,
-                    c.status.map(Status::as_str),
-                    c.vault_item,
-                    c.vault_age_days,
-                    c.rotation_overdue,
-                    c.owner.as_ref().map(|o| o.name.as_str()),
-                    c.owner.as_ref().map(|o| o.source.as_str()),
-                    c.criticality.map(Criticality::as_str),
-                    c.revoke_url,
+                    id.fingerprint,
+                    c.vault.status.map(Status::as_str),
+                    c.vault.vault_item,
+                    c.vault.vault_age_days,
+                    c.vault.rotation_overdue,
+                    owner.map(|o| o.name.as_str()),
+                    owner.map(|o| o.source.as_str()),
+                    c.custody.criticality.map(Criticality::as_str),
+                    c.custody.revoke_url,
                 ])?;
                 for p in &c.places {
                     place.execute(params![
                         scan_id,
-                        c.fingerprint,
+                        id.fingerprint,
                         p.path,
                         p.line as i64,
                         p.column as i64,

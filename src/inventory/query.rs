@@ -14,6 +14,7 @@ use jiff::tz::TimeZone;
 use rusqlite::params;
 use serde::{Serialize, Serializer};
 
+use super::credential::{CredentialId, Custody, VaultStanding, is_vaulted};
 use super::db::{Database, InventoryError};
 use crate::detect::rules::{Criticality, RuleClass};
 use crate::finding::Owner;
@@ -58,25 +59,11 @@ impl ScanRow {
 }
 
 #[derive(Debug, Clone)]
-struct CredentialRow {
-    fingerprint: String,
-    provider: String,
-    rule: String,
-    class: String,
-    redacted: String,
-}
-
-#[derive(Debug, Clone)]
 struct Sighting {
     /// Index into `History::scans` (time order).
     scan: usize,
-    status: Option<Status>,
-    vault_item: Option<String>,
-    vault_age_days: Option<i64>,
-    rotation_overdue: bool,
-    owner: Option<Owner>,
-    criticality: Option<Criticality>,
-    revoke_url: Option<String>,
+    vault: VaultStanding,
+    custody: Custody,
 }
 
 /// One place a credential is (or was) at, on one machine.
@@ -98,19 +85,11 @@ pub struct PlaceView {
 /// One credential across the whole history.
 #[derive(Debug, Clone, Serialize)]
 pub struct CredentialView {
-    pub fingerprint: String,
-    pub provider: String,
-    pub rule: String,
-    pub class: String,
-    pub redacted: String,
+    #[serde(flatten)]
+    pub id: CredentialId,
     /// From the most recent scan that reconciled it with a vault; `not-reconciled` if none did.
-    #[serde(serialize_with = "status_name")]
-    pub status: Option<Status>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub vault_item: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub vault_age_days: Option<i64>,
-    pub rotation_overdue: bool,
+    #[serde(flatten)]
+    pub vault: VaultStanding,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
     /// Whole days from first seen to now.
@@ -127,15 +106,9 @@ pub struct CredentialView {
     /// Whole days from first seen to gone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days_to_gone: Option<i64>,
-    /// Who answers for it: the owner named by its most recent sighting that named one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<Owner>,
-    /// Its tier as the most recent sighting that recorded one saw it (none before schema 4).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub criticality: Option<Criticality>,
-    /// Where to revoke it, as the most recent sighting that recorded one saw it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub revoke_url: Option<String>,
+    /// Owner, tier and revoke page, each from the most recent sighting that recorded one.
+    #[serde(flatten)]
+    pub custody: Custody,
     /// When it was revoked (`stray inventory revoke`; the latest recorded revocation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<Timestamp>,
@@ -147,26 +120,17 @@ pub struct CredentialView {
 impl CredentialView {
     /// The vault knows it (`stray-copy` or `rotated-out`).
     pub fn vaulted(&self) -> bool {
-        is_vaulted(self.status)
+        self.vault.vaulted()
     }
 
     /// The recorded class (`generic` if a database holds a name this stray does not know).
     pub fn rule_class(&self) -> RuleClass {
-        serde_json::from_value(serde_json::Value::String(self.class.clone()))
-            .unwrap_or(RuleClass::Generic)
+        self.id.rule_class()
     }
 
     pub fn status_name(&self) -> &'static str {
-        self.status.map_or("not-reconciled", Status::as_str)
+        self.vault.status_name()
     }
-}
-
-fn is_vaulted(status: Option<Status>) -> bool {
-    matches!(status, Some(Status::StrayCopy | Status::RotatedOut))
-}
-
-fn status_name<S: Serializer>(status: &Option<Status>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(status.map_or("not-reconciled", Status::as_str))
 }
 
 /// Periods for "strays removed per period"; serialized by name.
@@ -258,7 +222,7 @@ pub struct Metrics {
 #[derive(Debug)]
 pub struct History {
     pub scans: Vec<ScanRow>,
-    credentials: Vec<CredentialRow>,
+    credentials: Vec<CredentialId>,
     /// Per credential (same index as `credentials`), its sightings in scan order.
     sightings: Vec<Vec<Sighting>>,
     /// Places of (scan index, credential index), for the scans the views need.
@@ -309,14 +273,14 @@ impl History {
         let scan_index: HashMap<i64, usize> =
             scans.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
 
-        let credentials: Vec<CredentialRow> = conn
+        let credentials: Vec<CredentialId> = conn
             .prepare(
                 "SELECT fingerprint, provider, rule, class, redacted FROM credentials
                  ORDER BY provider, rule, fingerprint",
             )
             .and_then(|mut stmt| {
                 stmt.query_map([], |row| {
-                    Ok(CredentialRow {
+                    Ok(CredentialId {
                         fingerprint: row.get(0)?,
                         provider: row.get(1)?,
                         rule: row.get(2)?,
@@ -380,13 +344,17 @@ impl History {
                 };
                 sightings[credential].push(Sighting {
                     scan,
-                    status: status.as_deref().and_then(parse_status),
-                    vault_item,
-                    vault_age_days,
-                    rotation_overdue: overdue,
-                    owner: recorded_owner(owner, owner_source),
-                    criticality: criticality.as_deref().and_then(Criticality::parse),
-                    revoke_url: revoke_url.filter(|url| !url.is_empty()),
+                    vault: VaultStanding {
+                        status: status.as_deref().and_then(parse_status),
+                        vault_item,
+                        vault_age_days,
+                        rotation_overdue: overdue,
+                    },
+                    custody: Custody {
+                        owner: recorded_owner(owner, owner_source),
+                        criticality: criticality.as_deref().and_then(Criticality::parse),
+                        revoke_url: revoke_url.filter(|url| !url.is_empty()),
+                    },
                 });
             }
         }
@@ -551,7 +519,7 @@ impl History {
                 .cloned()
                 .collect();
             places.sort();
-            let reconciled = list.iter().rev().find(|s| s.status.is_some());
+            let reconciled = list.iter().rev().find(|s| s.vault.status.is_some());
             let revoked_at = self.revocations.get(&row.fingerprint).copied();
             let hours_to_revoke = match (revoked_at, gone_at) {
                 (Some(revoked), Some(gone)) => {
@@ -560,15 +528,8 @@ impl History {
                 _ => None,
             };
             views.push(CredentialView {
-                fingerprint: row.fingerprint.clone(),
-                provider: row.provider.clone(),
-                rule: row.rule.clone(),
-                class: row.class.clone(),
-                redacted: row.redacted.clone(),
-                status: reconciled.and_then(|s| s.status),
-                vault_item: reconciled.and_then(|s| s.vault_item.clone()),
-                vault_age_days: reconciled.and_then(|s| s.vault_age_days),
-                rotation_overdue: reconciled.is_some_and(|s| s.rotation_overdue),
+                id: row.clone(),
+                vault: reconciled.map(|s| s.vault.clone()).unwrap_or_default(),
                 first_seen,
                 last_seen,
                 age_days: whole_days(first_seen, now).max(0),
@@ -578,9 +539,7 @@ impl History {
                 places,
                 gone_at,
                 days_to_gone: gone_at.map(|gone| whole_days(first_seen, gone)),
-                owner: list.iter().rev().find_map(|s| s.owner.clone()),
-                criticality: list.iter().rev().find_map(|s| s.criticality),
-                revoke_url: list.iter().rev().find_map(|s| s.revoke_url.clone()),
+                custody: Custody::latest(list.iter().map(|s| &s.custody)),
                 revoked_at,
                 hours_to_revoke,
             });
@@ -597,7 +556,7 @@ impl History {
             // Sightings are in scan order: those among the first `count` scans are a prefix.
             let seen = &list[..list.partition_point(|s| s.scan < count)];
             if seen.iter().any(|s| latest.contains(&s.scan)) {
-                present.push(seen.iter().rev().find_map(|s| s.status));
+                present.push(seen.iter().rev().find_map(|s| s.vault.status));
             }
         }
         present
@@ -609,7 +568,7 @@ impl History {
         let present: Vec<&CredentialView> = views.iter().filter(|c| c.present).collect();
         let gone: Vec<&CredentialView> = views.iter().filter(|c| !c.present).collect();
         let vaulted: Vec<&&CredentialView> = present.iter().filter(|c| c.vaulted()).collect();
-        let overdue = vaulted.iter().filter(|c| c.rotation_overdue).count();
+        let overdue = vaulted.iter().filter(|c| c.vault.rotation_overdue).count();
         let places_now: usize = present.iter().map(|c| c.places.len()).sum();
         let latest = self.latest_per_machine(self.scans.len());
         let references_now: usize = latest
@@ -644,7 +603,7 @@ impl History {
         for credential in &gone {
             if let Some(at) = credential.gone_at {
                 *removed.entry(period_key(at, period)).or_default() += 1;
-                if credential.owner.is_none() {
+                if credential.custody.owner.is_none() {
                     *orphans_removed.entry(period_key(at, period)).or_default() += 1;
                 }
             }
@@ -653,7 +612,7 @@ impl History {
         let mean_hours_to_revoke =
             (!hours.is_empty()).then(|| hours.iter().sum::<f64>() / hours.len() as f64);
         let revocations_pending = present.iter().filter(|c| c.revoked_at.is_some()).count();
-        let owned_present = present.iter().filter(|c| c.owner.is_some()).count();
+        let owned_present = present.iter().filter(|c| c.custody.owner.is_some()).count();
         let mut days: Vec<i64> = gone.iter().filter_map(|c| c.days_to_gone).collect();
         days.sort_unstable();
         let median_days_to_gone = match days.len() {

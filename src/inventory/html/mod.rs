@@ -149,7 +149,7 @@ impl Page<'_> {
             metrics, present, ..
         } = self;
         let unvaulted = present.iter().filter(|c| !c.vaulted()).count();
-        let not_reconciled = present.iter().filter(|c| c.status.is_none()).count();
+        let not_reconciled = present.iter().filter(|c| c.vault.status.is_none()).count();
         html.push_str("<section><h2>Headline numbers</h2><div class=\"cards\">");
         let cards: Vec<(String, &str, String, bool)> = vec![
             (
