@@ -10,7 +10,7 @@ use serde::{Serialize, Serializer};
 
 use crate::detect::rules::{Criticality, RuleClass};
 use crate::finding::Owner;
-use crate::finding::verdict::{Status, VaultItem, VaultVerdict};
+use crate::finding::verdict::{Status, VaultItem, VaultVerdict, describe_age};
 use crate::report::json::ReportFinding;
 
 /// What names a credential in the store. There is deliberately no field for the secret.
@@ -55,16 +55,41 @@ pub struct VaultStanding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vault_age_days: Option<i64>,
     pub rotation_overdue: bool,
+    /// The product that keeps it (`1Password`…), when the export said (schema 6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault_source: Option<String>,
+    /// Which of the export's dates the age is counted from (`revisionDate`…; schema 6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault_age_from: Option<String>,
 }
 
 impl VaultStanding {
     pub fn from_verdict(verdict: Option<&VaultVerdict>) -> Self {
+        let first = verdict.and_then(|v| v.items.first());
         VaultStanding {
             status: verdict.map(|v| v.status),
-            vault_item: verdict.and_then(|v| v.items.first().map(item_label)),
+            vault_item: first.map(item_label),
             vault_age_days: verdict.and_then(|v| v.age_days),
             rotation_overdue: verdict.is_some_and(|v| v.rotation_overdue),
+            vault_source: first.and_then(|i| i.source.clone()),
+            vault_age_from: first.and_then(|i| i.age_from.clone()),
         }
+    }
+
+    /// Where the vault keeps it and how old it is, for people: `in 1Password
+    /// Engineering/OpenAI (credential), 212 days since it changed (revisionDate)`.
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(item) = &self.vault_item {
+            parts.push(match &self.vault_source {
+                Some(source) => format!("in {source} {item}"),
+                None => item.clone(),
+            });
+        }
+        if let Some(days) = self.vault_age_days {
+            parts.push(describe_age(days, self.vault_age_from.as_deref()));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
     }
 
     /// The vault knows it (`stray-copy` or `rotated-out`).
@@ -95,6 +120,8 @@ impl VaultStanding {
                     format: "inventory".to_string(),
                     owner: None,
                     updated: None,
+                    source: self.vault_source.clone(),
+                    age_from: self.vault_age_from.clone(),
                 }
             })
             .collect();
@@ -183,6 +210,8 @@ mod tests {
             format: "bitwarden-json".to_string(),
             owner: None,
             updated: None,
+            source: Some("1Password".to_string()),
+            age_from: Some("revisionDate".to_string()),
         }
     }
 
@@ -204,6 +233,13 @@ mod tests {
         assert_eq!(back.items[0].item, "Engineering/OpenAI");
         assert_eq!(back.items[0].field, "credential");
         assert_eq!((back.age_days, back.rotation_overdue), (Some(212), true));
+        assert_eq!(
+            standing.describe().as_deref(),
+            Some(
+                "in 1Password Engineering/OpenAI (credential), 212 days since it changed (revisionDate)"
+            )
+        );
+        assert_eq!(back.items[0].age_from.as_deref(), Some("revisionDate"));
         assert_eq!(VaultStanding::from_verdict(None).verdict(), None);
         assert_eq!(
             VaultStanding::from_verdict(None).status_name(),

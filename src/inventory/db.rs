@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_3,
     MIGRATION_4,
     MIGRATION_5,
+    MIGRATION_6,
 ];
 
 /// Schema 1: scans, credentials, which scan saw which credential with what vault status, and
@@ -109,6 +110,14 @@ ALTER TABLE sightings ADD COLUMN revoke_url TEXT;
 /// results written before stray put it in them).
 pub const MIGRATION_5: &str = "
 ALTER TABLE scans ADD COLUMN rule_pack TEXT;
+";
+
+/// Schema 6: which product keeps a vaulted credential and which of the export's dates its age
+/// is counted from, so the inventory can say "in 1Password Engineering/OpenAI, 212 days since
+/// it changed (revisionDate)".
+pub const MIGRATION_6: &str = "
+ALTER TABLE sightings ADD COLUMN vault_source TEXT;
+ALTER TABLE sightings ADD COLUMN vault_age_from TEXT;
 ";
 
 /// How long to wait for other processes holding the database (another `--record` or import
@@ -524,8 +533,9 @@ impl Database {
             let mut sighting = tx.prepare(
                 "INSERT OR IGNORE INTO sightings (scan_id, fingerprint, status, vault_item,
                                                       vault_age_days, rotation_overdue, owner,
-                                                      owner_source, criticality, revoke_url)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                                      owner_source, criticality, revoke_url,
+                                                      vault_source, vault_age_from)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
             let mut place = tx.prepare(
                 "INSERT INTO places (scan_id, fingerprint, path, line, col, kind, context,
@@ -553,6 +563,8 @@ impl Database {
                     owner.map(|o| o.source.as_str()),
                     c.custody.criticality.map(Criticality::as_str),
                     c.custody.revoke_url,
+                    c.vault.vault_source,
+                    c.vault.vault_age_from,
                 ])?;
                 for p in &c.places {
                     place.execute(params![

@@ -302,7 +302,8 @@ impl History {
             let mut stmt = conn
                 .prepare(
                     "SELECT scan_id, fingerprint, status, vault_item, vault_age_days,
-                            rotation_overdue, owner, owner_source, criticality, revoke_url
+                            rotation_overdue, owner, owner_source, criticality, revoke_url,
+                            vault_source, vault_age_from
                      FROM sightings",
                 )
                 .map_err(error)?;
@@ -320,6 +321,8 @@ impl History {
                         row.get::<_, Option<String>>(7)?,
                         row.get::<_, Option<String>>(8)?,
                         row.get::<_, Option<String>>(9)?,
+                        row.get::<_, Option<String>>(10)?,
+                        row.get::<_, Option<String>>(11)?,
                     ))
                 })
                 .map_err(error)?;
@@ -335,6 +338,8 @@ impl History {
                     owner_source,
                     criticality,
                     revoke_url,
+                    vault_source,
+                    vault_age_from,
                 ) = row.map_err(error)?;
                 let (Some(&scan), Some(&credential)) = (
                     scan_index.get(&scan_id),
@@ -349,6 +354,8 @@ impl History {
                         vault_item,
                         vault_age_days,
                         rotation_overdue: overdue,
+                        vault_source,
+                        vault_age_from,
                     },
                     custody: Custody {
                         owner: recorded_owner(owner, owner_source),

@@ -135,6 +135,9 @@ pub fn write_credentials(
                     "owner",
                     "owner_source",
                     "revoked_at",
+                    "vault_item",
+                    "vault_source",
+                    "vault_age_from",
                 ],
             )?;
             for c in credentials {
@@ -181,6 +184,9 @@ pub fn write_credentials(
                             .map(|o| o.source.clone())
                             .unwrap_or_default(),
                         c.revoked_at.map(|t| t.to_string()).unwrap_or_default(),
+                        c.vault.vault_item.clone().unwrap_or_default(),
+                        c.vault.vault_source.clone().unwrap_or_default(),
+                        c.vault.vault_age_from.clone().unwrap_or_default(),
                     ],
                 )?;
             }
@@ -202,6 +208,9 @@ pub fn write_credentials(
                     &c.id.fingerprint[..c.id.fingerprint.len().min(12)],
                     c.status_name(),
                 )?;
+                if let Some(vault) = c.vault.describe() {
+                    writeln!(out, "    {vault}")?;
+                }
                 match c.gone_at {
                     None => writeln!(
                         out,

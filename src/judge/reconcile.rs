@@ -57,9 +57,17 @@ fn verdict(matches: Vec<&VaultEntry>, now: Timestamp, max_age_days: i64) -> Vaul
             format: e.format.name().to_string(),
             owner: e.meta.owner.clone(),
             updated: e.meta.updated.or(e.meta.created),
+            source: e.format.product().map(str::to_string),
+            age_from: match (e.meta.updated, &e.meta.age_from) {
+                (_, Some(from)) => Some(from.clone()),
+                (None, None) if e.meta.created.is_some() => Some("created".to_string()),
+                _ => None,
+            },
         })
         .collect();
     items.dedup();
+    // The item the age is counted from first, so one line names the right date.
+    items.sort_by_key(|i| std::cmp::Reverse(i.updated));
     VaultVerdict {
         status,
         items,

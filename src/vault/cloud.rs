@@ -117,7 +117,8 @@ fn parse_azure_secret(secret: &Object, at: &str, out: &mut Collector) -> Result<
             owner,
             tags,
             ..EntryMeta::default()
-        },
+        }
+        .dated_by("attributes.updated", "attributes.created"),
     );
     Ok(())
 }

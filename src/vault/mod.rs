@@ -155,6 +155,39 @@ impl Named for VaultFormat {
     }
 }
 
+impl VaultFormat {
+    /// The product that keeps the values, as people name it in a sentence ("in 1Password
+    /// Engineering / OpenAI"). `None` for formats that say nothing of where they came from.
+    pub fn product(self) -> Option<&'static str> {
+        Some(match self {
+            VaultFormat::BitwardenJson | VaultFormat::BitwardenCsv => "Bitwarden",
+            VaultFormat::OnePassword1pux
+            | VaultFormat::OnePasswordCsv
+            | VaultFormat::OnePassword1pif
+            | VaultFormat::OnePasswordCli => "1Password",
+            VaultFormat::DopplerJson | VaultFormat::DopplerEnv | VaultFormat::DopplerYaml => {
+                "Doppler"
+            }
+            VaultFormat::HashicorpVault => "HashiCorp Vault",
+            VaultFormat::AwsSecretsManager => "AWS Secrets Manager",
+            VaultFormat::KeepassxcCsv => "KeePassXC",
+            VaultFormat::ChromeCsv => "the browser",
+            VaultFormat::FirefoxCsv => "Firefox",
+            VaultFormat::LastpassCsv => "LastPass",
+            VaultFormat::DashlaneCsv => "Dashlane",
+            VaultFormat::ProtonPassJson | VaultFormat::ProtonPassCsv => "Proton Pass",
+            VaultFormat::Infisical
+            | VaultFormat::InfisicalEnv
+            | VaultFormat::InfisicalCsv
+            | VaultFormat::InfisicalYaml => "Infisical",
+            VaultFormat::BitwardenSecretsManager => "Bitwarden Secrets Manager",
+            VaultFormat::GcpSecretManager => "GCP Secret Manager",
+            VaultFormat::AzureKeyVault => "Azure Key Vault",
+            VaultFormat::Dotenv | VaultFormat::Json | VaultFormat::Fingerprints => return None,
+        })
+    }
+}
+
 impl Serialize for VaultFormat {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         names::serialize(*self, serializer)
@@ -194,6 +227,21 @@ pub struct EntryMeta {
     /// `passwordHistory.lastUsedDate`…
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_from: Option<String>,
+}
+
+impl EntryMeta {
+    /// Names the date the age is counted from: `updated_key` when the export gave an update
+    /// date, else `created_key` when it gave a creation date.
+    pub(crate) fn dated_by(mut self, updated_key: &str, created_key: &str) -> EntryMeta {
+        if self.age_from.is_none() {
+            self.age_from = match (self.updated, self.created) {
+                (Some(_), _) => Some(updated_key.to_string()),
+                (None, Some(_)) => Some(created_key.to_string()),
+                (None, None) => None,
+            };
+        }
+        self
+    }
 }
 
 /// One stored value, fingerprinted; the plaintext is gone.

@@ -32,8 +32,8 @@ pub(super) fn status_badge(c: &CredentialView) -> String {
     if c.vault.rotation_overdue {
         badge.push_str(" <span class=\"badge overdue\">rotation overdue</span>");
     }
-    if let Some(item) = &c.vault.vault_item {
-        let _ = write!(badge, "<div class=\"note\">{}</div>", escape(item));
+    if let Some(vault) = c.vault.describe() {
+        let _ = write!(badge, "<div class=\"note\">{}</div>", escape(&vault));
     }
     badge
 }
