@@ -86,10 +86,7 @@ fn shown_value(finding: &Finding, options: ReportOptions) -> String {
 fn vault_status(finding: &Finding) -> String {
     match &finding.vault {
         None => "not reconciled".to_string(),
-        Some(verdict) if verdict.rotation_overdue => {
-            format!("{}, rotation overdue", verdict.status.as_str())
-        }
-        Some(verdict) => verdict.status.as_str().to_string(),
+        Some(verdict) => verdict.describe(),
     }
 }
 

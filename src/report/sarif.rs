@@ -222,7 +222,24 @@ fn message(finding: &Finding, location: &Location) -> String {
             commit.author_date
         );
     }
-    text.push_str(" Move it into the vault and rotate it.");
+    use crate::finding::verdict::Status;
+    match &finding.vault {
+        Some(verdict) if verdict.status == Status::StrayCopy => {
+            let _ = write!(
+                text,
+                " The vault holds it ({}): read it from there instead of this copy, and rotate it.",
+                verdict.describe()
+            );
+        }
+        Some(verdict) if verdict.status == Status::RotatedOut => {
+            let _ = write!(
+                text,
+                " An old value ({}): make sure it is revoked, and delete this copy.",
+                verdict.describe()
+            );
+        }
+        _ => text.push_str(" Move it into the vault and rotate it."),
+    }
     text
 }
 

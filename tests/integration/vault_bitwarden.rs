@@ -300,6 +300,18 @@ fn verdicts_name_the_vault_and_the_date_the_age_is_from() {
     assert_eq!(item["source"], "Bitwarden", "{item:#}");
     assert_eq!(item["age_from"], HISTORY, "{item:#}");
 
+    for (format, expected) in [
+        ("markdown", "stray-copy: in Bitwarden "),
+        ("sarif", "The vault holds it (stray-copy: in Bitwarden "),
+    ] {
+        let (code, out, stderr) = crate::common::run_in(
+            &tree,
+            &["scan", "app", "--vault", &vault, "--format", format],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        assert!(out.contains(expected), "{format}: {out}");
+    }
+
     let db = tree.path().join("inv.db");
     let db_arg = format!("--record={}", db.display());
     let (code, table, stderr) =
