@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod report;
 pub mod scan;
 pub mod scrub;
+pub mod validate;
 pub mod vault;
 
 // Settings and helpers around the pipeline.

@@ -67,6 +67,7 @@ pub fn entries(views: &[CredentialView], rules: &RuleSet) -> Vec<Entry> {
                     expired_exception: None,
                     consumers,
                     owner: view.custody.owner.clone(),
+                    validation: None,
                 },
                 hosts,
             }

@@ -510,6 +510,7 @@ mod tests {
             expired_exception: None,
             consumers: Vec::new(),
             owner: None,
+            validation: None,
         };
         let low = RuleEntry {
             finding: &finding,
