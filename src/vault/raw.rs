@@ -1,5 +1,5 @@
 //! One value per file, the whole file: `gcloud secrets versions access latest --secret N > N`
-//! (which prints the payload's bytes and nothing else), `op read`, `vault kv get -field=F`,
+//! (the payload and nothing else; `--out-file=N` for the exact bytes of a binary one), `op read`, `vault kv get -field=F`,
 //! `az keyvault secret show --query value -o tsv`. Such a file cannot be told from any other
 //! text file, so it is never detected: only `--vault-format raw` reads it. The item is the
 //! file's name without its extension (set by `read_export`); there is no other metadata.
