@@ -91,7 +91,12 @@ pub enum Notice {
     /// `--credential` matched nothing.
     CredentialNotFound(String),
     /// A vault read through its CLI listed items it then could not return.
-    UnreadableVaultItems { source: String, count: usize },
+    UnreadableVaultItems {
+        source: String,
+        count: usize,
+        /// Their names, where the tool read them one by one (`gcloud`, `az`).
+        items: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for Notice {
@@ -142,12 +147,23 @@ impl std::fmt::Display for Notice {
                 "credential {prefix}: not found (if it was there before, it is gone from \
                  everything looked at)"
             ),
-            Notice::UnreadableVaultItems { source, count } => write!(
-                f,
-                "--vault {source}: {} listed could not be read; credentials stored there will \
-                 show as unvaulted",
-                crate::display::plural(*count, "item")
-            ),
+            Notice::UnreadableVaultItems {
+                source,
+                count,
+                items,
+            } => {
+                let named = match items.len() {
+                    0 => String::new(),
+                    1..=5 => format!(" ({})", items.join(", ")),
+                    n => format!(" ({}, and {} more)", items[..5].join(", "), n - 5),
+                };
+                write!(
+                    f,
+                    "--vault {source}: {} listed could not be read{named}; credentials stored \
+                     there will show as unvaulted",
+                    crate::display::plural(*count, "item")
+                )
+            }
         }
     }
 }
@@ -267,6 +283,7 @@ pub fn load_vault_sources(
                     notices.push(Notice::UnreadableVaultItems {
                         source: cli.label(),
                         count: read.unreadable,
+                        items: read.unreadable_items,
                     });
                 }
                 entries.extend(read.entries);

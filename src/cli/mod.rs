@@ -107,7 +107,8 @@ enum VaultCommand {
         exports: Vec<PathBuf>,
         /// Read straight from a vault CLI you are signed in to, nothing written to disk:
         /// op[:VAULT], bw, doppler[:PROJECT/CONFIG], vault:PATH[,PATH…], bws[:PROJECT_ID],
-        /// infisical[:ENV], aws[:REGION]; arguments after `--` go to the tool
+        /// infisical[:ENV], aws[:REGION], gcloud[:PROJECT], az:VAULT; arguments after `--` go
+        /// to the tool
         #[arg(long, value_name = "TOOL", value_parser = cli_source_value)]
         from: Option<CliSource>,
         /// Extra arguments for the tool of --from (after `--`)

@@ -163,7 +163,7 @@ pub struct TargetArgs {
     /// Vault export or fingerprint file to reconcile against (repeatable; format detected), or
     /// a vault CLI you are signed in to, read with nothing written to disk: op[:VAULT], bw,
     /// doppler[:PROJECT/CONFIG], vault:PATH[,PATH…], bws[:PROJECT_ID], infisical[:ENV],
-    /// aws[:REGION]
+    /// aws[:REGION], gcloud[:PROJECT], az:VAULT
     #[arg(long, value_name = "FILE|TOOL[:SPEC]", value_parser = path_value)]
     pub vault: Vec<PathBuf>,
 

@@ -20,6 +20,7 @@ mod lastpass;
 mod metadata;
 mod onepassword;
 mod protonpass;
+mod raw;
 mod shared;
 mod unknown_csv;
 
@@ -63,6 +64,7 @@ pub enum VaultFormat {
     BitwardenSecretsManager,
     GcpSecretManager,
     AzureKeyVault,
+    Raw,
     Dotenv,
     Json,
     Fingerprints,
@@ -95,6 +97,7 @@ impl Named for VaultFormat {
         VaultFormat::BitwardenSecretsManager,
         VaultFormat::GcpSecretManager,
         VaultFormat::AzureKeyVault,
+        VaultFormat::Raw,
         VaultFormat::Dotenv,
         VaultFormat::Json,
         VaultFormat::Fingerprints,
@@ -127,6 +130,7 @@ impl Named for VaultFormat {
             VaultFormat::BitwardenSecretsManager => "bitwarden-secrets-manager",
             VaultFormat::GcpSecretManager => "gcp-secret-manager",
             VaultFormat::AzureKeyVault => "azure-key-vault",
+            VaultFormat::Raw => "raw",
             VaultFormat::Dotenv => "dotenv",
             VaultFormat::Json => "json",
             VaultFormat::Fingerprints => "fingerprints",
@@ -146,6 +150,10 @@ impl Named for VaultFormat {
             VaultFormat::OnePassword1pif => "1Password 7's 1PIF export (plaintext, legacy)",
             VaultFormat::OnePasswordCli => {
                 "`op item get --format json` output: one item, an array, or several in a row"
+            }
+            VaultFormat::Raw => {
+                "The whole file is one value (`gcloud secrets versions access … > NAME`), \
+                 named by the file; never detected"
             }
             VaultFormat::Dotenv => "`NAME=value` lines",
             VaultFormat::Json => "A flat JSON object of names to string values",
@@ -658,6 +666,7 @@ pub fn parse_bytes(
         VaultFormat::BitwardenSecretsManager => bitwarden_sm::parse(bytes, &mut collector),
         VaultFormat::GcpSecretManager => cloud::parse_gcp(bytes, &mut collector),
         VaultFormat::AzureKeyVault => cloud::parse_azure(bytes, &mut collector),
+        VaultFormat::Raw => raw::parse(bytes, &mut collector),
         VaultFormat::Fingerprints => fingerprints::parse(bytes, &mut collector),
     }?;
     Ok(collector.into_entries())
