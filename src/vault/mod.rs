@@ -191,7 +191,10 @@ impl VaultFormat {
             VaultFormat::BitwardenSecretsManager => "Bitwarden Secrets Manager",
             VaultFormat::GcpSecretManager => "GCP Secret Manager",
             VaultFormat::AzureKeyVault => "Azure Key Vault",
-            VaultFormat::Dotenv | VaultFormat::Json | VaultFormat::Fingerprints => return None,
+            VaultFormat::Dotenv
+            | VaultFormat::Json
+            | VaultFormat::Raw
+            | VaultFormat::Fingerprints => return None,
         })
     }
 }
