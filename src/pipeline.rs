@@ -92,6 +92,8 @@ pub enum Notice {
     CredentialNotFound(String),
     /// A vault read through its CLI listed items it then could not return.
     UnreadableVaultItems { source: String, count: usize },
+    /// A file in a `--vault` directory that is documentation, not an export (a README).
+    SkippedVaultFile { path: PathBuf, reason: String },
 }
 
 impl std::fmt::Display for Notice {
@@ -147,6 +149,11 @@ impl std::fmt::Display for Notice {
                 "--vault {source}: {} listed could not be read; credentials stored there will \
                  show as unvaulted",
                 crate::display::plural(*count, "item")
+            ),
+            Notice::SkippedVaultFile { path, reason } => write!(
+                f,
+                "--vault: skipped {}: {reason}",
+                crate::display::printable(&path.display().to_string())
             ),
         }
     }
@@ -259,7 +266,19 @@ pub fn load_vault_sources(
     for source in sources {
         match source {
             VaultSource::File(path) => {
-                vault::read_export(path, format, Some(matcher), vault_name, &mut entries)?
+                let mut skipped = Vec::new();
+                vault::read_export_skipping(
+                    path,
+                    format,
+                    Some(matcher),
+                    vault_name,
+                    &mut entries,
+                    &mut skipped,
+                )?;
+                notices.extend(skipped.into_iter().map(|file| Notice::SkippedVaultFile {
+                    path: file.path,
+                    reason: file.reason,
+                }));
             }
             VaultSource::Cli(cli) => {
                 let read = cli_source::read(cli, Some(matcher), vault_name)?;
