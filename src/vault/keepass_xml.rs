@@ -461,6 +461,41 @@ mod tests {
     }
 
     #[test]
+    fn removed_strings_are_history_and_a_named_bin_without_meta() {
+        let version = |time: &str, token: Option<&str>| {
+            let token = token
+                .map(|t| format!("<String><Key>token</Key><Value>{t}</Value></String>"))
+                .unwrap_or_default();
+            format!(
+                "<Entry><Times><LastModificationTime>{time}</LastModificationTime></Times>{token}</Entry>"
+            )
+        };
+        let xml = doc(&format!(
+            "<Entry><Times><LastModificationTime>2024-03-01T00:00:00Z</LastModificationTime></Times>\
+             <History>{}{}</History></Entry>\
+             <Group><Name>Recycle Bin</Name><Entry><String><Key>Password</Key>\
+             <Value>binned-pass-1</Value></String></Entry></Group>",
+            version("2024-01-01T00:00:00Z", Some("removed-token-1")),
+            version("2024-02-01T00:00:00Z", Some("removed-token-1")),
+        ));
+        let entries = parse(&xml).expect("parses");
+        assert_eq!(entries.len(), 2);
+        let removed = &entries[0];
+        assert_eq!(removed.fingerprint, fingerprint(b"removed-token-1"));
+        assert!(removed.meta.history, "a string the current version dropped");
+        assert_eq!(
+            removed.meta.updated.map(|t| t.to_string()).as_deref(),
+            Some("2024-03-01T00:00:00Z")
+        );
+        let binned = &entries[1];
+        assert!(
+            binned.meta.history,
+            "no RecycleBinUUID: the top group named Recycle Bin"
+        );
+        assert_eq!(binned.meta.vault.as_deref(), Some("Root/Recycle Bin"));
+    }
+
+    #[test]
     fn protected_values_are_refused_and_errors_name_the_line() {
         let xml = doc(
             "<Entry><String><Key>Password</Key><Value Protected=\"True\">AbCd==</Value></String></Entry>",

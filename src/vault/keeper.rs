@@ -318,3 +318,54 @@ pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::fingerprint;
+    use crate::input::archive::test_support::zip_of;
+    use crate::vault::{VaultEntry, VaultFormat};
+
+    fn json(bytes: &[u8]) -> Result<Vec<VaultEntry>, ParseError> {
+        let mut out = Collector::new(VaultFormat::KeeperJson, None, None);
+        parse_json(bytes, &mut out).map(|()| out.into_entries())
+    }
+
+    #[test]
+    fn commander_zip_and_a_bare_records_array() {
+        let data = br#"{"records": [{"title": "t", "password": "zipped-pass-123", "last_modified": 1700000000}]}"#;
+        let zip = zip_of(&[("export.json", data), ("files/abc", b"attachment")]);
+        assert_eq!(
+            crate::vault::detect(std::path::Path::new("keeper.zip"), &zip),
+            Some(VaultFormat::KeeperJson)
+        );
+        let entries = json(&zip).expect("reads");
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].fingerprint, fingerprint(b"zipped-pass-123"));
+        assert_eq!(
+            entries[0].meta.updated.map(|t| t.as_second()),
+            Some(1_700_000_000)
+        );
+        let bare = br#"[{"title": "t", "login_url": "https://x", "password": "bare-pass-1234"}]"#;
+        assert!(looks_like(&serde_json::from_slice(bare).unwrap()));
+        assert_eq!(json(bare).expect("reads").len(), 1);
+        let bad = zip_of(&[("export.json", br#"{"records": [{"title": "t", "custom_fields": {"$keyPair": {"privateKey": ["x"]}}}]}"#)]);
+        assert_eq!(
+            json(&bad),
+            Err(ParseError::Invalid(
+                "export.json: records[0].custom_fields.$keyPair.privateKey: expected a string, \
+                 found an array"
+                    .into()
+            ))
+        );
+    }
+
+    #[test]
+    fn lists_of_values_and_plain_labels() {
+        let data = br#"{"records": [{"title": "t", "custom_fields": {"API key": "plain-label-value", "$secret:tokens": ["first-token-1", "second-token-2"], "$pinCode": "98765432"}}]}"#;
+        let entries = json(data).expect("reads");
+        let fields: Vec<&str> = entries.iter().map(|e| e.meta.field.as_str()).collect();
+        // serde_json orders object keys.
+        assert_eq!(fields, ["pinCode", "tokens", "tokens", "API key"]);
+    }
+}

@@ -211,3 +211,38 @@ fn tags(item: &Object, at: &str) -> Result<Vec<String>, ParseError> {
     }
     Ok(list)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::{VaultEntry, VaultFormat};
+
+    fn parse_str(text: &str) -> Result<Vec<VaultEntry>, ParseError> {
+        let mut out = Collector::new(VaultFormat::OnePasswordConnect, None, None);
+        parse(text.as_bytes(), &mut out).map(|()| out.into_entries())
+    }
+
+    #[test]
+    fn items_one_after_another_and_snake_case_sdk_items() {
+        let stream = r#"{"id": "a", "title": "A", "vault": {"id": "v"}, "updatedAt": "2024-01-01T00:00:00Z", "fields": [{"type": "CONCEALED", "label": "password", "value": "stream-value-1"}]}
+{"id": "b", "title": "B", "vault_id": "v", "created_at": "2024-01-01T00:00:00Z", "fields": [{"title": "api", "field_type": "Concealed", "value": "stream-value-2"}]}"#;
+        assert_eq!(
+            crate::vault::detect(std::path::Path::new("items.json"), stream.as_bytes()),
+            Some(VaultFormat::OnePasswordConnect)
+        );
+        let entries = parse_str(stream).expect("reads");
+        let fields: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|e| (e.meta.item.as_str(), e.meta.field.as_str()))
+            .collect();
+        assert_eq!(fields, [("A", "password"), ("B", "api")]);
+        assert_eq!(
+            parse_str(
+                r#"{"vault": {"id": "v"}, "updatedAt": "x", "fields": [{"type": "CONCEALED", "value": 5}]}"#
+            ),
+            Err(ParseError::Invalid(
+                "fields[0].value: expected a string, found a number".into()
+            ))
+        );
+    }
+}
