@@ -97,6 +97,8 @@ pub enum Notice {
         /// Their names, where the tool read them one by one (`gcloud`, `az`).
         items: Vec<String>,
     },
+    /// A file in a `--vault` directory that is documentation, not an export (a README).
+    SkippedVaultFile { path: PathBuf, reason: String },
 }
 
 impl std::fmt::Display for Notice {
@@ -164,6 +166,11 @@ impl std::fmt::Display for Notice {
                     crate::display::plural(*count, "item")
                 )
             }
+            Notice::SkippedVaultFile { path, reason } => write!(
+                f,
+                "--vault: skipped {}: {reason}",
+                crate::display::printable(&path.display().to_string())
+            ),
         }
     }
 }
@@ -275,7 +282,19 @@ pub fn load_vault_sources(
     for source in sources {
         match source {
             VaultSource::File(path) => {
-                vault::read_export(path, format, Some(matcher), vault_name, &mut entries)?
+                let mut skipped = Vec::new();
+                vault::read_export_skipping(
+                    path,
+                    format,
+                    Some(matcher),
+                    vault_name,
+                    &mut entries,
+                    &mut skipped,
+                )?;
+                notices.extend(skipped.into_iter().map(|file| Notice::SkippedVaultFile {
+                    path: file.path,
+                    reason: file.reason,
+                }));
             }
             VaultSource::Cli(cli) => {
                 let read = cli_source::read(cli, Some(matcher), vault_name)?;

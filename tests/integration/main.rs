@@ -34,6 +34,7 @@ mod utf16;
 mod vault_bitwarden;
 mod vault_cli;
 mod vault_cli_source;
+mod vault_exports;
 mod vault_parsers;
 mod vault_secret_managers;
 mod workflow;
