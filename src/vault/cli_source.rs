@@ -142,8 +142,9 @@ impl Tool {
         let says = |needle: &str| text.contains(needle);
         match self {
             // `ERROR: (gcloud.secrets.list) The required property [project] is not fully
-            // specified.`
-            Tool::Gcloud if says("property [project]") => {
+            // specified.` (older releases) or `Missing required argument [project]: Please set
+            // a project with `--project` flag…` (gcloud 5xx, seen on a real install).
+            Tool::Gcloud if says("property [project]") || says("argument [project]") => {
                 "name the project: --vault gcloud:PROJECT (or run `gcloud config set project PROJECT`)"
             }
             // A credential file override or an impersonation set up from ADC.
@@ -960,6 +961,14 @@ mod tests {
             hint(
                 Tool::Gcloud,
                 "ERROR: (gcloud.secrets.list) The required property [project] is not fully specified."
+            )
+            .contains("gcloud:PROJECT")
+        );
+        assert!(
+            hint(
+                Tool::Gcloud,
+                "ERROR: (gcloud.secrets.list) Missing required argument [project]: Please set a \
+                 project with `--project` flag or `gcloud config set project PROJECT_ID`."
             )
             .contains("gcloud:PROJECT")
         );
