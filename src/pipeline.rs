@@ -67,6 +67,9 @@ pub struct Plan {
     pub home: bool,
     /// Only the credential whose fingerprint starts with this (see [`fingerprint_prefix`]).
     pub credential: Option<String>,
+    /// Ask each provider whether what was found still works (`--validate`): the only step
+    /// that opens a socket.
+    pub validate: bool,
 }
 
 /// Something the user should hear about; the scan went on.
@@ -198,6 +201,11 @@ pub enum PipelineError {
     Git(#[from] GitError),
     #[error("cannot read standard input: {0}")]
     Stdin(std::io::Error),
+    #[error(
+        "--fail-on live needs --validate: stray asks providers whether a credential works only \
+         when told to"
+    )]
+    LiveNeedsValidate,
     #[error(
         "--credential {0:?} is not a fingerprint: give the whole fingerprint or its first \
          {MIN_FINGERPRINT_PREFIX} or more hex characters, as the report's last column and JSON's \
@@ -363,6 +371,7 @@ pub struct Pipeline {
     source: Source,
     home: bool,
     credential: Option<String>,
+    validate: bool,
     notices: Vec<Notice>,
 }
 
@@ -404,6 +413,9 @@ impl Pipeline {
         } else {
             vec![FailOn::Any]
         };
+        if policy.contains(&FailOn::Live) && !plan.validate {
+            return Err(PipelineError::LiveNeedsValidate);
+        }
         let needs_vault: Vec<String> = policy
             .iter()
             .filter(|p| p.needs_vault())
@@ -423,6 +435,7 @@ impl Pipeline {
             source: plan.source,
             home: plan.home,
             credential: plan.credential,
+            validate: plan.validate,
             notices,
         })
     }
@@ -510,6 +523,23 @@ impl Pipeline {
             .partition(Finding::fully_suppressed);
         outcome.findings = active;
         outcome.suppressed = suppressed;
+        if self.validate {
+            // Only what is reported: a suppressed place is an accepted exception.
+            let builtin: std::collections::HashSet<&str> = self
+                .scanner
+                .matcher()
+                .rules()
+                .iter()
+                .filter(|r| r.origin.starts_with("builtin:"))
+                .map(|r| r.id.as_str())
+                .collect();
+            crate::validate::validate_all(
+                &mut outcome.findings,
+                &|id| builtin.contains(id),
+                &crate::validate::http::Https::new(),
+                jiff::Timestamp::now(),
+            );
+        }
         Ok(Run { outcome, notices })
     }
 

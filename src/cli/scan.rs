@@ -175,6 +175,12 @@ pub struct TargetArgs {
     #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
     pub max_age: Option<i64>,
 
+    /// Ask each provider whether the credentials found still work: one read-only HTTPS request
+    /// per credential to the provider's own API (see docs/validation.md). Off by default: without
+    /// it stray opens no socket
+    #[arg(long)]
+    pub validate: bool,
+
     /// What fails the scan (exit 1), comma-separated [default: unvaulted with --vault, any
     /// without]
     #[arg(long, value_parser = named::<FailOn>(), value_delimiter = ',', value_name = "WHAT")]
@@ -383,6 +389,7 @@ pub(super) fn plan(args: &TargetArgs, with_baseline: bool) -> Result<Plan> {
         source,
         home: args.home,
         credential: args.credential.clone(),
+        validate: args.validate,
     })
 }
 

@@ -84,6 +84,7 @@ pub enum FailOn {
     RotatedOut,
     Overdue,
     Shared,
+    Live,
     Any,
 }
 
@@ -94,6 +95,7 @@ impl Named for FailOn {
         FailOn::RotatedOut,
         FailOn::Overdue,
         FailOn::Shared,
+        FailOn::Live,
         FailOn::Any,
     ];
 
@@ -104,6 +106,7 @@ impl Named for FailOn {
             FailOn::RotatedOut => "rotated-out",
             FailOn::Overdue => "overdue",
             FailOn::Shared => "shared",
+            FailOn::Live => "live",
             FailOn::Any => "any",
         }
     }
@@ -117,6 +120,7 @@ impl Named for FailOn {
             FailOn::Shared => {
                 "A credential read by two or more consumers (tools, workflows, projects)"
             }
+            FailOn::Live => "A credential the provider says still works (needs --validate)",
             FailOn::Any => "Any credential found at all",
         }
     }
@@ -137,6 +141,10 @@ pub fn violates(finding: &Finding, policy: &[FailOn]) -> bool {
     policy.iter().any(|rule| match (rule, &finding.vault) {
         (FailOn::Any, _) => true,
         (FailOn::Shared, _) => finding.shared(),
+        (FailOn::Live, _) => finding
+            .validation
+            .as_ref()
+            .is_some_and(|v| v.state == crate::finding::validation::LiveState::Live),
         // Without a vault every credential is, as far as stray can tell, unvaulted.
         (FailOn::Unvaulted, None) => true,
         (_, None) => false,

@@ -41,7 +41,10 @@ pub fn write(
                 cell(&finding.rule_id),
                 code(&shown_value(finding, options)),
                 finding.criticality,
-                cell(&vault_status(finding)),
+                cell(&match &finding.validation {
+                    Some(v) => format!("{}; {}", vault_status(finding), v.describe()),
+                    None => vault_status(finding),
+                }),
                 places_cell(finding),
                 finding
                     .fingerprint

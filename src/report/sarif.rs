@@ -119,6 +119,12 @@ pub fn write(
         if let Some(commit) = &location.commit {
             properties["commit"] = json!(commit);
         }
+        if let Some(validation) = &finding.validation {
+            properties["validation"] = json!(validation.state);
+            if let Some(identity) = &validation.identity {
+                properties["validatedIdentity"] = json!(identity);
+            }
+        }
         let mut result = json!({
             "ruleId": finding.rule_id,
             "level": level,

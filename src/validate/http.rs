@@ -78,6 +78,14 @@ impl Https {
         let https_only = test_endpoint.is_none();
         #[cfg(not(feature = "test-endpoints"))]
         let https_only = true;
+        // Tests of slow answers cannot wait ten seconds each.
+        #[cfg(feature = "test-endpoints")]
+        let timeout = std::env::var("STRAY_TEST_VALIDATION_TIMEOUT_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .map_or(TIMEOUT, Duration::from_millis);
+        #[cfg(not(feature = "test-endpoints"))]
+        let timeout = TIMEOUT;
         let tls = ureq::tls::TlsConfig::builder()
             .root_certs(ureq::tls::RootCerts::PlatformVerifier)
             .build();
@@ -85,7 +93,7 @@ impl Https {
             .https_only(https_only)
             .max_redirects(0)
             .http_status_as_error(false)
-            .timeout_global(Some(TIMEOUT))
+            .timeout_global(Some(timeout))
             .proxy(ureq::Proxy::try_from_env())
             .tls_config(tls)
             .user_agent(concat!("stray/", env!("CARGO_PKG_VERSION")))

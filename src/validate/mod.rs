@@ -30,8 +30,15 @@ pub const CONCURRENCY: usize = 4;
 pub const HOST_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Validates every finding in `findings` (each is one credential) and records the result in
-/// `finding.validation`. Findings with no validator get `unknown: no validator`.
-pub fn validate_all(findings: &mut [Finding], transport: &dyn Transport, now: Timestamp) {
+/// `finding.validation`. Findings with no validator get `unknown: no validator`. Only findings
+/// of built-in rules (`builtin(rule_id)`) are sent anywhere: a team pack's rule that reused a
+/// built-in id could otherwise send whatever it matches to that provider.
+pub fn validate_all(
+    findings: &mut [Finding],
+    builtin: &(dyn Fn(&str) -> bool + Sync),
+    transport: &dyn Transport,
+    now: Timestamp,
+) {
     let hosts: Mutex<HashMap<&'static str, Instant>> = Mutex::new(HashMap::new());
     let host_locks: HashMap<&'static str, Mutex<()>> = providers::VALIDATORS
         .iter()
@@ -45,6 +52,9 @@ pub fn validate_all(findings: &mut [Finding], transport: &dyn Transport, now: Ti
                     let next = queue.lock().ok().and_then(|mut q| q.next());
                     let Some(finding) = next else { break };
                     let validation = match providers::for_rule(&finding.rule_id) {
+                        _ if !builtin(&finding.rule_id) => {
+                            unknown(now, "a team rule: only built-in rules are validated", None)
+                        }
                         None => unknown(now, "no validator for this rule", None),
                         Some(validator) => {
                             // One request at a time per host, spaced out.

@@ -604,6 +604,58 @@ pub fn for_rule(rule: &str) -> Option<&'static Validator> {
     VALIDATORS.iter().find(|v| v.rules.contains(&rule))
 }
 
+/// The validator list for docs/validation.md: provider, rules, the exact request, and what is
+/// read from the answer.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "| provider | rules | request (the only host the credential is sent to) | how it is sent | read from the answer |\n|---|---|---|---|---|\n",
+    );
+    for v in VALIDATORS {
+        let auth = match v.auth {
+            Auth::Bearer => "`Authorization: Bearer …`".to_string(),
+            Auth::Header(name, prefix) => format!("`{name}: {prefix}…`"),
+            Auth::BasicPassword(user) => format!("basic auth, user `{user}`"),
+            Auth::Path => "in the path".to_string(),
+        };
+        let mut read = Vec::new();
+        if let Some(ok) = v.reading.ok {
+            read.push(format!("`{ok}` must be true"));
+        }
+        if !v.reading.identity.is_empty() {
+            read.push(format!("identity `{}`", v.reading.identity.join("` `")));
+        }
+        if let Some(header) = v.reading.scopes_header {
+            read.push(format!("scopes header `{header}`"));
+        }
+        if let Some(scopes) = v.reading.scopes {
+            read.push(format!("scopes `{scopes}`"));
+        }
+        if v.reading.forbidden_is_live {
+            read.push("403 = live, restricted".to_string());
+        }
+        let path = v.path.replace("{secret}", "…");
+        out.push_str(&format!(
+            "| {} | {} | `{} https://{}{}` | {} | {} |\n",
+            v.provider,
+            v.rules
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            v.method.as_str(),
+            v.host,
+            path,
+            auth,
+            if read.is_empty() {
+                "status only".to_string()
+            } else {
+                read.join("; ")
+            }
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,7 @@ mod revocation;
 mod rules;
 mod sarif_schema;
 mod utf16;
+mod validation;
 mod vault_bitwarden;
 mod vault_cli;
 mod vault_cli_source;
