@@ -6,10 +6,12 @@
 //! share one path; the conversion back to a finding (for the runbook) is
 //! [`VaultStanding::verdict`] plus `inventory::runbook`.
 
+use jiff::Timestamp;
 use serde::{Serialize, Serializer};
 
 use crate::detect::rules::{Criticality, RuleClass};
 use crate::finding::Owner;
+use crate::finding::validation::{LiveState, Validation};
 use crate::finding::verdict::{Status, VaultItem, VaultVerdict, describe_age};
 use crate::report::json::ReportFinding;
 
@@ -177,6 +179,48 @@ impl Custody {
             criticality: oldest_first.clone().rev().find_map(|c| c.criticality),
             revoke_url: oldest_first.rev().find_map(|c| c.revoke_url.clone()),
         }
+    }
+}
+
+/// What the provider said when a scan validated the credential (`--validate`, `stray verify`;
+/// schema 7).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LiveStanding {
+    /// `live`, `invalid` or `unknown`; absent when never validated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<LiveState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validated_at: Option<Timestamp>,
+    /// Who the provider said it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validated_identity: Option<String>,
+    /// What the provider said it may do.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub validated_scopes: Vec<String>,
+}
+
+impl LiveStanding {
+    pub fn from_validation(validation: Option<&Validation>) -> Self {
+        LiveStanding {
+            validation: validation.map(|v| v.state),
+            validated_at: validation.map(|v| v.checked_at),
+            validated_identity: validation.and_then(|v| v.identity.clone()),
+            validated_scopes: validation.map(|v| v.scopes.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// `live: ada-ci (checked 2026-12-01)`, for people.
+    pub fn describe(&self) -> Option<String> {
+        let state = self.validation?;
+        let mut text = state.as_str().to_string();
+        if let Some(identity) = &self.validated_identity {
+            text.push_str(": ");
+            text.push_str(identity);
+        }
+        if let Some(at) = self.validated_at {
+            text.push_str(&format!(" (checked {})", super::render::date(at)));
+        }
+        Some(text)
     }
 }
 

@@ -15,7 +15,7 @@ use crate::detect::rules::Criticality;
 use crate::finding::verdict::Status;
 use crate::report::json::ReportDocument;
 
-use super::credential::{CredentialId, Custody, VaultStanding, safe_redacted};
+use super::credential::{CredentialId, Custody, LiveStanding, VaultStanding, safe_redacted};
 
 /// The schema this stray writes. Opening an older database upgrades it to this version.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_4,
     MIGRATION_5,
     MIGRATION_6,
+    MIGRATION_7,
 ];
 
 /// Schema 1: scans, credentials, which scan saw which credential with what vault status, and
@@ -120,6 +121,16 @@ ALTER TABLE sightings ADD COLUMN vault_source TEXT;
 ALTER TABLE sightings ADD COLUMN vault_age_from TEXT;
 ";
 
+/// Schema 7: what the provider said when the scan validated the credential (`--validate`,
+/// `stray verify`), so the inventory knows which credentials still work and when a revoked one
+/// was confirmed dead.
+pub const MIGRATION_7: &str = "
+ALTER TABLE sightings ADD COLUMN validation TEXT;
+ALTER TABLE sightings ADD COLUMN validated_at TEXT;
+ALTER TABLE sightings ADD COLUMN validated_identity TEXT;
+ALTER TABLE sightings ADD COLUMN validated_scopes TEXT;
+";
+
 /// How long to wait for other processes holding the database (another `--record` or import
 /// writing its scan) before giving up. Recording 30 000 credentials takes a second or two, so
 /// this lets a few dozen concurrent recordings queue behind each other.
@@ -172,6 +183,7 @@ pub struct RecordedCredential {
     pub id: CredentialId,
     pub vault: VaultStanding,
     pub custody: Custody,
+    pub live: LiveStanding,
     pub places: Vec<RecordedPlace>,
 }
 
@@ -225,6 +237,7 @@ impl ScanRecord {
                 id: CredentialId::from_report(finding),
                 vault: VaultStanding::from_verdict(finding.vault.as_ref()),
                 custody: Custody::from_report(finding),
+                live: LiveStanding::from_validation(finding.validation.as_ref()),
                 places,
             });
         }
@@ -534,8 +547,11 @@ impl Database {
                 "INSERT OR IGNORE INTO sightings (scan_id, fingerprint, status, vault_item,
                                                       vault_age_days, rotation_overdue, owner,
                                                       owner_source, criticality, revoke_url,
-                                                      vault_source, vault_age_from)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                                      vault_source, vault_age_from, validation,
+                                                      validated_at, validated_identity,
+                                                      validated_scopes)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                             ?16)",
             )?;
             let mut place = tx.prepare(
                 "INSERT INTO places (scan_id, fingerprint, path, line, col, kind, context,
@@ -565,6 +581,12 @@ impl Database {
                     c.custody.revoke_url,
                     c.vault.vault_source,
                     c.vault.vault_age_from,
+                    c.live.validation.map(|s| s.as_str()),
+                    c.live.validated_at.map(format_time),
+                    c.live.validated_identity,
+                    (!c.live.validated_scopes.is_empty())
+                        .then(|| serde_json::to_string(&c.live.validated_scopes).ok())
+                        .flatten(),
                 ])?;
                 for p in &c.places {
                     place.execute(params![

@@ -14,10 +14,11 @@ use jiff::tz::TimeZone;
 use rusqlite::params;
 use serde::{Serialize, Serializer};
 
-use super::credential::{CredentialId, Custody, VaultStanding, is_vaulted};
+use super::credential::{CredentialId, Custody, LiveStanding, VaultStanding, is_vaulted};
 use super::db::{Database, InventoryError};
 use crate::detect::rules::{Criticality, RuleClass};
 use crate::finding::Owner;
+use crate::finding::validation::LiveState;
 use crate::finding::verdict::Status;
 use crate::names::{self, Named};
 
@@ -64,6 +65,7 @@ struct Sighting {
     scan: usize,
     vault: VaultStanding,
     custody: Custody,
+    live: LiveStanding,
 }
 
 /// One place a credential is (or was) at, on one machine.
@@ -112,9 +114,17 @@ pub struct CredentialView {
     /// When it was revoked (`stray inventory revoke`; the latest recorded revocation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<Timestamp>,
-    /// Hours from revoked to gone (0 when it was gone before the revocation was recorded).
+    /// Hours from revoked to confirmed dead (`confirmed_dead_at`), else to gone (0 when it was
+    /// gone before the revocation was recorded).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours_to_revoke: Option<f64>,
+    /// The latest validation (`--validate`, `stray verify`).
+    #[serde(flatten)]
+    pub live: LiveStanding,
+    /// When the provider first refused it after it last worked, if its latest validation is
+    /// `invalid`: evidence that it is revoked, whatever copies remain on disk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed_dead_at: Option<Timestamp>,
 }
 
 impl CredentialView {
@@ -204,9 +214,9 @@ pub struct Metrics {
     pub removed_per_period: Vec<PeriodCount>,
     /// Median over gone credentials of whole days from first seen to gone.
     pub median_days_to_gone: Option<f64>,
-    /// Revoked credentials that are gone.
+    /// Revoked credentials that are gone or that the provider confirmed dead.
     pub revoked_gone: usize,
-    /// Mean over revoked credentials that are gone of hours from revoked to gone.
+    /// Mean over those of hours from revoked to confirmed dead (else to gone).
     pub mean_hours_to_revoke: Option<f64>,
     /// Revoked credentials still present in the latest scan of some machine.
     pub revocations_pending: usize,
@@ -216,6 +226,13 @@ pub struct Metrics {
     pub owner_share: Option<f64>,
     /// Credentials without an owner that went gone, per period.
     pub orphans_removed_per_period: Vec<PeriodCount>,
+    /// Present credentials ever validated (`--validate`, `stray verify`).
+    pub validated_present: usize,
+    /// Present credentials whose latest validation says they work and that the vault does not
+    /// know: the most urgent number in the report.
+    pub live_outside_vault: usize,
+    /// Credentials whose latest validation says the provider refuses them.
+    pub confirmed_dead: usize,
 }
 
 /// Everything recorded, in time order.
@@ -303,44 +320,49 @@ impl History {
                 .prepare(
                     "SELECT scan_id, fingerprint, status, vault_item, vault_age_days,
                             rotation_overdue, owner, owner_source, criticality, revoke_url,
-                            vault_source, vault_age_from
+                            vault_source, vault_age_from, validation, validated_at,
+                            validated_identity, validated_scopes
                      FROM sightings",
                 )
                 .map_err(error)?;
             let rows = stmt
                 .query_map([], |row| {
                     let status: Option<String> = row.get(2)?;
+                    let criticality: Option<String> = row.get(8)?;
+                    let revoke_url: Option<String> = row.get(9)?;
+                    let validation: Option<String> = row.get(12)?;
+                    let validated_at: Option<String> = row.get(13)?;
+                    let scopes: Option<String> = row.get(15)?;
                     Ok((
                         row.get::<_, i64>(0)?,
                         row.get::<_, String>(1)?,
-                        status,
-                        row.get::<_, Option<String>>(3)?,
-                        row.get::<_, Option<i64>>(4)?,
-                        row.get::<_, bool>(5)?,
-                        row.get::<_, Option<String>>(6)?,
-                        row.get::<_, Option<String>>(7)?,
-                        row.get::<_, Option<String>>(8)?,
-                        row.get::<_, Option<String>>(9)?,
-                        row.get::<_, Option<String>>(10)?,
-                        row.get::<_, Option<String>>(11)?,
+                        VaultStanding {
+                            status: status.as_deref().and_then(parse_status),
+                            vault_item: row.get(3)?,
+                            vault_age_days: row.get(4)?,
+                            rotation_overdue: row.get(5)?,
+                            vault_source: row.get(10)?,
+                            vault_age_from: row.get(11)?,
+                        },
+                        Custody {
+                            owner: recorded_owner(row.get(6)?, row.get(7)?),
+                            criticality: criticality.as_deref().and_then(Criticality::parse),
+                            revoke_url: revoke_url.filter(|url| !url.is_empty()),
+                        },
+                        LiveStanding {
+                            validation: validation.as_deref().and_then(parse_live_state),
+                            // A hand-edited time is dropped, not guessed at.
+                            validated_at: validated_at.and_then(|t| t.parse().ok()),
+                            validated_identity: row.get(14)?,
+                            validated_scopes: scopes
+                                .and_then(|s| serde_json::from_str(&s).ok())
+                                .unwrap_or_default(),
+                        },
                     ))
                 })
                 .map_err(error)?;
             for row in rows {
-                let (
-                    scan_id,
-                    fingerprint,
-                    status,
-                    vault_item,
-                    vault_age_days,
-                    overdue,
-                    owner,
-                    owner_source,
-                    criticality,
-                    revoke_url,
-                    vault_source,
-                    vault_age_from,
-                ) = row.map_err(error)?;
+                let (scan_id, fingerprint, vault, custody, live) = row.map_err(error)?;
                 let (Some(&scan), Some(&credential)) = (
                     scan_index.get(&scan_id),
                     credential_index.get(fingerprint.as_str()),
@@ -349,19 +371,9 @@ impl History {
                 };
                 sightings[credential].push(Sighting {
                     scan,
-                    vault: VaultStanding {
-                        status: status.as_deref().and_then(parse_status),
-                        vault_item,
-                        vault_age_days,
-                        rotation_overdue: overdue,
-                        vault_source,
-                        vault_age_from,
-                    },
-                    custody: Custody {
-                        owner: recorded_owner(owner, owner_source),
-                        criticality: criticality.as_deref().and_then(Criticality::parse),
-                        revoke_url: revoke_url.filter(|url| !url.is_empty()),
-                    },
+                    vault,
+                    custody,
+                    live,
                 });
             }
         }
@@ -528,7 +540,24 @@ impl History {
             places.sort();
             let reconciled = list.iter().rev().find(|s| s.vault.status.is_some());
             let revoked_at = self.revocations.get(&row.fingerprint).copied();
-            let hours_to_revoke = match (revoked_at, gone_at) {
+            let validated: Vec<&LiveStanding> = list
+                .iter()
+                .map(|s| &s.live)
+                .filter(|l| l.validation.is_some())
+                .collect();
+            let live = validated.last().map(|l| (*l).clone()).unwrap_or_default();
+            let confirmed_dead_at = if live.validation == Some(LiveState::Invalid) {
+                validated
+                    .iter()
+                    .rev()
+                    .take_while(|l| l.validation != Some(LiveState::Live))
+                    .filter(|l| l.validation == Some(LiveState::Invalid))
+                    .filter_map(|l| l.validated_at)
+                    .min()
+            } else {
+                None
+            };
+            let hours_to_revoke = match (revoked_at, confirmed_dead_at.or(gone_at)) {
                 (Some(revoked), Some(gone)) => {
                     Some((gone.as_second() - revoked.as_second()).max(0) as f64 / 3600.0)
                 }
@@ -549,6 +578,8 @@ impl History {
                 custody: Custody::latest(list.iter().map(|s| &s.custody)),
                 revoked_at,
                 hours_to_revoke,
+                live,
+                confirmed_dead_at,
             });
         }
         views
@@ -615,10 +646,26 @@ impl History {
                 }
             }
         }
-        let hours: Vec<f64> = gone.iter().filter_map(|c| c.hours_to_revoke).collect();
+        // Measured to the provider's refusal where a validation confirmed it, else to gone.
+        let hours: Vec<f64> = views.iter().filter_map(|c| c.hours_to_revoke).collect();
         let mean_hours_to_revoke =
             (!hours.is_empty()).then(|| hours.iter().sum::<f64>() / hours.len() as f64);
-        let revocations_pending = present.iter().filter(|c| c.revoked_at.is_some()).count();
+        let revocations_pending = present
+            .iter()
+            .filter(|c| c.revoked_at.is_some() && c.confirmed_dead_at.is_none())
+            .count();
+        let validated_present = present
+            .iter()
+            .filter(|c| c.live.validation.is_some())
+            .count();
+        let live_outside_vault = present
+            .iter()
+            .filter(|c| c.live.validation == Some(LiveState::Live) && !c.vaulted())
+            .count();
+        let confirmed_dead = views
+            .iter()
+            .filter(|c| c.confirmed_dead_at.is_some())
+            .count();
         let owned_present = present.iter().filter(|c| c.custody.owner.is_some()).count();
         let mut days: Vec<i64> = gone.iter().filter_map(|c| c.days_to_gone).collect();
         days.sort_unstable();
@@ -657,6 +704,9 @@ impl History {
                 .into_iter()
                 .map(|(period, removed)| PeriodCount { period, removed })
                 .collect(),
+            validated_present,
+            live_outside_vault,
+            confirmed_dead,
         }
     }
 }
@@ -686,6 +736,15 @@ fn recorded_owner(name: Option<String>, source: Option<String>) -> Option<Owner>
         return None;
     }
     Some(Owner { name, source })
+}
+
+fn parse_live_state(text: &str) -> Option<LiveState> {
+    match text {
+        "live" => Some(LiveState::Live),
+        "invalid" => Some(LiveState::Invalid),
+        "unknown" => Some(LiveState::Unknown),
+        _ => None,
+    }
 }
 
 fn parse_status(text: &str) -> Option<Status> {

@@ -211,6 +211,13 @@ pub fn write_credentials(
                 if let Some(vault) = c.vault.describe() {
                     writeln!(out, "    {vault}")?;
                 }
+                if let Some(live) = c.live.describe() {
+                    let dead = c
+                        .confirmed_dead_at
+                        .map(|at| format!("; confirmed dead since {}", date(at)))
+                        .unwrap_or_default();
+                    writeln!(out, "    {live}{dead}")?;
+                }
                 match c.gone_at {
                     None => writeln!(
                         out,

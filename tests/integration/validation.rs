@@ -452,3 +452,128 @@ negatives = ["T=acme_short"]
     );
     assert!(providers.seen().is_empty(), "{:?}", providers.seen());
 }
+
+/// Answers GitHub `live` until the test flips `REVOKED`, then 401.
+static REVOKED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn github_until_revoked(target: &str, _: &str) -> Answer {
+    match target {
+        "api.github.com/user" if !REVOKED.load(std::sync::atomic::Ordering::SeqCst) => {
+            Answer::Reply(
+                200,
+                vec![("x-oauth-scopes", "repo")],
+                r#"{"login":"ada-ci"}"#,
+            )
+        }
+        "api.github.com/user" => Answer::Reply(401, vec![], r#"{"message":"Bad credentials"}"#),
+        _ => Answer::Reply(404, vec![], "{}"),
+    }
+}
+
+/// `stray verify`: exit 1 while the key works, 0 once the provider refuses it; with --record
+/// the inventory keeps the evidence: the state, the identity, when it was confirmed dead, and
+/// the time to revoke measured to that confirmation although the file is still there.
+#[test]
+fn verify_records_the_evidence_that_a_revoked_key_is_dead() {
+    let tree = Tree::new();
+    let mut fake = Fake::new(99);
+    let token = fake.github_pat();
+    tree.write("app/.env", format!("GITHUB_TOKEN={token}\n"));
+    let providers = Providers::start(github_until_revoked);
+    let db = tree.path().join("inv.db").display().to_string();
+    let record = format!("--record={db}");
+
+    let (code, table, stderr) = run(&tree, &providers, &["verify", "app", &record]);
+    assert_eq!(code, 1, "still works: {stderr}");
+    assert!(table.contains("live: ada-ci"), "{table}");
+    let (_, listing, _) = run(
+        &tree,
+        &providers,
+        &["inventory", "--db", &db, "--format", "json"],
+    );
+    let listing: Value = serde_json::from_str(&listing).expect("JSON");
+    let credential = &listing["credentials"][0];
+    assert_eq!(credential["validation"], "live", "{credential:#}");
+    assert_eq!(credential["validated_identity"], "ada-ci");
+    assert_eq!(credential["validated_scopes"], serde_json::json!(["repo"]));
+    let fingerprint = credential["fingerprint"]
+        .as_str()
+        .expect("fingerprint")
+        .to_string();
+    let (_, metrics, _) = run(
+        &tree,
+        &providers,
+        &["inventory", "metrics", "--db", &db, "--format", "json"],
+    );
+    let metrics: Value = serde_json::from_str(&metrics).expect("JSON metrics");
+    assert_eq!(metrics["live_outside_vault"], 1, "{metrics:#}");
+    let report = tree.path().join("report.html").display().to_string();
+    let (code, _, stderr) = run(&tree, &providers, &["report", "--db", &db, "-o", &report]);
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&report).expect("report");
+    assert!(
+        html.contains("live credentials outside the vault"),
+        "headline card"
+    );
+
+    // Revoked at the provider: recorded, then confirmed.
+    let (code, _, stderr) = run(
+        &tree,
+        &providers,
+        &["inventory", "revoke", &fingerprint[..12], "--db", &db],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    REVOKED.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (code, table, stderr) = run(
+        &tree,
+        &providers,
+        &["verify", "--credential", &fingerprint[..12], "app", &record],
+    );
+    assert_eq!(code, 0, "dead now: {stderr}");
+    assert!(table.contains("invalid: HTTP 401"), "{table}");
+    let (_, listing, _) = run(
+        &tree,
+        &providers,
+        &["inventory", "--db", &db, "--format", "json"],
+    );
+    let listing: Value = serde_json::from_str(&listing).expect("JSON");
+    let credential = &listing["credentials"][0];
+    assert_eq!(credential["validation"], "invalid", "{credential:#}");
+    assert!(
+        credential["confirmed_dead_at"].is_string(),
+        "{credential:#}"
+    );
+    assert_eq!(credential["present"], true, "the file still holds it");
+    assert!(
+        credential["hours_to_revoke"].as_f64().is_some(),
+        "measured to the confirmation: {credential:#}"
+    );
+    let (_, text, _) = run(&tree, &providers, &["inventory", "--db", &db]);
+    assert!(
+        text.contains("invalid (checked ") && text.contains("; confirmed dead since "),
+        "{text}"
+    );
+    let (_, metrics, _) = run(
+        &tree,
+        &providers,
+        &["inventory", "metrics", "--db", &db, "--format", "json"],
+    );
+    let metrics: Value = serde_json::from_str(&metrics).expect("JSON metrics");
+    assert_eq!(metrics["live_outside_vault"], 0, "{metrics:#}");
+    assert_eq!(metrics["confirmed_dead"], 1, "{metrics:#}");
+    assert_eq!(
+        metrics["revocations_pending"], 0,
+        "confirmed, not pending: {metrics:#}"
+    );
+    assert_eq!(metrics["revoked_gone"], 1, "{metrics:#}");
+
+    // The runbook tells how to get that evidence.
+    let (_, runbook, _) = run(&tree, &providers, &["runbook", "app"]);
+    assert!(
+        runbook.contains(&format!(
+            "stray verify app/.env --credential {} --record",
+            &fingerprint[..12]
+        )),
+        "{runbook}"
+    );
+}

@@ -32,6 +32,9 @@ pub(super) fn status_badge(c: &CredentialView) -> String {
     if c.vault.rotation_overdue {
         badge.push_str(" <span class=\"badge overdue\">rotation overdue</span>");
     }
+    if let Some(live) = c.live.describe() {
+        let _ = write!(badge, "<div class=\"note\">{}</div>", escape(&live));
+    }
     if let Some(vault) = c.vault.describe() {
         let _ = write!(badge, "<div class=\"note\">{}</div>", escape(&vault));
     }
