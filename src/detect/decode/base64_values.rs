@@ -1,5 +1,5 @@
 //! Base64 where credentials are stored base64-encoded by convention: Kubernetes `Secret` `data:`
-//! values and the `auth` fields of `.docker/config.json` (base64 of `user:token`).
+//! values, Docker `auth` fields and HTTP `Basic` credentials (base64 of `user:password`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
