@@ -190,3 +190,32 @@ fn structured_placeholders_stay_silent() {
     assert_eq!(code, 0, "{stderr}\n{json:#}");
     assert!(hits(&json).is_empty(), "{json:#}");
 }
+
+#[test]
+fn docker_auth_inside_a_kubernetes_pull_secret_is_decoded_twice_and_placed_once() {
+    let tree = Tree::new();
+    let password = Fake::new(1702).base62(20);
+    let config = format!(
+        "{{\"auths\":{{\"harbor.corp\":{{\"auth\":\"{}\"}}}}}}",
+        b64(&format!("robot$ci:{password}"))
+    );
+    tree.write(
+        "k8s/pull-secret.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: regcred\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: {}\n",
+            b64(&config)
+        ),
+    );
+    let (code, json, stderr) = scan_json(tree.path(), &["--show-secrets"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        hits(&json),
+        vec![(
+            "docker-registry-auth".to_string(),
+            "k8s/pull-secret.yaml".to_string(),
+            7,
+            password
+        )],
+        "{json:#}"
+    );
+}
