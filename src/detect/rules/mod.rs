@@ -736,6 +736,30 @@ negatives = ["acme_short"]
     }
 
     #[test]
+    fn base64_pairs_yield_their_password_or_nothing() {
+        use base64::Engine as _;
+        let encode = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+        let password = |text: &str| base64_user_password(encode(text).as_bytes());
+        assert_eq!(
+            password("ci:Vt7kQ2xL:mZ9r"),
+            Some(b"Vt7kQ2xL:mZ9r".to_vec())
+        );
+        assert_eq!(password(":q4Rz8Lm2Vx7K"), Some(b"q4Rz8Lm2Vx7K".to_vec()));
+        // Unpadded base64 decodes too.
+        let unpadded = encode("ci:Vt7kQ2xLmZ9").trim_end_matches('=').to_string();
+        assert_eq!(
+            base64_user_password(unpadded.as_bytes()),
+            Some(b"Vt7kQ2xLmZ9".to_vec())
+        );
+        assert_eq!(password("no colon here"), None);
+        assert_eq!(password("user:"), None);
+        assert_eq!(password("Aladdin:open sesame"), None);
+        assert_eq!(password("line\nbreak:pass"), None);
+        assert_eq!(base64_user_password(b"not base64!"), None);
+        assert_eq!(base64_user_password(&[0x2f; 3]), None);
+    }
+
+    #[test]
     fn the_pack_version_follows_detection_not_wording() {
         let set = pack(GOOD).expect("valid");
         let version = pack_version(set.rules());
