@@ -17,7 +17,8 @@ pub enum Validator {
     /// A password that is not a tutorial's sample: connection-string and `user:password`
     /// examples spell their passwords as words (`myPassword`, `yourStrong(!)Password`,
     /// `P@ssw0rd1`, `mysecretpassword`, `scott/tiger`'s `tiger`); a value that holds `passw`,
-    /// `passwd` or `pwd` once leetspeak is undone is one of those, not a credential.
+    /// `pwd`, `mysecret` or `yourstrong` once leetspeak is undone, or is `tiger`, is one of
+    /// those, not a credential.
     NotSamplePassword,
 }
 
