@@ -275,7 +275,8 @@ fn line_hash(finding: &Finding, artifact: &Value) -> String {
 /// as the scan counts columns: Unicode scalar values, a byte for invalid UTF-8. A key over
 /// several lines (PEM) ends on a later line. A rule that decodes what it captured
 /// (`secret_encoding`) saw a longer text in the file: a JSON string's escapes are counted
-/// back in; for percent-encoding the length in the file is unknown, so the region has no end.
+/// back in; for percent-encoding and base64 pairs the length in the file is not the secret's, so
+/// the region has no end.
 fn region(location: &Location, secret: &[u8], encoding: Option<SecretEncoding>) -> Value {
     let mut region = json!({
         "startLine": location.line,
@@ -292,7 +293,7 @@ fn region(location: &Location, secret: &[u8], encoding: Option<SecretEncoding>) 
                 .unwrap_or_default()
                 .to_vec()
         }
-        Some(SecretEncoding::Percent) => return region,
+        Some(SecretEncoding::Percent | SecretEncoding::Base64UserPassword) => return region,
     };
     if in_file.is_empty() {
         return region;

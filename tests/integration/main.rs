@@ -30,6 +30,7 @@ mod report_html;
 mod revocation;
 mod rules;
 mod sarif_schema;
+mod structured;
 mod utf16;
 mod validation;
 mod vault_bitwarden;
