@@ -245,7 +245,7 @@ fn page(finding: &Finding, hosts: &[String], header: &Header, out: &mut String) 
         },
         verify_command(finding)
     );
-    if crate::validate::providers::for_rule(&finding.rule_id).is_some() {
+    if crate::validate::providers::validates(&finding.rule_id) {
         let _ = writeln!(
             out,
             "Before deleting the copies, prove the provider refuses the old value (one request \

@@ -7,6 +7,7 @@
 //! fifty GitHub tokens does not trip GitHub's abuse limits. A response body is read only to
 //! find the identity and scopes; it is never logged or stored.
 
+pub mod aws;
 pub mod http;
 pub mod providers;
 
@@ -44,7 +45,13 @@ pub fn validate_all(
         .iter()
         .map(|v| (v.host, Mutex::new(())))
         .collect();
-    let queue: Mutex<std::slice::IterMut<'_, Finding>> = Mutex::new(findings.iter_mut());
+    validate_aws(findings, builtin, transport, now, &hosts);
+    // Findings the AWS pass answered are done.
+    let pending: Vec<&mut Finding> = findings
+        .iter_mut()
+        .filter(|f| f.validation.is_none())
+        .collect();
+    let queue = Mutex::new(pending.into_iter());
     std::thread::scope(|scope| {
         for _ in 0..CONCURRENCY {
             scope.spawn(|| {
@@ -68,6 +75,99 @@ pub fn validate_all(
             });
         }
     });
+}
+
+/// AWS keys, paired: each secret access key with the access key id nearest to it in the same
+/// file (the same line, as in a credentials CSV, or the next lines, as in `~/.aws/credentials`),
+/// one signed `GetCallerIdentity` per pair, its answer given to both. A key id with no secret
+/// beside it cannot be checked.
+fn validate_aws(
+    findings: &mut [Finding],
+    builtin: &(dyn Fn(&str) -> bool + Sync),
+    transport: &dyn Transport,
+    now: Timestamp,
+    hosts: &Mutex<HashMap<&'static str, Instant>>,
+) {
+    let is =
+        |f: &Finding, rules: &[&str]| rules.contains(&f.rule_id.as_str()) && builtin(&f.rule_id);
+    let ids: Vec<usize> = (0..findings.len())
+        .filter(|&i| is(&findings[i], aws::KEY_ID_RULES))
+        .collect();
+    let secrets: Vec<usize> = (0..findings.len())
+        .filter(|&i| is(&findings[i], aws::SECRET_RULES))
+        .collect();
+    let mut answered: HashMap<usize, Validation> = HashMap::new();
+    for &secret in &secrets {
+        let nearest = ids
+            .iter()
+            .filter_map(|&id| distance(&findings[id], &findings[secret]).map(|d| (d, id)))
+            .min();
+        let Some((_, id)) = nearest else {
+            answered.insert(
+                secret,
+                unknown(
+                    now,
+                    "no access key id beside it in the same file",
+                    Some(aws::endpoint()),
+                ),
+            );
+            continue;
+        };
+        let (Ok(key_id), Ok(secret_text)) = (
+            std::str::from_utf8(&findings[id].secret),
+            std::str::from_utf8(&findings[secret].secret),
+        ) else {
+            continue;
+        };
+        let validation = if key_id.starts_with("ASIA") {
+            unknown(
+                now,
+                "temporary credentials: the session token is needed to check them",
+                Some(aws::endpoint()),
+            )
+        } else {
+            wait_for_host(hosts, aws::HOST);
+            match transport.send(&aws::request(key_id, secret_text, now)) {
+                Ok(response) => aws::read(&response, now),
+                Err(Failure::Timeout) => unknown(now, "timed out", Some(aws::endpoint())),
+                Err(Failure::Network(what)) => unknown(
+                    now,
+                    &format!("network error: {what}"),
+                    Some(aws::endpoint()),
+                ),
+            }
+        };
+        // A key id seen with two secrets keeps the live answer, if either is.
+        let keep = |old: &Validation| old.state == LiveState::Live;
+        if !answered.get(&id).is_some_and(keep) {
+            answered.insert(id, validation.clone());
+        }
+        answered.insert(secret, validation);
+    }
+    for &id in &ids {
+        answered.entry(id).or_insert_with(|| {
+            unknown(
+                now,
+                "no secret access key beside it in the same file",
+                Some(aws::endpoint()),
+            )
+        });
+    }
+    for (index, validation) in answered {
+        findings[index].validation = Some(validation);
+    }
+}
+
+/// How far apart two findings are in the same file, in lines (the closest pair of places);
+/// `None` when they share no file or are more than 10 lines apart.
+fn distance(a: &Finding, b: &Finding) -> Option<usize> {
+    a.locations
+        .iter()
+        .flat_map(|x| b.locations.iter().map(move |y| (x, y)))
+        .filter(|(x, y)| x.path == y.path)
+        .map(|(x, y)| x.line.abs_diff(y.line))
+        .filter(|d| *d <= 10)
+        .min()
 }
 
 fn wait_for_host(hosts: &Mutex<HashMap<&'static str, Instant>>, host: &'static str) {

@@ -604,12 +604,29 @@ pub fn for_rule(rule: &str) -> Option<&'static Validator> {
     VALIDATORS.iter().find(|v| v.rules.contains(&rule))
 }
 
+/// Findings of `rule` can be validated (by a [`Validator`] or, for AWS keys, in pairs).
+pub fn validates(rule: &str) -> bool {
+    for_rule(rule).is_some()
+        || super::aws::KEY_ID_RULES.contains(&rule)
+        || super::aws::SECRET_RULES.contains(&rule)
+}
+
 /// The validator list for docs/validation.md: provider, rules, the exact request, and what is
 /// read from the answer.
 pub fn markdown() -> String {
     let mut out = String::from(
         "| provider | rules | request (the only host the credential is sent to) | how it is sent | read from the answer |\n|---|---|---|---|---|\n",
     );
+    out.push_str(&format!(
+        "| AWS | {} | `POST https://{}/` (STS `GetCallerIdentity`) | signed (SigV4) with the access key id found nearest to the secret in the same file; the secret itself is not sent | identity `Arn` |\n",
+        super::aws::KEY_ID_RULES
+            .iter()
+            .chain(super::aws::SECRET_RULES)
+            .map(|r| format!("`{r}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        super::aws::HOST
+    ));
     for v in VALIDATORS {
         let auth = match v.auth {
             Auth::Bearer => "`Authorization: Bearer …`".to_string(),
@@ -671,6 +688,13 @@ mod tests {
                 assert!(ids.contains(rule), "{}: no rule {rule}", validator.provider);
                 assert!(seen.insert(*rule), "{rule} has two validators");
             }
+        }
+        for rule in super::super::aws::KEY_ID_RULES
+            .iter()
+            .chain(super::super::aws::SECRET_RULES)
+        {
+            assert!(ids.contains(rule), "AWS: no rule {rule}");
+            assert!(seen.insert(*rule), "{rule} has two validators");
         }
         assert!(VALIDATORS.len() >= 25, "{} validators", VALIDATORS.len());
     }

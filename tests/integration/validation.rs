@@ -577,3 +577,56 @@ fn verify_records_the_evidence_that_a_revoked_key_is_dead() {
         "{runbook}"
     );
 }
+
+fn sts(target: &str, authorization: &str) -> Answer {
+    match target {
+        "sts.amazonaws.com/" if authorization.starts_with("AWS4-HMAC-SHA256 Credential=AKIA") => {
+            Answer::Reply(
+                200,
+                vec![],
+                "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/deploy-bot</Arn><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>",
+            )
+        }
+        _ => Answer::Reply(404, vec![], "{}"),
+    }
+}
+
+/// An AWS key id and its secret, found beside each other, are checked together with one signed
+/// STS call; the secret signs the request and is not sent.
+#[test]
+fn aws_keys_are_checked_in_pairs_with_a_signed_sts_call() {
+    let tree = Tree::new();
+    let mut fake = Fake::new(404);
+    let key_id = fake.aws_key_id();
+    let secret = fake.base62(40);
+    tree.write(
+        "home/.aws/credentials",
+        format!("[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"),
+    );
+    let providers = Providers::start(sts);
+    let (code, stdout, stderr) = run(
+        &tree,
+        &providers,
+        &["scan", "home", "--validate", "--format", "json"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).expect("JSON");
+    for rule in ["aws-access-key-id", "aws-secret-access-key"] {
+        let validation = validation_of(&json, rule);
+        assert_eq!(validation["state"], "live", "{rule}: {validation:#}");
+        assert_eq!(
+            validation["identity"],
+            "arn:aws:iam::123456789012:user/deploy-bot"
+        );
+        assert_eq!(
+            validation["endpoint"],
+            "POST sts.amazonaws.com/ (GetCallerIdentity)"
+        );
+    }
+    let seen = providers.seen();
+    assert_eq!(seen.len(), 1, "one call for the pair: {seen:?}");
+    assert_eq!(seen[0].method, "POST");
+    let sent = format!("{:?}", seen[0].headers);
+    assert!(sent.contains(&format!("Credential={key_id}/")), "{sent}");
+    assert!(!sent.contains(&secret), "the secret signs, it is not sent");
+}
