@@ -202,10 +202,10 @@ pub enum PipelineError {
     #[error("cannot read standard input: {0}")]
     Stdin(std::io::Error),
     #[error(
-        "--fail-on live needs --validate: stray asks providers whether a credential works only \
+        "--fail-on {0} needs --validate: stray asks providers whether a credential works only \
          when told to"
     )]
-    LiveNeedsValidate,
+    NeedsValidate(&'static str),
     #[error(
         "--credential {0:?} is not a fingerprint: give the whole fingerprint or its first \
          {MIN_FINGERPRINT_PREFIX} or more hex characters, as the report's last column and JSON's \
@@ -413,8 +413,12 @@ impl Pipeline {
         } else {
             vec![FailOn::Any]
         };
-        if policy.contains(&FailOn::Live) && !plan.validate {
-            return Err(PipelineError::LiveNeedsValidate);
+        if let Some(needs) = policy
+            .iter()
+            .find(|p| matches!(p, FailOn::Live | FailOn::NotRefused))
+            .filter(|_| !plan.validate)
+        {
+            return Err(PipelineError::NeedsValidate(needs.name()));
         }
         let needs_vault: Vec<String> = policy
             .iter()

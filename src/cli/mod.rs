@@ -71,9 +71,9 @@ enum Command {
     /// Install the git pre-commit hook
     #[command(subcommand)]
     Hook(HookCommand),
-    /// Scan with --validate: ask each provider whether the credentials found still work (exit 1
-    /// if one does, 0 if none does); --credential FP confirms a revoked one is dead, --record
-    /// keeps the evidence in the inventory
+    /// Scan with --validate: ask each provider whether the credentials found still work (exit 0
+    /// only when every one is refused; 1 if one works or could not be checked); --credential FP
+    /// confirms a revoked one is dead, --record keeps the evidence in the inventory
     Verify(ScanArgs),
     /// Scan, then write a revocation runbook: one Markdown page per credential
     Runbook(scan::RunbookArgs),
@@ -228,9 +228,9 @@ pub fn main() -> u8 {
         }
         Command::Verify(mut args) => {
             args.target.validate = true;
-            if args.target.fail_on.is_empty() {
-                args.target.fail_on = vec![stray::judge::reconcile::FailOn::Live];
-            }
+            // Its exit answers one question, whatever a .stray.toml's policy says: does any
+            // of these still work? (`scan --validate --fail-on …` combines policies.)
+            args.target.fail_on = vec![stray::judge::reconcile::FailOn::NotRefused];
             scan::scan(args)
         }
         Command::Baseline(BaselineCommand::Create(args)) => scan::baseline_create(&args),

@@ -85,6 +85,7 @@ pub enum FailOn {
     Overdue,
     Shared,
     Live,
+    NotRefused,
     Any,
 }
 
@@ -96,6 +97,7 @@ impl Named for FailOn {
         FailOn::Overdue,
         FailOn::Shared,
         FailOn::Live,
+        FailOn::NotRefused,
         FailOn::Any,
     ];
 
@@ -107,6 +109,7 @@ impl Named for FailOn {
             FailOn::Overdue => "overdue",
             FailOn::Shared => "shared",
             FailOn::Live => "live",
+            FailOn::NotRefused => "not-refused",
             FailOn::Any => "any",
         }
     }
@@ -121,6 +124,10 @@ impl Named for FailOn {
                 "A credential read by two or more consumers (tools, workflows, projects)"
             }
             FailOn::Live => "A credential the provider says still works (needs --validate)",
+            FailOn::NotRefused => {
+                "A credential its provider did not refuse: live, or it could not tell (needs \
+                 --validate; what stray verify exits by)"
+            }
             FailOn::Any => "Any credential found at all",
         }
     }
@@ -145,6 +152,10 @@ pub fn violates(finding: &Finding, policy: &[FailOn]) -> bool {
             .validation
             .as_ref()
             .is_some_and(|v| v.state == crate::finding::validation::LiveState::Live),
+        (FailOn::NotRefused, _) => finding
+            .validation
+            .as_ref()
+            .is_none_or(|v| v.state != crate::finding::validation::LiveState::Invalid),
         // Without a vault every credential is, as far as stray can tell, unvaulted.
         (FailOn::Unvaulted, None) => true,
         (_, None) => false,

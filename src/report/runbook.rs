@@ -249,8 +249,8 @@ fn page(finding: &Finding, hosts: &[String], header: &Header, out: &mut String) 
         let _ = writeln!(
             out,
             "Before deleting the copies, prove the provider refuses the old value (one request \
-             to its API; exit 0 when it is dead, 1 while it still works), and keep the evidence \
-             in the inventory:\n\n```sh\n{}\n```\n",
+             to its API; exit 0 when it is refused, 1 while it works or cannot be checked), \
+             and keep the evidence in the inventory:\n\n```sh\n{}\n```\n",
             verify_command(finding)
                 .replacen("stray scan", "stray verify", 1)
                 .replace(" --fail-on any", " --record")

@@ -173,7 +173,15 @@ fn failure(error: ureq::Error) -> Failure {
     match error {
         ureq::Error::Timeout(_) => Failure::Timeout,
         ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => Failure::Timeout,
-        ureq::Error::Io(e) => Failure::Network(format!("connection failed ({:?})", e.kind())),
+        ureq::Error::Io(e) => Failure::Network(match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                "connection dropped".into()
+            }
+            std::io::ErrorKind::UnexpectedEof => "the answer broke off".into(),
+            // DNS failures arrive here too: most often no network, or a firewall.
+            _ => "could not connect (no network, DNS or a firewall?)".into(),
+        }),
         ureq::Error::HostNotFound => Failure::Network("host not found".into()),
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) => {
             Failure::Network("TLS handshake or certificate check failed".into())

@@ -630,3 +630,36 @@ fn aws_keys_are_checked_in_pairs_with_a_signed_sts_call() {
     assert!(sent.contains(&format!("Credential={key_id}/")), "{sent}");
     assert!(!sent.contains(&secret), "the secret signs, it is not sent");
 }
+
+/// `stray verify` passes only on evidence: a credential it could not check is not proof.
+#[test]
+fn verify_fails_on_what_it_could_not_check_and_ignores_the_files_policy() {
+    let tree = Tree::new();
+    let mut fake = Fake::new(5);
+    tree.write("key.pem", fake.pem_private_key());
+    tree.write(".stray.toml", "[policy]\nfail_on = [\"any\"]\n");
+    tree.write(
+        ".env",
+        format!("OPENAI_API_KEY={}\n", fake.openai_project_key()),
+    );
+    let providers = Providers::start(route);
+    let (code, table, stderr) = run(&tree, &providers, &["verify", "."]);
+    assert_eq!(code, 1, "the private key cannot be checked: {stderr}");
+    assert!(
+        table.contains("unknown: no validator for this rule"),
+        "{table}"
+    );
+    let (code, fp_json, _) = run(
+        &tree,
+        &providers,
+        &["scan", ".env", "--format", "json", "--no-config"],
+    );
+    assert_eq!(code, 1);
+    let fp_json: Value = serde_json::from_str(&fp_json).expect("JSON");
+    let prefix = fp_json["findings"][0]["fingerprint"].as_str().expect("fp")[..12].to_string();
+    let (code, _, stderr) = run(&tree, &providers, &["verify", ".", "--credential", &prefix]);
+    assert_eq!(
+        code, 0,
+        "the OpenAI key is refused (401), and the file's `any` does not apply: {stderr}"
+    );
+}
