@@ -20,9 +20,8 @@ use super::{BaselineCommand, Cli, Command};
 /// target arguments and how many words name the subcommand.
 fn target(command: &Command) -> Option<(&TargetArgs, usize)> {
     match command {
-        Command::Scan(args) | Command::Laptop(args) | Command::Verify(args) => {
-            Some((&args.target, 1))
-        }
+        Command::Scan(args) | Command::Laptop(args) => Some((&args.target, 1)),
+        Command::Verify(args) => Some((&args.scan.target, 1)),
         Command::Runbook(args) if !args.reads_inventory() => Some((&args.target, 1)),
         Command::Baseline(BaselineCommand::Create(args)) => Some((&args.target, 2)),
         _ => None,
@@ -31,9 +30,8 @@ fn target(command: &Command) -> Option<(&TargetArgs, usize)> {
 
 fn target_mut(command: &mut Command) -> Option<&mut TargetArgs> {
     match command {
-        Command::Scan(args) | Command::Laptop(args) | Command::Verify(args) => {
-            Some(&mut args.target)
-        }
+        Command::Scan(args) | Command::Laptop(args) => Some(&mut args.target),
+        Command::Verify(args) => Some(&mut args.scan.target),
         Command::Runbook(args) if !args.reads_inventory() => Some(&mut args.target),
         Command::Baseline(BaselineCommand::Create(args)) => Some(&mut args.target),
         _ => None,

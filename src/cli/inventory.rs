@@ -204,10 +204,11 @@ fn revoke(db: &DbArg, prefix: &str, at: Option<String>) -> Result<u8> {
     let (mut database, name) = open(db)?;
     let revocation = database.revoke(prefix, revoked_at, now)?;
     eprintln!(
-        "stray: recorded the revocation of {} at {} in {name}; it counts as revoked once a \
-         recorded scan no longer finds it",
-        &revocation.fingerprint[..12],
+        "stray: recorded the revocation of {short} at {} in {name}; confirm it with `stray \
+         verify --db {name} --credential {short}` while a copy is on disk (else it counts as \
+         revoked once a recorded scan no longer finds it)",
         revocation.revoked_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        short = &revocation.fingerprint[..12],
     );
     Ok(EXIT_CLEAN)
 }

@@ -74,7 +74,7 @@ enum Command {
     /// Scan with --validate: ask each provider whether the credentials found still work (exit 0
     /// only when every one is refused; 1 if one works or could not be checked); --credential FP
     /// confirms a revoked one is dead, --record keeps the evidence in the inventory
-    Verify(ScanArgs),
+    Verify(scan::VerifyArgs),
     /// Scan, then write a revocation runbook: one Markdown page per credential
     Runbook(scan::RunbookArgs),
     /// The living inventory recorded by `scan --record`: credentials with first and last seen
@@ -226,13 +226,7 @@ pub fn main() -> u8 {
             args.target.home = true;
             scan::scan(args)
         }
-        Command::Verify(mut args) => {
-            args.target.validate = true;
-            // Its exit answers one question, whatever a .stray.toml's policy says: does any
-            // of these still work? (`scan --validate --fail-on …` combines policies.)
-            args.target.fail_on = vec![stray::judge::reconcile::FailOn::NotRefused];
-            scan::scan(args)
-        }
+        Command::Verify(args) => scan::verify(args),
         Command::Baseline(BaselineCommand::Create(args)) => scan::baseline_create(&args),
         Command::Hook(HookCommand::Install { force }) => hook_install(force),
         Command::Hook(HookCommand::Uninstall) => hook_uninstall(),

@@ -455,6 +455,49 @@ fn with_roots(args: &TargetArgs, mut options: ScanOptions) -> Result<ScanOptions
     Ok(options)
 }
 
+/// `stray verify`: the options of `scan`, and the inventory's files as what to scan.
+#[derive(Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+
+    /// Re-check what this machine's latest scan recorded in DB (the files it found credentials
+    /// in, read again; with --credential, that one's), and record the result there. Without
+    /// paths only
+    #[arg(long, value_name = "DB", value_parser = path_value, conflicts_with = "record")]
+    pub db: Option<PathBuf>,
+}
+
+/// `stray verify`: a validating scan whose exit answers one question, whatever a .stray.toml's
+/// policy says: did every provider refuse what was found? (`scan --validate --fail-on …`
+/// combines policies.)
+pub fn verify(mut args: VerifyArgs) -> Result<u8> {
+    args.scan.target.validate = true;
+    args.scan.target.fail_on = vec![stray::judge::reconcile::FailOn::NotRefused];
+    if let Some(db) = args.db {
+        if !args.scan.target.paths.is_empty() || args.scan.target.home {
+            bail!("--db finds the files to read in the inventory: give it without paths or --home");
+        }
+        let database = stray::inventory::Database::open(&db, false)?;
+        let history = stray::inventory::History::load(&database)?;
+        let machine = stray::host::machine_name();
+        let only = args.scan.target.credential.as_deref();
+        let files = history.files_on(&machine, only);
+        if files.is_empty() {
+            bail!(
+                "{}: nothing to re-check on {machine}: no file its latest recorded scan found a \
+                 credential in{} still exists",
+                db.display(),
+                only.map(|p| format!(" (credential {p})"))
+                    .unwrap_or_default()
+            );
+        }
+        args.scan.target.paths = files;
+        args.scan.record = Some(Some(db));
+    }
+    scan(args.scan)
+}
+
 /// `stray scan`: report, and exit by the policy.
 pub fn scan(args: ScanArgs) -> Result<u8> {
     args.target.check()?;

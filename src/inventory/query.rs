@@ -585,6 +585,49 @@ impl History {
         views
     }
 
+    /// The files on disk where `machine`'s latest recorded scan saw a credential (only those
+    /// whose fingerprint starts with `only`, when given), for `stray verify --db` to read the
+    /// values again. A recorded path is resolved through that scan's roots (it was reported
+    /// relative to where the scan ran); archive members name their archive; files that no
+    /// longer exist are left out.
+    pub fn files_on(&self, machine: &str, only: Option<&str>) -> Vec<std::path::PathBuf> {
+        use std::path::{Path, PathBuf};
+        let Some(&scan) = self.latest_per_machine(self.scans.len()).get(machine) else {
+            return Vec::new();
+        };
+        let roots: Vec<PathBuf> = self.scans[scan].roots.iter().map(PathBuf::from).collect();
+        let mut files = Vec::new();
+        for (index, credential) in self.credentials.iter().enumerate() {
+            if only.is_some_and(|p| !credential.fingerprint.starts_with(p)) {
+                continue;
+            }
+            for place in self.places.get(&(scan, index)).into_iter().flatten() {
+                let recorded = place.path.split('!').next().unwrap_or(&place.path);
+                let recorded = Path::new(recorded);
+                let candidates: Vec<PathBuf> = if recorded.is_absolute() {
+                    vec![recorded.to_path_buf()]
+                } else {
+                    roots
+                        .iter()
+                        .flat_map(|root| {
+                            [
+                                Some(root.join(recorded)),
+                                root.parent().map(|p| p.join(recorded)),
+                            ]
+                        })
+                        .flatten()
+                        .collect()
+                };
+                if let Some(found) = candidates.into_iter().find(|c| c.is_file()) {
+                    files.push(found);
+                }
+            }
+        }
+        files.sort();
+        files.dedup();
+        files
+    }
+
     /// Credentials present at the end of the first `count` scans, each with the status of its
     /// most recent reconciled sighting among them.
     fn state_after(&self, count: usize) -> Vec<Option<Status>> {

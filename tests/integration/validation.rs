@@ -663,3 +663,61 @@ fn verify_fails_on_what_it_could_not_check_and_ignores_the_files_policy() {
         "the OpenAI key is refused (401), and the file's `any` does not apply: {stderr}"
     );
 }
+
+/// `stray verify --db DB`: the files this machine's latest recorded scan found credentials in,
+/// read again from wherever the command runs, and the result recorded.
+#[test]
+fn verify_db_rechecks_the_recorded_files_of_this_machine() {
+    let tree = Tree::new();
+    let mut fake = Fake::new(12);
+    tree.write("app/.env", format!("GITHUB_TOKEN={}\n", fake.github_pat()));
+    tree.write(
+        "app/other.env",
+        format!("OPENAI_API_KEY={}\n", fake.openai_project_key()),
+    );
+    let providers = Providers::start(route);
+    let db = tree.path().join("inv.db").display().to_string();
+    let (code, _, stderr) = run(
+        &tree,
+        &providers,
+        &["scan", "app", &format!("--record={db}")],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(providers.seen().is_empty(), "a plain scan asks nobody");
+
+    // From another directory: the recorded relative paths resolve through the scan's roots.
+    let elsewhere = Tree::new();
+    let output = stray()
+        .current_dir(elsewhere.path())
+        .env("STRAY_TEST_VALIDATION_ENDPOINT", providers.endpoint())
+        .args(["verify", "--db", &db])
+        .output()
+        .expect("run stray");
+    let (code, table, stderr) = crate::common::outcome(output);
+    assert_eq!(code, 1, "the GitHub token works: {stderr}");
+    assert!(
+        table.contains("live: ada-ci") && table.contains("invalid: HTTP 401"),
+        "{table}"
+    );
+    let (_, listing, _) = run(
+        &tree,
+        &providers,
+        &["inventory", "--db", &db, "--format", "json"],
+    );
+    let listing: Value = serde_json::from_str(&listing).expect("JSON");
+    let states: Vec<&str> = listing["credentials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["validation"].as_str())
+        .collect();
+    assert_eq!(states.len(), 2, "both recorded: {listing:#}");
+
+    let (code, _, stderr) = run(&tree, &providers, &["verify", "app", "--db", &db]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("without paths"), "{stderr}");
+    std::fs::remove_dir_all(tree.path().join("app")).expect("remove");
+    let (code, _, stderr) = run(&tree, &providers, &["verify", "--db", &db]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("nothing to re-check"), "{stderr}");
+}
