@@ -43,7 +43,7 @@ use serde_json::Value;
 
 use super::shared::{
     Object, add_login_cells, add_notes, add_old_password, at_index, at_key, csv_error, csv_table,
-    env_lines, expected, object_at, opt_array, opt_object, opt_str, timestamp,
+    env_lines, expected, for_each_json_item, object_at, opt_array, opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};
 
@@ -568,36 +568,9 @@ pub(super) fn is_cli_stream(bytes: &[u8]) -> bool {
 }
 
 pub fn parse_cli(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let values = serde_json::Deserializer::from_slice(bytes)
-        .into_iter::<Value>()
-        .collect::<Result<Vec<Value>, _>>()?;
-    if values.is_empty() {
-        return Err(ParseError::Invalid(
-            "no JSON value (not `op item get --format json` output?)".into(),
-        ));
-    }
-    let several = values.len() > 1;
-    for (n, value) in values.iter().enumerate() {
-        let at = if several {
-            format!("item {}", n + 1)
-        } else {
-            String::new()
-        };
-        match value {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let at = at_index(&at, i);
-                    parse_cli_item(object_at(item, &at)?, &at, out)?;
-                }
-            }
-            other => {
-                let top = if several { at.as_str() } else { "top level" };
-                parse_cli_item(object_at(other, top)?, &at, out)?;
-            }
-        }
-    }
-    Ok(())
+    for_each_json_item(bytes, "`op item get --format json` output", |item, at| {
+        parse_cli_item(item, at, out)
+    })
 }
 
 fn parse_cli_item(item: &Object, at: &str, out: &mut Collector) -> Result<(), ParseError> {

@@ -23,8 +23,8 @@
 use serde_json::Value;
 
 use super::shared::{
-    Object, add_notes, at_index, at_key, expected, object_at, opt_array, opt_object, opt_str,
-    timestamp,
+    Object, add_notes, at_index, at_key, expected, for_each_json_item, object_at, opt_array,
+    opt_object, opt_str, timestamp,
 };
 use super::{Collector, EntryMeta, ParseError};
 
@@ -72,36 +72,9 @@ pub fn looks_like(value: &Value) -> bool {
 }
 
 pub fn parse(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let values = serde_json::Deserializer::from_slice(bytes)
-        .into_iter::<Value>()
-        .collect::<Result<Vec<Value>, _>>()?;
-    if values.is_empty() {
-        return Err(ParseError::Invalid(
-            "no JSON value (not a 1Password Connect or SDK item?)".into(),
-        ));
-    }
-    let several = values.len() > 1;
-    for (n, value) in values.iter().enumerate() {
-        let at = if several {
-            format!("item {}", n + 1)
-        } else {
-            String::new()
-        };
-        match value {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let at = at_index(&at, i);
-                    read_item(object_at(item, &at)?, &at, out)?;
-                }
-            }
-            other => {
-                let top = if several { at.as_str() } else { "top level" };
-                read_item(object_at(other, top)?, &at, out)?;
-            }
-        }
-    }
-    Ok(())
+    for_each_json_item(bytes, "a 1Password Connect or SDK item", |item, at| {
+        read_item(item, at, out)
+    })
 }
 
 /// The first of `keys` present (camelCase, then snake_case).

@@ -92,6 +92,44 @@ pub fn opt_str<'a>(object: &'a Object, key: &str, at: &str) -> Result<Option<&'a
     }
 }
 
+/// Every item of a JSON stream as the 1Password CLI and SDKs print them: one object, an array
+/// of them, or several values one after another (`op item get` per item). `read` gets each
+/// object and where it is (`item 2[3]`); `what` names the format in the error for an empty file.
+pub fn for_each_json_item(
+    bytes: &[u8],
+    what: &str,
+    mut read: impl FnMut(&Object, &str) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let values = serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<Value>()
+        .collect::<Result<Vec<Value>, _>>()?;
+    if values.is_empty() {
+        return Err(ParseError::Invalid(format!("no JSON value (not {what}?)")));
+    }
+    let several = values.len() > 1;
+    for (n, value) in values.iter().enumerate() {
+        let at = if several {
+            format!("item {}", n + 1)
+        } else {
+            String::new()
+        };
+        match value {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let at = at_index(&at, i);
+                    read(object_at(item, &at)?, &at)?;
+                }
+            }
+            other => {
+                let top = if several { at.as_str() } else { "top level" };
+                read(object_at(other, top)?, &at)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A timestamp from a JSON string (RFC 3339 and friends) or number (Unix seconds). Anything
 /// unreadable is `None`: a bad date never fails a file.
 pub fn timestamp(value: Option<&Value>) -> Option<Timestamp> {
