@@ -212,6 +212,11 @@ fn revoke(db: &DbArg, prefix: &str, at: Option<String>) -> Result<u8> {
     Ok(EXIT_CLEAN)
 }
 
+/// The inventory at `db` (else the default database) and its name, for `stray rotation`.
+pub fn open_db(db: Option<PathBuf>) -> Result<(Database, String)> {
+    open(&DbArg { db })
+}
+
 fn open(arg: &DbArg) -> Result<(Database, String)> {
     let path = db_path(arg)?;
     let database = Database::open(&path, false)?;
@@ -330,11 +335,11 @@ pub fn runbook_from_inventory(
     db: Option<PathBuf>,
     leaver: Option<&str>,
     credential: Option<&str>,
+    rules: &stray::RuleSet,
 ) -> Result<String> {
     let (database, name) = open(&DbArg { db })?;
     let history = History::load(&database)?;
     let now = inventory::now();
-    let rules = stray::RuleSet::builtin()?;
     let mut credentials: Vec<_> = history
         .credentials(now)
         .into_iter()
@@ -360,7 +365,7 @@ pub fn runbook_from_inventory(
     {
         eprintln!("stray: {notice}");
     }
-    let mut entries = stray::inventory::runbook::entries(&credentials, &rules);
+    let mut entries = stray::inventory::runbook::entries(&credentials, rules.rules());
     stray::report::runbook::order_entries(&mut entries);
     let latest = history
         .scans

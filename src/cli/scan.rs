@@ -683,6 +683,7 @@ pub fn runbook(args: &RunbookArgs) -> Result<u8> {
             args.db.clone(),
             args.leaver.as_deref(),
             args.target.credential.as_deref(),
+            &load_rules(&args.target.rules)?,
         )?;
         match &args.output {
             Some(path) => write_runbook(path, &text)?,
@@ -699,7 +700,8 @@ pub fn runbook(args: &RunbookArgs) -> Result<u8> {
         .scanned_at
         .strftime("%Y-%m-%d %H:%M UTC")
         .to_string();
-    let text = stray::report::runbook::render(&outcome.findings, &scanned);
+    let rules = pipeline.scanner().matcher().rules();
+    let text = stray::report::runbook::render(&outcome.findings, rules, &scanned);
     match &args.output {
         Some(path) => write_runbook(path, &text)?,
         None => print!("{text}"),

@@ -80,16 +80,23 @@ impl VaultStanding {
     /// Engineering/OpenAI (credential), 212 days since it changed (revisionDate)`.
     pub fn describe(&self) -> Option<String> {
         let mut parts = Vec::new();
-        if let Some(item) = &self.vault_item {
-            parts.push(match &self.vault_source {
-                Some(source) => format!("in {source} {item}"),
-                None => item.clone(),
-            });
+        if let Some(item) = self.describe_item() {
+            parts.push(item);
         }
         if let Some(days) = self.vault_age_days {
             parts.push(describe_age(days, self.vault_age_from.as_deref()));
         }
         (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
+    /// Where the vault keeps it: `in 1Password Engineering/OpenAI (credential)`, or the item
+    /// alone when the product is not known.
+    pub fn describe_item(&self) -> Option<String> {
+        let item = self.vault_item.as_ref()?;
+        Some(match &self.vault_source {
+            Some(source) => format!("in {source} {item}"),
+            None => item.clone(),
+        })
     }
 
     /// The vault knows it (`stray-copy` or `rotated-out`).

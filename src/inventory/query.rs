@@ -90,6 +90,9 @@ pub struct CredentialView {
     /// From the most recent scan that reconciled it with a vault; `not-reconciled` if none did.
     #[serde(flatten)]
     pub vault: VaultStanding,
+    /// When the scan that said `vault` ran (the vault age was counted to then).
+    #[serde(skip)]
+    pub reconciled_at: Option<Timestamp>,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
     /// Whole days from first seen to now.
@@ -537,6 +540,7 @@ impl History {
             views.push(CredentialView {
                 id: row.clone(),
                 vault: reconciled.map(|s| s.vault.clone()).unwrap_or_default(),
+                reconciled_at: reconciled.map(|s| self.scans[s.scan].scanned_at),
                 first_seen,
                 last_seen,
                 age_days: whole_days(first_seen, now).max(0),

@@ -4,19 +4,20 @@
 use std::path::PathBuf;
 
 use crate::detect::classify::LocationKind;
-use crate::detect::rules::{Criticality, RuleClass, RuleSet};
+use crate::detect::rules::{Criticality, Rule, RuleClass};
 use crate::finding::{Finding, Location};
 use crate::inventory::CredentialView;
 use crate::report::runbook::Entry;
 
 /// Findings for the credentials the inventory holds, with each place's machine. The recorded
-/// data lacks some fields: the rule's description, criticality and revoke page come from the
-/// built-in rules (by rule id), and consumers from the places.
-pub fn entries(views: &[CredentialView], rules: &RuleSet) -> Vec<Entry> {
+/// data lacks some fields: the rule's description, criticality, revoke page and rotation note
+/// come from `rules` (by rule id; the built-in ones and any `--rules` packs), and consumers from
+/// the places.
+pub fn entries(views: &[CredentialView], rules: &[Rule]) -> Vec<Entry> {
     views
         .iter()
         .map(|view| {
-            let rule = rules.rules().iter().find(|r| r.id == view.id.rule);
+            let rule = rules.iter().find(|r| r.id == view.id.rule);
             let class: RuleClass = rule.map_or_else(|| view.rule_class(), |r| r.class);
             let mut locations = Vec::new();
             let mut hosts = Vec::new();
@@ -70,6 +71,7 @@ pub fn entries(views: &[CredentialView], rules: &RuleSet) -> Vec<Entry> {
                     validation: None,
                 },
                 hosts,
+                rotation_note: rule.and_then(|r| r.rotation_note.clone()),
             }
         })
         .collect()

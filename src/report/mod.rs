@@ -2,6 +2,7 @@
 
 mod csv;
 pub mod gitlab;
+pub mod ics;
 mod inventory;
 pub mod json;
 mod markdown;
@@ -169,6 +170,10 @@ where
             .map(|c| spreadsheet_safe(c.as_ref()).into_owned()),
     )
 }
+
+/// The UTF-8 byte order mark a CSV starts with for `--bom`: Excel reads a CSV without one in
+/// the system's legacy code page, so `é` and `…` come out garbled.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The secret as text, for `--show-secrets`.
 fn plaintext(secret: &[u8]) -> String {
