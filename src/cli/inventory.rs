@@ -60,6 +60,10 @@ struct ListArgs {
     /// present credentials first seen then, gone ones removed then
     #[arg(long, value_name = "DATE")]
     since: Option<String>,
+    /// Start the CSV with a UTF-8 byte order mark, for spreadsheet programs that need one to
+    /// read UTF-8 (Excel)
+    #[arg(long)]
+    bom: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -176,12 +180,13 @@ pub fn run(args: InventoryArgs) -> Result<u8> {
         && (given.gone
             || given.all
             || given.since.is_some()
+            || given.bom
             || given.output.output.is_some()
             || given.output.format != OutputFormat::Table)
     {
         bail!(
-            "--gone, --all, --since, --format and --output before a subcommand apply to the \
-             list: give them after the subcommand (stray inventory metrics --format json)"
+            "--gone, --all, --since, --bom, --format and --output before a subcommand apply to \
+             the list: give them after the subcommand (stray inventory metrics --format json)"
         );
     }
     match args.command {
@@ -245,7 +250,13 @@ fn list(db: &DbArg, args: &ListArgs) -> Result<u8> {
             })
         })
         .collect();
+    if args.bom && args.output.format != OutputFormat::Csv {
+        bail!("--bom starts a CSV file: give it with --format csv");
+    }
     let mut out = output(args.output.output.as_deref())?;
+    if args.bom {
+        out.writer().write_all(stray::report::UTF8_BOM)?;
+    }
     render::write_credentials(
         &credentials,
         &history.scans,

@@ -385,7 +385,7 @@ fn merge_results(args: &MergeArgs) -> Result<u8> {
     let mut out = output::Output::open(args.output.as_deref(), "file")?;
     match args.format {
         MergeFormat::Json => stray::report::json::write_document(&merged, out.writer())?,
-        MergeFormat::Inventory => stray::report::write_inventory(&merged, out.writer())?,
+        MergeFormat::Inventory => stray::report::write_inventory(&merged, false, out.writer())?,
     }
     out.commit()?;
     Ok(EXIT_CLEAN)

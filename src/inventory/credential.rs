@@ -61,6 +61,10 @@ pub struct VaultStanding {
     /// Which of the export's dates the age is counted from (`revisionDate`…; schema 6).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vault_age_from: Option<String>,
+    /// The vault item's tags (`key=value`): what it can reach, as far as the vault says
+    /// (schema 7).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vault_tags: Vec<String>,
 }
 
 impl VaultStanding {
@@ -73,6 +77,7 @@ impl VaultStanding {
             rotation_overdue: verdict.is_some_and(|v| v.rotation_overdue),
             vault_source: first.and_then(|i| i.source.clone()),
             vault_age_from: first.and_then(|i| i.age_from.clone()),
+            vault_tags: first.map(|i| i.tags.clone()).unwrap_or_default(),
         }
     }
 
@@ -129,6 +134,7 @@ impl VaultStanding {
                     updated: None,
                     source: self.vault_source.clone(),
                     age_from: self.vault_age_from.clone(),
+                    tags: self.vault_tags.clone(),
                 }
             })
             .collect();
@@ -219,6 +225,7 @@ mod tests {
             updated: None,
             source: Some("1Password".to_string()),
             age_from: Some("revisionDate".to_string()),
+            tags: vec!["env=prod".to_string()],
         }
     }
 
@@ -247,6 +254,7 @@ mod tests {
             )
         );
         assert_eq!(back.items[0].age_from.as_deref(), Some("revisionDate"));
+        assert_eq!(back.items[0].tags, ["env=prod"]);
         assert_eq!(VaultStanding::from_verdict(None).verdict(), None);
         assert_eq!(
             VaultStanding::from_verdict(None).status_name(),

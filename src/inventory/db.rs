@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_4,
     MIGRATION_5,
     MIGRATION_6,
+    MIGRATION_7,
 ];
 
 /// Schema 1: scans, credentials, which scan saw which credential with what vault status, and
@@ -118,6 +119,12 @@ ALTER TABLE scans ADD COLUMN rule_pack TEXT;
 pub const MIGRATION_6: &str = "
 ALTER TABLE sightings ADD COLUMN vault_source TEXT;
 ALTER TABLE sightings ADD COLUMN vault_age_from TEXT;
+";
+
+/// Schema 7: the vault item's tags (a JSON array of `key=value` strings; NULL when it has none),
+/// the inventory's "what it can reach" until a provider says.
+pub const MIGRATION_7: &str = "
+ALTER TABLE sightings ADD COLUMN vault_tags TEXT;
 ";
 
 /// How long to wait for other processes holding the database (another `--record` or import
@@ -534,8 +541,8 @@ impl Database {
                 "INSERT OR IGNORE INTO sightings (scan_id, fingerprint, status, vault_item,
                                                       vault_age_days, rotation_overdue, owner,
                                                       owner_source, criticality, revoke_url,
-                                                      vault_source, vault_age_from)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                                      vault_source, vault_age_from, vault_tags)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?;
             let mut place = tx.prepare(
                 "INSERT INTO places (scan_id, fingerprint, path, line, col, kind, context,
@@ -565,6 +572,8 @@ impl Database {
                     c.custody.revoke_url,
                     c.vault.vault_source,
                     c.vault.vault_age_from,
+                    (!c.vault.vault_tags.is_empty())
+                        .then(|| serde_json::Value::from(c.vault.vault_tags.clone()).to_string()),
                 ])?;
                 for p in &c.places {
                     place.execute(params![

@@ -134,6 +134,15 @@ impl CredentialView {
     pub fn status_name(&self) -> &'static str {
         self.vault.status_name()
     }
+
+    /// When the vault last changed it (its last rotation): the vault's age counted back from
+    /// the scan that reconciled it.
+    pub fn last_rotated(&self) -> Option<Timestamp> {
+        let days = self.vault.vault_age_days?;
+        self.reconciled_at?
+            .checked_sub(jiff::SignedDuration::from_hours(24 * days))
+            .ok()
+    }
 }
 
 /// Periods for "strays removed per period"; serialized by name.
@@ -306,7 +315,7 @@ impl History {
                 .prepare(
                     "SELECT scan_id, fingerprint, status, vault_item, vault_age_days,
                             rotation_overdue, owner, owner_source, criticality, revoke_url,
-                            vault_source, vault_age_from
+                            vault_source, vault_age_from, vault_tags
                      FROM sightings",
                 )
                 .map_err(error)?;
@@ -326,6 +335,7 @@ impl History {
                         row.get::<_, Option<String>>(9)?,
                         row.get::<_, Option<String>>(10)?,
                         row.get::<_, Option<String>>(11)?,
+                        row.get::<_, Option<String>>(12)?,
                     ))
                 })
                 .map_err(error)?;
@@ -343,6 +353,7 @@ impl History {
                     revoke_url,
                     vault_source,
                     vault_age_from,
+                    vault_tags,
                 ) = row.map_err(error)?;
                 let (Some(&scan), Some(&credential)) = (
                     scan_index.get(&scan_id),
@@ -359,6 +370,10 @@ impl History {
                         rotation_overdue: overdue,
                         vault_source,
                         vault_age_from,
+                        // A hand-edited value that is not a list of strings is no tags.
+                        vault_tags: vault_tags
+                            .and_then(|text| serde_json::from_str(&text).ok())
+                            .unwrap_or_default(),
                     },
                     custody: Custody {
                         owner: recorded_owner(owner, owner_source),

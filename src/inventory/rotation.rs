@@ -104,13 +104,9 @@ impl Subject {
     /// A credential the inventory holds; its vault age was counted to the scan that reconciled
     /// it.
     pub fn from_view(view: &CredentialView) -> Subject {
-        let vault_changed = match (view.vault.vault_age_days, view.reconciled_at) {
-            (Some(days), Some(at)) => at
-                .checked_sub(SignedDuration::from_hours(24 * days))
-                .ok()
-                .map(|t| (t, changed_from(view.vault.vault_age_from.as_deref()))),
-            _ => None,
-        };
+        let vault_changed = view
+            .last_rotated()
+            .map(|t| (t, changed_from(view.vault.vault_age_from.as_deref())));
         Subject {
             id: view.id.clone(),
             vault: view.vault.clone(),

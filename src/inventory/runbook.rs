@@ -7,6 +7,7 @@ use crate::detect::classify::LocationKind;
 use crate::detect::rules::{Criticality, Rule, RuleClass};
 use crate::finding::{Finding, Location};
 use crate::inventory::CredentialView;
+use crate::inventory::query::PlaceView;
 use crate::report::runbook::Entry;
 
 /// Findings for the credentials the inventory holds, with each place's machine. The recorded
@@ -22,24 +23,10 @@ pub fn entries(views: &[CredentialView], rules: &[Rule]) -> Vec<Entry> {
             let mut locations = Vec::new();
             let mut hosts = Vec::new();
             for place in &view.places {
-                locations.push(Location {
-                    path: PathBuf::from(&place.path),
-                    line: place.line.max(0) as usize,
-                    column: place.column.max(0) as usize,
-                    kind: serde_json::from_value(serde_json::Value::String(place.kind.clone()))
-                        .unwrap_or(LocationKind::Other),
-                    context: place.context.clone(),
-                    inline_allow: None,
-                    commit: None,
-                });
+                locations.push(location(place));
                 hosts.push(format!("{}@{}", place.user, place.machine));
             }
-            let mut consumers: Vec<String> = locations
-                .iter()
-                .filter_map(crate::finding::consumer::consumer)
-                .collect();
-            consumers.sort();
-            consumers.dedup();
+            let consumers = consumers(&locations);
             let vault = view.vault.verdict();
             Entry {
                 finding: Finding {
@@ -75,4 +62,29 @@ pub fn entries(views: &[CredentialView], rules: &[Rule]) -> Vec<Entry> {
             }
         })
         .collect()
+}
+
+/// A recorded place as a finding's location (an unknown kind is `other`).
+pub(crate) fn location(place: &PlaceView) -> Location {
+    Location {
+        path: PathBuf::from(&place.path),
+        line: place.line.max(0) as usize,
+        column: place.column.max(0) as usize,
+        kind: serde_json::from_value(serde_json::Value::String(place.kind.clone()))
+            .unwrap_or(LocationKind::Other),
+        context: place.context.clone(),
+        inline_allow: None,
+        commit: None,
+    }
+}
+
+/// Who reads a credential at these places, each named once, sorted.
+pub(crate) fn consumers(locations: &[Location]) -> Vec<String> {
+    let mut consumers: Vec<String> = locations
+        .iter()
+        .filter_map(crate::finding::consumer::consumer)
+        .collect();
+    consumers.sort();
+    consumers.dedup();
+    consumers
 }

@@ -3,7 +3,7 @@
 mod csv;
 pub mod gitlab;
 pub mod ics;
-mod inventory;
+pub mod inventory;
 pub mod json;
 mod markdown;
 pub mod runbook;
@@ -75,6 +75,11 @@ impl Named for Format {
 }
 
 impl Format {
+    /// A CSV format (`--bom` applies).
+    pub fn is_csv(self) -> bool {
+        matches!(self, Format::Csv | Format::Inventory)
+    }
+
     /// The format a report file's name asks for: `.json`, `.jsonl`/`.ndjson`, `.sarif` (also
     /// `.sarif.json`), `.csv`, `.md`, GitLab's `gl-secret-detection-report.json`; `None` for
     /// anything else.
@@ -107,6 +112,9 @@ pub struct ReportOptions {
     pub color: bool,
     /// List suppressed places and credentials too.
     pub show_suppressed: bool,
+    /// Start a CSV (`csv`, `inventory`) with a UTF-8 byte order mark, for spreadsheet programs
+    /// that need one (`--bom`).
+    pub bom: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,13 +138,18 @@ pub fn write_report(
     options: ReportOptions,
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
+    if options.bom && format.is_csv() {
+        out.write_all(UTF8_BOM)?;
+    }
     match format {
         Format::Table => table::write(outcome, options, out)?,
         Format::Json => json::write(outcome, options, out)?,
         Format::Jsonl => json::write_lines(outcome, options, out)?,
         Format::Sarif => sarif::write(outcome, rules, options, out)?,
         Format::Csv => csv::write(outcome, options, out)?,
-        Format::Inventory => inventory::write(&json::ReportDocument::new(outcome, options), out)?,
+        Format::Inventory => {
+            inventory::write(&json::ReportDocument::new(outcome, options), false, out)?
+        }
         Format::Markdown => markdown::write(outcome, options, out)?,
         Format::Gitlab => gitlab::write(outcome, rules, out)?,
     }

@@ -350,7 +350,7 @@ fn verdicts_name_the_vault_and_the_date_the_age_is_from() {
     assert_eq!(code, 0, "{stderr}");
     let header = csv.lines().next().unwrap_or_default();
     assert!(
-        header.ends_with(",vault_item,vault_source,vault_age_from"),
+        header.ends_with(",revoked_at,vault_source,vault_age_from"),
         "{header}"
     );
     assert!(
