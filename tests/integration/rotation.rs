@@ -6,8 +6,11 @@ use crate::common::{
 };
 use serde_json::Value;
 
-/// Every event of an .ics file as (property name → values), via the `ical` parser.
-fn events(ics: &str) -> Vec<Vec<(String, String, Vec<(String, Vec<String>)>)>> {
+/// One property of an event: name, value and parameters (name, values).
+type Property = (String, String, Vec<(String, Vec<String>)>);
+
+/// Every event of an .ics file as its properties, via the `ical` parser.
+fn events(ics: &str) -> Vec<Vec<Property>> {
     let mut parser = ical::IcalParser::new(std::io::BufReader::new(ics.as_bytes()));
     let calendar = parser
         .next()
@@ -39,7 +42,7 @@ fn events(ics: &str) -> Vec<Vec<(String, String, Vec<(String, Vec<String>)>)>> {
         .collect()
 }
 
-fn value<'a>(event: &'a [(String, String, Vec<(String, Vec<String>)>)], name: &str) -> &'a str {
+fn value<'a>(event: &'a [Property], name: &str) -> &'a str {
     event
         .iter()
         .find(|(n, _, _)| n == name)
