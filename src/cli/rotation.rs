@@ -91,12 +91,22 @@ pub fn rotation(args: &RotationArgs) -> Result<u8> {
         }
         let (database, name) = super::inventory::open_db(args.db.clone())?;
         let history = History::load(&database)?;
-        let subjects: Vec<Subject> = history
+        let mut subjects: Vec<Subject> = history
             .credentials(now)
             .iter()
             .filter(|c| c.present)
             .map(Subject::from_view)
             .collect();
+        if let Some(wanted) = &args.target.credential
+            && let Some(notice) = stray::pipeline::select_credential(
+                &mut subjects,
+                wanted,
+                |s| &s.id.fingerprint,
+                |s| format!("{} {}", s.id.rule, s.id.redacted),
+            )?
+        {
+            eprintln!("stray: {notice}");
+        }
         (subjects, format!("inventory {name}"))
     } else {
         args.target.check()?;

@@ -625,3 +625,110 @@ fn steps(r: &Rotation, origin: &Origin) -> String {
     ));
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Owner;
+
+    fn subject(
+        fingerprint: char,
+        tier: Option<Criticality>,
+        changed_days_ago: Option<i64>,
+    ) -> Subject {
+        let now: Timestamp = "2026-12-01T09:00:00Z".parse().unwrap();
+        let ago = |days: i64| {
+            now.checked_sub(SignedDuration::from_hours(24 * days))
+                .unwrap()
+        };
+        Subject {
+            id: CredentialId {
+                fingerprint: fingerprint.to_string().repeat(64),
+                provider: "acme".to_string(),
+                rule: "acme-key".to_string(),
+                class: "saas".to_string(),
+                redacted: "acme…1234".to_string(),
+            },
+            vault: VaultStanding::default(),
+            custody: Custody {
+                owner: Some(Owner {
+                    name: "Ada <ada@acme.io>".to_string(),
+                    source: "config".to_string(),
+                }),
+                criticality: tier,
+                revoke_url: None,
+            },
+            vault_changed: changed_days_ago.map(|d| (ago(d), "vault".to_string())),
+            first_seen: ago(10),
+            places: vec!["laptop:app/.env:1".to_string()],
+        }
+    }
+
+    #[test]
+    fn due_dates_follow_the_tier_and_overdue_comes_first() {
+        let now: Timestamp = "2026-12-01T09:00:00Z".parse().unwrap();
+        let subjects = [
+            subject('a', Some(Criticality::Low), Some(100)),
+            subject('b', Some(Criticality::High), Some(100)),
+            subject('c', None, None),
+        ];
+        let rotations = schedule(&subjects, &[], None, now);
+        let order: Vec<(&str, i64, bool)> = rotations
+            .iter()
+            .map(|r| (&r.fingerprint[..1], r.days_left, r.overdue))
+            .collect();
+        // b: high, 90 days from 100 days ago; c: no rule, no tier: saas is medium (180) from
+        // first seen 10 days ago; a: low, 365 from 100 days ago.
+        assert_eq!(
+            order,
+            [("b", -10, true), ("c", 170, false), ("a", 265, false)]
+        );
+        assert_eq!(rotations[0].due.to_string(), "2026-11-21");
+        assert_eq!(
+            rotations[0].event_date(date_of(now)).to_string(),
+            "2026-12-01"
+        );
+        assert_eq!(rotations[1].last_changed_from, "first seen");
+        assert_eq!(rotations[0].owner_email.as_deref(), Some("ada@acme.io"));
+        let every_30 = schedule(&subjects, &[], Some(30), now);
+        assert!(every_30.iter().all(|r| r.max_age_days == 30));
+    }
+
+    #[test]
+    fn owner_week_events_have_stable_uids_and_list_each_rotation() {
+        let now: Timestamp = "2026-12-01T09:00:00Z".parse().unwrap();
+        let subjects = [
+            subject('a', Some(Criticality::High), Some(100)),
+            subject('b', Some(Criticality::High), Some(99)),
+        ];
+        let rotations = schedule(&subjects, &[], None, now);
+        let origin = Origin {
+            source: "test".to_string(),
+            now,
+        };
+        let calendar = calendar(&rotations, &origin, Grouping::OwnerWeek);
+        assert_eq!(calendar.events.len(), 1);
+        let event = &calendar.events[0];
+        assert_eq!(event.uid, calendar_uid_again(&rotations, &origin));
+        assert!(
+            event
+                .summary
+                .starts_with("Rotate 2 credentials (Ada <ada@acme.io>, week 2026-W49)")
+        );
+        assert_eq!(event.attendees.len(), 1, "one owner, invited once");
+        assert_eq!(event.attendees[0].name.as_deref(), Some("Ada"));
+        assert!(
+            event.description.contains("aaaaaaaaaaaa")
+                && event.description.contains("bbbbbbbbbbbb")
+        );
+        let single = super::calendar(&rotations, &origin, Grouping::Credential);
+        assert_eq!(single.events.len(), 2);
+        assert_eq!(single.events[0].uid, "rotation-aaaaaaaaaaaa@stray");
+    }
+
+    fn calendar_uid_again(rotations: &[Rotation], origin: &Origin) -> String {
+        calendar(rotations, origin, Grouping::OwnerWeek).events[0]
+            .uid
+            .clone()
+    }
+}

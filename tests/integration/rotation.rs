@@ -309,6 +309,30 @@ fn the_inventory_keeps_the_team_tier_for_rotation_and_runbooks() {
         page.contains("| Criticality | high (rotate every 90 days) |"),
         "{page}"
     );
+    // --credential picks one, from the inventory too.
+    let prefix = password["fingerprint"]
+        .as_str()
+        .expect("fingerprint")
+        .to_string();
+    let (stdout, _) = expect_code(
+        run(
+            &tree,
+            &[
+                "rotation",
+                "--db",
+                &db_arg,
+                "--credential",
+                &prefix,
+                "-f",
+                "json",
+            ],
+        ),
+        0,
+        "stray rotation --db --credential",
+    );
+    let one: Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(one["rotations"].as_array().map(Vec::len), Some(1), "{one}");
+    assert_eq!(one["rotations"][0]["fingerprint"], prefix.as_str());
     // A path with --db is refused, as the runbook refuses it.
     let (_, stderr) = expect_code(
         run(&tree, &["rotation", "--db", &db_arg, "app"]),
