@@ -26,6 +26,19 @@ use crate::vault::{self, VaultError, VaultFormat, VaultIndex};
 /// repository scan.
 pub const BLAME_FILE_LIMIT: usize = 1000;
 
+/// [`BLAME_FILE_LIMIT`]; with the `test-endpoints` feature (tests only),
+/// `STRAY_TEST_BLAME_FILE_LIMIT` lowers it, so a test reaches it without a thousand files.
+fn blame_file_limit() -> usize {
+    #[cfg(feature = "test-endpoints")]
+    if let Some(limit) = std::env::var("STRAY_TEST_BLAME_FILE_LIMIT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return limit;
+    }
+    BLAME_FILE_LIMIT
+}
+
 /// The shortest fingerprint prefix `--credential` takes: shorter ones match by accident.
 pub const MIN_FINGERPRINT_PREFIX: usize = 6;
 
@@ -93,6 +106,8 @@ pub enum Notice {
     },
     /// `--credential` matched nothing.
     CredentialNotFound(String),
+    /// `git blame` named line authors in at most `limit` files; `past` more had findings.
+    BlameLimit { limit: usize, past: usize },
     /// A vault read through its CLI listed items it then could not return.
     UnreadableVaultItems {
         source: String,
@@ -151,6 +166,14 @@ impl std::fmt::Display for Notice {
                 f,
                 "credential {prefix}: not found (if it was there before, it is gone from \
                  everything looked at)"
+            ),
+            Notice::BlameLimit { limit, past } => write!(
+                f,
+                "owners: git blame names line authors in at most {} per scan; {} with \
+                 findings got no git-blame owner (name owners in .stray.toml [owners], or scan \
+                 a smaller part of the repository)",
+                crate::display::plural(*limit, "file"),
+                crate::display::plural(*past, "more tracked file"),
             ),
             Notice::UnreadableVaultItems {
                 source,
@@ -506,7 +529,7 @@ impl Pipeline {
                 self.max_age,
             );
         }
-        self.assign_owners(&mut outcome);
+        notices.extend(self.assign_owners(&mut outcome));
         let base = self.location_base()?;
         let applied = baseline::apply(
             &mut outcome.findings,
@@ -548,7 +571,8 @@ impl Pipeline {
     }
 
     /// Owners from the team's map, the vault, git authors or the machine's user.
-    fn assign_owners(&self, outcome: &mut ScanOutcome) {
+    /// A notice when the blame limit left files unblamed.
+    fn assign_owners(&self, outcome: &mut ScanOutcome) -> Option<Notice> {
         let machine_user = self.home.then_some(outcome.info.user.as_str());
         // A plain scan of a repository: the author of each line can own what it added. Only
         // tracked files have authors; each file is blamed once, for every line any finding
@@ -571,12 +595,18 @@ impl Pipeline {
                     .flat_map(|f| &f.locations)
                     .map(|l| (l.path.as_path(), l.line)),
                 tracked,
-                BLAME_FILE_LIMIT,
+                blame_file_limit(),
             )
         });
         let blame = |location: &Location| authors.as_ref()?.author(&location.path, location.line);
         let blame: Option<governance::Blame<'_>> = authors.is_some().then_some(&blame as _);
         governance::assign_owners(&mut outcome.findings, &self.owners, blame, machine_user);
+        let authors = authors.as_ref()?;
+        let past = authors.files_past_limit();
+        (past > 0).then(|| Notice::BlameLimit {
+            limit: authors.file_limit(),
+            past,
+        })
     }
 
     /// What relative location paths are relative to: the repository root for `--staged` and

@@ -16,13 +16,15 @@ use stray::config::Config;
 use super::scan::TargetArgs;
 use super::{BaselineCommand, Cli, Command};
 
-/// The scanning commands (`scan`, `laptop`, `runbook` when it scans, `baseline create`): their
+/// The scanning commands (`scan`, `laptop`, `runbook` and `rotation` when they scan, `baseline
+/// create`): their
 /// target arguments and how many words name the subcommand.
 fn target(command: &Command) -> Option<(&TargetArgs, usize)> {
     match command {
         Command::Scan(args) | Command::Laptop(args) => Some((&args.target, 1)),
         Command::Verify(args) => Some((&args.scan.target, 1)),
         Command::Runbook(args) if !args.reads_inventory() => Some((&args.target, 1)),
+        Command::Rotation(args) if !args.reads_inventory() => Some((&args.target, 1)),
         Command::Baseline(BaselineCommand::Create(args)) => Some((&args.target, 2)),
         _ => None,
     }
@@ -33,6 +35,7 @@ fn target_mut(command: &mut Command) -> Option<&mut TargetArgs> {
         Command::Scan(args) | Command::Laptop(args) => Some(&mut args.target),
         Command::Verify(args) => Some(&mut args.scan.target),
         Command::Runbook(args) if !args.reads_inventory() => Some(&mut args.target),
+        Command::Rotation(args) if !args.reads_inventory() => Some(&mut args.target),
         Command::Baseline(BaselineCommand::Create(args)) => Some(&mut args.target),
         _ => None,
     }

@@ -60,6 +60,10 @@ struct ListArgs {
     /// present credentials first seen then, gone ones removed then
     #[arg(long, value_name = "DATE")]
     since: Option<String>,
+    /// Start the CSV with a UTF-8 byte order mark, for spreadsheet programs that need one to
+    /// read UTF-8 (Excel)
+    #[arg(long)]
+    bom: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -176,12 +180,13 @@ pub fn run(args: InventoryArgs) -> Result<u8> {
         && (given.gone
             || given.all
             || given.since.is_some()
+            || given.bom
             || given.output.output.is_some()
             || given.output.format != OutputFormat::Table)
     {
         bail!(
-            "--gone, --all, --since, --format and --output before a subcommand apply to the \
-             list: give them after the subcommand (stray inventory metrics --format json)"
+            "--gone, --all, --since, --bom, --format and --output before a subcommand apply to \
+             the list: give them after the subcommand (stray inventory metrics --format json)"
         );
     }
     match args.command {
@@ -213,6 +218,11 @@ fn revoke(db: &DbArg, prefix: &str, at: Option<String>) -> Result<u8> {
     Ok(EXIT_CLEAN)
 }
 
+/// The inventory at `db` (else the default database) and its name, for `stray rotation`.
+pub fn open_db(db: Option<PathBuf>) -> Result<(Database, String)> {
+    open(&DbArg { db })
+}
+
 fn open(arg: &DbArg) -> Result<(Database, String)> {
     let path = db_path(arg)?;
     let database = Database::open(&path, false)?;
@@ -241,7 +251,13 @@ fn list(db: &DbArg, args: &ListArgs) -> Result<u8> {
             })
         })
         .collect();
+    if args.bom && args.output.format != OutputFormat::Csv {
+        bail!("--bom starts a CSV file: give it with --format csv");
+    }
     let mut out = output(args.output.output.as_deref())?;
+    if args.bom {
+        out.writer().write_all(stray::report::UTF8_BOM)?;
+    }
     render::write_credentials(
         &credentials,
         &history.scans,
@@ -331,11 +347,11 @@ pub fn runbook_from_inventory(
     db: Option<PathBuf>,
     leaver: Option<&str>,
     credential: Option<&str>,
+    rules: &stray::RuleSet,
 ) -> Result<String> {
     let (database, name) = open(&DbArg { db })?;
     let history = History::load(&database)?;
     let now = inventory::now();
-    let rules = stray::RuleSet::builtin()?;
     let mut credentials: Vec<_> = history
         .credentials(now)
         .into_iter()
@@ -361,7 +377,7 @@ pub fn runbook_from_inventory(
     {
         eprintln!("stray: {notice}");
     }
-    let mut entries = stray::inventory::runbook::entries(&credentials, &rules);
+    let mut entries = stray::inventory::runbook::entries(&credentials, rules.rules());
     stray::report::runbook::order_entries(&mut entries);
     let latest = history
         .scans

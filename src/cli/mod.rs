@@ -7,6 +7,7 @@ mod contract;
 mod inventory;
 mod output;
 mod progress;
+mod rotation;
 mod scan;
 
 use std::io::Write;
@@ -82,6 +83,10 @@ enum Command {
     Inventory(inventory::InventoryArgs),
     /// Write the inventory as one self-contained HTML report (for an auditor; prints to PDF)
     Report(inventory::ReportArgs),
+    /// When each credential's next rotation is due (from its last change and its tier), overdue
+    /// first; --format ics puts them on a calendar. From a scan (with --vault for the vault's
+    /// dates) or the inventory (--inventory, --db DB)
+    Rotation(rotation::RotationArgs),
 }
 
 #[derive(Subcommand)]
@@ -264,6 +269,7 @@ pub fn main() -> u8 {
         Command::Merge(args) => merge_results(&args),
         Command::Inventory(args) => inventory::run(args),
         Command::Report(args) => inventory::report(&args),
+        Command::Rotation(args) => rotation::rotation(&args),
     };
     match result {
         Ok(code) => code,
@@ -384,7 +390,7 @@ fn merge_results(args: &MergeArgs) -> Result<u8> {
     let mut out = output::Output::open(args.output.as_deref(), "file")?;
     match args.format {
         MergeFormat::Json => stray::report::json::write_document(&merged, out.writer())?,
-        MergeFormat::Inventory => stray::report::write_inventory(&merged, out.writer())?,
+        MergeFormat::Inventory => stray::report::write_inventory(&merged, false, out.writer())?,
     }
     out.commit()?;
     Ok(EXIT_CLEAN)

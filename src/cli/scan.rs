@@ -53,6 +53,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub show_suppressed: bool,
 
+    /// Start CSV reports (csv, inventory) with a UTF-8 byte order mark, for spreadsheet
+    /// programs that need one to read UTF-8 (Excel)
+    #[arg(long)]
+    pub bom: bool,
+
     /// Colour in the table format
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -521,6 +526,9 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
         _ => {}
     }
     let outputs = report_formats(&args)?;
+    if args.bom && !outputs.iter().any(|(_, format)| format.is_csv()) {
+        bail!("--bom starts a CSV report: give it with --format csv or --format inventory");
+    }
     // Opened before the walk: an unwritable path should fail in a second, not after an hour.
     let mut reports = Vec::with_capacity(outputs.len());
     for (path, format) in outputs {
@@ -544,6 +552,7 @@ pub fn scan(args: ScanArgs) -> Result<u8> {
         show_secrets: args.show_secrets,
         color,
         show_suppressed: args.show_suppressed,
+        bom: args.bom,
     };
     let rules = pipeline.scanner().matcher().rules();
     for (mut report, format) in reports {
@@ -733,6 +742,7 @@ pub fn runbook(args: &RunbookArgs) -> Result<u8> {
             args.db.clone(),
             args.leaver.as_deref(),
             args.target.credential.as_deref(),
+            &load_rules(&args.target.rules)?,
         )?;
         match &args.output {
             Some(path) => write_runbook(path, &text)?,
@@ -749,7 +759,8 @@ pub fn runbook(args: &RunbookArgs) -> Result<u8> {
         .scanned_at
         .strftime("%Y-%m-%d %H:%M UTC")
         .to_string();
-    let text = stray::report::runbook::render(&outcome.findings, &scanned);
+    let rules = pipeline.scanner().matcher().rules();
+    let text = stray::report::runbook::render(&outcome.findings, rules, &scanned);
     match &args.output {
         Some(path) => write_runbook(path, &text)?,
         None => print!("{text}"),

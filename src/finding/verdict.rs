@@ -52,6 +52,10 @@ pub struct VaultItem {
     /// `creationDate`…), where the reader knows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age_from: Option<String>,
+    /// The vault's tags or labels on it (`env=prod`, `scope=billing`), as `key=value`: what it
+    /// is for and what it can reach, as far as the vault says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 impl VaultItem {

@@ -63,6 +63,10 @@ pub struct VaultStanding {
     /// Which of the export's dates the age is counted from (`revisionDate`…; schema 6).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vault_age_from: Option<String>,
+    /// The vault item's tags (`key=value`): what it can reach, as far as the vault says
+    /// (schema 7).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vault_tags: Vec<String>,
 }
 
 impl VaultStanding {
@@ -75,6 +79,7 @@ impl VaultStanding {
             rotation_overdue: verdict.is_some_and(|v| v.rotation_overdue),
             vault_source: first.and_then(|i| i.source.clone()),
             vault_age_from: first.and_then(|i| i.age_from.clone()),
+            vault_tags: first.map(|i| i.tags.clone()).unwrap_or_default(),
         }
     }
 
@@ -82,16 +87,23 @@ impl VaultStanding {
     /// Engineering/OpenAI (credential), 212 days since it changed (revisionDate)`.
     pub fn describe(&self) -> Option<String> {
         let mut parts = Vec::new();
-        if let Some(item) = &self.vault_item {
-            parts.push(match &self.vault_source {
-                Some(source) => format!("in {source} {item}"),
-                None => item.clone(),
-            });
+        if let Some(item) = self.describe_item() {
+            parts.push(item);
         }
         if let Some(days) = self.vault_age_days {
             parts.push(describe_age(days, self.vault_age_from.as_deref()));
         }
         (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
+    /// Where the vault keeps it: `in 1Password Engineering/OpenAI (credential)`, or the item
+    /// alone when the product is not known.
+    pub fn describe_item(&self) -> Option<String> {
+        let item = self.vault_item.as_ref()?;
+        Some(match &self.vault_source {
+            Some(source) => format!("in {source} {item}"),
+            None => item.clone(),
+        })
     }
 
     /// The vault knows it (`stray-copy` or `rotated-out`).
@@ -124,6 +136,7 @@ impl VaultStanding {
                     updated: None,
                     source: self.vault_source.clone(),
                     age_from: self.vault_age_from.clone(),
+                    tags: self.vault_tags.clone(),
                 }
             })
             .collect();
@@ -256,6 +269,7 @@ mod tests {
             updated: None,
             source: Some("1Password".to_string()),
             age_from: Some("revisionDate".to_string()),
+            tags: vec!["env=prod".to_string()],
         }
     }
 
@@ -284,6 +298,7 @@ mod tests {
             )
         );
         assert_eq!(back.items[0].age_from.as_deref(), Some("revisionDate"));
+        assert_eq!(back.items[0].tags, ["env=prod"]);
         assert_eq!(VaultStanding::from_verdict(None).verdict(), None);
         assert_eq!(
             VaultStanding::from_verdict(None).status_name(),

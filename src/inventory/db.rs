@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_5,
     MIGRATION_6,
     MIGRATION_7,
+    MIGRATION_8,
 ];
 
 /// Schema 1: scans, credentials, which scan saw which credential with what vault status, and
@@ -129,6 +130,12 @@ ALTER TABLE sightings ADD COLUMN validation TEXT;
 ALTER TABLE sightings ADD COLUMN validated_at TEXT;
 ALTER TABLE sightings ADD COLUMN validated_identity TEXT;
 ALTER TABLE sightings ADD COLUMN validated_scopes TEXT;
+";
+
+/// Schema 8: the vault item's tags (a JSON array of `key=value` strings; NULL when it has none),
+/// the inventory's "what it can reach" until a provider says.
+pub const MIGRATION_8: &str = "
+ALTER TABLE sightings ADD COLUMN vault_tags TEXT;
 ";
 
 /// How long to wait for other processes holding the database (another `--record` or import
@@ -549,9 +556,9 @@ impl Database {
                                                       owner_source, criticality, revoke_url,
                                                       vault_source, vault_age_from, validation,
                                                       validated_at, validated_identity,
-                                                      validated_scopes)
+                                                      validated_scopes, vault_tags)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                             ?16)",
+                             ?16, ?17)",
             )?;
             let mut place = tx.prepare(
                 "INSERT INTO places (scan_id, fingerprint, path, line, col, kind, context,
@@ -587,6 +594,8 @@ impl Database {
                     (!c.live.validated_scopes.is_empty())
                         .then(|| serde_json::to_string(&c.live.validated_scopes).ok())
                         .flatten(),
+                    (!c.vault.vault_tags.is_empty())
+                        .then(|| serde_json::Value::from(c.vault.vault_tags.clone()).to_string()),
                 ])?;
                 for p in &c.places {
                     place.execute(params![

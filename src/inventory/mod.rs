@@ -11,6 +11,7 @@ pub mod html;
 pub mod merge;
 pub mod query;
 pub mod render;
+pub mod rotation;
 pub mod runbook;
 
 use std::path::{Path, PathBuf};

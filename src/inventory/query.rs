@@ -92,6 +92,9 @@ pub struct CredentialView {
     /// From the most recent scan that reconciled it with a vault; `not-reconciled` if none did.
     #[serde(flatten)]
     pub vault: VaultStanding,
+    /// When the scan that said `vault` ran (the vault age was counted to then).
+    #[serde(skip)]
+    pub reconciled_at: Option<Timestamp>,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
     /// Whole days from first seen to now.
@@ -140,6 +143,15 @@ impl CredentialView {
 
     pub fn status_name(&self) -> &'static str {
         self.vault.status_name()
+    }
+
+    /// When the vault last changed it (its last rotation): the vault's age counted back from
+    /// the scan that reconciled it.
+    pub fn last_rotated(&self) -> Option<Timestamp> {
+        let days = self.vault.vault_age_days?;
+        self.reconciled_at?
+            .checked_sub(jiff::SignedDuration::from_hours(24 * days))
+            .ok()
     }
 }
 
@@ -321,7 +333,7 @@ impl History {
                     "SELECT scan_id, fingerprint, status, vault_item, vault_age_days,
                             rotation_overdue, owner, owner_source, criticality, revoke_url,
                             vault_source, vault_age_from, validation, validated_at,
-                            validated_identity, validated_scopes
+                            validated_identity, validated_scopes, vault_tags
                      FROM sightings",
                 )
                 .map_err(error)?;
@@ -333,6 +345,7 @@ impl History {
                     let validation: Option<String> = row.get(12)?;
                     let validated_at: Option<String> = row.get(13)?;
                     let scopes: Option<String> = row.get(15)?;
+                    let tags: Option<String> = row.get(16)?;
                     Ok((
                         row.get::<_, i64>(0)?,
                         row.get::<_, String>(1)?,
@@ -343,6 +356,10 @@ impl History {
                             rotation_overdue: row.get(5)?,
                             vault_source: row.get(10)?,
                             vault_age_from: row.get(11)?,
+                            // A hand-edited value that is not a list of strings is no tags.
+                            vault_tags: tags
+                                .and_then(|text| serde_json::from_str(&text).ok())
+                                .unwrap_or_default(),
                         },
                         Custody {
                             owner: recorded_owner(row.get(6)?, row.get(7)?),
@@ -566,6 +583,7 @@ impl History {
             views.push(CredentialView {
                 id: row.clone(),
                 vault: reconciled.map(|s| s.vault.clone()).unwrap_or_default(),
+                reconciled_at: reconciled.map(|s| self.scans[s.scan].scanned_at),
                 first_seen,
                 last_seen,
                 age_days: whole_days(first_seen, now).max(0),

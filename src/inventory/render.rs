@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::query::{CredentialView, Metrics, ScanRow};
 use crate::display::plural;
 use crate::names::Named;
+use crate::report::inventory::Row;
 
 /// How `stray inventory` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +82,60 @@ fn place_text(place: &super::query::PlaceView) -> String {
     text
 }
 
+/// A credential of the history as a row of the inventory CSV (the columns `scan --format
+/// inventory` writes too).
+pub fn row(c: &CredentialView) -> Row {
+    let locations: Vec<crate::finding::Location> =
+        c.places.iter().map(super::runbook::location).collect();
+    let consumers = super::runbook::consumers(&locations);
+    let contexts: std::collections::BTreeSet<String> =
+        c.places.iter().filter_map(|p| p.context.clone()).collect();
+    Row {
+        provider: c.id.provider.clone(),
+        rule: c.id.rule.clone(),
+        class: c.id.class.clone(),
+        criticality: c.custody.criticality,
+        redacted: c.id.redacted.clone(),
+        fingerprint: c.id.fingerprint.clone(),
+        status: c.status_name().to_string(),
+        vault_item: c.vault.vault_item.clone(),
+        vault_source: c.vault.vault_source.clone(),
+        vault_age_from: c.vault.vault_age_from.clone(),
+        vault_age_days: c.vault.vault_age_days,
+        last_rotated: c.last_rotated(),
+        rotation_overdue: c.vault.status.map(|_| c.vault.rotation_overdue),
+        locations: c
+            .places
+            .iter()
+            .map(|p| format!("{}:{}:{} ({})", p.machine, p.path, p.line, p.kind))
+            .collect(),
+        contexts: contexts.into_iter().collect(),
+        shared: consumers.len() > 1,
+        consumers,
+        owner: c.custody.owner.clone(),
+        machines: c.machines.clone(),
+        reach: c
+            .vault
+            .vault_tags
+            .iter()
+            .chain(&c.live.validated_scopes)
+            .cloned()
+            .collect(),
+        first_seen: Some(c.first_seen),
+        last_seen: Some(c.last_seen),
+        age_days: Some(c.age_days),
+        present: Some(c.present),
+        places_now: Some(c.places_now),
+        gone_at: c.gone_at,
+        days_to_gone: c.days_to_gone,
+        revoked_at: c.revoked_at,
+        validation: c.live.validation.map(|s| s.to_string()),
+        validated_at: c.live.validated_at,
+        validated_identity: c.live.validated_identity.clone(),
+        confirmed_dead_at: c.confirmed_dead_at,
+    }
+}
+
 #[derive(Serialize)]
 struct CredentialList<'a> {
     as_of: Timestamp,
@@ -110,87 +165,8 @@ pub fn write_credentials(
             writeln!(out)?;
         }
         OutputFormat::Csv => {
-            let mut writer = csv::Writer::from_writer(&mut *out);
-            crate::report::write_row(
-                &mut writer,
-                [
-                    "fingerprint",
-                    "provider",
-                    "rule",
-                    "class",
-                    "criticality",
-                    "redacted",
-                    "status",
-                    "rotation_overdue",
-                    "vault_age_days",
-                    "first_seen",
-                    "last_seen",
-                    "age_days",
-                    "present",
-                    "places_now",
-                    "machines",
-                    "places",
-                    "gone_at",
-                    "days_to_gone",
-                    "owner",
-                    "owner_source",
-                    "revoked_at",
-                    "vault_item",
-                    "vault_source",
-                    "vault_age_from",
-                ],
-            )?;
-            for c in credentials {
-                let places: Vec<String> = c
-                    .places
-                    .iter()
-                    .map(|p| format!("{}:{}:{} ({})", p.machine, p.path, p.line, p.kind))
-                    .collect();
-                crate::report::write_row(
-                    &mut writer,
-                    [
-                        c.id.fingerprint.clone(),
-                        c.id.provider.clone(),
-                        c.id.rule.clone(),
-                        c.id.class.clone(),
-                        c.custody
-                            .criticality
-                            .map(|t| t.as_str().to_string())
-                            .unwrap_or_default(),
-                        c.id.redacted.clone(),
-                        c.status_name().to_string(),
-                        c.vault.rotation_overdue.to_string(),
-                        c.vault
-                            .vault_age_days
-                            .map(|d| d.to_string())
-                            .unwrap_or_default(),
-                        c.first_seen.to_string(),
-                        c.last_seen.to_string(),
-                        c.age_days.to_string(),
-                        c.present.to_string(),
-                        c.places_now.to_string(),
-                        c.machines.join("; "),
-                        places.join("; "),
-                        c.gone_at.map(|t| t.to_string()).unwrap_or_default(),
-                        c.days_to_gone.map(|d| d.to_string()).unwrap_or_default(),
-                        c.custody
-                            .owner
-                            .as_ref()
-                            .map(|o| o.name.clone())
-                            .unwrap_or_default(),
-                        c.custody
-                            .owner
-                            .as_ref()
-                            .map(|o| o.source.clone())
-                            .unwrap_or_default(),
-                        c.revoked_at.map(|t| t.to_string()).unwrap_or_default(),
-                        c.vault.vault_item.clone().unwrap_or_default(),
-                        c.vault.vault_source.clone().unwrap_or_default(),
-                        c.vault.vault_age_from.clone().unwrap_or_default(),
-                    ],
-                )?;
-            }
-            writer.flush()?;
+            let rows: Vec<Row> = credentials.iter().map(row).collect();
+            crate::report::inventory::write_rows(&rows, false, out)?;
         }
         OutputFormat::Table => {
             for c in credentials {

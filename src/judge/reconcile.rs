@@ -63,6 +63,7 @@ fn verdict(matches: Vec<&VaultEntry>, now: Timestamp, max_age_days: i64) -> Vaul
                 (None, None) if e.meta.created.is_some() => Some("created".to_string()),
                 _ => None,
             },
+            tags: e.meta.tags.clone(),
         })
         .collect();
     items.dedup();

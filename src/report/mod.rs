@@ -2,7 +2,8 @@
 
 mod csv;
 pub mod gitlab;
-mod inventory;
+pub mod ics;
+pub mod inventory;
 pub mod json;
 mod markdown;
 pub mod runbook;
@@ -74,6 +75,11 @@ impl Named for Format {
 }
 
 impl Format {
+    /// A CSV format (`--bom` applies).
+    pub fn is_csv(self) -> bool {
+        matches!(self, Format::Csv | Format::Inventory)
+    }
+
     /// The format a report file's name asks for: `.json`, `.jsonl`/`.ndjson`, `.sarif` (also
     /// `.sarif.json`), `.csv`, `.md`, GitLab's `gl-secret-detection-report.json`; `None` for
     /// anything else.
@@ -106,6 +112,9 @@ pub struct ReportOptions {
     pub color: bool,
     /// List suppressed places and credentials too.
     pub show_suppressed: bool,
+    /// Start a CSV (`csv`, `inventory`) with a UTF-8 byte order mark, for spreadsheet programs
+    /// that need one (`--bom`).
+    pub bom: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,13 +138,18 @@ pub fn write_report(
     options: ReportOptions,
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
+    if options.bom && format.is_csv() {
+        out.write_all(UTF8_BOM)?;
+    }
     match format {
         Format::Table => table::write(outcome, options, out)?,
         Format::Json => json::write(outcome, options, out)?,
         Format::Jsonl => json::write_lines(outcome, options, out)?,
         Format::Sarif => sarif::write(outcome, rules, options, out)?,
         Format::Csv => csv::write(outcome, options, out)?,
-        Format::Inventory => inventory::write(&json::ReportDocument::new(outcome, options), out)?,
+        Format::Inventory => {
+            inventory::write(&json::ReportDocument::new(outcome, options), false, out)?
+        }
         Format::Markdown => markdown::write(outcome, options, out)?,
         Format::Gitlab => gitlab::write(outcome, rules, out)?,
     }
@@ -169,6 +183,10 @@ where
             .map(|c| spreadsheet_safe(c.as_ref()).into_owned()),
     )
 }
+
+/// The UTF-8 byte order mark a CSV starts with for `--bom`: Excel reads a CSV without one in
+/// the system's legacy code page, so `é` and `…` come out garbled.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The secret as text, for `--show-secrets`.
 fn plaintext(secret: &[u8]) -> String {

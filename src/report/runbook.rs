@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use crate::detect::rules::Rule;
 use crate::finding::Finding;
 use crate::finding::verdict::Status;
 
@@ -22,6 +23,8 @@ pub struct Entry {
     pub finding: Finding,
     /// Parallel to `finding.locations`; empty for a runbook from a scan.
     pub hosts: Vec<String>,
+    /// How its rotation goes, from the rule that found it (`rotation_note` in a team pack).
+    pub rotation_note: Option<String>,
 }
 
 /// What the page header says.
@@ -58,13 +61,18 @@ pub fn order(findings: &mut [Finding]) {
     });
 }
 
-/// The whole runbook: a title, an index, then one page per finding.
-pub fn render(findings: &[Finding], scanned: &str) -> String {
+/// The whole runbook: a title, an index, then one page per finding; `rules` (those the scan
+/// used) give each its rotation note.
+pub fn render(findings: &[Finding], rules: &[Rule], scanned: &str) -> String {
     let entries: Vec<Entry> = findings
         .iter()
         .map(|f| Entry {
             finding: f.clone(),
             hosts: Vec::new(),
+            rotation_note: rules
+                .iter()
+                .find(|r| r.id == f.rule_id)
+                .and_then(|r| r.rotation_note.clone()),
         })
         .collect();
     render_entries(
@@ -118,12 +126,13 @@ pub fn render_entries(entries: &[Entry], header: &Header) -> String {
     }
     for entry in entries {
         out.push_str("\n---\n\n");
-        page(&entry.finding, &entry.hosts, header, &mut out);
+        page(entry, header, &mut out);
     }
     out
 }
 
-fn page(finding: &Finding, hosts: &[String], header: &Header, out: &mut String) {
+fn page(entry: &Entry, header: &Header, out: &mut String) {
+    let (finding, hosts) = (&entry.finding, entry.hosts.as_slice());
     let short = &finding.fingerprint[..12];
     let _ = writeln!(out, "<a id=\"credential-{short}\"></a>\n");
     let _ = writeln!(
@@ -152,6 +161,13 @@ fn page(finding: &Finding, hosts: &[String], header: &Header, out: &mut String) 
         finding.criticality,
         finding.criticality.max_age_days()
     );
+    if let Some(note) = &entry.rotation_note {
+        let _ = writeln!(
+            out,
+            "| Rotation | {} |",
+            crate::display::printable(note).replace('|', "\\|")
+        );
+    }
     let _ = writeln!(out, "| Owner | {owner} |");
     let _ = writeln!(out, "| Vault | {vault} |");
     let _ = writeln!(

@@ -372,11 +372,54 @@ fn one_blame_per_file_names_the_author_of_each_line() {
     let authors = stray::input::git::LineAuthors::new(places.into_iter(), tracked.clone(), 1);
     assert_eq!(authors.author(&file, 2).as_deref(), Some("Bob"));
     assert_eq!(authors.author(&file, 7), None, "a line no finding has");
+    assert_eq!(authors.files_past_limit(), 0);
     let none = stray::input::git::LineAuthors::new(places.into_iter(), tracked, 0);
     assert_eq!(none.author(&file, 1), None, "over the file limit");
+    assert_eq!(none.author(&file, 2), None);
+    assert_eq!(none.files_past_limit(), 1, "one file, asked about twice");
 
     let (code, json, _) = scan_json(tree.path(), &[]);
     assert_eq!(code, 1);
     assert_eq!(owner(&json, "github-classic-pat")["name"], "Ada");
     assert_eq!(owner(&json, "openai-project-key")["name"], "Bob");
+}
+
+#[test]
+fn the_blame_file_limit_is_reported_when_a_scan_reaches_it() {
+    let tree = repo();
+    let mut fake = Fake::new(58);
+    for name in ["a.env", "b.env", "c.env"] {
+        tree.write(name, format!("GITHUB_TOKEN={}\n", fake.github_pat()));
+    }
+    git_ok(tree.path(), &["add", "."]);
+    git_ok(tree.path(), &["commit", "-q", "--no-verify", "-m", "keys"]);
+    let scan = |limit: &str| {
+        stray()
+            .current_dir(tree.path())
+            .env("STRAY_TEST_BLAME_FILE_LIMIT", limit)
+            .args(["scan", "--format", "json"])
+            .output()
+            .expect("stray runs")
+    };
+    let output = scan("1");
+    let (stdout, stderr) = expect_exit(&output, 1, "stray scan at a blame limit of 1");
+    assert!(
+        stderr.contains(
+            "warning: owners: git blame names line authors in at most 1 file per scan; 2 more \
+             tracked files with findings got no git-blame owner"
+        ),
+        "{stderr}"
+    );
+    let json: Value = serde_json::from_str(&stdout).expect("JSON");
+    let owned = json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["owner"]["source"] == "git-blame")
+        .count();
+    assert_eq!(owned, 1, "{json}");
+    // Under the limit, nothing to say.
+    let output = scan("3");
+    let (_, stderr) = expect_exit(&output, 1, "stray scan at a blame limit of 3");
+    assert!(!stderr.contains("git blame"), "{stderr}");
 }

@@ -28,6 +28,7 @@ mod readme_commands;
 mod redaction_audit;
 mod report_html;
 mod revocation;
+mod rotation;
 mod rules;
 mod sarif_schema;
 mod structured;

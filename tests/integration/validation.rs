@@ -500,6 +500,29 @@ fn verify_records_the_evidence_that_a_revoked_key_is_dead() {
         .as_str()
         .expect("fingerprint")
         .to_string();
+    let (_, csv, _) = run(
+        &tree,
+        &providers,
+        &["inventory", "--db", &db, "--format", "csv"],
+    );
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let header = rows.headers().expect("header").clone();
+    let row = rows.records().next().expect("a row").expect("a CSV row");
+    let cell = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| row.get(i))
+            .unwrap_or_else(|| panic!("no column {name}: {csv}"))
+            .to_string()
+    };
+    assert_eq!(cell("validation"), "live", "{csv}");
+    assert_eq!(cell("validated_identity"), "ada-ci");
+    assert_eq!(
+        cell("reach"),
+        "repo",
+        "the provider's scopes say what it can reach"
+    );
     let (_, metrics, _) = run(
         &tree,
         &providers,

@@ -350,13 +350,13 @@ fn verdicts_name_the_vault_and_the_date_the_age_is_from() {
     assert_eq!(code, 0, "{stderr}");
     let header = csv.lines().next().unwrap_or_default();
     assert!(
-        header.ends_with(",vault_item,vault_source,vault_age_from"),
+        header.ends_with(",revoked_at,vault_source,vault_age_from,validation,validated_at,validated_identity,confirmed_dead_at"),
         "{header}"
     );
     assert!(
         csv.lines()
             .nth(1)
-            .is_some_and(|row| row.ends_with(&format!(",Bitwarden,{HISTORY}"))),
+            .is_some_and(|row| row.ends_with(&format!(",Bitwarden,{HISTORY},,,,"))),
         "{csv}"
     );
 }

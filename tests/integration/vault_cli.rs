@@ -288,9 +288,123 @@ fn inventory_csv_is_one_row_per_credential() {
     assert_eq!(&openai[column("locations")], "app/.env:1 (dotenv)");
     assert_eq!(&openai[column("contexts")], "OPENAI_API_KEY");
     assert_eq!(&openai[column("machines")], "ada@laptop-ada");
-    assert_eq!(openai[column("fingerprint")].len(), 16);
+    assert_eq!(openai[column("fingerprint")].len(), 64);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(!text.contains(setup.vaulted.as_str()));
+}
+
+/// The Step-1 questions, one CSV: `scan --format inventory` and `inventory --format csv` write
+/// the same columns, with the last rotation date and what the credential can reach (the vault
+/// item's tags); `--bom` starts either with a byte order mark.
+#[test]
+fn scan_and_inventory_csvs_share_one_column_set_with_the_step_1_columns() {
+    let tree = Tree::new();
+    let token = Fake::new(32).github_pat();
+    tree.write("app/.env", format!("GITHUB_TOKEN={token}\n"));
+    let value = VaultValue {
+        secret: &token,
+        item: "GitHub deploy",
+        vault: Some("Engineering"),
+        owner: Some("ops@example.org"),
+    };
+    let mut file: Value =
+        serde_json::from_str(&fingerprint_file(&[value], 100)).expect("fingerprint file");
+    file["entries"][0]["tags"] = serde_json::json!(["scope=repo", "env=prod"]);
+    tree.write("vault.fp", file.to_string());
+    let db = tree.path().join("inventory.db");
+    let run = |args: &[&str]| {
+        stray()
+            .current_dir(tree.path())
+            .env("STRAY_MACHINE", "laptop-ada")
+            .env("USER", "ada")
+            .args(args)
+            .output()
+            .expect("stray runs")
+    };
+    let record = format!("--record={}", db.display());
+    let scan = run(&[
+        "scan",
+        "app",
+        "--vault",
+        "vault.fp",
+        "--format",
+        "inventory",
+        "--bom",
+        &record,
+        "-q",
+    ]);
+    let (scanned, _) = expect_exit(&scan, 0, "stray scan --format inventory --bom --record");
+    let db_arg = db.display().to_string();
+    let listing = run(&["inventory", "--db", &db_arg, "--format", "csv", "--bom"]);
+    let (listed, _) = expect_exit(&listing, 0, "stray inventory --format csv --bom");
+    let expected: Vec<&str> = stray::report::inventory::COLUMNS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    for name in [
+        "consumers",
+        "machines",
+        "provider",
+        "redacted",
+        "fingerprint",
+        "locations",
+        "vault_item",
+        "last_rotated",
+        "reach",
+    ] {
+        assert!(expected.contains(&name), "{name}");
+    }
+    let last_rotated = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(24 * 100))
+        .expect("date")
+        .strftime("%Y-%m-%d")
+        .to_string();
+    for (what, text) in [("scan", &scanned), ("inventory", &listed)] {
+        assert!(!text.contains(&token), "{what}");
+        let csv = text
+            .strip_prefix('\u{feff}')
+            .unwrap_or_else(|| panic!("{what}: no byte order mark"));
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(header, expected, "{what}");
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        assert_eq!(rows.len(), 1, "{what}");
+        let cell =
+            |name: &str| rows[0][expected.iter().position(|h| *h == name).expect(name)].to_string();
+        assert_eq!(cell("reach"), "scope=repo; env=prod", "{what}");
+        assert_eq!(cell("last_rotated"), last_rotated, "{what}");
+        assert_eq!(
+            cell("vault_item"),
+            "Engineering/GitHub deploy (credential)",
+            "{what}"
+        );
+        assert_eq!(cell("owner"), "ops@example.org", "{what}");
+        assert_eq!(cell("owner_source"), "vault", "{what}");
+        assert_eq!(cell("status"), "stray-copy", "{what}");
+        assert_eq!(cell("consumers"), "project app", "{what}");
+        assert!(cell("locations").contains("app/.env:1 (dotenv)"), "{what}");
+        assert!(cell("machines").contains("laptop-ada"), "{what}");
+    }
+    // Without --bom, no byte order mark; --bom with a format that is no CSV is refused.
+    let plain = run(&[
+        "scan",
+        "app",
+        "--vault",
+        "vault.fp",
+        "--format",
+        "inventory",
+        "-q",
+    ]);
+    let (plain, _) = expect_exit(&plain, 0, "stray scan --format inventory");
+    assert!(plain.starts_with("provider,"), "{plain}");
+    let refused = run(&["scan", "app", "--format", "json", "--bom"]);
+    let (_, stderr) = expect_exit(&refused, 2, "stray scan --format json --bom");
+    assert!(stderr.contains("--bom"), "{stderr}");
 }
 
 #[test]

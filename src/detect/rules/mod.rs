@@ -52,6 +52,10 @@ pub struct RuleSpec {
     /// Where to revoke and re-issue this credential (the provider's documented page).
     #[serde(default)]
     pub revoke_url: Option<String>,
+    /// How a rotation of this credential goes, for the rotation calendar and the runbook
+    /// (a team pack's `rotation_note = "rotate in the admin console, then redeploy billing"`).
+    #[serde(default)]
+    pub rotation_note: Option<String>,
     /// Only keyword hits followed by an assignment (`=`, `:`, `:=`, `=>`, after the rest of a
     /// name, a closing quote and spaces) open a window: generic keywords such as `token`
     /// appear everywhere in code, assignments to them far less often.
@@ -258,6 +262,7 @@ pub struct Rule {
     pub followed_by_assignment: bool,
     pub criticality: Criticality,
     pub revoke_url: Option<String>,
+    pub rotation_note: Option<String>,
     pub examples: Vec<Example>,
     pub negatives: Vec<String>,
     /// Where the rule came from: `builtin:ai.toml:12` or a file path, with the line its table
@@ -642,6 +647,7 @@ fn compile(
             .criticality
             .unwrap_or_else(|| Criticality::default_for(spec.class)),
         revoke_url: spec.revoke_url,
+        rotation_note: spec.rotation_note,
         examples: spec.examples,
         negatives: spec.negatives,
         origin: origin.to_string(),

@@ -14,6 +14,8 @@ pub struct LineAuthors {
     /// `git blame` runs so far.
     runs: std::cell::Cell<usize>,
     file_limit: usize,
+    /// Tracked files asked about once the limit was reached: not blamed.
+    past_limit: std::cell::RefCell<std::collections::HashSet<PathBuf>>,
 }
 
 impl LineAuthors {
@@ -39,6 +41,7 @@ impl LineAuthors {
             blamed: Default::default(),
             runs: Default::default(),
             file_limit,
+            past_limit: Default::default(),
         }
     }
 
@@ -55,11 +58,22 @@ impl LineAuthors {
                 self.runs.set(self.runs.get() + 1);
                 blame_authors(path, lines)
             } else {
+                self.past_limit.borrow_mut().insert(path.to_path_buf());
                 return None;
             };
             blamed.insert(path.to_path_buf(), authors);
         }
         blamed.get(path)?.get(&line).cloned()
+    }
+
+    /// How many tracked files were asked about but not blamed, the limit reached.
+    pub fn files_past_limit(&self) -> usize {
+        self.past_limit.borrow().len()
+    }
+
+    /// At most this many files are blamed.
+    pub fn file_limit(&self) -> usize {
+        self.file_limit
     }
 }
 
