@@ -611,6 +611,18 @@ pub fn validates(rule: &str) -> bool {
         || super::aws::SECRET_RULES.contains(&rule)
 }
 
+/// The providers validated, in one sentence for the README.
+pub fn provider_names() -> String {
+    let names: Vec<&str> = std::iter::once("AWS")
+        .chain(VALIDATORS.iter().map(|v| v.provider))
+        .collect();
+    format!(
+        "Validated providers ({}): {}.\n",
+        names.len(),
+        names.join(", ")
+    )
+}
+
 /// The validator list for docs/validation.md: provider, rules, the exact request, and what is
 /// read from the answer.
 pub fn markdown() -> String {

@@ -38,6 +38,17 @@ fn readme_lists_every_provider_from_the_rule_packs() {
     check_generated(CATALOGUE, START, END, &generated);
 }
 
+/// The README names every validated provider.
+#[test]
+fn the_readme_names_every_validated_provider() {
+    check_generated(
+        "README.md",
+        "<!-- validators-list:start (generated: UPDATE_README=1 cargo test --test integration readme::) -->\n",
+        "  <!-- validators-list:end -->",
+        &format!("  {}", stray::validate::providers::provider_names()),
+    );
+}
+
 /// docs/validation.md lists every validator with the exact request it makes.
 #[test]
 fn the_validation_guide_lists_every_validator() {
