@@ -237,6 +237,11 @@ fn confirm(
         let Some(secret) = captures.name("secret") else {
             continue;
         };
+        if let (Some(excludes), Some(name)) = (&rule.name_excludes, captures.name("name"))
+            && excludes.is_match(name.as_bytes())
+        {
+            continue;
+        }
         let mut bytes = secret.as_bytes();
         // A base64 `user:password` capture is judged by the password it decodes to.
         let decoded;

@@ -61,6 +61,10 @@ pub struct RuleSpec {
     /// appear everywhere in code, assignments to them far less often.
     #[serde(default)]
     pub followed_by_assignment: bool,
+    /// A match whose `name` capture (the assigned name, `nextPageToken`) matches this regex is
+    /// not a credential: pagination cursors, lock and export handles are named like tokens.
+    #[serde(default)]
+    pub name_excludes: Option<String>,
     #[serde(default)]
     pub examples: Vec<Example>,
     #[serde(default)]
@@ -260,6 +264,8 @@ pub struct Rule {
     pub window: usize,
     pub secret_encoding: Option<SecretEncoding>,
     pub followed_by_assignment: bool,
+    /// See [`RuleSpec::name_excludes`]; compiled when the rule is loaded (it is small).
+    pub name_excludes: Option<Regex>,
     pub criticality: Criticality,
     pub revoke_url: Option<String>,
     pub rotation_note: Option<String>,
@@ -290,6 +296,7 @@ pub fn pack_version(rules: &[Rule]) -> String {
             rule.window.to_string(),
             format!("{:?}", rule.secret_encoding),
             rule.followed_by_assignment.to_string(),
+            format!("{:?}", rule.name_excludes.as_ref().map(Regex::as_str)),
         ];
         for field in fields {
             digest.update(field.as_bytes());
@@ -596,6 +603,23 @@ fn compile(
             format!("entropy {min} is outside 0..=8 bits per byte"),
         ));
     }
+    let name_excludes = match &spec.name_excludes {
+        Some(pattern) => {
+            if !spec.regex.contains("(?P<name>") {
+                return Err((
+                    "name_excludes",
+                    "name_excludes needs a capture group named 'name' in the regex".to_string(),
+                ));
+            }
+            Some(
+                RegexBuilder::new(pattern)
+                    .unicode(false)
+                    .build()
+                    .map_err(|e| ("name_excludes", format!("regex does not compile: {e}")))?,
+            )
+        }
+        None => None,
+    };
     let validator = match &spec.validator {
         Some(name) => Some(Validator::from_name(name).ok_or_else(|| {
             (
@@ -643,6 +667,7 @@ fn compile(
         window,
         secret_encoding: spec.secret_encoding,
         followed_by_assignment: spec.followed_by_assignment,
+        name_excludes,
         criticality: spec
             .criticality
             .unwrap_or_else(|| Criticality::default_for(spec.class)),
