@@ -6,6 +6,7 @@
 
 pub mod consumer;
 pub mod suppression;
+pub mod validation;
 pub mod verdict;
 
 use std::collections::HashMap;
@@ -85,6 +86,8 @@ pub struct Finding {
     pub consumers: Vec<String>,
     /// Who answers for it, and how stray knows.
     pub owner: Option<Owner>,
+    /// Whether it still works, when the user asked stray to check (`--validate`).
+    pub validation: Option<validation::Validation>,
 }
 
 /// A credential's owner and where that name came from.
@@ -217,6 +220,7 @@ pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
                 expired_exception: None,
                 consumers,
                 owner: None,
+                validation: None,
             }
         })
         .collect();

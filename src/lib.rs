@@ -8,7 +8,7 @@
 //! the stages, and [`report`] and [`inventory`] write the result.
 
 // The stages (rustfmt keeps them alphabetical; the module docs above give the order data
-// flows). Imports run down input, detect, finding, scan, vault, judge, pipeline, report,
+// flows). Imports run down input, detect, finding, scan, vault, judge, validate, pipeline, report,
 // inventory, never up (docs/ARCHITECTURE.md, "Layering rules"; tests/integration/layering.rs).
 pub mod detect;
 pub mod finding;
@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod report;
 pub mod scan;
 pub mod scrub;
+pub mod validate;
 pub mod vault;
 
 // Settings and helpers around the pipeline.

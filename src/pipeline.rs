@@ -67,6 +67,9 @@ pub struct Plan {
     pub home: bool,
     /// Only the credential whose fingerprint starts with this (see [`fingerprint_prefix`]).
     pub credential: Option<String>,
+    /// Ask each provider whether what was found still works (`--validate`): the only step
+    /// that opens a socket.
+    pub validate: bool,
 }
 
 /// Something the user should hear about; the scan went on.
@@ -91,7 +94,14 @@ pub enum Notice {
     /// `--credential` matched nothing.
     CredentialNotFound(String),
     /// A vault read through its CLI listed items it then could not return.
-    UnreadableVaultItems { source: String, count: usize },
+    UnreadableVaultItems {
+        source: String,
+        count: usize,
+        /// Their names, where the tool read them one by one (`gcloud`, `az`).
+        items: Vec<String>,
+    },
+    /// A file in a `--vault` directory that is documentation, not an export (a README).
+    SkippedVaultFile { path: PathBuf, reason: String },
 }
 
 impl std::fmt::Display for Notice {
@@ -142,11 +152,27 @@ impl std::fmt::Display for Notice {
                 "credential {prefix}: not found (if it was there before, it is gone from \
                  everything looked at)"
             ),
-            Notice::UnreadableVaultItems { source, count } => write!(
+            Notice::UnreadableVaultItems {
+                source,
+                count,
+                items,
+            } => {
+                let named = match items.len() {
+                    0 => String::new(),
+                    1..=5 => format!(" ({})", items.join(", ")),
+                    n => format!(" ({}, and {} more)", items[..5].join(", "), n - 5),
+                };
+                write!(
+                    f,
+                    "--vault {source}: {} listed could not be read{named}; credentials stored \
+                     there will show as unvaulted",
+                    crate::display::plural(*count, "item")
+                )
+            }
+            Notice::SkippedVaultFile { path, reason } => write!(
                 f,
-                "--vault {source}: {} listed could not be read; credentials stored there will \
-                 show as unvaulted",
-                crate::display::plural(*count, "item")
+                "--vault: skipped {}: {reason}",
+                crate::display::printable(&path.display().to_string())
             ),
         }
     }
@@ -175,6 +201,11 @@ pub enum PipelineError {
     Git(#[from] GitError),
     #[error("cannot read standard input: {0}")]
     Stdin(std::io::Error),
+    #[error(
+        "--fail-on live needs --validate: stray asks providers whether a credential works only \
+         when told to"
+    )]
+    LiveNeedsValidate,
     #[error(
         "--credential {0:?} is not a fingerprint: give the whole fingerprint or its first \
          {MIN_FINGERPRINT_PREFIX} or more hex characters, as the report's last column and JSON's \
@@ -259,7 +290,19 @@ pub fn load_vault_sources(
     for source in sources {
         match source {
             VaultSource::File(path) => {
-                vault::read_export(path, format, Some(matcher), vault_name, &mut entries)?
+                let mut skipped = Vec::new();
+                vault::read_export_skipping(
+                    path,
+                    format,
+                    Some(matcher),
+                    vault_name,
+                    &mut entries,
+                    &mut skipped,
+                )?;
+                notices.extend(skipped.into_iter().map(|file| Notice::SkippedVaultFile {
+                    path: file.path,
+                    reason: file.reason,
+                }));
             }
             VaultSource::Cli(cli) => {
                 let read = cli_source::read(cli, Some(matcher), vault_name)?;
@@ -267,6 +310,7 @@ pub fn load_vault_sources(
                     notices.push(Notice::UnreadableVaultItems {
                         source: cli.label(),
                         count: read.unreadable,
+                        items: read.unreadable_items,
                     });
                 }
                 entries.extend(read.entries);
@@ -327,6 +371,7 @@ pub struct Pipeline {
     source: Source,
     home: bool,
     credential: Option<String>,
+    validate: bool,
     notices: Vec<Notice>,
 }
 
@@ -368,6 +413,9 @@ impl Pipeline {
         } else {
             vec![FailOn::Any]
         };
+        if policy.contains(&FailOn::Live) && !plan.validate {
+            return Err(PipelineError::LiveNeedsValidate);
+        }
         let needs_vault: Vec<String> = policy
             .iter()
             .filter(|p| p.needs_vault())
@@ -387,6 +435,7 @@ impl Pipeline {
             source: plan.source,
             home: plan.home,
             credential: plan.credential,
+            validate: plan.validate,
             notices,
         })
     }
@@ -474,6 +523,23 @@ impl Pipeline {
             .partition(Finding::fully_suppressed);
         outcome.findings = active;
         outcome.suppressed = suppressed;
+        if self.validate {
+            // Only what is reported: a suppressed place is an accepted exception.
+            let builtin: std::collections::HashSet<&str> = self
+                .scanner
+                .matcher()
+                .rules()
+                .iter()
+                .filter(|r| r.origin.starts_with("builtin:"))
+                .map(|r| r.id.as_str())
+                .collect();
+            crate::validate::validate_all(
+                &mut outcome.findings,
+                &|id| builtin.contains(id),
+                &crate::validate::http::Https::new(),
+                jiff::Timestamp::now(),
+            );
+        }
         Ok(Run { outcome, notices })
     }
 

@@ -54,7 +54,10 @@ pub fn run(name: &str, data: &[u8]) {
         "vault_onepassword_csv" => vault_format(VaultFormat::OnePasswordCsv, data),
         "vault_hashicorp" => vault_format(VaultFormat::HashicorpVault, data),
         "vault_aws" => vault_format(VaultFormat::AwsSecretsManager, data),
-        "vault_keepass" => vault_format(VaultFormat::KeepassxcCsv, data),
+        "vault_keepass" => {
+            vault_format(VaultFormat::KeepassxcCsv, data);
+            vault_format(VaultFormat::KeepassXml, data);
+        }
         "vault_infisical" => vault_format(VaultFormat::Infisical, data),
         "vault_gcp" => vault_format(VaultFormat::GcpSecretManager, data),
         "vault_azure" => vault_format(VaultFormat::AzureKeyVault, data),

@@ -342,7 +342,8 @@ pub fn runbook_from_inventory(
         .filter(|c| match leaver {
             None => true,
             Some(user) => {
-                c.owner
+                c.custody
+                    .owner
                     .as_ref()
                     .is_some_and(|o| o.name.eq_ignore_ascii_case(user))
                     || c.places.iter().any(|p| p.user.eq_ignore_ascii_case(user))
@@ -353,8 +354,8 @@ pub fn runbook_from_inventory(
         && let Some(notice) = stray::pipeline::select_credential(
             &mut credentials,
             wanted,
-            |c| &c.fingerprint,
-            |c| format!("{} {}", c.rule, c.redacted),
+            |c| &c.id.fingerprint,
+            |c| format!("{} {}", c.id.rule, c.id.redacted),
         )?
     {
         eprintln!("stray: {notice}");

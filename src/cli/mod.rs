@@ -71,6 +71,10 @@ enum Command {
     /// Install the git pre-commit hook
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Scan with --validate: ask each provider whether the credentials found still work (exit 1
+    /// if one does, 0 if none does); --credential FP confirms a revoked one is dead, --record
+    /// keeps the evidence in the inventory
+    Verify(ScanArgs),
     /// Scan, then write a revocation runbook: one Markdown page per credential
     Runbook(scan::RunbookArgs),
     /// The living inventory recorded by `scan --record`: credentials with first and last seen
@@ -107,7 +111,8 @@ enum VaultCommand {
         exports: Vec<PathBuf>,
         /// Read straight from a vault CLI you are signed in to, nothing written to disk:
         /// op[:VAULT], bw, doppler[:PROJECT/CONFIG], vault:PATH[,PATH…], bws[:PROJECT_ID],
-        /// infisical[:ENV], aws[:REGION]; arguments after `--` go to the tool
+        /// infisical[:ENV], aws[:REGION], gcloud[:PROJECT], az:VAULT; arguments after `--` go
+        /// to the tool
         #[arg(long, value_name = "TOOL", value_parser = cli_source_value)]
         from: Option<CliSource>,
         /// Extra arguments for the tool of --from (after `--`)
@@ -219,6 +224,13 @@ pub fn main() -> u8 {
                 return EXIT_ERROR;
             }
             args.target.home = true;
+            scan::scan(args)
+        }
+        Command::Verify(mut args) => {
+            args.target.validate = true;
+            if args.target.fail_on.is_empty() {
+                args.target.fail_on = vec![stray::judge::reconcile::FailOn::Live];
+            }
             scan::scan(args)
         }
         Command::Baseline(BaselineCommand::Create(args)) => scan::baseline_create(&args),

@@ -163,7 +163,7 @@ pub struct TargetArgs {
     /// Vault export or fingerprint file to reconcile against (repeatable; format detected), or
     /// a vault CLI you are signed in to, read with nothing written to disk: op[:VAULT], bw,
     /// doppler[:PROJECT/CONFIG], vault:PATH[,PATH…], bws[:PROJECT_ID], infisical[:ENV],
-    /// aws[:REGION]
+    /// aws[:REGION], gcloud[:PROJECT], az:VAULT
     #[arg(long, value_name = "FILE|TOOL[:SPEC]", value_parser = path_value)]
     pub vault: Vec<PathBuf>,
 
@@ -174,6 +174,12 @@ pub struct TargetArgs {
     /// tier: high 90, medium 180, low 365]
     #[arg(long, value_name = "DAYS", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..))]
     pub max_age: Option<i64>,
+
+    /// Ask each provider whether the credentials found still work: one read-only HTTPS request
+    /// per credential to the provider's own API (see docs/validation.md). Off by default: without
+    /// it stray opens no socket
+    #[arg(long)]
+    pub validate: bool,
 
     /// What fails the scan (exit 1), comma-separated [default: unvaulted with --vault, any
     /// without]
@@ -383,6 +389,7 @@ pub(super) fn plan(args: &TargetArgs, with_baseline: bool) -> Result<Plan> {
         source,
         home: args.home,
         credential: args.credential.clone(),
+        validate: args.validate,
     })
 }
 

@@ -13,7 +13,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use crate::detect::placeholder::is_placeholder;
 use crate::detect::references::{self, RawReference, ReferenceFinder};
 use crate::detect::rules::validators::shannon_entropy;
-use crate::detect::rules::{Rule, RuleSet};
+use crate::detect::rules::{Rule, RuleSet, SecretEncoding, base64_user_password};
 
 /// How far a window may grow to reach the start or end of its line.
 const LINE_EXTENSION_LIMIT: usize = 1024;
@@ -237,7 +237,16 @@ fn confirm(
         let Some(secret) = captures.name("secret") else {
             continue;
         };
-        let bytes = secret.as_bytes();
+        let mut bytes = secret.as_bytes();
+        // A base64 `user:password` capture is judged by the password it decodes to.
+        let decoded;
+        if rule.secret_encoding == Some(SecretEncoding::Base64UserPassword) {
+            let Some(password) = base64_user_password(bytes) else {
+                continue;
+            };
+            decoded = password;
+            bytes = &decoded;
+        }
         if rule.entropy.is_some_and(|min| shannon_entropy(bytes) < min) {
             continue;
         }

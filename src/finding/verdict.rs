@@ -44,6 +44,49 @@ pub struct VaultItem {
     pub owner: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated: Option<Timestamp>,
+    /// The product that keeps it (`1Password`, `Bitwarden`, `AWS Secrets Manager`…), when the
+    /// export says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Which of the export's dates `updated` is (`revisionDate`, `LastRotatedDate`,
+    /// `creationDate`…), where the reader knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_from: Option<String>,
+}
+
+impl VaultItem {
+    /// `in 1Password Engineering / OpenAI (credential)`; without a known product,
+    /// `Engineering / OpenAI (credential)`.
+    pub fn describe(&self) -> String {
+        let vault = self
+            .vault
+            .as_deref()
+            .map(|v| format!("{v} / "))
+            .unwrap_or_default();
+        let source = self
+            .source
+            .as_deref()
+            .map(|s| format!("in {s} "))
+            .unwrap_or_default();
+        format!("{source}{vault}{} ({})", self.item, self.field)
+    }
+}
+
+/// `212 days since it changed (revisionDate)`: how old a vaulted value is, and by which of the
+/// export's dates.
+pub fn describe_age(days: i64, age_from: Option<&str>) -> String {
+    let days = if days == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{days} days")
+    };
+    match age_from {
+        Some(from) if from.to_ascii_lowercase().contains("creat") => {
+            format!("{days} since it was created ({from})")
+        }
+        Some(from) => format!("{days} since it changed ({from})"),
+        None => format!("{days} since it changed"),
+    }
 }
 
 /// The vault's verdict on one finding.
@@ -62,24 +105,21 @@ pub struct VaultVerdict {
 }
 
 impl VaultVerdict {
-    /// One line for people: `stray-copy: Work / OpenAI keys (notes), 938 days old, rotation
-    /// overdue`.
+    /// One line for people: `stray-copy: in Bitwarden Work / OpenAI keys (notes), 938 days
+    /// since it changed (revisionDate), rotation overdue`.
     pub fn describe(&self) -> String {
-        let item = self
-            .items
-            .first()
-            .map(|i| {
-                let vault = i
-                    .vault
-                    .as_deref()
-                    .map(|v| format!("{v} / "))
-                    .unwrap_or_default();
-                format!(": {vault}{} ({})", i.item, i.field)
-            })
+        let first = self.items.first();
+        let item = first
+            .map(|i| format!(": {}", i.describe()))
             .unwrap_or_default();
         let age = self
             .age_days
-            .map(|d| format!(", {d} days old"))
+            .map(|d| {
+                format!(
+                    ", {}",
+                    describe_age(d, first.and_then(|i| i.age_from.as_deref()))
+                )
+            })
             .unwrap_or_default();
         let overdue = if self.rotation_overdue {
             ", rotation overdue"

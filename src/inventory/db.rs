@@ -15,6 +15,8 @@ use crate::detect::rules::Criticality;
 use crate::finding::verdict::Status;
 use crate::report::json::ReportDocument;
 
+use super::credential::{CredentialId, Custody, LiveStanding, VaultStanding, safe_redacted};
+
 /// The schema this stray writes. Opening an older database upgrades it to this version.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -26,6 +28,8 @@ pub const MIGRATIONS: &[&str] = &[
     MIGRATION_3,
     MIGRATION_4,
     MIGRATION_5,
+    MIGRATION_6,
+    MIGRATION_7,
 ];
 
 /// Schema 1: scans, credentials, which scan saw which credential with what vault status, and
@@ -109,6 +113,24 @@ pub const MIGRATION_5: &str = "
 ALTER TABLE scans ADD COLUMN rule_pack TEXT;
 ";
 
+/// Schema 6: which product keeps a vaulted credential and which of the export's dates its age
+/// is counted from, so the inventory can say "in 1Password Engineering/OpenAI, 212 days since
+/// it changed (revisionDate)".
+pub const MIGRATION_6: &str = "
+ALTER TABLE sightings ADD COLUMN vault_source TEXT;
+ALTER TABLE sightings ADD COLUMN vault_age_from TEXT;
+";
+
+/// Schema 7: what the provider said when the scan validated the credential (`--validate`,
+/// `stray verify`), so the inventory knows which credentials still work and when a revoked one
+/// was confirmed dead.
+pub const MIGRATION_7: &str = "
+ALTER TABLE sightings ADD COLUMN validation TEXT;
+ALTER TABLE sightings ADD COLUMN validated_at TEXT;
+ALTER TABLE sightings ADD COLUMN validated_identity TEXT;
+ALTER TABLE sightings ADD COLUMN validated_scopes TEXT;
+";
+
 /// How long to wait for other processes holding the database (another `--record` or import
 /// writing its scan) before giving up. Recording 30 000 credentials takes a second or two, so
 /// this lets a few dozen concurrent recordings queue behind each other.
@@ -158,23 +180,10 @@ pub struct ScanRecord {
 /// A credential as one scan saw it. There is deliberately no field for the secret.
 #[derive(Debug, Clone)]
 pub struct RecordedCredential {
-    /// Lowercase hex SHA-256 of the secret.
-    pub fingerprint: String,
-    pub provider: String,
-    pub rule: String,
-    pub class: String,
-    pub redacted: String,
-    /// `None` when the scan had no vault to reconcile with.
-    pub status: Option<Status>,
-    pub vault_item: Option<String>,
-    pub vault_age_days: Option<i64>,
-    pub rotation_overdue: bool,
-    /// Who answers for it, as the scan named them.
-    pub owner: Option<crate::finding::Owner>,
-    /// The tier the scan gave it (after the team's `[criticality]` overrides).
-    pub criticality: Option<Criticality>,
-    /// Where to revoke it, from the rule that found it.
-    pub revoke_url: Option<String>,
+    pub id: CredentialId,
+    pub vault: VaultStanding,
+    pub custody: Custody,
+    pub live: LiveStanding,
     pub places: Vec<RecordedPlace>,
 }
 
@@ -224,25 +233,11 @@ impl ScanRecord {
                     .iter()
                     .map(|s| RecordedPlace::new(&s.location, true)),
             );
-            let verdict = finding.vault.as_ref();
             credentials.push(RecordedCredential {
-                fingerprint: finding.fingerprint.to_ascii_lowercase(),
-                provider: finding.provider.clone(),
-                rule: finding.rule.clone(),
-                class: finding.class.as_str().to_string(),
-                redacted: safe_redacted(&finding.redacted),
-                status: verdict.map(|v| v.status),
-                vault_item: verdict.and_then(|v| {
-                    v.items.first().map(|i| match &i.vault {
-                        Some(vault) => format!("{vault}/{} ({})", i.item, i.field),
-                        None => format!("{} ({})", i.item, i.field),
-                    })
-                }),
-                vault_age_days: verdict.and_then(|v| v.age_days),
-                rotation_overdue: verdict.is_some_and(|v| v.rotation_overdue),
-                owner: finding.owner.clone(),
-                criticality: finding.criticality,
-                revoke_url: finding.revoke_url.clone(),
+                id: CredentialId::from_report(finding),
+                vault: VaultStanding::from_verdict(finding.vault.as_ref()),
+                custody: Custody::from_report(finding),
+                live: LiveStanding::from_validation(finding.validation.as_ref()),
                 places,
             });
         }
@@ -276,20 +271,6 @@ impl RecordedPlace {
 
 fn is_fingerprint(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// A redacted value as [`crate::finding::redact`] makes it: at most 4 characters, `…`, at most
-/// 4 characters, or a private key's header and fingerprint prefix. Anything else (a
-/// hand-edited result) is stored as a bare `…`.
-fn safe_redacted(redacted: &str) -> String {
-    if crate::finding::is_key_redaction(redacted) {
-        return redacted.to_string();
-    }
-    let chars: Vec<char> = redacted.chars().collect();
-    match chars.iter().position(|&c| c == '…') {
-        Some(at) if at <= 4 && chars.len() - at - 1 <= 4 => redacted.to_string(),
-        _ => "…".to_string(),
-    }
 }
 
 /// Timestamps are stored as RFC 3339 UTC with whole seconds, so text order is time order.
@@ -565,8 +546,12 @@ impl Database {
             let mut sighting = tx.prepare(
                 "INSERT OR IGNORE INTO sightings (scan_id, fingerprint, status, vault_item,
                                                       vault_age_days, rotation_overdue, owner,
-                                                      owner_source, criticality, revoke_url)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                                      owner_source, criticality, revoke_url,
+                                                      vault_source, vault_age_from, validation,
+                                                      validated_at, validated_identity,
+                                                      validated_scopes)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                             ?16)",
             )?;
             let mut place = tx.prepare(
                 "INSERT INTO places (scan_id, fingerprint, path, line, col, kind, context,
@@ -574,29 +559,39 @@ impl Database {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             for c in &record.credentials {
+                let id = &c.id;
                 credential.execute(params![
-                    c.fingerprint,
-                    c.provider,
-                    c.rule,
-                    c.class,
-                    safe_redacted(&c.redacted)
+                    id.fingerprint,
+                    id.provider,
+                    id.rule,
+                    id.class,
+                    safe_redacted(&id.redacted)
                 ])?;
+                let owner = c.custody.owner.as_ref();
                 sighting.execute(params![
                     scan_id,
-                    c.fingerprint,
-                    c.status.map(Status::as_str),
-                    c.vault_item,
-                    c.vault_age_days,
-                    c.rotation_overdue,
-                    c.owner.as_ref().map(|o| o.name.as_str()),
-                    c.owner.as_ref().map(|o| o.source.as_str()),
-                    c.criticality.map(Criticality::as_str),
-                    c.revoke_url,
+                    id.fingerprint,
+                    c.vault.status.map(Status::as_str),
+                    c.vault.vault_item,
+                    c.vault.vault_age_days,
+                    c.vault.rotation_overdue,
+                    owner.map(|o| o.name.as_str()),
+                    owner.map(|o| o.source.as_str()),
+                    c.custody.criticality.map(Criticality::as_str),
+                    c.custody.revoke_url,
+                    c.vault.vault_source,
+                    c.vault.vault_age_from,
+                    c.live.validation.map(|s| s.as_str()),
+                    c.live.validated_at.map(format_time),
+                    c.live.validated_identity,
+                    (!c.live.validated_scopes.is_empty())
+                        .then(|| serde_json::to_string(&c.live.validated_scopes).ok())
+                        .flatten(),
                 ])?;
                 for p in &c.places {
                     place.execute(params![
                         scan_id,
-                        c.fingerprint,
+                        id.fingerprint,
                         p.path,
                         p.line as i64,
                         p.column as i64,

@@ -5,6 +5,7 @@
 //! per-credential views and metrics, and [`render`] prints them as a table, JSON or CSV. The
 //! HTML report for an auditor is [`html`].
 
+pub mod credential;
 pub mod db;
 pub mod html;
 pub mod merge;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
+pub use credential::{CredentialId, Custody, VaultStanding};
 pub use db::{Database, InventoryError, SCHEMA_VERSION, ScanRecord};
 pub use query::{CredentialView, History, Metrics, Period};
 

@@ -14,9 +14,11 @@ use jiff::tz::TimeZone;
 use rusqlite::params;
 use serde::{Serialize, Serializer};
 
+use super::credential::{CredentialId, Custody, LiveStanding, VaultStanding, is_vaulted};
 use super::db::{Database, InventoryError};
 use crate::detect::rules::{Criticality, RuleClass};
 use crate::finding::Owner;
+use crate::finding::validation::LiveState;
 use crate::finding::verdict::Status;
 use crate::names::{self, Named};
 
@@ -58,25 +60,12 @@ impl ScanRow {
 }
 
 #[derive(Debug, Clone)]
-struct CredentialRow {
-    fingerprint: String,
-    provider: String,
-    rule: String,
-    class: String,
-    redacted: String,
-}
-
-#[derive(Debug, Clone)]
 struct Sighting {
     /// Index into `History::scans` (time order).
     scan: usize,
-    status: Option<Status>,
-    vault_item: Option<String>,
-    vault_age_days: Option<i64>,
-    rotation_overdue: bool,
-    owner: Option<Owner>,
-    criticality: Option<Criticality>,
-    revoke_url: Option<String>,
+    vault: VaultStanding,
+    custody: Custody,
+    live: LiveStanding,
 }
 
 /// One place a credential is (or was) at, on one machine.
@@ -98,19 +87,11 @@ pub struct PlaceView {
 /// One credential across the whole history.
 #[derive(Debug, Clone, Serialize)]
 pub struct CredentialView {
-    pub fingerprint: String,
-    pub provider: String,
-    pub rule: String,
-    pub class: String,
-    pub redacted: String,
+    #[serde(flatten)]
+    pub id: CredentialId,
     /// From the most recent scan that reconciled it with a vault; `not-reconciled` if none did.
-    #[serde(serialize_with = "status_name")]
-    pub status: Option<Status>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub vault_item: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub vault_age_days: Option<i64>,
-    pub rotation_overdue: bool,
+    #[serde(flatten)]
+    pub vault: VaultStanding,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
     /// Whole days from first seen to now.
@@ -127,46 +108,39 @@ pub struct CredentialView {
     /// Whole days from first seen to gone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub days_to_gone: Option<i64>,
-    /// Who answers for it: the owner named by its most recent sighting that named one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<Owner>,
-    /// Its tier as the most recent sighting that recorded one saw it (none before schema 4).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub criticality: Option<Criticality>,
-    /// Where to revoke it, as the most recent sighting that recorded one saw it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub revoke_url: Option<String>,
+    /// Owner, tier and revoke page, each from the most recent sighting that recorded one.
+    #[serde(flatten)]
+    pub custody: Custody,
     /// When it was revoked (`stray inventory revoke`; the latest recorded revocation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<Timestamp>,
-    /// Hours from revoked to gone (0 when it was gone before the revocation was recorded).
+    /// Hours from revoked to confirmed dead (`confirmed_dead_at`), else to gone (0 when it was
+    /// gone before the revocation was recorded).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hours_to_revoke: Option<f64>,
+    /// The latest validation (`--validate`, `stray verify`).
+    #[serde(flatten)]
+    pub live: LiveStanding,
+    /// When the provider first refused it after it last worked, if its latest validation is
+    /// `invalid`: evidence that it is revoked, whatever copies remain on disk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed_dead_at: Option<Timestamp>,
 }
 
 impl CredentialView {
     /// The vault knows it (`stray-copy` or `rotated-out`).
     pub fn vaulted(&self) -> bool {
-        is_vaulted(self.status)
+        self.vault.vaulted()
     }
 
     /// The recorded class (`generic` if a database holds a name this stray does not know).
     pub fn rule_class(&self) -> RuleClass {
-        serde_json::from_value(serde_json::Value::String(self.class.clone()))
-            .unwrap_or(RuleClass::Generic)
+        self.id.rule_class()
     }
 
     pub fn status_name(&self) -> &'static str {
-        self.status.map_or("not-reconciled", Status::as_str)
+        self.vault.status_name()
     }
-}
-
-fn is_vaulted(status: Option<Status>) -> bool {
-    matches!(status, Some(Status::StrayCopy | Status::RotatedOut))
-}
-
-fn status_name<S: Serializer>(status: &Option<Status>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(status.map_or("not-reconciled", Status::as_str))
 }
 
 /// Periods for "strays removed per period"; serialized by name.
@@ -240,9 +214,9 @@ pub struct Metrics {
     pub removed_per_period: Vec<PeriodCount>,
     /// Median over gone credentials of whole days from first seen to gone.
     pub median_days_to_gone: Option<f64>,
-    /// Revoked credentials that are gone.
+    /// Revoked credentials that are gone or that the provider confirmed dead.
     pub revoked_gone: usize,
-    /// Mean over revoked credentials that are gone of hours from revoked to gone.
+    /// Mean over those of hours from revoked to confirmed dead (else to gone).
     pub mean_hours_to_revoke: Option<f64>,
     /// Revoked credentials still present in the latest scan of some machine.
     pub revocations_pending: usize,
@@ -252,13 +226,20 @@ pub struct Metrics {
     pub owner_share: Option<f64>,
     /// Credentials without an owner that went gone, per period.
     pub orphans_removed_per_period: Vec<PeriodCount>,
+    /// Present credentials ever validated (`--validate`, `stray verify`).
+    pub validated_present: usize,
+    /// Present credentials whose latest validation says they work and that the vault does not
+    /// know: the most urgent number in the report.
+    pub live_outside_vault: usize,
+    /// Credentials whose latest validation says the provider refuses them.
+    pub confirmed_dead: usize,
 }
 
 /// Everything recorded, in time order.
 #[derive(Debug)]
 pub struct History {
     pub scans: Vec<ScanRow>,
-    credentials: Vec<CredentialRow>,
+    credentials: Vec<CredentialId>,
     /// Per credential (same index as `credentials`), its sightings in scan order.
     sightings: Vec<Vec<Sighting>>,
     /// Places of (scan index, credential index), for the scans the views need.
@@ -309,14 +290,14 @@ impl History {
         let scan_index: HashMap<i64, usize> =
             scans.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
 
-        let credentials: Vec<CredentialRow> = conn
+        let credentials: Vec<CredentialId> = conn
             .prepare(
                 "SELECT fingerprint, provider, rule, class, redacted FROM credentials
                  ORDER BY provider, rule, fingerprint",
             )
             .and_then(|mut stmt| {
                 stmt.query_map([], |row| {
-                    Ok(CredentialRow {
+                    Ok(CredentialId {
                         fingerprint: row.get(0)?,
                         provider: row.get(1)?,
                         rule: row.get(2)?,
@@ -338,40 +319,50 @@ impl History {
             let mut stmt = conn
                 .prepare(
                     "SELECT scan_id, fingerprint, status, vault_item, vault_age_days,
-                            rotation_overdue, owner, owner_source, criticality, revoke_url
+                            rotation_overdue, owner, owner_source, criticality, revoke_url,
+                            vault_source, vault_age_from, validation, validated_at,
+                            validated_identity, validated_scopes
                      FROM sightings",
                 )
                 .map_err(error)?;
             let rows = stmt
                 .query_map([], |row| {
                     let status: Option<String> = row.get(2)?;
+                    let criticality: Option<String> = row.get(8)?;
+                    let revoke_url: Option<String> = row.get(9)?;
+                    let validation: Option<String> = row.get(12)?;
+                    let validated_at: Option<String> = row.get(13)?;
+                    let scopes: Option<String> = row.get(15)?;
                     Ok((
                         row.get::<_, i64>(0)?,
                         row.get::<_, String>(1)?,
-                        status,
-                        row.get::<_, Option<String>>(3)?,
-                        row.get::<_, Option<i64>>(4)?,
-                        row.get::<_, bool>(5)?,
-                        row.get::<_, Option<String>>(6)?,
-                        row.get::<_, Option<String>>(7)?,
-                        row.get::<_, Option<String>>(8)?,
-                        row.get::<_, Option<String>>(9)?,
+                        VaultStanding {
+                            status: status.as_deref().and_then(parse_status),
+                            vault_item: row.get(3)?,
+                            vault_age_days: row.get(4)?,
+                            rotation_overdue: row.get(5)?,
+                            vault_source: row.get(10)?,
+                            vault_age_from: row.get(11)?,
+                        },
+                        Custody {
+                            owner: recorded_owner(row.get(6)?, row.get(7)?),
+                            criticality: criticality.as_deref().and_then(Criticality::parse),
+                            revoke_url: revoke_url.filter(|url| !url.is_empty()),
+                        },
+                        LiveStanding {
+                            validation: validation.as_deref().and_then(parse_live_state),
+                            // A hand-edited time is dropped, not guessed at.
+                            validated_at: validated_at.and_then(|t| t.parse().ok()),
+                            validated_identity: row.get(14)?,
+                            validated_scopes: scopes
+                                .and_then(|s| serde_json::from_str(&s).ok())
+                                .unwrap_or_default(),
+                        },
                     ))
                 })
                 .map_err(error)?;
             for row in rows {
-                let (
-                    scan_id,
-                    fingerprint,
-                    status,
-                    vault_item,
-                    vault_age_days,
-                    overdue,
-                    owner,
-                    owner_source,
-                    criticality,
-                    revoke_url,
-                ) = row.map_err(error)?;
+                let (scan_id, fingerprint, vault, custody, live) = row.map_err(error)?;
                 let (Some(&scan), Some(&credential)) = (
                     scan_index.get(&scan_id),
                     credential_index.get(fingerprint.as_str()),
@@ -380,13 +371,9 @@ impl History {
                 };
                 sightings[credential].push(Sighting {
                     scan,
-                    status: status.as_deref().and_then(parse_status),
-                    vault_item,
-                    vault_age_days,
-                    rotation_overdue: overdue,
-                    owner: recorded_owner(owner, owner_source),
-                    criticality: criticality.as_deref().and_then(Criticality::parse),
-                    revoke_url: revoke_url.filter(|url| !url.is_empty()),
+                    vault,
+                    custody,
+                    live,
                 });
             }
         }
@@ -551,24 +538,34 @@ impl History {
                 .cloned()
                 .collect();
             places.sort();
-            let reconciled = list.iter().rev().find(|s| s.status.is_some());
+            let reconciled = list.iter().rev().find(|s| s.vault.status.is_some());
             let revoked_at = self.revocations.get(&row.fingerprint).copied();
-            let hours_to_revoke = match (revoked_at, gone_at) {
+            let validated: Vec<&LiveStanding> = list
+                .iter()
+                .map(|s| &s.live)
+                .filter(|l| l.validation.is_some())
+                .collect();
+            let live = validated.last().map(|l| (*l).clone()).unwrap_or_default();
+            let confirmed_dead_at = if live.validation == Some(LiveState::Invalid) {
+                validated
+                    .iter()
+                    .rev()
+                    .take_while(|l| l.validation != Some(LiveState::Live))
+                    .filter(|l| l.validation == Some(LiveState::Invalid))
+                    .filter_map(|l| l.validated_at)
+                    .min()
+            } else {
+                None
+            };
+            let hours_to_revoke = match (revoked_at, confirmed_dead_at.or(gone_at)) {
                 (Some(revoked), Some(gone)) => {
                     Some((gone.as_second() - revoked.as_second()).max(0) as f64 / 3600.0)
                 }
                 _ => None,
             };
             views.push(CredentialView {
-                fingerprint: row.fingerprint.clone(),
-                provider: row.provider.clone(),
-                rule: row.rule.clone(),
-                class: row.class.clone(),
-                redacted: row.redacted.clone(),
-                status: reconciled.and_then(|s| s.status),
-                vault_item: reconciled.and_then(|s| s.vault_item.clone()),
-                vault_age_days: reconciled.and_then(|s| s.vault_age_days),
-                rotation_overdue: reconciled.is_some_and(|s| s.rotation_overdue),
+                id: row.clone(),
+                vault: reconciled.map(|s| s.vault.clone()).unwrap_or_default(),
                 first_seen,
                 last_seen,
                 age_days: whole_days(first_seen, now).max(0),
@@ -578,11 +575,11 @@ impl History {
                 places,
                 gone_at,
                 days_to_gone: gone_at.map(|gone| whole_days(first_seen, gone)),
-                owner: list.iter().rev().find_map(|s| s.owner.clone()),
-                criticality: list.iter().rev().find_map(|s| s.criticality),
-                revoke_url: list.iter().rev().find_map(|s| s.revoke_url.clone()),
+                custody: Custody::latest(list.iter().map(|s| &s.custody)),
                 revoked_at,
                 hours_to_revoke,
+                live,
+                confirmed_dead_at,
             });
         }
         views
@@ -597,7 +594,7 @@ impl History {
             // Sightings are in scan order: those among the first `count` scans are a prefix.
             let seen = &list[..list.partition_point(|s| s.scan < count)];
             if seen.iter().any(|s| latest.contains(&s.scan)) {
-                present.push(seen.iter().rev().find_map(|s| s.status));
+                present.push(seen.iter().rev().find_map(|s| s.vault.status));
             }
         }
         present
@@ -609,7 +606,7 @@ impl History {
         let present: Vec<&CredentialView> = views.iter().filter(|c| c.present).collect();
         let gone: Vec<&CredentialView> = views.iter().filter(|c| !c.present).collect();
         let vaulted: Vec<&&CredentialView> = present.iter().filter(|c| c.vaulted()).collect();
-        let overdue = vaulted.iter().filter(|c| c.rotation_overdue).count();
+        let overdue = vaulted.iter().filter(|c| c.vault.rotation_overdue).count();
         let places_now: usize = present.iter().map(|c| c.places.len()).sum();
         let latest = self.latest_per_machine(self.scans.len());
         let references_now: usize = latest
@@ -644,16 +641,32 @@ impl History {
         for credential in &gone {
             if let Some(at) = credential.gone_at {
                 *removed.entry(period_key(at, period)).or_default() += 1;
-                if credential.owner.is_none() {
+                if credential.custody.owner.is_none() {
                     *orphans_removed.entry(period_key(at, period)).or_default() += 1;
                 }
             }
         }
-        let hours: Vec<f64> = gone.iter().filter_map(|c| c.hours_to_revoke).collect();
+        // Measured to the provider's refusal where a validation confirmed it, else to gone.
+        let hours: Vec<f64> = views.iter().filter_map(|c| c.hours_to_revoke).collect();
         let mean_hours_to_revoke =
             (!hours.is_empty()).then(|| hours.iter().sum::<f64>() / hours.len() as f64);
-        let revocations_pending = present.iter().filter(|c| c.revoked_at.is_some()).count();
-        let owned_present = present.iter().filter(|c| c.owner.is_some()).count();
+        let revocations_pending = present
+            .iter()
+            .filter(|c| c.revoked_at.is_some() && c.confirmed_dead_at.is_none())
+            .count();
+        let validated_present = present
+            .iter()
+            .filter(|c| c.live.validation.is_some())
+            .count();
+        let live_outside_vault = present
+            .iter()
+            .filter(|c| c.live.validation == Some(LiveState::Live) && !c.vaulted())
+            .count();
+        let confirmed_dead = views
+            .iter()
+            .filter(|c| c.confirmed_dead_at.is_some())
+            .count();
+        let owned_present = present.iter().filter(|c| c.custody.owner.is_some()).count();
         let mut days: Vec<i64> = gone.iter().filter_map(|c| c.days_to_gone).collect();
         days.sort_unstable();
         let median_days_to_gone = match days.len() {
@@ -691,6 +704,9 @@ impl History {
                 .into_iter()
                 .map(|(period, removed)| PeriodCount { period, removed })
                 .collect(),
+            validated_present,
+            live_outside_vault,
+            confirmed_dead,
         }
     }
 }
@@ -720,6 +736,15 @@ fn recorded_owner(name: Option<String>, source: Option<String>) -> Option<Owner>
         return None;
     }
     Some(Owner { name, source })
+}
+
+fn parse_live_state(text: &str) -> Option<LiveState> {
+    match text {
+        "live" => Some(LiveState::Live),
+        "invalid" => Some(LiveState::Invalid),
+        "unknown" => Some(LiveState::Unknown),
+        _ => None,
+    }
 }
 
 fn parse_status(text: &str) -> Option<Status> {

@@ -135,6 +135,9 @@ pub fn write_credentials(
                     "owner",
                     "owner_source",
                     "revoked_at",
+                    "vault_item",
+                    "vault_source",
+                    "vault_age_from",
                 ],
             )?;
             for c in credentials {
@@ -146,17 +149,21 @@ pub fn write_credentials(
                 crate::report::write_row(
                     &mut writer,
                     [
-                        c.fingerprint.clone(),
-                        c.provider.clone(),
-                        c.rule.clone(),
-                        c.class.clone(),
-                        c.criticality
+                        c.id.fingerprint.clone(),
+                        c.id.provider.clone(),
+                        c.id.rule.clone(),
+                        c.id.class.clone(),
+                        c.custody
+                            .criticality
                             .map(|t| t.as_str().to_string())
                             .unwrap_or_default(),
-                        c.redacted.clone(),
+                        c.id.redacted.clone(),
                         c.status_name().to_string(),
-                        c.rotation_overdue.to_string(),
-                        c.vault_age_days.map(|d| d.to_string()).unwrap_or_default(),
+                        c.vault.rotation_overdue.to_string(),
+                        c.vault
+                            .vault_age_days
+                            .map(|d| d.to_string())
+                            .unwrap_or_default(),
                         c.first_seen.to_string(),
                         c.last_seen.to_string(),
                         c.age_days.to_string(),
@@ -166,12 +173,20 @@ pub fn write_credentials(
                         places.join("; "),
                         c.gone_at.map(|t| t.to_string()).unwrap_or_default(),
                         c.days_to_gone.map(|d| d.to_string()).unwrap_or_default(),
-                        c.owner.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
-                        c.owner
+                        c.custody
+                            .owner
+                            .as_ref()
+                            .map(|o| o.name.clone())
+                            .unwrap_or_default(),
+                        c.custody
+                            .owner
                             .as_ref()
                             .map(|o| o.source.clone())
                             .unwrap_or_default(),
                         c.revoked_at.map(|t| t.to_string()).unwrap_or_default(),
+                        c.vault.vault_item.clone().unwrap_or_default(),
+                        c.vault.vault_source.clone().unwrap_or_default(),
+                        c.vault.vault_age_from.clone().unwrap_or_default(),
                     ],
                 )?;
             }
@@ -179,7 +194,7 @@ pub fn write_credentials(
         }
         OutputFormat::Table => {
             for c in credentials {
-                let overdue = if c.rotation_overdue {
+                let overdue = if c.vault.rotation_overdue {
                     ", ROTATION OVERDUE"
                 } else {
                     ""
@@ -187,12 +202,22 @@ pub fn write_credentials(
                 writeln!(
                     out,
                     "{} {} {}  {}  [{}{overdue}]",
-                    c.provider,
-                    c.rule,
-                    c.redacted,
-                    &c.fingerprint[..c.fingerprint.len().min(12)],
+                    c.id.provider,
+                    c.id.rule,
+                    c.id.redacted,
+                    &c.id.fingerprint[..c.id.fingerprint.len().min(12)],
                     c.status_name(),
                 )?;
+                if let Some(vault) = c.vault.describe() {
+                    writeln!(out, "    {vault}")?;
+                }
+                if let Some(live) = c.live.describe() {
+                    let dead = c
+                        .confirmed_dead_at
+                        .map(|at| format!("; confirmed dead since {}", date(at)))
+                        .unwrap_or_default();
+                    writeln!(out, "    {live}{dead}")?;
+                }
                 match c.gone_at {
                     None => writeln!(
                         out,

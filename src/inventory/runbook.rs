@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use crate::detect::classify::LocationKind;
 use crate::detect::rules::{Criticality, RuleClass, RuleSet};
-use crate::finding::verdict::{VaultItem, VaultVerdict};
 use crate::finding::{Finding, Location};
 use crate::inventory::CredentialView;
 use crate::report::runbook::Entry;
@@ -17,7 +16,7 @@ pub fn entries(views: &[CredentialView], rules: &RuleSet) -> Vec<Entry> {
     views
         .iter()
         .map(|view| {
-            let rule = rules.rules().iter().find(|r| r.id == view.rule);
+            let rule = rules.rules().iter().find(|r| r.id == view.id.rule);
             let class: RuleClass = rule.map_or_else(|| view.rule_class(), |r| r.class);
             let mut locations = Vec::new();
             let mut hosts = Vec::new();
@@ -40,55 +39,35 @@ pub fn entries(views: &[CredentialView], rules: &RuleSet) -> Vec<Entry> {
                 .collect();
             consumers.sort();
             consumers.dedup();
-            let vault = view.status.map(|status| VaultVerdict {
-                status,
-                items: view
-                    .vault_item
-                    .iter()
-                    .map(|text| {
-                        let (item, field) =
-                            match text.strip_suffix(')').and_then(|t| t.rsplit_once(" (")) {
-                                Some((item, field)) => (item.to_string(), field.to_string()),
-                                None => (text.clone(), String::new()),
-                            };
-                        VaultItem {
-                            item,
-                            field,
-                            vault: None,
-                            format: "inventory".to_string(),
-                            owner: None,
-                            updated: None,
-                        }
-                    })
-                    .collect(),
-                age_days: view.vault_age_days,
-                rotation_overdue: view.rotation_overdue,
-            });
+            let vault = view.vault.verdict();
             Entry {
                 finding: Finding {
-                    rule_id: view.rule.clone(),
-                    provider: view.provider.clone(),
+                    rule_id: view.id.rule.clone(),
+                    provider: view.id.provider.clone(),
                     class,
                     criticality: view
+                        .custody
                         .criticality
                         .or_else(|| rule.map(|r| r.criticality))
                         .unwrap_or_else(|| Criticality::default_for(class)),
                     description: rule.map(|r| r.description.clone()).unwrap_or_else(|| {
-                        format!("{} credential (rule {})", view.provider, view.rule)
+                        format!("{} credential (rule {})", view.id.provider, view.id.rule)
                     }),
                     revoke_url: view
+                        .custody
                         .revoke_url
                         .clone()
                         .or_else(|| rule.and_then(|r| r.revoke_url.clone())),
-                    fingerprint: view.fingerprint.clone(),
-                    redacted: view.redacted.clone(),
+                    fingerprint: view.id.fingerprint.clone(),
+                    redacted: view.id.redacted.clone(),
                     secret: Vec::new(),
                     locations,
                     vault,
                     suppressed: Vec::new(),
                     expired_exception: None,
                     consumers,
-                    owner: view.owner.clone(),
+                    owner: view.custody.owner.clone(),
+                    validation: None,
                 },
                 hosts,
             }

@@ -57,9 +57,17 @@ fn verdict(matches: Vec<&VaultEntry>, now: Timestamp, max_age_days: i64) -> Vaul
             format: e.format.name().to_string(),
             owner: e.meta.owner.clone(),
             updated: e.meta.updated.or(e.meta.created),
+            source: e.format.product().map(str::to_string),
+            age_from: match (e.meta.updated, &e.meta.age_from) {
+                (_, Some(from)) => Some(from.clone()),
+                (None, None) if e.meta.created.is_some() => Some("created".to_string()),
+                _ => None,
+            },
         })
         .collect();
     items.dedup();
+    // The item the age is counted from first, so one line names the right date.
+    items.sort_by_key(|i| std::cmp::Reverse(i.updated));
     VaultVerdict {
         status,
         items,
@@ -76,6 +84,7 @@ pub enum FailOn {
     RotatedOut,
     Overdue,
     Shared,
+    Live,
     Any,
 }
 
@@ -86,6 +95,7 @@ impl Named for FailOn {
         FailOn::RotatedOut,
         FailOn::Overdue,
         FailOn::Shared,
+        FailOn::Live,
         FailOn::Any,
     ];
 
@@ -96,6 +106,7 @@ impl Named for FailOn {
             FailOn::RotatedOut => "rotated-out",
             FailOn::Overdue => "overdue",
             FailOn::Shared => "shared",
+            FailOn::Live => "live",
             FailOn::Any => "any",
         }
     }
@@ -109,6 +120,7 @@ impl Named for FailOn {
             FailOn::Shared => {
                 "A credential read by two or more consumers (tools, workflows, projects)"
             }
+            FailOn::Live => "A credential the provider says still works (needs --validate)",
             FailOn::Any => "Any credential found at all",
         }
     }
@@ -129,6 +141,10 @@ pub fn violates(finding: &Finding, policy: &[FailOn]) -> bool {
     policy.iter().any(|rule| match (rule, &finding.vault) {
         (FailOn::Any, _) => true,
         (FailOn::Shared, _) => finding.shared(),
+        (FailOn::Live, _) => finding
+            .validation
+            .as_ref()
+            .is_some_and(|v| v.state == crate::finding::validation::LiveState::Live),
         // Without a vault every credential is, as far as stray can tell, unvaulted.
         (FailOn::Unvaulted, None) => true,
         (_, None) => false,

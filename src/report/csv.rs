@@ -27,6 +27,11 @@ pub fn write(
 ) -> Result<(), ReportError> {
     let mut writer = csv::Writer::from_writer(out);
     let mut header: Vec<&str> = HEADER.to_vec();
+    // Only a validated scan has these columns, so a plain scan's CSV keeps its shape.
+    let validated = outcome.findings.iter().any(|f| f.validation.is_some());
+    if validated {
+        header.extend(["validation", "validated_identity"]);
+    }
     if options.show_secrets {
         header.push("secret");
     }
@@ -52,6 +57,15 @@ pub fn write(
                     .unwrap_or_default(),
                 places.clone(),
             ];
+            if validated {
+                let validation = finding.validation.as_ref();
+                row.push(validation.map(|v| v.state.to_string()).unwrap_or_default());
+                row.push(
+                    validation
+                        .and_then(|v| v.identity.clone())
+                        .unwrap_or_default(),
+                );
+            }
             if options.show_secrets {
                 row.push(plaintext(&finding.secret));
             }

@@ -94,6 +94,9 @@ pub struct ReportFinding {
     /// Machines the credential was found on (merged team views).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub machines: Vec<String>,
+    /// Whether it still works, when the scan was run with `--validate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<crate::finding::validation::Validation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -150,6 +153,7 @@ impl ReportFinding {
             owner: finding.owner.clone(),
             revoke_url: finding.revoke_url.clone(),
             machines: Vec::new(),
+            validation: finding.validation.clone(),
         }
     }
 }

@@ -41,7 +41,10 @@ pub fn write(
                 cell(&finding.rule_id),
                 code(&shown_value(finding, options)),
                 finding.criticality,
-                cell(&vault_status(finding)),
+                cell(&match &finding.validation {
+                    Some(v) => format!("{}; {}", vault_status(finding), v.describe()),
+                    None => vault_status(finding),
+                }),
                 places_cell(finding),
                 finding
                     .fingerprint
@@ -86,10 +89,7 @@ fn shown_value(finding: &Finding, options: ReportOptions) -> String {
 fn vault_status(finding: &Finding) -> String {
     match &finding.vault {
         None => "not reconciled".to_string(),
-        Some(verdict) if verdict.rotation_overdue => {
-            format!("{}, rotation overdue", verdict.status.as_str())
-        }
-        Some(verdict) => verdict.status.as_str().to_string(),
+        Some(verdict) => verdict.describe(),
     }
 }
 

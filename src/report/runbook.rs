@@ -245,6 +245,17 @@ fn page(finding: &Finding, hosts: &[String], header: &Header, out: &mut String) 
         },
         verify_command(finding)
     );
+    if crate::validate::providers::for_rule(&finding.rule_id).is_some() {
+        let _ = writeln!(
+            out,
+            "Before deleting the copies, prove the provider refuses the old value (one request \
+             to its API; exit 0 when it is dead, 1 while it still works), and keep the evidence \
+             in the inventory:\n\n```sh\n{}\n```\n",
+            verify_command(finding)
+                .replacen("stray scan", "stray verify", 1)
+                .replace(" --fail-on any", " --record")
+        );
+    }
     let _ = writeln!(
         out,
         "Then run each consumer once with the old credential revoked: it must fail closed \

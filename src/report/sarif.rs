@@ -119,6 +119,12 @@ pub fn write(
         if let Some(commit) = &location.commit {
             properties["commit"] = json!(commit);
         }
+        if let Some(validation) = &finding.validation {
+            properties["validation"] = json!(validation.state);
+            if let Some(identity) = &validation.identity {
+                properties["validatedIdentity"] = json!(identity);
+            }
+        }
         let mut result = json!({
             "ruleId": finding.rule_id,
             "level": level,
@@ -222,7 +228,24 @@ fn message(finding: &Finding, location: &Location) -> String {
             commit.author_date
         );
     }
-    text.push_str(" Move it into the vault and rotate it.");
+    use crate::finding::verdict::Status;
+    match &finding.vault {
+        Some(verdict) if verdict.status == Status::StrayCopy => {
+            let _ = write!(
+                text,
+                " The vault holds it ({}): read it from there instead of this copy, and rotate it.",
+                verdict.describe()
+            );
+        }
+        Some(verdict) if verdict.status == Status::RotatedOut => {
+            let _ = write!(
+                text,
+                " An old value ({}): make sure it is revoked, and delete this copy.",
+                verdict.describe()
+            );
+        }
+        _ => text.push_str(" Move it into the vault and rotate it."),
+    }
     text
 }
 
@@ -252,7 +275,8 @@ fn line_hash(finding: &Finding, artifact: &Value) -> String {
 /// as the scan counts columns: Unicode scalar values, a byte for invalid UTF-8. A key over
 /// several lines (PEM) ends on a later line. A rule that decodes what it captured
 /// (`secret_encoding`) saw a longer text in the file: a JSON string's escapes are counted
-/// back in; for percent-encoding the length in the file is unknown, so the region has no end.
+/// back in; for percent-encoding and base64 pairs the length in the file is not the secret's, so
+/// the region has no end.
 fn region(location: &Location, secret: &[u8], encoding: Option<SecretEncoding>) -> Value {
     let mut region = json!({
         "startLine": location.line,
@@ -269,7 +293,7 @@ fn region(location: &Location, secret: &[u8], encoding: Option<SecretEncoding>) 
                 .unwrap_or_default()
                 .to_vec()
         }
-        Some(SecretEncoding::Percent) => return region,
+        Some(SecretEncoding::Percent | SecretEncoding::Base64UserPassword) => return region,
     };
     if in_file.is_empty() {
         return region;
@@ -493,6 +517,7 @@ mod tests {
             expired_exception: None,
             consumers: Vec::new(),
             owner: None,
+            validation: None,
         };
         let low = RuleEntry {
             finding: &finding,

@@ -60,6 +60,13 @@ pub fn write(
             Some(verdict) => writeln!(out, "  [{}]", verdict.describe())?,
             None => writeln!(out)?,
         }
+        if let Some(validation) = &finding.validation {
+            let colour = match validation.state {
+                crate::finding::validation::LiveState::Live => s.red,
+                _ => s.dim,
+            };
+            writeln!(out, "    {colour}{}{}", validation.describe(), s.reset)?;
+        }
         let mut facts = vec![format!("{} criticality", finding.criticality)];
         if let Some(owner) = &finding.owner {
             facts.push(format!("owner {} ({})", owner.name, owner.source));
@@ -145,6 +152,13 @@ pub fn write(
             c.rotated_out,
             c.rotation_overdue,
             plural(outcome.references.len(), "reference"),
+        )?;
+    }
+    if let Some(counts) = LiveCounts::of(&outcome.findings) {
+        writeln!(
+            out,
+            "validated: {} live, {} invalid, {} unknown",
+            counts.live, counts.invalid, counts.unknown
         )?;
     }
     if let Some(summary) = super::json::summary(outcome)
@@ -254,5 +268,27 @@ pub fn human_bytes(bytes: u64) -> String {
         format!("{bytes} B")
     } else {
         format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// How many validated credentials are in each state; `None` when the scan did not validate.
+struct LiveCounts {
+    live: usize,
+    invalid: usize,
+    unknown: usize,
+}
+
+impl LiveCounts {
+    fn of(findings: &[crate::finding::Finding]) -> Option<LiveCounts> {
+        use crate::finding::validation::LiveState;
+        let states: Vec<LiveState> = findings
+            .iter()
+            .filter_map(|f| f.validation.as_ref().map(|v| v.state))
+            .collect();
+        (!states.is_empty()).then(|| LiveCounts {
+            live: states.iter().filter(|s| **s == LiveState::Live).count(),
+            invalid: states.iter().filter(|s| **s == LiveState::Invalid).count(),
+            unknown: states.iter().filter(|s| **s == LiveState::Unknown).count(),
+        })
     }
 }

@@ -18,6 +18,7 @@ use crate::detect::decode;
 use crate::detect::matcher::Hits;
 use crate::detect::matcher::{Matcher, line_columns};
 use crate::detect::references::Reference;
+use crate::detect::rules::{Rule, SecretEncoding};
 use crate::finding::{CommitInfo, Finding, Location, Sighting, group};
 use crate::input::archive::{self, ArchiveLimits, ArchiveMode, is_zip};
 use crate::input::text;
@@ -509,15 +510,26 @@ impl Scanner {
                     .decode_secret(&segment.bytes[candidate.start..candidate.end]);
                 // The raw scan already saw secrets that the encoding did not break apart, and
                 // those a rule decodes itself (a JSON-escaped PEM key): one place, not two.
-                let seen_raw = raw.iter().zip(&hits).any(|(r, (_, _, raw_secret))| {
+                let seen_raw = raw.iter().zip(&hits).position(|(r, (_, _, raw_secret))| {
                     r.start >= segment.start
                         && r.end <= segment.end
                         && (content[r.start..r.end]
                             == segment.bytes[candidate.start..candidate.end]
-                            || *raw_secret == secret)
+                            || *raw_secret == secret
+                            || structured_holds(&rules[r.rule], raw_secret, &secret))
                 });
-                if !seen_raw {
-                    hits.push((segment.start, candidate.rule, secret));
+                match seen_raw {
+                    None => hits.push((segment.start, candidate.rule, secret)),
+                    // A provider token used as the password of a `user:password` pair: the
+                    // provider's rule names it better than the pair's.
+                    Some(index)
+                        if structured_holds(&rules[hits[index].1], &hits[index].2, &secret)
+                            && rules[candidate.rule].priority > rules[hits[index].1].priority =>
+                    {
+                        hits[index].1 = candidate.rule;
+                        hits[index].2 = secret;
+                    }
+                    Some(_) => {}
                 }
             }
         }
@@ -565,6 +577,14 @@ impl Scanner {
         local.stats.bytes_scanned += content.len() as u64;
         local.sightings.extend(sightings);
     }
+}
+
+/// True when `rule` decodes a base64 `user:password` pair and its password `pair_secret`
+/// holds `secret`, which a rule found in the decoded pair.
+fn structured_holds(rule: &Rule, pair_secret: &[u8], secret: &[u8]) -> bool {
+    rule.secret_encoding == Some(SecretEncoding::Base64UserPassword)
+        && !secret.is_empty()
+        && memchr::memmem::find(pair_secret, secret).is_some()
 }
 
 /// Characters in `bytes`, counted as [`line_columns`] counts columns: every byte that does not

@@ -75,14 +75,6 @@ pub fn parse_json(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
     parse_json_text(bytes, out)
 }
 
-/// Whether a zip is a Bitwarden zip export: `data.json` at its top (a 1PUX has `export.data`).
-pub fn is_zip_export(bytes: &[u8]) -> bool {
-    zip::ZipArchive::new(Cursor::new(bytes)).is_ok_and(|archive| {
-        let mut names = archive.file_names();
-        names.any(|name| name == "data.json")
-    })
-}
-
 /// `data.json` of a zip export, read with a bound so a zip bomb is refused after a small read.
 fn zip_data_json(bytes: &[u8]) -> Result<Vec<u8>, ParseError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
@@ -665,7 +657,8 @@ mod tests {
         use crate::input::archive::test_support::zip_of;
         let data = br#"{"encrypted": false, "items": [{"notes": "zipped-note-value"}]}"#;
         let zip = zip_of(&[("data.json", data), ("attachments/id/file.txt", b"x")]);
-        assert!(is_zip_export(&zip));
+        let detect = |zip: &[u8]| crate::vault::detect(std::path::Path::new("export.zip"), zip);
+        assert_eq!(detect(&zip), Some(VaultFormat::BitwardenJson));
         let mut out = Collector::new(VaultFormat::BitwardenJson, None, None);
         parse_json(&zip, &mut out).expect("a zip export parses");
         let notes = out.into_entries();
@@ -673,7 +666,7 @@ mod tests {
         assert_eq!(notes[0].fingerprint, fingerprint(b"zipped-note-value"));
         let mut out = Collector::new(VaultFormat::BitwardenJson, None, None);
         let missing = zip_of(&[("export.data", b"{}")]);
-        assert!(!is_zip_export(&missing));
+        assert_eq!(detect(&missing), Some(VaultFormat::OnePassword1pux));
         assert_eq!(
             parse_json(&missing, &mut out),
             Err(ParseError::Invalid(

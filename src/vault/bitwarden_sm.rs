@@ -64,7 +64,8 @@ pub fn parse(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
             created: timestamp(secret.get("creationDate")),
             updated: timestamp(secret.get("revisionDate")),
             ..EntryMeta::default()
-        };
+        }
+        .dated_by("revisionDate", "creationDate");
         out.add(value.as_bytes(), base.clone());
         if let Some(note) = note {
             add_notes(out, note, &base);

@@ -28,8 +28,14 @@ pub enum Tool {
     Bws,
     /// Infisical: `infisical export --format=json`.
     Infisical,
-    /// AWS Secrets Manager: `list-secrets`, then `batch-get-secret-value` 20 at a time.
+    /// AWS Secrets Manager: `list-secrets` (ARNs, and rotation dates and tags to join), then
+    /// `batch-get-secret-value` 20 at a time.
     Aws,
+    /// GCP Secret Manager: `gcloud secrets list`, then per secret `versions access latest` and
+    /// `versions describe latest` (the version's `createTime`).
+    Gcloud,
+    /// Azure Key Vault: `az keyvault secret list`, then `az keyvault secret show` per secret.
+    Az,
 }
 
 impl Tool {
@@ -41,6 +47,8 @@ impl Tool {
         Tool::Bws,
         Tool::Infisical,
         Tool::Aws,
+        Tool::Gcloud,
+        Tool::Az,
     ];
 
     /// The executable's name, as the user types it.
@@ -53,6 +61,8 @@ impl Tool {
             Tool::Bws => "bws",
             Tool::Infisical => "infisical",
             Tool::Aws => "aws",
+            Tool::Gcloud => "gcloud",
+            Tool::Az => "az",
         }
     }
 
@@ -69,6 +79,8 @@ impl Tool {
             Tool::Bws => VaultFormat::BitwardenSecretsManager,
             Tool::Infisical => VaultFormat::Infisical,
             Tool::Aws => VaultFormat::AwsSecretsManager,
+            Tool::Gcloud => VaultFormat::GcpSecretManager,
+            Tool::Az => VaultFormat::AzureKeyVault,
         }
     }
 
@@ -81,6 +93,8 @@ impl Tool {
             Tool::Bws => "the Bitwarden Secrets Manager CLI",
             Tool::Infisical => "the Infisical CLI",
             Tool::Aws => "the AWS CLI",
+            Tool::Gcloud => "the Google Cloud CLI (gcloud)",
+            Tool::Az => "the Azure CLI",
         }
     }
 
@@ -96,6 +110,8 @@ impl Tool {
             Tool::Aws => {
                 "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
             }
+            Tool::Gcloud => "https://cloud.google.com/sdk/docs/install",
+            Tool::Az => "https://learn.microsoft.com/cli/azure/install-azure-cli",
         }
     }
 
@@ -113,6 +129,64 @@ impl Tool {
             Tool::Aws => {
                 "sign in with `aws sso login` (or `aws configure`) for a profile that can read the secrets"
             }
+            Tool::Gcloud => "log in with `gcloud auth login`",
+            Tool::Az => "log in with `az login`",
+        }
+    }
+
+    /// What to do about a failure, judged from the tool's error output where it says more than
+    /// "not logged in" (read before the output is vetted for quoting: the hint is stray's own
+    /// text, so it is given even when the output is withheld).
+    fn failure_hint(self, stderr: &[u8]) -> &'static str {
+        let text = String::from_utf8_lossy(stderr).to_ascii_lowercase();
+        let says = |needle: &str| text.contains(needle);
+        match self {
+            // `ERROR: (gcloud.secrets.list) The required property [project] is not fully
+            // specified.` (older releases) or `Missing required argument [project]: Please set
+            // a project with `--project` flag…` (gcloud 5xx, seen on a real install).
+            Tool::Gcloud if says("property [project]") || says("argument [project]") => {
+                "name the project: --vault gcloud:PROJECT (or run `gcloud config set project PROJECT`)"
+            }
+            // A credential file override or an impersonation set up from ADC.
+            Tool::Gcloud
+                if says("application-default") || says("application default credentials") =>
+            {
+                "log in with `gcloud auth application-default login` (or `gcloud auth login` for \
+                 gcloud's own account)"
+            }
+            // `PERMISSION_DENIED: Secret Manager API has not been used in project N before or
+            // it is disabled.`: a permission error in form only.
+            Tool::Gcloud if says("has not been used in project") || says("service_disabled") => {
+                "the project has the Secret Manager API off: `gcloud services enable \
+                 secretmanager.googleapis.com` (or name another project: gcloud:PROJECT)"
+            }
+            Tool::Gcloud if says("permission_denied") || says("permission denied") => {
+                "the account gcloud uses may not read Secret Manager here (listing and describing \
+                 need roles/secretmanager.viewer, reading roles/secretmanager.secretAccessor); \
+                 log in as another with `gcloud auth login`"
+            }
+            // `(Forbidden) … does not have secrets get permission on key vault` (access
+            // policies), `Caller is not authorized to perform action on resource` (RBAC).
+            Tool::Az
+                if says("forbidden") || says("not authorized") || says("does not have secrets") =>
+            {
+                "the signed-in account may not read this vault's secrets (it needs the Key Vault \
+                 Secrets User role or a get/list access policy); log in as another with `az login`"
+            }
+            Tool::Az
+                if says("failed to resolve")
+                    || says("vaultnotfound")
+                    || says("name or service not known") =>
+            {
+                "check the vault name (az:VAULT is the name in https://VAULT.vault.azure.net); \
+                 sign in with `az login` if it is right"
+            }
+            // gcloud: `You do not currently have an active account selected.`, `There was a
+            // problem refreshing your current auth tokens`, `Reauthentication failed`, all
+            // followed by `Please run: $ gcloud auth login`. az: `Please run 'az login' to
+            // setup account.`, `AADSTS700082: The refresh token has expired…`, `Interactive
+            // authentication is needed. Please run: az login`.
+            tool => tool.login_hint(),
         }
     }
 }
@@ -122,7 +196,8 @@ impl Tool {
 pub struct CliSource {
     pub tool: Tool,
     /// `op`: the vault; `doppler`: `PROJECT/CONFIG`; `vault`: comma-separated KV paths;
-    /// `infisical`: the environment; `bws`: the project id.
+    /// `infisical`: the environment; `bws`: the project id; `aws`: the region; `gcloud`: the
+    /// project; `az`: the vault name.
     pub spec: Option<String>,
     /// Passed to the listing command after stray's own arguments.
     pub extra_args: Vec<String>,
@@ -195,6 +270,8 @@ pub struct CliRead {
     pub entries: Vec<VaultEntry>,
     /// Items listed but not returned (`op item get -` skipping some).
     pub unreadable: usize,
+    /// The names of those items, where the tool fetches them one by one (`gcloud`, `az`).
+    pub unreadable_items: Vec<String>,
 }
 
 /// A buffer of the tool's standard output, zeroed when dropped.
@@ -245,6 +322,7 @@ pub fn read(
             Ok(CliRead {
                 entries,
                 unreadable: wanted.saturating_sub(returned),
+                ..CliRead::default()
             })
         }
         Tool::Bw => {
@@ -254,7 +332,7 @@ pub fn read(
             let entries = parse(source, &out, "bw list items", matcher, vault_name)?;
             Ok(CliRead {
                 entries,
-                unreadable: 0,
+                ..CliRead::default()
             })
         }
         Tool::Doppler => {
@@ -290,7 +368,7 @@ pub fn read(
             )?;
             Ok(CliRead {
                 entries,
-                unreadable: 0,
+                ..CliRead::default()
             })
         }
         Tool::Vault => {
@@ -317,7 +395,7 @@ pub fn read(
             }
             Ok(CliRead {
                 entries,
-                unreadable: 0,
+                ..CliRead::default()
             })
         }
         Tool::Bws => {
@@ -331,7 +409,7 @@ pub fn read(
             let entries = parse(source, &out, "bws secret list -o json", matcher, vault_name)?;
             Ok(CliRead {
                 entries,
-                unreadable: 0,
+                ..CliRead::default()
             })
         }
         Tool::Infisical => {
@@ -352,7 +430,7 @@ pub fn read(
             )?;
             Ok(CliRead {
                 entries,
-                unreadable: 0,
+                ..CliRead::default()
             })
         }
         Tool::Aws => {
@@ -371,8 +449,21 @@ pub fn read(
                 .iter()
                 .filter_map(|s| s.get("ARN").and_then(|a| a.as_str()).map(str::to_string))
                 .collect();
+            // The listing has no values but is the only output with `LastRotatedDate`,
+            // `LastChangedDate` and `Tags`: metadata records, joined to the values by ARN when
+            // the index is built.
+            let metadata = parse(
+                source,
+                &listed,
+                "aws secretsmanager list-secrets",
+                matcher,
+                vault_name,
+            )?;
             drop(listed);
-            let mut read = CliRead::default();
+            let mut read = CliRead {
+                entries: metadata,
+                ..CliRead::default()
+            };
             for batch in arns.chunks(20) {
                 let mut args = vec![
                     "secretsmanager",
@@ -403,7 +494,254 @@ pub fn read(
             }
             Ok(read)
         }
+        Tool::Gcloud => read_gcloud(source, matcher, vault_name),
+        Tool::Az => read_az(source, matcher, vault_name),
     }
+}
+
+/// A secret `gcloud secrets list` or `az keyvault secret list` named, with what the listing
+/// says about it (no value).
+struct Listed {
+    name: String,
+    /// GCP: the secret's `locations/L` segment (regional secrets).
+    location: Option<String>,
+    created: Option<jiff::Timestamp>,
+    tags: Vec<String>,
+    owner: Option<String>,
+    /// Azure: `attributes.enabled` false (`show` refuses a disabled secret).
+    disabled: bool,
+}
+
+/// The listing's array of secrets (`[]` for anything else: the per-item reads then find none).
+fn listed_secrets(listed: &Secret, tags_key: &str) -> Vec<Listed> {
+    let Ok(serde_json::Value::Array(secrets)) = serde_json::from_slice(&listed.0) else {
+        return Vec::new();
+    };
+    secrets
+        .iter()
+        .filter_map(|secret| {
+            // GCP: `projects/P[/locations/L]/secrets/S`; Azure: `name`, else the id's last part.
+            let full = secret
+                .get("name")
+                .or_else(|| secret.get("id"))
+                .and_then(|n| n.as_str())?;
+            let parts: Vec<&str> = full.trim_end_matches('/').split('/').collect();
+            let after = |key: &str| {
+                parts
+                    .windows(2)
+                    .find(|pair| pair[0] == key)
+                    .map(|pair| pair[1].to_string())
+            };
+            let name = after("secrets").unwrap_or_else(|| full.to_string());
+            let (mut tags, mut owner) = (Vec::new(), None);
+            if let Some(map) = secret.get(tags_key).and_then(|t| t.as_object()) {
+                for (key, value) in map {
+                    let Some(value) = value.as_str() else {
+                        continue;
+                    };
+                    if key.eq_ignore_ascii_case("owner") && !value.is_empty() {
+                        owner = Some(value.to_string());
+                    }
+                    tags.push(format!("{key}={value}"));
+                }
+            }
+            let attributes = secret.get("attributes");
+            Some(Listed {
+                name,
+                location: after("locations"),
+                created: super::shared::timestamp(
+                    secret
+                        .get("createTime")
+                        .or_else(|| attributes.and_then(|a| a.get("created"))),
+                ),
+                tags,
+                owner,
+                disabled: attributes
+                    .and_then(|a| a.get("enabled"))
+                    .is_some_and(|e| e == &serde_json::Value::Bool(false)),
+            })
+        })
+        .collect()
+}
+
+/// Per-item reads: a failing item is counted and named, the first failure kept; a tool that
+/// cannot run at all is an error at once.
+#[derive(Default)]
+struct Items {
+    read: CliRead,
+    listed: usize,
+    first_failure: Option<CliSourceError>,
+}
+
+impl Items {
+    fn run(
+        &mut self,
+        source: &CliSource,
+        args: &[&str],
+        item: &str,
+    ) -> Result<Option<Secret>, CliSourceError> {
+        match run(source, args, None) {
+            Ok(out) => Ok(Some(out)),
+            Err(failed @ CliSourceError::Failed { .. }) => {
+                self.unreadable(item);
+                self.first_failure.get_or_insert(failed);
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    fn unreadable(&mut self, item: &str) {
+        self.read.unreadable += 1;
+        self.read.unreadable_items.push(item.to_string());
+    }
+
+    /// Every listed item failed the same way the first did (an expired login between the
+    /// listing and the reads, a role that may list but not read): that failure, not a count.
+    fn finish(self) -> Result<CliRead, CliSourceError> {
+        match self.first_failure {
+            Some(failure) if self.read.unreadable == self.listed => Err(failure),
+            _ => Ok(self.read),
+        }
+    }
+}
+
+/// `gcloud secrets list`, then per secret `versions access latest` (the value, as JSON: the
+/// `gcp-secret-manager` reader's shape) and `versions describe latest` (that version's
+/// `createTime`: when the value was set, the age). The listing gives the secret's own
+/// `createTime` and its `labels` (tags; an `owner` label is the owner).
+fn read_gcloud(
+    source: &CliSource,
+    matcher: Option<&Matcher>,
+    vault_name: Option<&str>,
+) -> Result<CliRead, CliSourceError> {
+    let mut project = Vec::new();
+    if let Some(spec) = &source.spec {
+        project = vec!["--project", spec.as_str()];
+    }
+    let mut list = vec!["secrets", "list", "--format=json"];
+    list.extend(project.iter().copied());
+    list.extend(source.extra_args.iter().map(String::as_str));
+    let listed = run(source, &list, None)?;
+    let secrets = listed_secrets(&listed, "labels");
+    drop(listed);
+    let mut items = Items {
+        listed: secrets.len(),
+        ..Items::default()
+    };
+    for secret in &secrets {
+        let mut scope = project.clone();
+        if let Some(location) = &secret.location {
+            scope.extend(["--location", location.as_str()]);
+        }
+        let version_args = |verb: &'static str| {
+            let mut args = vec!["secrets", "versions", verb, "latest", "--secret"];
+            args.push(secret.name.as_str());
+            args.push("--format=json");
+            args.extend(scope.iter().copied());
+            args
+        };
+        let Some(out) = items.run(source, &version_args("access"), &secret.name)? else {
+            continue;
+        };
+        let mut entries = parse(
+            source,
+            &out,
+            "gcloud secrets versions access latest --format=json",
+            matcher,
+            vault_name,
+        )?;
+        drop(out);
+        // Metadata only: without the permission to describe, the value still counts.
+        let version = match run(source, &version_args("describe"), None) {
+            Ok(described) => serde_json::from_slice::<serde_json::Value>(&described.0).ok(),
+            Err(CliSourceError::Failed { .. }) => None,
+            Err(other) => return Err(other),
+        };
+        let version_created = version.as_ref().and_then(|v| {
+            let number = v.get("name")?.as_str()?.rsplit('/').next()?.to_string();
+            let created = super::shared::timestamp(v.get("createTime"))?;
+            Some((number, created))
+        });
+        for entry in &mut entries {
+            let meta = &mut entry.meta;
+            meta.created = meta.created.or(secret.created);
+            // `access` and `describe` are two calls: a version added between them is not
+            // this value's.
+            match &version_created {
+                Some((number, created)) if meta.field == format!("version {number}") => {
+                    meta.updated = Some(*created);
+                    meta.age_from = Some(format!("versions.{number}.createTime"));
+                }
+                _ if secret.created.is_some() => {
+                    meta.age_from = Some("createTime".into());
+                }
+                _ => {}
+            }
+            meta.tags.extend(secret.tags.iter().cloned());
+            if meta.owner.is_none() {
+                meta.owner = secret.owner.clone();
+            }
+        }
+        items.read.entries.extend(entries);
+    }
+    items.finish()
+}
+
+/// `az keyvault secret list --vault-name V` (names, attributes and tags, no values; the CLI
+/// follows the pages itself), then `az keyvault secret show` per enabled secret. A disabled
+/// secret cannot be shown: it is counted as unreadable without asking.
+fn read_az(
+    source: &CliSource,
+    matcher: Option<&Matcher>,
+    vault_name: Option<&str>,
+) -> Result<CliRead, CliSourceError> {
+    let Some(vault) = &source.spec else {
+        return Err(CliSourceError::Spec {
+            label: source.label(),
+            message: "name the key vault: az:VAULT (the name in https://VAULT.vault.azure.net)"
+                .into(),
+        });
+    };
+    let mut list = vec!["keyvault", "secret", "list", "--vault-name", vault.as_str()];
+    list.extend(["-o", "json"]);
+    list.extend(source.extra_args.iter().map(String::as_str));
+    let listed = run(source, &list, None)?;
+    let secrets = listed_secrets(&listed, "tags");
+    drop(listed);
+    let mut items = Items {
+        listed: secrets.len(),
+        ..Items::default()
+    };
+    for secret in &secrets {
+        if secret.disabled {
+            items.unreadable(&format!("{} (disabled)", secret.name));
+            continue;
+        }
+        let show = [
+            "keyvault",
+            "secret",
+            "show",
+            "--vault-name",
+            vault.as_str(),
+            "--name",
+            secret.name.as_str(),
+            "-o",
+            "json",
+        ];
+        let Some(out) = items.run(source, &show, &secret.name)? else {
+            continue;
+        };
+        let entries = parse(
+            source,
+            &out,
+            "az keyvault secret show -o json",
+            matcher,
+            vault_name,
+        )?;
+        items.read.entries.extend(entries);
+    }
+    items.finish()
 }
 
 fn parse(
@@ -536,7 +874,7 @@ fn run(source: &CliSource, args: &[&str], stdin: Option<&[u8]>) -> Result<Secret
                 Some(code) => format!("exit {code}"),
                 None => "killed by a signal".into(),
             },
-            hint: source.tool.login_hint(),
+            hint: source.tool.failure_hint(&stderr.0),
             stderr: quote_stderr(&stderr.0),
         });
     }
@@ -590,6 +928,11 @@ mod tests {
             CliSource::parse("doppler:api/prd").unwrap().label(),
             "doppler:api/prd"
         );
+        assert_eq!(
+            CliSource::parse("az:kv-shop-prod").unwrap().spec.as_deref(),
+            Some("kv-shop-prod")
+        );
+        assert_eq!(CliSource::parse("gcloud").unwrap().tool, Tool::Gcloud);
         assert!(CliSource::parse("vault.json").is_none());
         assert!(CliSource::parse("exports/op").is_none());
     }
@@ -602,6 +945,78 @@ mod tests {
         let withheld = quote_stderr(format!("bad value {token}").as_bytes());
         assert!(!withheld.contains(token), "{withheld}");
         assert!(withheld.contains("withheld"));
+    }
+
+    #[test]
+    fn failure_advice_follows_what_gcloud_and_az_said() {
+        let hint = |tool: Tool, said: &str| tool.failure_hint(said.as_bytes());
+        assert_eq!(
+            hint(
+                Tool::Gcloud,
+                "ERROR: (gcloud.secrets.list) You do not currently have an active account selected."
+            ),
+            "log in with `gcloud auth login`"
+        );
+        assert!(
+            hint(
+                Tool::Gcloud,
+                "ERROR: (gcloud.secrets.list) The required property [project] is not fully specified."
+            )
+            .contains("gcloud:PROJECT")
+        );
+        assert!(
+            hint(
+                Tool::Gcloud,
+                "ERROR: (gcloud.secrets.list) Missing required argument [project]: Please set a \
+                 project with `--project` flag or `gcloud config set project PROJECT_ID`."
+            )
+            .contains("gcloud:PROJECT")
+        );
+        assert!(
+            hint(
+                Tool::Gcloud,
+                "ERROR: (gcloud.secrets.list) Could not load the default credentials from the \
+                 application-default credentials file"
+            )
+            .contains("gcloud auth application-default login")
+        );
+        assert!(
+            hint(
+                Tool::Gcloud,
+                "ERROR: (gcloud.secrets.list) PERMISSION_DENIED: Permission \
+                 'secretmanager.secrets.list' denied"
+            )
+            .contains("roles/secretmanager.viewer")
+        );
+        assert!(
+            hint(
+                Tool::Gcloud,
+                "ERROR: (gcloud.secrets.list) PERMISSION_DENIED: Secret Manager API has not been \
+                 used in project 314159265358 before or it is disabled."
+            )
+            .contains("gcloud services enable secretmanager.googleapis.com")
+        );
+        assert_eq!(
+            hint(Tool::Az, "ERROR: Please run 'az login' to setup account."),
+            "log in with `az login`"
+        );
+        assert!(
+            hint(
+                Tool::Az,
+                "ERROR: (Forbidden) The user, group or application 'appid=1' does not have secrets \
+                 list permission on key vault 'kv-a;location=westeurope'."
+            )
+            .contains("Key Vault Secrets User")
+        );
+        assert!(
+            hint(
+                Tool::Az,
+                "ERROR: Failed to resolve 'kv-typo.vault.azure.net'"
+            )
+            .contains("check the vault name")
+        );
+        // Other tools keep their one login hint.
+        assert_eq!(hint(Tool::Op, "forbidden"), Tool::Op.login_hint());
     }
 
     #[test]

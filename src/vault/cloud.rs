@@ -8,7 +8,8 @@
 //! Azure: `az keyvault secret show --vault-name V --name N` prints `{"attributes": {"created",
 //! "updated", "expires", "enabled", …}, "contentType", "id":
 //! "https://V.vault.azure.net/secrets/N/<version>", "name", "tags": {…}, "value"}`. An array of
-//! such objects is read too.
+//! such objects is read too. The age is the version's `attributes.created` (when this value was
+//! set: a new value is a new version), not `updated`, which editing tags or expiry moves.
 
 use serde_json::Value;
 
@@ -91,6 +92,13 @@ fn parse_azure_secret(secret: &Object, at: &str, out: &mut Collector) -> Result<
         ),
         None => (None, None),
     };
+    // A new value is a new version, so this version's `created` is when the value was set;
+    // `updated` also moves when the version's tags, expiry or enabled flag are edited.
+    let (updated, age_from) = match (created, updated) {
+        (Some(created), _) => (Some(created), Some("attributes.created")),
+        (None, Some(updated)) => (Some(updated), Some("attributes.updated")),
+        (None, None) => (None, None),
+    };
     let (mut tags, mut owner) = (Vec::new(), None);
     if let Some(map) = opt_object(secret, "tags", at)? {
         let at = at_key(at, "tags");
@@ -116,8 +124,10 @@ fn parse_azure_secret(secret: &Object, at: &str, out: &mut Collector) -> Result<
             updated,
             owner,
             tags,
+            age_from: age_from.map(str::to_string),
             ..EntryMeta::default()
-        },
+        }
+        .dated_by("attributes.updated", "attributes.created"),
     );
     Ok(())
 }
@@ -162,6 +172,11 @@ mod tests {
             found[0].meta.created.map(|t| t.as_second()),
             Some(1_704_067_200)
         );
-        assert_eq!(found[0].meta.updated, None);
+        // `updated` is unreadable; the age is from the version's creation anyway.
+        assert_eq!(found[0].meta.updated, found[0].meta.created);
+        assert_eq!(
+            found[0].meta.age_from.as_deref(),
+            Some("attributes.created")
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! The generic fallbacks, also Doppler's `secrets download` formats: `NAME=value` lines
 //! (`--format env`, `docker`, `env-no-quotes`), a flat JSON object (`--format json`) and a flat
-//! `NAME: value` YAML mapping (`--format yaml`). Doppler's `secrets --json` shape,
+//! `NAME: value` YAML mapping (`--format yaml`), and a team's own nested JSON file
+//! (`{"prod": {"openai": {"api_key": "…"}}}`: each string is an item named by its dotted path,
+//! `prod.openai.api_key`). Doppler's `secrets --json` shape,
 //! `{"NAME": {"computed": "…", "raw": "…"}}`, is read too. None carries dates: the vault
 //! name comes from `DOPPLER_PROJECT`/`DOPPLER_CONFIG` or `--vault-name`.
 //!
@@ -95,9 +97,17 @@ pub fn parse_json(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
             other => other.get("computed")?.as_str().map(str::to_string),
         })
     });
+    // A team's own JSON file may nest (`{"prod": {"openai": {"api_key": …}}}`); Doppler's never
+    // does, beyond its `{"computed", "raw"}` objects.
+    let nested = out.format == super::VaultFormat::Json;
     for (name, value) in object {
         match value {
             serde_json::Value::String(s) => out.add(s.as_bytes(), meta(name, &vault)),
+            serde_json::Value::Object(fields)
+                if nested && !fields.contains_key("computed") && !fields.contains_key("raw") =>
+            {
+                add_nested(out, name, fields, &vault);
+            }
             serde_json::Value::Object(fields) => {
                 let mut found = false;
                 for key in ["computed", "raw"] {
@@ -128,6 +138,51 @@ pub fn parse_json(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
         }
     }
     Ok(())
+}
+
+/// True for a team's nested JSON file: an object whose values are strings or objects, at least
+/// one an object, every nested object holding only strings, numbers, booleans, nulls and more
+/// objects (no arrays: those are some tool's records, not a tree of names), and a string
+/// somewhere. Checked after every tool's own shape, so it never takes one of theirs.
+pub fn is_nested_json(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    fn tree(object: &serde_json::Map<String, Value>, strings: &mut usize) -> bool {
+        object.values().all(|v| match v {
+            Value::String(_) => {
+                *strings += 1;
+                true
+            }
+            Value::Object(inner) => tree(inner, strings),
+            Value::Number(_) | Value::Bool(_) | Value::Null => true,
+            Value::Array(_) => false,
+        })
+    }
+    let Some(object) = value.as_object() else {
+        return false;
+    };
+    let mut strings = 0;
+    object.values().any(Value::is_object)
+        && object.values().all(|v| v.is_string() || v.is_object())
+        && tree(object, &mut strings)
+        && strings > 0
+}
+
+/// The strings of a nested object, each named by its dotted path (`prod.openai.api_key`).
+/// Numbers, booleans and nulls in it are settings (a port, a flag), skipped; so are arrays.
+fn add_nested(
+    out: &mut Collector,
+    path: &str,
+    object: &serde_json::Map<String, serde_json::Value>,
+    vault: &Option<String>,
+) {
+    for (key, value) in object {
+        let path = format!("{path}.{key}");
+        match value {
+            serde_json::Value::String(s) => out.add(s.as_bytes(), meta(&path, vault)),
+            serde_json::Value::Object(inner) => add_nested(out, &path, inner, vault),
+            _ => {}
+        }
+    }
 }
 
 /// `NAME=value` lines. Written here rather than with a dotenv crate on purpose: those crates

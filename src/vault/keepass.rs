@@ -39,7 +39,8 @@ pub fn parse_csv(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
             updated: parse_timestamp(cell(modified)),
             history: recycled,
             ..EntryMeta::default()
-        };
+        }
+        .dated_by("Last Modified", "Created");
         add_login_cells(out, &base, cell(Some(password)), cell(totp), cell(notes));
     }
     Ok(())

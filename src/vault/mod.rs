@@ -16,10 +16,14 @@ mod generic;
 mod hashicorp;
 mod infisical;
 mod keepass;
+mod keepass_xml;
+mod keeper;
 mod lastpass;
 mod metadata;
 mod onepassword;
+mod onepassword_connect;
 mod protonpass;
+mod raw;
 mod shared;
 mod unknown_csv;
 
@@ -44,12 +48,16 @@ pub enum VaultFormat {
     OnePasswordCsv,
     OnePassword1pif,
     OnePasswordCli,
+    OnePasswordConnect,
     DopplerJson,
     DopplerEnv,
     DopplerYaml,
     HashicorpVault,
     AwsSecretsManager,
     KeepassxcCsv,
+    KeepassXml,
+    KeeperJson,
+    KeeperCsv,
     ChromeCsv,
     FirefoxCsv,
     LastpassCsv,
@@ -63,6 +71,7 @@ pub enum VaultFormat {
     BitwardenSecretsManager,
     GcpSecretManager,
     AzureKeyVault,
+    Raw,
     Dotenv,
     Json,
     Fingerprints,
@@ -76,12 +85,16 @@ impl Named for VaultFormat {
         VaultFormat::OnePasswordCsv,
         VaultFormat::OnePassword1pif,
         VaultFormat::OnePasswordCli,
+        VaultFormat::OnePasswordConnect,
         VaultFormat::DopplerJson,
         VaultFormat::DopplerEnv,
         VaultFormat::DopplerYaml,
         VaultFormat::HashicorpVault,
         VaultFormat::AwsSecretsManager,
         VaultFormat::KeepassxcCsv,
+        VaultFormat::KeepassXml,
+        VaultFormat::KeeperJson,
+        VaultFormat::KeeperCsv,
         VaultFormat::ChromeCsv,
         VaultFormat::FirefoxCsv,
         VaultFormat::LastpassCsv,
@@ -95,6 +108,7 @@ impl Named for VaultFormat {
         VaultFormat::BitwardenSecretsManager,
         VaultFormat::GcpSecretManager,
         VaultFormat::AzureKeyVault,
+        VaultFormat::Raw,
         VaultFormat::Dotenv,
         VaultFormat::Json,
         VaultFormat::Fingerprints,
@@ -108,12 +122,16 @@ impl Named for VaultFormat {
             VaultFormat::OnePasswordCsv => "1password-csv",
             VaultFormat::OnePassword1pif => "1password-1pif",
             VaultFormat::OnePasswordCli => "1password-cli",
+            VaultFormat::OnePasswordConnect => "1password-connect",
             VaultFormat::DopplerJson => "doppler-json",
             VaultFormat::DopplerEnv => "doppler-env",
             VaultFormat::DopplerYaml => "doppler-yaml",
             VaultFormat::HashicorpVault => "hashicorp-vault",
             VaultFormat::AwsSecretsManager => "aws-secrets-manager",
             VaultFormat::KeepassxcCsv => "keepassxc-csv",
+            VaultFormat::KeepassXml => "keepass-xml",
+            VaultFormat::KeeperJson => "keeper-json",
+            VaultFormat::KeeperCsv => "keeper-csv",
             VaultFormat::ChromeCsv => "chrome-csv",
             VaultFormat::FirefoxCsv => "firefox-csv",
             VaultFormat::LastpassCsv => "lastpass-csv",
@@ -127,6 +145,7 @@ impl Named for VaultFormat {
             VaultFormat::BitwardenSecretsManager => "bitwarden-secrets-manager",
             VaultFormat::GcpSecretManager => "gcp-secret-manager",
             VaultFormat::AzureKeyVault => "azure-key-vault",
+            VaultFormat::Raw => "raw",
             VaultFormat::Dotenv => "dotenv",
             VaultFormat::Json => "json",
             VaultFormat::Fingerprints => "fingerprints",
@@ -143,15 +162,70 @@ impl Named for VaultFormat {
                 "Chrome or Edge password export (`name,url,username,password,note`)"
             }
             VaultFormat::FirefoxCsv => "Firefox about:logins export",
+            VaultFormat::KeepassXml => {
+                "KeePass 2 XML export (KeePass, `keepassxc-cli export --format xml`), with history"
+            }
             VaultFormat::OnePassword1pif => "1Password 7's 1PIF export (plaintext, legacy)",
             VaultFormat::OnePasswordCli => {
                 "`op item get --format json` output: one item, an array, or several in a row"
             }
+            VaultFormat::Raw => {
+                "The whole file is one value (`gcloud secrets versions access … > NAME`), \
+                 named by the file; never detected"
+            }
+            VaultFormat::OnePasswordConnect => {
+                "1Password Connect API or SDK item JSON: one item or an array"
+            }
+            VaultFormat::KeeperJson => "Keeper JSON export (also Commander's `--zip`)",
+            VaultFormat::KeeperCsv => {
+                "Keeper CSV export (no header: only detected when unmistakable)"
+            }
             VaultFormat::Dotenv => "`NAME=value` lines",
-            VaultFormat::Json => "A flat JSON object of names to string values",
+            VaultFormat::Json => {
+                "A JSON object of names to string values, flat or nested (item = dotted path)"
+            }
             VaultFormat::Fingerprints => "A `stray vault fingerprint` file",
             _ => "",
         }
+    }
+}
+
+impl VaultFormat {
+    /// The product that keeps the values, as people name it in a sentence ("in 1Password
+    /// Engineering / OpenAI"). `None` for formats that say nothing of where they came from.
+    pub fn product(self) -> Option<&'static str> {
+        Some(match self {
+            VaultFormat::BitwardenJson | VaultFormat::BitwardenCsv => "Bitwarden",
+            VaultFormat::OnePassword1pux
+            | VaultFormat::OnePasswordCsv
+            | VaultFormat::OnePassword1pif
+            | VaultFormat::OnePasswordCli
+            | VaultFormat::OnePasswordConnect => "1Password",
+            VaultFormat::DopplerJson | VaultFormat::DopplerEnv | VaultFormat::DopplerYaml => {
+                "Doppler"
+            }
+            VaultFormat::HashicorpVault => "HashiCorp Vault",
+            VaultFormat::AwsSecretsManager => "AWS Secrets Manager",
+            VaultFormat::KeepassxcCsv => "KeePassXC",
+            VaultFormat::KeepassXml => "KeePass",
+            VaultFormat::KeeperJson | VaultFormat::KeeperCsv => "Keeper",
+            VaultFormat::ChromeCsv => "the browser",
+            VaultFormat::FirefoxCsv => "Firefox",
+            VaultFormat::LastpassCsv => "LastPass",
+            VaultFormat::DashlaneCsv => "Dashlane",
+            VaultFormat::ProtonPassJson | VaultFormat::ProtonPassCsv => "Proton Pass",
+            VaultFormat::Infisical
+            | VaultFormat::InfisicalEnv
+            | VaultFormat::InfisicalCsv
+            | VaultFormat::InfisicalYaml => "Infisical",
+            VaultFormat::BitwardenSecretsManager => "Bitwarden Secrets Manager",
+            VaultFormat::GcpSecretManager => "GCP Secret Manager",
+            VaultFormat::AzureKeyVault => "Azure Key Vault",
+            VaultFormat::Dotenv
+            | VaultFormat::Json
+            | VaultFormat::Raw
+            | VaultFormat::Fingerprints => return None,
+        })
     }
 }
 
@@ -196,6 +270,21 @@ pub struct EntryMeta {
     pub age_from: Option<String>,
 }
 
+impl EntryMeta {
+    /// Names the date the age is counted from: `updated_key` when the export gave an update
+    /// date, else `created_key` when it gave a creation date.
+    pub(crate) fn dated_by(mut self, updated_key: &str, created_key: &str) -> EntryMeta {
+        if self.age_from.is_none() {
+            self.age_from = match (self.updated, self.created) {
+                (Some(_), _) => Some(updated_key.to_string()),
+                (None, Some(_)) => Some(created_key.to_string()),
+                (None, None) => None,
+            };
+        }
+        self
+    }
+}
+
 /// One stored value, fingerprinted; the plaintext is gone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VaultEntry {
@@ -234,6 +323,12 @@ pub enum VaultError {
     UnknownFormat { path: PathBuf },
     #[error("{path}: a CSV with columns {columns}: not a known vault export; pass --vault-format")]
     UnknownCsv { path: PathBuf, columns: String },
+    #[error(
+        "{path}: a CSV without a header row: not a known vault export; if it is Keeper's CSV \
+         export (folder, title, login, password, url, notes, shared folder, custom fields), pass \
+         --vault-format keeper-csv"
+    )]
+    HeaderlessCsv { path: PathBuf },
 }
 
 /// Values shorter than this are never treated as credentials (PINs, flags, booleans).
@@ -341,11 +436,7 @@ pub fn machine_generated(value: &[u8], matcher: Option<&Matcher>) -> bool {
 /// Which export a file is, judged from its first bytes and shape.
 pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
     if crate::input::archive::is_zip(bytes) {
-        // A Bitwarden zip export holds data.json; anything else is taken for a 1PUX.
-        if bitwarden::is_zip_export(bytes) {
-            return Some(VaultFormat::BitwardenJson);
-        }
-        return Some(VaultFormat::OnePassword1pux);
+        return detect_zip(bytes);
     }
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
     // 1Password 7's 1PIF: JSON objects between separator lines.
@@ -353,6 +444,9 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
         return Some(VaultFormat::OnePassword1pif);
     }
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if keepass_xml::looks_like(trimmed) {
+        return Some(VaultFormat::KeepassXml);
+    }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         return detect_json(bytes);
     }
@@ -393,6 +487,10 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
     if has("title") && has("password") {
         return Some(VaultFormat::OnePasswordCsv);
     }
+    // Keeper's CSV has no header: read as Keeper's only when nothing else can be meant.
+    if keeper::is_csv(bytes) {
+        return Some(VaultFormat::KeeperCsv);
+    }
     if infisical::looks_like_env(trimmed) {
         return Some(VaultFormat::InfisicalEnv);
     }
@@ -429,17 +527,52 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<VaultFormat> {
     None
 }
 
+/// A zip export, told by the members only its tool writes: 1PUX `export.data`, Bitwarden
+/// `data.json` (at the top), Proton Pass `Proton Pass/data.json`, Keeper Commander `export.json`.
+/// Any other zip is not known.
+fn detect_zip(bytes: &[u8]) -> Option<VaultFormat> {
+    let names = shared::zip_member_names(bytes)?;
+    let has = |name: &str| names.iter().any(|n| n == name);
+    if has("export.data") {
+        Some(VaultFormat::OnePassword1pux)
+    } else if has(protonpass::ZIP_MEMBER) {
+        Some(VaultFormat::ProtonPassJson)
+    } else if has("data.json") {
+        Some(VaultFormat::BitwardenJson)
+    } else if has(keeper::ZIP_MEMBER) {
+        Some(VaultFormat::KeeperJson)
+    } else {
+        None
+    }
+}
+
 fn detect_json(bytes: &[u8]) -> Option<VaultFormat> {
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
-        // `op item list --format json | op item get -` writes one object after another.
+        // `op item list --format json | op item get -` writes one object after another; so
+        // may a script saving Connect items.
+        let first = serde_json::Deserializer::from_slice(bytes)
+            .into_iter::<serde_json::Value>()
+            .next();
+        if let Some(Ok(first)) = first
+            && onepassword_connect::looks_like(&first)
+        {
+            return Some(VaultFormat::OnePasswordConnect);
+        }
         return onepassword::is_cli_stream(bytes).then_some(VaultFormat::OnePasswordCli);
     };
+    // Connect and SDK items have `fields` too: told by their camelCase dates and vault id.
+    if onepassword_connect::looks_like(&value) {
+        return Some(VaultFormat::OnePasswordConnect);
+    }
     if onepassword::is_cli_output(&value) {
         return Some(VaultFormat::OnePasswordCli);
     }
     let has = |key: &str| value.get(key).is_some();
     if value.get("stray_fingerprints").is_some() {
         return Some(VaultFormat::Fingerprints);
+    }
+    if keeper::looks_like(&value) {
+        return Some(VaultFormat::KeeperJson);
     }
     // Proton Pass also has `encrypted`: its `vaults` of items with `data.type` are its own.
     if protonpass::looks_like(&value) {
@@ -504,6 +637,10 @@ fn detect_json(bytes: &[u8]) -> Option<VaultFormat> {
             VaultFormat::Json
         });
     }
+    // Last: a team's own nested file, once no tool's shape matched.
+    if generic::is_nested_json(&value) {
+        return Some(VaultFormat::Json);
+    }
     None
 }
 
@@ -514,6 +651,66 @@ pub fn read_export(
     matcher: Option<&Matcher>,
     vault_name: Option<&str>,
     out: &mut Vec<VaultEntry>,
+) -> Result<(), VaultError> {
+    read_export_skipping(path, format, matcher, vault_name, out, &mut Vec::new())
+}
+
+/// A file of a `--vault` directory left out: documentation beside the exports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedFile {
+    pub path: PathBuf,
+    /// Why, for the notice: `a .md file, not a vault export`.
+    pub reason: String,
+}
+
+/// Extensions of files that are documentation, never an export: in a directory, such a file
+/// that no reader recognises is skipped (with a notice) instead of failing the whole directory.
+const DOCUMENT_EXTENSIONS: &[&str] = &[
+    "md", "markdown", "txt", "text", "rst", "adoc", "org", "html", "htm", "pdf", "png", "jpg",
+    "jpeg", "gif", "svg",
+];
+
+/// Extensionless names of documentation files (`README`, `LICENSE`…).
+const DOCUMENT_NAMES: &[&str] = &[
+    "readme",
+    "license",
+    "licence",
+    "notice",
+    "changelog",
+    "authors",
+];
+
+/// Files an operating system leaves in any folder.
+const OS_FILES: &[&str] = &[".ds_store", "thumbs.db", "desktop.ini"];
+
+/// Why `path` is documentation (`a .md file`), if it is by its name.
+fn document_kind(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if OS_FILES.contains(&name.as_str()) {
+        return Some("a file the operating system keeps".into());
+    }
+    if let Some(extension) = path.extension() {
+        let extension = extension.to_string_lossy().to_ascii_lowercase();
+        if DOCUMENT_EXTENSIONS.contains(&extension.as_str()) {
+            return Some(format!("a .{extension} file"));
+        }
+    }
+    let stem = name.split('.').next().unwrap_or(&name);
+    DOCUMENT_NAMES
+        .contains(&stem)
+        .then(|| format!("a {} file", stem.to_ascii_uppercase()))
+}
+
+/// [`read_export`], also saying which files of a directory it skipped: documentation (by its
+/// name: `.md`, `.txt`, `README`…) that no reader recognises. Every other file of the directory
+/// must read, as before: an unreadable export there is still an error.
+pub fn read_export_skipping(
+    path: &Path,
+    format: Option<VaultFormat>,
+    matcher: Option<&Matcher>,
+    vault_name: Option<&str>,
+    out: &mut Vec<VaultEntry>,
+    skipped: &mut Vec<SkippedFile>,
 ) -> Result<(), VaultError> {
     let io = |error| VaultError::Io {
         path: path.to_path_buf(),
@@ -527,7 +724,22 @@ pub fn read_export(
             .collect();
         files.sort();
         for file in files {
-            read_export(&file, format, matcher, vault_name, out)?;
+            if let Some(kind) = document_kind(&file) {
+                let bytes =
+                    crate::input::files::read_bounded(&file, crate::input::files::MAX_EXPORT_SIZE)
+                        .map_err(|error| VaultError::Io {
+                            path: file.clone(),
+                            error,
+                        })?;
+                if detect(&file, &bytes).is_none() {
+                    skipped.push(SkippedFile {
+                        path: file,
+                        reason: format!("{kind}, not a vault export"),
+                    });
+                    continue;
+                }
+            }
+            read_export_skipping(&file, format, matcher, vault_name, out, skipped)?;
         }
         return Ok(());
     }
@@ -541,6 +753,9 @@ pub fn read_export(
                 Some(columns) => VaultError::UnknownCsv {
                     path: path.to_path_buf(),
                     columns: columns.join(", "),
+                },
+                None if keeper::is_csv_shaped(&bytes) => VaultError::HeaderlessCsv {
+                    path: path.to_path_buf(),
                 },
                 None => VaultError::UnknownFormat {
                     path: path.to_path_buf(),
@@ -591,11 +806,15 @@ pub fn parse_bytes(
         VaultFormat::OnePasswordCsv => onepassword::parse_csv(bytes, &mut collector),
         VaultFormat::OnePassword1pif => onepassword::parse_1pif(bytes, &mut collector),
         VaultFormat::OnePasswordCli => onepassword::parse_cli(bytes, &mut collector),
+        VaultFormat::OnePasswordConnect => onepassword_connect::parse(bytes, &mut collector),
         VaultFormat::DopplerJson | VaultFormat::Json => generic::parse_json(bytes, &mut collector),
         VaultFormat::DopplerEnv | VaultFormat::Dotenv => generic::parse_env(bytes, &mut collector),
         VaultFormat::HashicorpVault => hashicorp::parse(bytes, &mut collector),
         VaultFormat::AwsSecretsManager => aws::parse(bytes, &mut collector),
         VaultFormat::KeepassxcCsv => keepass::parse_csv(bytes, &mut collector),
+        VaultFormat::KeepassXml => keepass_xml::parse_xml(bytes, &mut collector),
+        VaultFormat::KeeperJson => keeper::parse_json(bytes, &mut collector),
+        VaultFormat::KeeperCsv => keeper::parse_csv(bytes, &mut collector),
         VaultFormat::ChromeCsv => browsers::parse_chrome(bytes, &mut collector),
         VaultFormat::FirefoxCsv => browsers::parse_firefox(bytes, &mut collector),
         VaultFormat::LastpassCsv => lastpass::parse_csv(bytes, &mut collector),
@@ -610,6 +829,7 @@ pub fn parse_bytes(
         VaultFormat::BitwardenSecretsManager => bitwarden_sm::parse(bytes, &mut collector),
         VaultFormat::GcpSecretManager => cloud::parse_gcp(bytes, &mut collector),
         VaultFormat::AzureKeyVault => cloud::parse_azure(bytes, &mut collector),
+        VaultFormat::Raw => raw::parse(bytes, &mut collector),
         VaultFormat::Fingerprints => fingerprints::parse(bytes, &mut collector),
     }?;
     Ok(collector.into_entries())

@@ -213,7 +213,8 @@ fn parse_item(
         tags,
         history: archived,
         ..EntryMeta::default()
-    };
+    }
+    .dated_by("updatedAt", "createdAt");
     let meta = |field: &str| EntryMeta {
         field: field.to_string(),
         ..base.clone()
@@ -445,7 +446,8 @@ fn parse_pif_item(item: &Object, at: &str, out: &mut Collector) -> Result<(), Pa
         tags,
         history: item.get("trashed") == Some(&Value::Bool(true)),
         ..EntryMeta::default()
-    };
+    }
+    .dated_by("updatedAt", "createdAt");
     let meta = |field: &str| EntryMeta {
         field: field.to_string(),
         ..base.clone()
@@ -614,7 +616,8 @@ fn parse_cli_item(item: &Object, at: &str, out: &mut Collector) -> Result<(), Pa
         tags: string_list(opt_array(item, "tags", at)?, &at_key(at, "tags"))?,
         history: !live,
         ..EntryMeta::default()
-    };
+    }
+    .dated_by("updated_at", "created_at");
     for (index, field) in opt_array(item, "fields", at)?
         .unwrap_or_default()
         .iter()

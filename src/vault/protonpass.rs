@@ -1,4 +1,5 @@
-//! Proton Pass JSON export (Settings → Export → JSON, unencrypted).
+//! Proton Pass JSON export (Settings → Export → JSON, unencrypted): the zip Proton Pass
+//! writes (`Proton Pass/data.json`, see [`ZIP_MEMBER`]) or that file unzipped.
 //!
 //! The shape (ProtonMail/WebClients `packages/pass/lib/export/types.ts`): `{version, userId,
 //! encrypted, vaults: {SHARE_ID: {name, description, items: [{itemId, shareId, state,
@@ -34,7 +35,23 @@ pub fn looks_like(value: &Value) -> bool {
         })
 }
 
+/// Where the zip Proton Pass writes keeps the JSON export (WebClients
+/// `packages/pass/lib/export/archive.ts`: `${PASS_APP_NAME}/data.json`).
+pub const ZIP_MEMBER: &str = "Proton Pass/data.json";
+
+/// The JSON export, or the zip holding it as [`ZIP_MEMBER`].
 pub fn parse_json(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
+    if crate::input::archive::is_zip(bytes) {
+        let data = super::shared::zip_member(bytes, ZIP_MEMBER, "not a Proton Pass zip export?")?;
+        return parse_json_text(&data, out).map_err(|e| match e {
+            ParseError::Invalid(message) => ParseError::Invalid(format!("{ZIP_MEMBER}: {message}")),
+            other => other,
+        });
+    }
+    parse_json_text(bytes, out)
+}
+
+fn parse_json_text(bytes: &[u8], out: &mut Collector) -> Result<(), ParseError> {
     let value: Value = serde_json::from_slice(bytes)?;
     let root = object_at(&value, "")?;
     if root.get("encrypted").and_then(Value::as_bool) == Some(true) {

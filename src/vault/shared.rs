@@ -350,6 +350,22 @@ pub fn csv_line(bytes: &[u8], position: &csv::Position) -> u64 {
     1 + bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64
 }
 
+/// The member names of a zip archive, or `None` when it is not a readable zip. Export zips are
+/// told apart by the members only each tool writes (`export.data`, `data.json`,
+/// `Proton Pass/data.json`, `export.json`).
+pub fn zip_member_names(bytes: &[u8]) -> Option<Vec<String>> {
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    Some(archive.file_names().map(str::to_string).collect())
+}
+
+/// A member of an export's zip, `name`, inflated within [`zip_member_limit`]; `what` names the
+/// export in errors (`not a Proton Pass zip export?`).
+pub fn zip_member(bytes: &[u8], name: &str, what: &str) -> Result<Vec<u8>, ParseError> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| ParseError::Invalid(format!("not a readable zip: {e}")))?;
+    read_zip_member(&mut archive, name, what)
+}
+
 /// How much of a zip member an export reader inflates: 64 MiB at most, and at most 200 times its
 /// compressed size (never less than 1 MiB), so a zip bomb is refused after a small read.
 pub fn zip_member_limit(compressed: u64) -> u64 {

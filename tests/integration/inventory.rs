@@ -381,7 +381,7 @@ fn a_version_1_database_is_upgraded_in_place_and_keeps_its_rows() {
     // Reading it upgrades it.
     let list = inventory_json(&old, "2026-11-28T00:00:00Z", &["--all"]);
     assert_eq!(user_version(&old), stray::inventory::SCHEMA_VERSION);
-    assert_eq!(stray::inventory::SCHEMA_VERSION, 5);
+    assert_eq!(stray::inventory::SCHEMA_VERSION, 7);
     let found = credentials(&list);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["provider"], "github");

@@ -20,6 +20,8 @@ const STAGES: &[(&str, &[&str])] = &[
     ("scan", &["scan", "memory"]),
     ("vault", &["vault"]),
     ("judge", &["judge"]),
+    // Live validation: asks providers about what was found (only when asked).
+    ("validate", &["validate"]),
     ("pipeline", &["pipeline"]),
     ("report", &["report"]),
     ("inventory", &["inventory"]),

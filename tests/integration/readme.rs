@@ -9,27 +9,43 @@ const CATALOGUE: &str = "docs/rules.md";
 const START: &str = "<!-- providers:start (generated: UPDATE_README=1 cargo test --test integration readme::) -->\n";
 const END: &str = "<!-- providers:end -->";
 
-#[test]
-fn readme_lists_every_provider_from_the_rule_packs() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(CATALOGUE);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{CATALOGUE}: {e}"));
+/// Checks (or, with UPDATE_README, rewrites) the text between `start` and `end` in `file`.
+fn check_generated(file: &str, start_marker: &str, end_marker: &str, generated: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
     let start = text
-        .find(START)
-        .unwrap_or_else(|| panic!("{CATALOGUE} has the providers:start marker"))
-        + START.len();
+        .find(start_marker)
+        .unwrap_or_else(|| panic!("{file} has the {start_marker:?} marker"))
+        + start_marker.len();
     let end = text[start..]
-        .find(END)
-        .unwrap_or_else(|| panic!("{CATALOGUE} has the providers:end marker"))
+        .find(end_marker)
+        .unwrap_or_else(|| panic!("{file} has the {end_marker:?} marker"))
         + start;
-    let generated = catalog::markdown(&RuleSet::builtin().expect("built-in rules"));
     if std::env::var_os("UPDATE_README").is_some() {
         let updated = format!("{}{}{}", &text[..start], generated, &text[end..]);
-        std::fs::write(&path, updated).unwrap_or_else(|e| panic!("write {CATALOGUE}: {e}"));
+        std::fs::write(&path, updated).unwrap_or_else(|e| panic!("write {file}: {e}"));
         return;
     }
     assert!(
-        text[start..end] == generated,
-        "{CATALOGUE}'s provider list is stale: run UPDATE_README=1 cargo test --test integration readme::"
+        text[start..end] == *generated,
+        "{file}'s generated list is stale: run UPDATE_README=1 cargo test --test integration readme::"
+    );
+}
+
+#[test]
+fn readme_lists_every_provider_from_the_rule_packs() {
+    let generated = catalog::markdown(&RuleSet::builtin().expect("built-in rules"));
+    check_generated(CATALOGUE, START, END, &generated);
+}
+
+/// docs/validation.md lists every validator with the exact request it makes.
+#[test]
+fn the_validation_guide_lists_every_validator() {
+    check_generated(
+        "docs/validation.md",
+        "<!-- validators:start (generated: UPDATE_README=1 cargo test --test integration readme::) -->\n",
+        "<!-- validators:end -->",
+        &stray::validate::providers::markdown(),
     );
 }
 

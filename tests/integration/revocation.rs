@@ -337,12 +337,12 @@ fn a_version_1_database_upgrades_to_the_current_schema_and_gives_a_leavers_runbo
 
     // Scan user ada on laptop-old; no owner was recorded before schema 3.
     let runbook = team.runbook("2026-11-28T00:00:00Z", &["--leaver", "Ada"]);
-    assert_eq!(stray::inventory::SCHEMA_VERSION, 5);
+    assert_eq!(stray::inventory::SCHEMA_VERSION, 7);
     let version: i64 = rusqlite::Connection::open(&team.db)
         .expect("open")
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .expect("user_version");
-    assert_eq!(version, 5);
+    assert_eq!(version, stray::inventory::SCHEMA_VERSION);
     for expected in [
         "leaver: Ada",
         "ada@laptop-old: /home/ada/.zshrc:3",

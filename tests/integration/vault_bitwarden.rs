@@ -285,3 +285,78 @@ fn statuses_and_ages_end_to_end() {
         }
     }
 }
+
+/// Issue #16 item 3: a verdict says which product keeps the value and which of the export's
+/// dates its age is counted from, in the scan's table and JSON, and in the inventory it is
+/// recorded into (text, JSON and CSV listings).
+#[test]
+fn verdicts_name_the_vault_and_the_date_the_age_is_from() {
+    let tree = Tree::new();
+    tree.write("app/npm.env", format!("TOKEN={NPM_NEW}\n"));
+    let vault = fixture("field-history.json").display().to_string();
+    let (code, json, stderr) = scan_json(tree.path(), &["app", "--vault", &vault]);
+    assert_eq!(code, 0, "{stderr}");
+    let item = &verdict(&json, "app/npm.env")["items"][0];
+    assert_eq!(item["source"], "Bitwarden", "{item:#}");
+    assert_eq!(item["age_from"], HISTORY, "{item:#}");
+
+    for (format, expected) in [
+        ("markdown", "stray-copy: in Bitwarden "),
+        ("sarif", "The vault holds it (stray-copy: in Bitwarden "),
+    ] {
+        let (code, out, stderr) = crate::common::run_in(
+            &tree,
+            &["scan", "app", "--vault", &vault, "--format", format],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        assert!(out.contains(expected), "{format}: {out}");
+    }
+
+    let db = tree.path().join("inv.db");
+    let db_arg = format!("--record={}", db.display());
+    let (code, table, stderr) =
+        crate::common::run_in(&tree, &["scan", "app", "--vault", &vault, &db_arg]);
+    assert_eq!(code, 0, "{stderr}");
+    let [age, _] = days_since("2025-01-15T17:30:00Z");
+    assert!(
+        table.contains("[stray-copy: in Bitwarden ")
+            && table.contains(
+                " days since it changed (passwordHistory.lastUsedDate), rotation overdue]"
+            ),
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!("{age} days")) || table.contains(&format!("{} days", age + 1)),
+        "{table}"
+    );
+
+    let db_path = db.display().to_string();
+    let (code, listing, stderr) = crate::common::run_in(&tree, &["inventory", "--db", &db_path]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        listing.contains("\n    in Bitwarden ")
+            && listing.contains(" days since it changed (passwordHistory.lastUsedDate)\n"),
+        "{listing}"
+    );
+    let (code, listing, stderr) =
+        crate::common::run_in(&tree, &["inventory", "--db", &db_path, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let listing: Value = serde_json::from_str(&listing).expect("JSON listing");
+    let credential = &listing["credentials"][0];
+    assert_eq!(credential["vault_source"], "Bitwarden", "{credential:#}");
+    assert_eq!(credential["vault_age_from"], HISTORY, "{credential:#}");
+    let (code, csv, stderr) =
+        crate::common::run_in(&tree, &["inventory", "--db", &db_path, "--format", "csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    let header = csv.lines().next().unwrap_or_default();
+    assert!(
+        header.ends_with(",vault_item,vault_source,vault_age_from"),
+        "{header}"
+    );
+    assert!(
+        csv.lines()
+            .nth(1)
+            .is_some_and(|row| row.ends_with(&format!(",Bitwarden,{HISTORY}"))),
+        "{csv}"
+    );
+}

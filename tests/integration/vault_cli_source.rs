@@ -406,3 +406,543 @@ esac"#,
         "{calls}"
     );
 }
+
+// ---- gcloud (GCP Secret Manager) and az (Azure Key Vault): listed, then read one by one ----
+
+/// The decoded values of `gcloud secrets versions access --format=json` files.
+fn gcp_values(files: &[&str]) -> Vec<String> {
+    use base64::Engine;
+    files
+        .iter()
+        .map(|file| {
+            let json: Value =
+                serde_json::from_slice(&std::fs::read(fixture(file)).unwrap()).unwrap();
+            let data = json["payload"]["data"].as_str().unwrap();
+            let bytes = base64::engine::general_purpose::URL_SAFE
+                .decode(data)
+                .unwrap();
+            String::from_utf8(bytes).unwrap()
+        })
+        .collect()
+}
+
+const GCP_ACCESS: [&str; 3] = [
+    "gcp/access-latest.json",
+    "gcp/access-latest-db-url.json",
+    "gcp/access-latest-legacy-token.json",
+];
+
+/// Fake `gcloud`: `secrets list` prints the recorded listing; `secrets versions access|describe
+/// latest --secret S` runs the line `S)` of `access` or `describe` (a `case` body), which
+/// prints S's recorded output or fails. Every call is logged.
+fn fake_gcloud(tree: &Tree, access: &str, describe: &str) {
+    let dir = fixture("gcp");
+    fake_tool(
+        tree,
+        "gcloud",
+        &format!(
+            r#"echo "gcloud $*" >> "{log}"
+secret=""; prev=""
+for arg in "$@"; do [ "$prev" = "--secret" ] && secret="$arg"; prev="$arg"; done
+case "$1 $2 $3" in
+  "secrets list "*) cat "{dir}/secrets-list.json" ;;
+  "secrets versions access") case "$secret" in {access} esac ;;
+  "secrets versions describe") case "$secret" in {describe} esac ;;
+  *) exit 9 ;;
+esac"#,
+            log = tree.path().join("calls.log").display(),
+            dir = dir.display(),
+        ),
+    );
+}
+
+/// Every secret's recorded `access` (or `describe`) output.
+fn gcp_case(verb: &str) -> String {
+    let dir = fixture("gcp");
+    let file = |secret: &str| match (verb, secret) {
+        ("access", "stripe-webhook") => dir.join("access-latest.json"),
+        (verb, secret) => dir.join(format!("{verb}-latest-{secret}.json")),
+    };
+    ["stripe-webhook", "db-url", "legacy-token"]
+        .iter()
+        .map(|s| format!("{s}) cat '{}' ;; ", file(s).display()))
+        .collect()
+}
+
+/// (fingerprint, item, field, vault) of every entry: what both routes must agree on.
+fn identities(fp: &Path) -> Vec<(Value, Value, Value, Value)> {
+    let mut out: Vec<_> = entries(fp)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["fingerprint"].clone(),
+                e["item"].clone(),
+                e["field"].clone(),
+                e["vault"].clone(),
+            )
+        })
+        .collect();
+    out.sort_by_key(|e| format!("{e:?}"));
+    out
+}
+
+fn entry_for<'a>(list: &'a Value, item: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["item"] == item)
+        .unwrap_or_else(|| panic!("no entry for {item}: {list}"))
+}
+
+/// Runs `stray ARGS` in `tree`, returning (exit code, stderr) and checking that no value of
+/// `secrets` reached stdout, stderr or any file.
+fn run_checked(tree: &Tree, args: &[&str], secrets: &[String]) -> (i32, String) {
+    let out = stray_in(tree).args(args).output().unwrap();
+    let (stdout, stderr) = (out.stdout.clone(), out.stderr.clone());
+    let (code, _, err) = outcome(out);
+    assert_no_plaintext(tree, secrets, &stdout, &stderr);
+    (code, err)
+}
+
+#[test]
+fn gcloud_lists_then_reads_each_secret_and_dates_it_by_its_latest_version() {
+    let tree = Tree::new();
+    fake_gcloud(&tree, &gcp_case("access"), &gcp_case("describe"));
+    let secrets = gcp_values(&GCP_ACCESS);
+    let (code, err) = run_checked(
+        &tree,
+        &[
+            "vault",
+            "fingerprint",
+            "--from",
+            "gcloud:shop-prod",
+            "-o",
+            "direct.fp",
+        ],
+        &secrets,
+    );
+    assert_eq!(code, 0, "{err}");
+    // The export route: the same `access --format=json` outputs, saved and read as files.
+    let mut export = stray_in(&tree);
+    export.args(["vault", "fingerprint", "-o", "export.fp"]);
+    for file in GCP_ACCESS {
+        export.arg(fixture(file));
+    }
+    let (code, _, err) = outcome(export.output().unwrap());
+    assert_eq!(code, 0, "{err}");
+    let direct = tree.path().join("direct.fp");
+    assert_eq!(
+        identities(&direct),
+        identities(&tree.path().join("export.fp"))
+    );
+    assert_eq!(identities(&direct).len(), 3);
+    // What only the CLI route has: the listing's labels and creation, the version's createTime.
+    let list = entries(&direct);
+    let stripe = entry_for(&list, "stripe-webhook");
+    assert_eq!(stripe["vault"], "gcp:314159265358");
+    assert_eq!(stripe["field"], "version 4");
+    assert_eq!(stripe["updated"], "2024-05-14T10:22:31.904117Z");
+    assert_eq!(stripe["age_from"], "versions.4.createTime");
+    assert_eq!(stripe["created"], "2023-11-07T09:12:44.512034Z");
+    assert_eq!(stripe["owner"], "payments-team");
+    assert_eq!(
+        stripe["tags"],
+        serde_json::json!(["env=prod", "owner=payments-team"])
+    );
+    assert_eq!(
+        entry_for(&list, "db-url")["age_from"],
+        "versions.2.createTime"
+    );
+    let calls = std::fs::read_to_string(tree.path().join("calls.log")).unwrap();
+    let expected: String =
+        std::iter::once("gcloud secrets list --format=json --project shop-prod\n".to_string())
+            .chain(
+                ["stripe-webhook", "db-url", "legacy-token"]
+                    .iter()
+                    .flat_map(|s| {
+                        ["access", "describe"].map(|verb| {
+            format!(
+                "gcloud secrets versions {verb} latest --secret {s} --format=json --project \
+                 shop-prod\n"
+            )
+        })
+                    }),
+            )
+            .collect();
+    assert_eq!(calls, expected);
+}
+
+#[test]
+fn gcloud_secrets_it_cannot_read_are_counted_and_named() {
+    let tree = Tree::new();
+    let disabled = "echo 'ERROR: (gcloud.secrets.versions.access) FAILED_PRECONDITION: Secret \
+                    Version [projects/314159265358/secrets/legacy-token/versions/1] is in \
+                    DISABLED state.' >&2; exit 1 ;;";
+    let access = gcp_case("access").replace(
+        &format!(
+            "legacy-token) cat '{}' ;;",
+            fixture("gcp/access-latest-legacy-token.json").display()
+        ),
+        &format!("legacy-token) {disabled}"),
+    );
+    // No permission to describe db-url: its value still counts, dated by the secret's creation.
+    let describe = gcp_case("describe").replace(
+        &format!(
+            "db-url) cat '{}' ;;",
+            fixture("gcp/describe-latest-db-url.json").display()
+        ),
+        "db-url) echo 'ERROR: (gcloud.secrets.versions.describe) PERMISSION_DENIED' >&2; exit 1 ;;",
+    );
+    assert_ne!(access, gcp_case("access"));
+    assert_ne!(describe, gcp_case("describe"));
+    fake_gcloud(&tree, &access, &describe);
+    let (code, err) = run_checked(
+        &tree,
+        &["vault", "fingerprint", "--from", "gcloud", "-o", "x.fp"],
+        &gcp_values(&GCP_ACCESS),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("--vault gcloud: 1 item listed could not be read (legacy-token)"),
+        "{err}"
+    );
+    let list = entries(&tree.path().join("x.fp"));
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let db = entry_for(&list, "db-url");
+    assert_eq!(db["age_from"], "createTime");
+    assert_eq!(db["created"], "2024-03-01T16:40:02.11822Z");
+    assert!(db.get("updated").is_none(), "{db}");
+}
+
+#[test]
+fn gcloud_failing_for_every_secret_is_an_error_naming_the_login() {
+    let tree = Tree::new();
+    let expired = "*) printf 'ERROR: (gcloud.secrets.versions.access) There was a problem \
+                   refreshing your current auth tokens: Reauthentication failed. cannot prompt \
+                   during non-interactive execution.\\nPlease run:\\n\\n  $ gcloud auth \
+                   login\\n\\nto obtain new credentials.\\n' >&2; exit 1 ;;";
+    fake_gcloud(&tree, expired, expired);
+    let (code, err) = run_checked(
+        &tree,
+        &["vault", "fingerprint", "--from", "gcloud", "-o", "x.fp"],
+        &gcp_values(&GCP_ACCESS),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`gcloud auth login`"), "{err}");
+    assert!(err.contains("Reauthentication failed"), "{err}");
+    assert!(!tree.path().join("x.fp").exists());
+}
+
+#[test]
+fn gcloud_and_az_login_and_project_errors_say_what_to_run() {
+    for (tool, from, stderr, says) in [
+        (
+            "gcloud",
+            "gcloud",
+            "ERROR: (gcloud.secrets.list) You do not currently have an active account \
+             selected.\nPlease run:\n\n  $ gcloud auth login\n\nto obtain new credentials.",
+            "log in with `gcloud auth login`",
+        ),
+        (
+            "gcloud",
+            "gcloud",
+            "ERROR: (gcloud.secrets.list) The required property [project] is not fully \
+             specified.",
+            "--vault gcloud:PROJECT",
+        ),
+        (
+            "az",
+            "az:kv-shop-prod",
+            "ERROR: Please run 'az login' to setup account.",
+            "log in with `az login`",
+        ),
+        (
+            // Trace and correlation ids look random: the output is withheld, the hint is not.
+            "az",
+            "az:kv-shop-prod",
+            "ERROR: AADSTS700082: The refresh token has expired due to inactivity. The token was \
+             issued on 2024-01-05T11:50:24.4394320Z and was inactive for 90.00:00:00. Trace ID: \
+             d580793e-e9a6-4b1e-8bcf-a868e4628700 Correlation ID: \
+             37ed27a4-c7c0-46aa-82d5-78c1b329ef95\nInteractive authentication is needed. Please \
+             run:\naz login --scope https://vault.azure.net/.default",
+            "log in with `az login`",
+        ),
+    ] {
+        let tree = Tree::new();
+        fake_tool(
+            &tree,
+            tool,
+            &format!("cat >&2 <<'EOF'\n{stderr}\nEOF\nexit 1"),
+        );
+        for args in [
+            vec!["vault", "fingerprint", "--from", from, "-o", "x.fp"],
+            vec!["scan", "--vault", from, "."],
+        ] {
+            let out = stray_in(&tree).args(&args).output().unwrap();
+            let (code, _, err) = outcome(out);
+            assert_eq!(code, 2, "{args:?}: {err}");
+            assert!(err.contains(says), "{args:?}: {err}");
+            assert!(!tree.path().join("x.fp").exists());
+        }
+    }
+}
+
+#[test]
+fn gcloud_and_az_missing_are_named_and_az_needs_its_vault() {
+    let tree = Tree::new();
+    std::fs::create_dir_all(tree.path().join("bin")).unwrap();
+    let run = |from: &str| {
+        let out = stray()
+            .current_dir(tree.path())
+            .env("PATH", tree.path().join("bin"))
+            .args(["vault", "fingerprint", "--from", from, "-o", "x.fp"])
+            .output()
+            .unwrap();
+        let (code, _, err) = outcome(out);
+        assert_eq!(code, 2, "{from}: {err}");
+        err
+    };
+    let err = run("gcloud:shop-prod");
+    assert!(
+        err.contains("`gcloud` is not installed") && err.contains("Google Cloud CLI"),
+        "{err}"
+    );
+    let err = run("az:kv-shop-prod");
+    assert!(
+        err.contains("`az` is not installed") && err.contains("Azure CLI"),
+        "{err}"
+    );
+    // No vault name: said before anything runs.
+    let err = run("az");
+    assert!(err.contains("name the key vault: az:VAULT"), "{err}");
+}
+
+/// Fake `az`: `keyvault secret list` prints the recorded listing, `keyvault secret show --name
+/// N` runs the line `N)` of `show`. Every call is logged.
+fn fake_az(tree: &Tree, show: &str) {
+    fake_tool(
+        tree,
+        "az",
+        &format!(
+            r#"echo "az $*" >> "{log}"
+name=""; prev=""
+for arg in "$@"; do [ "$prev" = "--name" ] && name="$arg"; prev="$arg"; done
+case "$1 $2 $3" in
+  "keyvault secret list") cat "{list}" ;;
+  "keyvault secret show") case "$name" in {show} esac ;;
+  *) exit 9 ;;
+esac"#,
+            log = tree.path().join("calls.log").display(),
+            list = fixture("azure/secret-list.json").display(),
+        ),
+    );
+}
+
+const AZ_SHOW: [(&str, &str); 2] = [
+    ("storage-conn", "azure/secret-show.json"),
+    (
+        "sendgrid-api-key",
+        "azure/secret-show-sendgrid-api-key.json",
+    ),
+];
+
+fn az_case() -> String {
+    AZ_SHOW
+        .iter()
+        .map(|(name, file)| format!("{name}) cat '{}' ;; ", fixture(file).display()))
+        .collect()
+}
+
+fn az_values() -> Vec<String> {
+    AZ_SHOW
+        .iter()
+        .flat_map(|(_, f)| plaintexts(&fixture(f)))
+        .collect()
+}
+
+#[test]
+fn az_lists_then_shows_each_enabled_secret() {
+    let tree = Tree::new();
+    fake_az(&tree, &az_case());
+    let (code, err) = run_checked(
+        &tree,
+        &[
+            "vault",
+            "fingerprint",
+            "--from",
+            "az:kv-shop-prod",
+            "-o",
+            "direct.fp",
+        ],
+        &az_values(),
+    );
+    assert_eq!(code, 0, "{err}");
+    // The disabled secret is not asked for (`show` refuses it) but counted.
+    assert!(
+        err.contains("1 item listed could not be read (old-ftp-password (disabled))"),
+        "{err}"
+    );
+    let calls = std::fs::read_to_string(tree.path().join("calls.log")).unwrap();
+    assert_eq!(
+        calls,
+        "az keyvault secret list --vault-name kv-shop-prod -o json\n\
+         az keyvault secret show --vault-name kv-shop-prod --name storage-conn -o json\n\
+         az keyvault secret show --vault-name kv-shop-prod --name sendgrid-api-key -o json\n"
+    );
+    // The same entries as the `show` outputs read as files.
+    let mut export = stray_in(&tree);
+    export.args(["vault", "fingerprint", "-o", "export.fp"]);
+    for (_, file) in AZ_SHOW {
+        export.arg(fixture(file));
+    }
+    let (code, _, err) = outcome(export.output().unwrap());
+    assert_eq!(code, 0, "{err}");
+    let direct = entries(&tree.path().join("direct.fp"));
+    assert_eq!(direct, entries(&tree.path().join("export.fp")));
+    let storage = entry_for(&direct, "storage-conn");
+    assert_eq!(storage["vault"], "kv-shop-prod");
+    assert_eq!(storage["owner"], "payments-team");
+    assert_eq!(storage["age_from"], "attributes.created");
+    assert_eq!(storage["updated"], "2024-02-20T15:04:05Z");
+}
+
+#[test]
+fn az_scan_finds_the_stored_copy_and_counts_a_refused_secret() {
+    let tree = Tree::new();
+    let refused = "echo \"ERROR: (Forbidden) The user, group or application 'appid=04b07795;oid=1f2e' \
+                   does not have secrets get permission on key vault 'kv-shop-prod'.\" >&2; \
+                   exit 1 ;; ";
+    fake_az(
+        &tree,
+        &format!(
+            "storage-conn) {refused}sendgrid-api-key) cat '{}' ;; ",
+            fixture("azure/secret-show-sendgrid-api-key.json").display()
+        ),
+    );
+    let sendgrid = plaintexts(&fixture("azure/secret-show-sendgrid-api-key.json"));
+    tree.write("app/.env", format!("SENDGRID_API_KEY={}\n", sendgrid[0]));
+    let out = stray_in(&tree)
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "app",
+            "--vault",
+            "az:kv-shop-prod",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (out.stdout.clone(), out.stderr.clone());
+    let report: Value = serde_json::from_slice(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&stderr)));
+    let err = String::from_utf8_lossy(&stderr);
+    assert!(
+        err.contains(
+            "2 items listed could not be read (storage-conn, old-ftp-password (disabled))"
+        ),
+        "{err}"
+    );
+    let findings = report["findings"].as_array().unwrap();
+    let vaulted: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["vault"]["items"][0]["item"] == "sendgrid-api-key")
+        .collect();
+    assert_eq!(vaulted.len(), 1, "{report}");
+    assert_eq!(vaulted[0]["vault"]["status"], "stray-copy");
+    assert!(vaulted[0]["vault"]["age_days"].as_i64().is_some());
+    // Every secret refused: the first refusal is the error, with what the account lacks.
+    let tree = Tree::new();
+    fake_az(&tree, &format!("*) {refused}"));
+    let (code, err) = run_checked(
+        &tree,
+        &[
+            "vault",
+            "fingerprint",
+            "--from",
+            "az:kv-shop-prod",
+            "-o",
+            "x.fp",
+        ],
+        &az_values(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("Key Vault Secrets User"), "{err}");
+}
+
+#[test]
+fn gcloud_raw_access_output_is_read_only_when_forced() {
+    let tree = Tree::new();
+    let raw = fixture("gcp/raw/stripe-webhook");
+    let out = stray_in(&tree)
+        .args(["vault", "fingerprint"])
+        .arg(&raw)
+        .args(["-o", "raw.fp"])
+        .output()
+        .unwrap();
+    let (code, _, err) = outcome(out);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot tell which vault export"), "{err}");
+    let (code, err) = run_checked(
+        &tree,
+        &[
+            "vault",
+            "fingerprint",
+            raw.to_str().unwrap(),
+            "--vault-format",
+            "raw",
+            "--vault-name",
+            "gcp:shop-prod",
+            "-o",
+            "raw.fp",
+        ],
+        &gcp_values(&GCP_ACCESS[..1]),
+    );
+    assert_eq!(code, 0, "{err}");
+    let list = entries(&tree.path().join("raw.fp"));
+    let entry = entry_for(&list, "stripe-webhook");
+    assert_eq!(entry["field"], "value");
+    assert_eq!(entry["format"], "raw");
+    assert_eq!(entry["vault"], "gcp:shop-prod");
+    // The same value as `--format=json` output of the same version.
+    let out = stray_in(&tree)
+        .args(["vault", "fingerprint"])
+        .arg(fixture(GCP_ACCESS[0]))
+        .args(["-o", "json.fp"])
+        .output()
+        .unwrap();
+    assert_eq!(outcome(out).0, 0);
+    let json = entries(&tree.path().join("json.fp"));
+    assert_eq!(entry["fingerprint"], json[0]["fingerprint"]);
+    assert_eq!(entry["trimmed_fingerprint"], json[0]["trimmed_fingerprint"]);
+}
+
+#[test]
+fn aws_list_secrets_dates_and_tags_the_values_it_lists() {
+    let tree = Tree::new();
+    fake_tool(
+        &tree,
+        "aws",
+        &format!(
+            r#"case "$2" in
+  list-secrets) cat "{list}" ;;
+  batch-get-secret-value) cat "{get}" ;;
+esac"#,
+            list = fixture("aws/list-secrets.json").display(),
+            get = fixture("aws/batch-get-secret-value.json").display()
+        ),
+    );
+    let (code, err) = run_checked(
+        &tree,
+        &["vault", "fingerprint", "--from", "aws", "-o", "x.fp"],
+        &plaintexts(&fixture("aws/batch-get-secret-value.json")),
+    );
+    assert_eq!(code, 0, "{err}");
+    // (prod/db's value is guessable: a fingerprint file leaves it out.)
+    let list = entries(&tree.path().join("x.fp"));
+    let key = entry_for(&list, "legacy/signing-key");
+    assert_eq!(key["age_from"], "LastRotatedDate", "{key}");
+    assert_eq!(key["updated"], "2024-04-24T23:06:40Z");
+    assert_eq!(key["created"], "2023-07-04T12:00:00Z");
+}

@@ -1,5 +1,5 @@
 //! Base64 where credentials are stored base64-encoded by convention: Kubernetes `Secret` `data:`
-//! values and the `auth` fields of `.docker/config.json` (base64 of `user:token`).
+//! values, Docker `auth` fields and HTTP `Basic` credentials (base64 of `user:password`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -59,26 +59,28 @@ pub fn kubernetes_secret_data(content: &[u8], out: &mut Vec<Segment>) {
     }
 }
 
-/// `"auth": "<base64 of user:token>"` fields of a Docker client config.
-pub fn docker_auths(content: &[u8], out: &mut Vec<Segment>) {
-    let needle = b"\"auth\"";
-    for found in memchr::memmem::find_iter(content, needle) {
-        let mut i = found + needle.len();
-        while i < content.len() && (content[i].is_ascii_whitespace() || content[i] == b':') {
-            i += 1;
-        }
-        if content.get(i) != Some(&b'"') {
-            continue;
-        }
-        let start = i + 1;
-        let Some(len) = memchr::memchr(b'"', &content[start..]) else {
+/// `Authorization: Basic <base64>` credentials (RFC 7617) and `"auth": "<base64>"` fields of a
+/// Docker client config, wherever they stand: a curl line, an HTTP log, a HAR file, a
+/// `DOCKER_AUTH_CONFIG` CI variable (JSON inside a string, so its quotes may be escaped).
+/// Both hold base64 of `user:password`; the decoded pair is scanned so that a provider token
+/// used as the password (`x-access-token:ghp_…`) is reported as that provider's, at the
+/// place of its encoded form.
+pub fn credential_pairs(content: &[u8], out: &mut Vec<Segment>) {
+    static PAIR: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(
+            r#"(?i:basic)[ \t]+([A-Za-z0-9+/]{8,}={0,2})|"(?i:auth)\\?"[ \t]*:[ \t]*\\?"([A-Za-z0-9+/]{8,}={0,2})"#,
+        )
+        .expect("credential pair pattern compiles")
+    });
+    for captures in PAIR.captures_iter(content) {
+        let Some(value) = captures.get(1).or_else(|| captures.get(2)) else {
             continue;
         };
-        if let Some(bytes) = decode(&content[start..start + len]) {
+        if let Some(bytes) = decode(value.as_bytes()) {
             out.push(Segment {
                 bytes,
-                start,
-                end: start + len,
+                start: value.start(),
+                end: value.end(),
             });
         }
     }
@@ -102,12 +104,21 @@ mod tests {
     }
 
     #[test]
-    fn decodes_docker_auth_fields() {
+    fn decodes_docker_auth_fields_and_basic_credentials() {
         let text =
             br#"{"auths": {"ghcr.io": {"auth": "bWU6Z2hwX3NlY3JldHZhbHVl"}, "x": {"auth": "!!"}}}"#;
         let mut out = Vec::new();
-        docker_auths(text, &mut out);
+        credential_pairs(text, &mut out);
         assert_eq!(out.len(), 1);
+        assert_eq!(out[0].bytes, b"me:ghp_secretvalue");
+        assert_eq!(&text[out[0].start..out[0].end], b"bWU6Z2hwX3NlY3JldHZhbHVl");
+        let escaped = br#"DOCKER_AUTH_CONFIG: '{\"auths\":{\"r.io\":{\"auth\":\"bWU6Z2hwX3NlY3JldHZhbHVl\"}}}'"#;
+        let mut out = Vec::new();
+        credential_pairs(escaped, &mut out);
+        assert_eq!(out.len(), 1);
+        let header = b"curl -H 'Authorization: Basic bWU6Z2hwX3NlY3JldHZhbHVl' https://x.io\n";
+        let mut out = Vec::new();
+        credential_pairs(header, &mut out);
         assert_eq!(out[0].bytes, b"me:ghp_secretvalue");
     }
 }

@@ -20,21 +20,14 @@ pub struct Segment {
 }
 
 /// Every decoded segment worth scanning in a file of this kind and syntax.
-pub fn segments(path: &Path, kind: LocationKind, syntax: Syntax, content: &[u8]) -> Vec<Segment> {
+pub fn segments(_path: &Path, kind: LocationKind, syntax: Syntax, content: &[u8]) -> Vec<Segment> {
     let mut out = Vec::new();
     if syntax == Syntax::Json {
         json_strings::escaped_strings(content, &mut out);
-        if is_docker_config(path, content) {
-            base64_values::docker_auths(content, &mut out);
-        }
     }
+    base64_values::credential_pairs(content, &mut out);
     if kind == LocationKind::Iac && syntax == Syntax::Yaml {
         base64_values::kubernetes_secret_data(content, &mut out);
     }
     out
-}
-
-fn is_docker_config(path: &Path, content: &[u8]) -> bool {
-    path.file_name().is_some_and(|n| n == "config.json")
-        && memchr::memmem::find(content, b"\"auths\"").is_some()
 }

@@ -17,4 +17,8 @@ pub const PACKS: &[(&str, &str)] = &[
         include_str!("../../../rules/secret-managers.toml"),
     ),
     ("keys.toml", include_str!("../../../rules/keys.toml")),
+    (
+        "structured.toml",
+        include_str!("../../../rules/structured.toml"),
+    ),
 ];

@@ -73,6 +73,37 @@ pub enum SecretEncoding {
     /// account file: the credential is the key with real newlines, the same bytes the JSON
     /// decoder and a vault hold.
     JsonString,
+    /// Base64 of `user:password`, as in an HTTP `Authorization: Basic` header (RFC 7617) or the
+    /// `auth` field of a Docker client config: the credential is the password. A capture that
+    /// does not decode to printable `user:password` text is not a candidate, and the rule's
+    /// entropy floor, validator and the placeholder filter judge the decoded password.
+    Base64UserPassword,
+}
+
+/// User name and password pairs that specifications and tutorials print as their example
+/// (RFC 7617 and RFC 2617 use Aladdin's), compared lowercase.
+const DOCUMENTED_PAIRS: &[&[u8]] = &[b"aladdin:open sesame", b"aladdin:opensesame"];
+
+/// The password of a base64 `user:password` pair, or `None` when `captured` is not one: not
+/// base64, not printable UTF-8 text, no `:`, an empty password or a documented example pair.
+/// The user may be empty (`:token`, as Azure DevOps and some registries take a token alone).
+pub fn base64_user_password(captured: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let decoded = LENIENT.decode(captured).ok()?;
+    let text = std::str::from_utf8(&decoded).ok()?;
+    if text.chars().any(char::is_control) {
+        return None;
+    }
+    let (_, password) = text.split_once(':')?;
+    if password.is_empty() || DOCUMENTED_PAIRS.contains(&text.to_ascii_lowercase().as_bytes()) {
+        return None;
+    }
+    Some(password.as_bytes().to_vec())
 }
 
 /// Decodes the escapes of a JSON string's inside; text that is not a valid one stays as it is.
@@ -92,6 +123,9 @@ impl Rule {
         match self.secret_encoding {
             Some(SecretEncoding::Percent) => percent_encoding::percent_decode(captured).collect(),
             Some(SecretEncoding::JsonString) => json_unescape(captured),
+            Some(SecretEncoding::Base64UserPassword) => {
+                base64_user_password(captured).unwrap_or_else(|| captured.to_vec())
+            }
             None => captured.to_vec(),
         }
     }
@@ -699,6 +733,30 @@ negatives = ["acme_short"]
         );
         assert_eq!(json_unescape(br"a\qb"), br"a\qb");
         assert_eq!(json_unescape(b"half\\"), b"half\\");
+    }
+
+    #[test]
+    fn base64_pairs_yield_their_password_or_nothing() {
+        use base64::Engine as _;
+        let encode = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+        let password = |text: &str| base64_user_password(encode(text).as_bytes());
+        assert_eq!(
+            password("ci:Vt7kQ2xL:mZ9r"),
+            Some(b"Vt7kQ2xL:mZ9r".to_vec())
+        );
+        assert_eq!(password(":q4Rz8Lm2Vx7K"), Some(b"q4Rz8Lm2Vx7K".to_vec()));
+        // Unpadded base64 decodes too.
+        let unpadded = encode("ci:Vt7kQ2xLmZ9").trim_end_matches('=').to_string();
+        assert_eq!(
+            base64_user_password(unpadded.as_bytes()),
+            Some(b"Vt7kQ2xLmZ9".to_vec())
+        );
+        assert_eq!(password("no colon here"), None);
+        assert_eq!(password("user:"), None);
+        assert_eq!(password("Aladdin:open sesame"), None);
+        assert_eq!(password("line\nbreak:pass"), None);
+        assert_eq!(base64_user_password(b"not base64!"), None);
+        assert_eq!(base64_user_password(&[0x2f; 3]), None);
     }
 
     #[test]

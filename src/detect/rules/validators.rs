@@ -14,13 +14,20 @@ pub enum Validator {
     /// and `get_secret_1` are variables a generic `password = …` rule meets in source code,
     /// not literals. A one-word value (`summer_2024`) stays a candidate.
     NotCodeIdentifier,
+    /// A password that is not a tutorial's sample: connection-string and `user:password`
+    /// examples spell their passwords as words (`myPassword`, `yourStrong(!)Password`,
+    /// `P@ssw0rd1`, `mysecretpassword`, `scott/tiger`'s `tiger`); a value that holds `passw`,
+    /// `pwd`, `mysecret` or `yourstrong` once leetspeak is undone, or is `tiger`, is one of
+    /// those, not a credential.
+    NotSamplePassword,
 }
 
 impl Validator {
-    pub const ALL: [Validator; 3] = [
+    pub const ALL: [Validator; 4] = [
         Validator::GithubCrc32,
         Validator::JwtNotLocalDemo,
         Validator::NotCodeIdentifier,
+        Validator::NotSamplePassword,
     ];
 
     /// The validator a rule pack names ([`Validator::name`]).
@@ -33,6 +40,7 @@ impl Validator {
             Validator::GithubCrc32 => "github-crc32",
             Validator::JwtNotLocalDemo => "jwt-not-local-demo",
             Validator::NotCodeIdentifier => "not-code-identifier",
+            Validator::NotSamplePassword => "not-sample-password",
         }
     }
 
@@ -41,6 +49,7 @@ impl Validator {
             Validator::GithubCrc32 => github_crc32_ok(secret),
             Validator::JwtNotLocalDemo => !is_local_demo_jwt(secret),
             Validator::NotCodeIdentifier => !is_code_identifier(secret),
+            Validator::NotSamplePassword => !is_sample_password(secret),
         }
     }
 }
@@ -115,6 +124,35 @@ fn is_code_identifier(value: &[u8]) -> bool {
         .filter(|word| word.len() >= 2 && word.iter().all(u8::is_ascii_lowercase))
         .count();
     starts_name(value) && value.iter().all(name_char) && words >= 2
+}
+
+/// Words that tutorials' sample passwords are made of, after [`unleet`]: `passw` covers
+/// password, passwort and passwd; `yourstrong` is SQL Server's container docs' own.
+const SAMPLE_PASSWORD_WORDS: &[&str] = &["passw", "pwd", "yourstrong", "mysecret"];
+
+/// Whole sample passwords (after [`unleet`]): Oracle's `scott/tiger` demo schema.
+const SAMPLE_PASSWORDS: &[&str] = &["tiger"];
+
+/// Lowercase with the usual digit and symbol stand-ins for letters put back.
+fn unleet(value: &[u8]) -> Vec<u8> {
+    value
+        .iter()
+        .map(|&b| match b.to_ascii_lowercase() {
+            b'@' | b'4' => b'a',
+            b'0' => b'o',
+            b'3' => b'e',
+            b'$' | b'5' => b's',
+            b'1' | b'!' => b'i',
+            other => other,
+        })
+        .collect()
+}
+
+fn is_sample_password(value: &[u8]) -> bool {
+    let plain = unleet(value);
+    let contains = |word: &str| memchr::memmem::find(&plain, word.as_bytes()).is_some();
+    SAMPLE_PASSWORD_WORDS.iter().any(|w| contains(w))
+        || SAMPLE_PASSWORDS.iter().any(|w| plain == w.as_bytes())
 }
 
 /// Shannon entropy in bits per byte.
@@ -210,6 +248,30 @@ mod tests {
             assert!(
                 Validator::NotCodeIdentifier.accepts(literal.as_bytes()),
                 "{literal}"
+            );
+        }
+    }
+
+    #[test]
+    fn sample_passwords_are_told_from_real_ones() {
+        for sample in [
+            "myPassword",
+            "yourStrong(!)Password",
+            "P@ssw0rd1",
+            "mysecretpassword",
+            "myPwd123",
+            "tiger",
+            "Passwort2024",
+        ] {
+            assert!(
+                !Validator::NotSamplePassword.accepts(sample.as_bytes()),
+                "{sample}"
+            );
+        }
+        for real in ["Kq7!vR2mZp9x", "hunter2-Horse-Battery", "tigerlily-93Qz"] {
+            assert!(
+                Validator::NotSamplePassword.accepts(real.as_bytes()),
+                "{real}"
             );
         }
     }

@@ -335,7 +335,7 @@ pub(super) fn status_rows(
             .iter()
             .position(|(name, _)| *name == c.status_name())
             .unwrap_or(3);
-        by_provider.entry(c.provider.as_str()).or_default()[index] += 1;
+        by_provider.entry(c.id.provider.as_str()).or_default()[index] += 1;
     }
     let mut rows: Vec<(String, Vec<(usize, &'static str)>)> = by_provider
         .into_iter()
@@ -387,7 +387,8 @@ pub(super) fn kind_rows(present: &[&CredentialView]) -> Vec<(String, Vec<(usize,
 /// A credential's criticality tier: as recorded, or the default for its class when the scan
 /// that saw it predates recorded tiers.
 pub(super) fn tier_of(c: &CredentialView) -> Criticality {
-    c.criticality
+    c.custody
+        .criticality
         .unwrap_or_else(|| Criticality::default_for(c.rule_class()))
 }
 

@@ -149,9 +149,9 @@ impl Page<'_> {
             metrics, present, ..
         } = self;
         let unvaulted = present.iter().filter(|c| !c.vaulted()).count();
-        let not_reconciled = present.iter().filter(|c| c.status.is_none()).count();
+        let not_reconciled = present.iter().filter(|c| c.vault.status.is_none()).count();
         html.push_str("<section><h2>Headline numbers</h2><div class=\"cards\">");
-        let cards: Vec<(String, &str, String, bool)> = vec![
+        let mut cards: Vec<(String, &str, String, bool)> = vec![
             (
                 present.len().to_string(),
                 "credentials outside the vault",
@@ -221,7 +221,8 @@ impl Page<'_> {
                 },
                 "mean time to revoke",
                 format!(
-                    "from revoked to gone, over {} revoked; {} revoked but still found",
+                    "from revoked to confirmed dead (else gone), over {} revoked; {} revoked but \
+                     still found",
                     plural(metrics.revoked_gone, "credential"),
                     metrics.revocations_pending
                 ),
@@ -237,6 +238,24 @@ impl Page<'_> {
                 false,
             ),
         ];
+        if metrics.validated_present > 0 {
+            // First: a working key nobody can rotate centrally is what to fix today.
+            cards.insert(
+                0,
+                (
+                    metrics.live_outside_vault.to_string(),
+                    "live credentials outside the vault",
+                    format!(
+                        "the provider accepted them at the last check ({} of {} validated); {} \
+                         confirmed dead",
+                        metrics.live_outside_vault,
+                        metrics.validated_present,
+                        metrics.confirmed_dead
+                    ),
+                    metrics.live_outside_vault > 0,
+                ),
+            );
+        }
         for (value, label, hint, alert) in cards {
             let _ = write!(
                 html,

@@ -29,11 +29,14 @@ pub(super) fn status_badge(c: &CredentialView) -> String {
         status_color(name),
         escape(name)
     );
-    if c.rotation_overdue {
+    if c.vault.rotation_overdue {
         badge.push_str(" <span class=\"badge overdue\">rotation overdue</span>");
     }
-    if let Some(item) = &c.vault_item {
-        let _ = write!(badge, "<div class=\"note\">{}</div>", escape(item));
+    if let Some(live) = c.live.describe() {
+        let _ = write!(badge, "<div class=\"note\">{}</div>", escape(&live));
+    }
+    if let Some(vault) = c.vault.describe() {
+        let _ = write!(badge, "<div class=\"note\">{}</div>", escape(&vault));
     }
     badge
 }
@@ -68,11 +71,11 @@ pub(super) fn credential_table(credentials: &[&CredentialView], gone: bool) -> S
              <span class=\"fp\">{}</span></div></td><td>{}</td>\
              <td><span class=\"nowrap\">{} →</span> <span class=\"nowrap\">{}</span>\
              <div class=\"note\">",
-            escape(&c.provider),
-            escape(&c.redacted),
-            escape(&c.rule),
+            escape(&c.id.provider),
+            escape(&c.id.redacted),
+            escape(&c.id.rule),
             tier_of(c),
-            escape(&c.fingerprint[..c.fingerprint.len().min(12)]),
+            escape(&c.id.fingerprint[..c.id.fingerprint.len().min(12)]),
             status_badge(c),
             date(c.first_seen),
             date(c.last_seen),

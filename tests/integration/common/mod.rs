@@ -123,6 +123,12 @@ pub fn stray() -> Command {
     // The default inventory database follows these; a test names its own.
     cmd.env_remove("XDG_DATA_HOME");
     cmd.env_remove("STRAY_INVENTORY_DB");
+    // A test that validates without its own loopback server must not reach the internet: the
+    // discard port on loopback refuses the connection.
+    cmd.env("STRAY_TEST_VALIDATION_ENDPOINT", "http://127.0.0.1:9");
+    cmd.env_remove("HTTPS_PROXY");
+    cmd.env_remove("https_proxy");
+    cmd.env_remove("ALL_PROXY");
     cmd
 }
 
