@@ -77,6 +77,15 @@ const STOPWORDS: &[&str] = &[
     "changeit",
 ];
 
+/// Keys that local emulators publish in their documentation and ship to every machine: the
+/// Azurite storage emulator's `devstoreaccount1` key and the Azure Cosmos DB emulator's key.
+/// They unlock nothing but a local emulator, so a rule that matches one by shape (a key assigned
+/// to `account_key`, `AccountKey=`) must stay silent on it.
+const PUBLISHED_EMULATOR_KEYS: &[&[u8]] = &[
+    b"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    b"C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
+];
+
 /// A run of this many `x` (or `X`) marks a placeholder wherever it stands: a random base62
 /// character starts one about once in 10^14.
 const X_RUN_ANYWHERE: usize = 8;
@@ -92,7 +101,7 @@ const REPEAT_CHECK_MAX_LEN: usize = 100;
 
 /// True when `secret` is a placeholder, template or reference rather than a credential.
 pub fn is_placeholder(secret: &[u8]) -> bool {
-    if secret.is_empty() {
+    if secret.is_empty() || PUBLISHED_EMULATOR_KEYS.contains(&secret) {
         return true;
     }
     let lower = secret.to_ascii_lowercase();
@@ -175,6 +184,7 @@ mod tests {
             "%(password)s",
             "guest",
             "ghp_000000000000000000000000000000000000",
+            "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
             "",
         ] {
             assert!(

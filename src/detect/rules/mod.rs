@@ -486,11 +486,21 @@ impl RuleSet {
         // Each rule's text runs from its `[[rules]]` header (the span toml gives) to the next.
         let starts: Vec<usize> = pack.rules.iter().map(|r| r.span().start).collect();
         let mut compiled = Vec::with_capacity(pack.rules.len());
+        // Line numbers are counted on from the previous rule's: counting from the top for each
+        // rule made loading quadratic in the pack's size.
+        let (mut counted_to, mut line) = (0, 1);
         for (index, spanned) in pack.rules.into_iter().enumerate() {
             let end = starts.get(index + 1).copied().unwrap_or(text.len());
             let span = starts[index]..end;
             let spec = spanned.into_inner();
-            let rule_line = line_and_column(text, span.start).0;
+            let start = span.start.min(text.len());
+            if start >= counted_to {
+                line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted_to..start]).count();
+            } else {
+                line = line_and_column(text, start).0;
+            }
+            counted_to = start;
+            let rule_line = line;
             let rule_id = spec.id.clone();
             let invalid = |(field, problem): (&str, String)| RuleError::Invalid {
                 source_name: source_name.clone(),
@@ -747,6 +757,15 @@ negatives = ["acme_short"]
         .unwrap_err()
         .to_string();
         assert!(err.contains("unknown validator"), "{err}");
+    }
+
+    #[test]
+    fn each_rule_knows_the_line_its_table_starts_on() {
+        let second = GOOD.replace("acme-key", "acme-other");
+        let third = GOOD.replace("acme-key", "acme-third");
+        let set = pack(&format!("{GOOD}\n# a comment\n{second}{third}")).expect("valid");
+        let origins: Vec<&str> = set.rules().iter().map(|r| r.origin.as_str()).collect();
+        assert_eq!(origins, ["team.toml:2", "team.toml:14", "team.toml:24"]);
     }
 
     #[test]
