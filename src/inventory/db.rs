@@ -156,7 +156,7 @@ pub enum InventoryError {
     #[error("inventory database {path}: {message}")]
     Database { path: String, message: String },
     #[error(
-        "no inventory database at {path}: record a scan first (stray scan --record {path}) \
+        "no inventory database at {path}: record a scan first (stray scan --record={path}) \
          or import results (stray inventory import --db {path} RESULT.json)"
     )]
     Missing { path: String },
