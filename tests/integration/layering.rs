@@ -536,3 +536,26 @@ fn find_cycle(graph: &BTreeMap<Node, BTreeMap<Node, String>>) -> Option<String> 
     }
     None
 }
+
+/// Issue #15: no source file over 1,000 lines (split a module by what its parts do instead).
+#[test]
+fn no_source_file_is_over_a_thousand_lines() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, usize)>) {
+        for entry in std::fs::read_dir(dir).expect("src/ is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("a source file");
+                out.push((path.display().to_string(), text.lines().count()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let long: Vec<&(String, usize)> = files.iter().filter(|(_, n)| *n > 1000).collect();
+    assert!(long.is_empty(), "over 1,000 lines: {long:?}");
+}
