@@ -404,6 +404,35 @@ pub struct Run {
     pub notices: Vec<Notice>,
 }
 
+/// Inputs up to this size are scanned with the quicker-built automaton.
+const SMALL_INPUT: u64 = 4 << 20;
+
+/// A staged diff, standard input, or a few regular files that are small in all: the automaton
+/// that is quick to build pays off; a directory walk or history gets the fast one.
+fn input_size(plan: &Plan) -> crate::detect::matcher::Input {
+    use crate::detect::matcher::Input;
+    match &plan.source {
+        Source::Staged { .. } | Source::Stdin { .. } => Input::Small,
+        Source::History { .. } => Input::Large,
+        Source::Walk if plan.home => Input::Large,
+        Source::Walk => {
+            let roots = &plan.options.walk.roots;
+            let mut total = 0u64;
+            for root in roots {
+                match std::fs::metadata(root) {
+                    Ok(meta) if meta.is_file() => total = total.saturating_add(meta.len()),
+                    _ => return Input::Large,
+                }
+            }
+            if !roots.is_empty() && total <= SMALL_INPUT {
+                Input::Small
+            } else {
+                Input::Large
+            }
+        }
+    }
+}
+
 impl Pipeline {
     /// Loads the rules, the vault and the baseline: a malformed file fails here, before a long
     /// walk, not after it.
@@ -411,7 +440,10 @@ impl Pipeline {
         if let Some(wanted) = &plan.credential {
             fingerprint_prefix(wanted)?;
         }
-        let matcher = Matcher::new(load_rules(&plan.rule_packs, plan.builtin_rules)?)?;
+        let matcher = Matcher::for_input(
+            load_rules(&plan.rule_packs, plan.builtin_rules)?,
+            input_size(&plan),
+        )?;
         let mut notices = Vec::new();
         let vault = if plan.vault_files.is_empty() {
             None
