@@ -72,9 +72,12 @@ enum Command {
     /// Install the git pre-commit hook
     #[command(subcommand)]
     Hook(HookCommand),
-    /// Scan with --validate: ask each provider whether the credentials found still work (exit 0
-    /// only when every one is refused; 1 if one works or could not be checked); --credential FP
-    /// confirms a revoked one is dead, --record keeps the evidence in the inventory
+    /// Ask each provider whether the credentials found still work (a scan with --validate)
+    ///
+    /// Exit 0 only when every credential found is refused by its provider; 1 while one works or
+    /// could not be checked. --credential FP confirms a revoked one is dead; --record keeps the
+    /// evidence in the inventory; --db DB re-checks what this machine's latest recorded scan
+    /// found.
     Verify(scan::VerifyArgs),
     /// Scan, then write a revocation runbook: one Markdown page per credential
     Runbook(scan::RunbookArgs),
@@ -83,9 +86,10 @@ enum Command {
     Inventory(inventory::InventoryArgs),
     /// Write the inventory as one self-contained HTML report (for an auditor; prints to PDF)
     Report(inventory::ReportArgs),
-    /// When each credential's next rotation is due (from its last change and its tier), overdue
-    /// first; --format ics puts them on a calendar. From a scan (with --vault for the vault's
-    /// dates) or the inventory (--inventory, --db DB)
+    /// When each credential's next rotation is due, overdue first (--format ics: a calendar)
+    ///
+    /// The due date comes from the credential's last change and its tier. From a scan (with
+    /// --vault for the vault's dates) or the inventory (--inventory, --db DB).
     Rotation(rotation::RotationArgs),
 }
 
