@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::AhoCorasick;
 
 use crate::detect::matcher::Matcher;
 use crate::finding::{Location, redact};
@@ -27,10 +27,13 @@ const EXEMPT_KEYS: &[&str] = &["fingerprint", "secret"];
 
 /// Redacts found secrets and rule matches in names and other free text.
 pub struct Scrubber<'m> {
-    /// Every known secret, longest first on overlap; `None` when there are none.
-    secrets: Option<AhoCorasick>,
-    /// The redaction of each pattern of `secrets`, by pattern index.
-    replacements: Vec<String>,
+    /// The first [`MIN_NAME_SECRET`] bytes of every known secret; `None` when there are none.
+    /// An automaton over whole secrets costs about a kilobyte per secret, tens of megabytes on
+    /// a large home; one over equal-length prefixes is a fraction of that, and a hit is then
+    /// checked against the secrets that start so.
+    prefixes: Option<AhoCorasick>,
+    /// Per prefix pattern, the secrets (longest first) and their redactions.
+    secrets: Vec<Vec<(Vec<u8>, String)>>,
     matcher: Option<&'m Matcher>,
 }
 
@@ -47,33 +50,71 @@ impl<'m> Scrubber<'m> {
             .collect();
         unique.sort_unstable();
         unique.dedup();
-        let automaton = (!unique.is_empty())
-            .then(|| {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(&unique)
-                    .ok()
-            })
+        let mut by_prefix: HashMap<&[u8], Vec<&[u8]>> = HashMap::new();
+        for secret in &unique {
+            by_prefix
+                .entry(&secret[..MIN_NAME_SECRET])
+                .or_default()
+                .push(secret);
+        }
+        let mut patterns: Vec<&[u8]> = by_prefix.keys().copied().collect();
+        patterns.sort_unstable();
+        let prefixes = (!patterns.is_empty())
+            .then(|| AhoCorasick::builder().build(&patterns).ok())
             .flatten();
-        let replacements = match automaton {
-            Some(_) => unique.iter().map(|s| redact(s)).collect(),
+        let secrets = match prefixes {
+            Some(_) => patterns
+                .iter()
+                .map(|prefix| {
+                    let mut list: Vec<(Vec<u8>, String)> = by_prefix[prefix]
+                        .iter()
+                        .map(|s| (s.to_vec(), redact(s)))
+                        .collect();
+                    // The longest first: `LeftmostLongest` semantics at each start.
+                    list.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+                    list
+                })
+                .collect(),
             None => Vec::new(),
         };
         Scrubber {
-            secrets: automaton,
-            replacements,
+            prefixes,
+            secrets,
             matcher,
         }
     }
 
+    /// `bytes` with every known secret replaced by its redaction, leftmost first and the
+    /// longest at each start; `None` when none occurs.
+    fn replace_secrets(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let prefixes = self.prefixes.as_ref()?;
+        let mut out: Option<Vec<u8>> = None;
+        let mut last = 0;
+        // Every prefix has the same length, so hits come in order of where they start.
+        for hit in prefixes.find_overlapping_iter(bytes) {
+            let start = hit.start();
+            if start < last {
+                continue;
+            }
+            let Some((secret, redacted)) = self.secrets[hit.pattern().as_usize()]
+                .iter()
+                .find(|(secret, _)| bytes[start..].starts_with(secret))
+            else {
+                continue;
+            };
+            let out = out.get_or_insert_with(|| Vec::with_capacity(bytes.len()));
+            out.extend_from_slice(&bytes[last..start]);
+            out.extend_from_slice(redacted.as_bytes());
+            last = start + secret.len();
+        }
+        let mut out = out?;
+        out.extend_from_slice(&bytes[last..]);
+        Some(out)
+    }
+
     /// `bytes` with every known secret and rule match redacted; `None` when nothing was.
     pub fn bytes(&self, bytes: &[u8]) -> Option<Vec<u8>> {
-        let mut changed: Option<Vec<u8>> = None;
-        if let Some(secrets) = &self.secrets
-            && secrets.is_match(bytes)
-        {
-            changed = Some(secrets.replace_all_bytes(bytes, &self.replacements));
-        }
+        let changed = self.replace_secrets(bytes);
         let Some(matcher) = self.matcher else {
             return changed;
         };
@@ -237,6 +278,27 @@ mod tests {
         let clean = scrubber.path(&path);
         assert!(!clean.to_string_lossy().contains("Zq81mXv02LpTr5sW"));
         assert!(clean.ends_with(".env"));
+    }
+
+    /// Secrets sharing a prefix: at each place the longest that occurs is redacted, leftmost
+    /// first, and text between and after them is kept.
+    #[test]
+    fn secrets_sharing_a_prefix_are_each_redacted_whole() {
+        let short: &[u8] = b"Kx9mQ2vLp7";
+        let long: &[u8] = b"Kx9mQ2vLp7wT4nRz";
+        let other: &[u8] = b"Kx9mQ2vLzz00";
+        let scrubber = Scrubber::new([short, long, other], None);
+        let text = "a/Kx9mQ2vLp7wT4nRz/b/Kx9mQ2vLp7/c/Kx9mQ2vLzz00/Kx9mQ2vLp7wT/end";
+        let expected = format!(
+            "a/{}/b/{}/c/{}/{}wT/end",
+            redact(long),
+            redact(short),
+            redact(other),
+            redact(short)
+        );
+        assert_eq!(scrubber.text(text), expected);
+        assert_eq!(scrubber.text("Kx9mQ2vL nothing"), "Kx9mQ2vL nothing");
+        assert!(scrubber.bytes(b"no secret here").is_none());
     }
 
     #[test]
