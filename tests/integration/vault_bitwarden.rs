@@ -10,7 +10,7 @@ use serde_json::Value;
 use stray::finding::fingerprint;
 use stray::vault::{VaultEntry, VaultFormat, detect, read_export};
 
-use crate::common::{Tree, scan_json};
+use crate::common::{Tree, days_since, scan_json, verdict};
 
 // ---- the fake values in the fixtures (random, in the providers' shapes) ----
 // field-history.json
@@ -205,31 +205,6 @@ fn zip_export_reads_data_json() {
             .iter()
             .all(|e| e.meta.vault.as_deref() == Some("AI"))
     );
-}
-
-/// Whole days from `date` to now, as reconciliation counts them; either of two values when the
-/// scan may straddle a day boundary.
-fn days_since(date: &str) -> [i64; 2] {
-    let date: Timestamp = date.parse().expect("test timestamp");
-    let days = (Timestamp::now().as_second() - date.as_second()).div_euclid(86_400);
-    [days, days + 1]
-}
-
-/// The verdict on the credential found in `path`.
-fn verdict<'a>(json: &'a Value, path: &str) -> &'a Value {
-    json["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|f| {
-            f["locations"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|l| l["path"] == path)
-        })
-        .map(|f| &f["vault"])
-        .unwrap_or_else(|| panic!("no finding in {path}: {json:#}"))
 }
 
 #[test]

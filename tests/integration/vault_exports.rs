@@ -7,13 +7,12 @@
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
-use serde_json::Value;
 use stray::finding::fingerprint;
 use stray::vault::{
     VaultEntry, VaultError, VaultFormat, detect, read_export, read_export_skipping,
 };
 
-use crate::common::{Tree, scan_json};
+use crate::common::{Tree, days_since, scan_json, verdict};
 
 // ---- the fake values stored in the fixtures (random, in the providers' shapes) ----
 const PPZ_GITLAB: &str = "glpat-yUnItBeDBlEpGoPrExkB";
@@ -502,29 +501,6 @@ fn a_vault_directory_skips_its_readme_but_not_a_broken_export() {
 }
 
 // ---- statuses and ages through a scan ----
-
-/// Whole days from `date` to now, either of two when the scan straddles midnight.
-fn days_since(date: &str) -> [i64; 2] {
-    let date: Timestamp = date.parse().expect("test timestamp");
-    let days = (Timestamp::now().as_second() - date.as_second()).div_euclid(86_400);
-    [days, days + 1]
-}
-
-fn verdict<'a>(json: &'a Value, path: &str) -> &'a Value {
-    json["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|f| {
-            f["locations"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|l| l["path"] == path)
-        })
-        .map(|f| &f["vault"])
-        .unwrap_or_else(|| panic!("no finding in {path}: {json:#}"))
-}
 
 #[test]
 fn statuses_and_ages_end_to_end() {

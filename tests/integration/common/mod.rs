@@ -372,3 +372,28 @@ pub fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
         })
         .collect()
 }
+
+/// Whole days from `date` to now, as reconciliation counts them; either of two values when the
+/// scan may straddle a day boundary.
+pub fn days_since(date: &str) -> [i64; 2] {
+    let date: jiff::Timestamp = date.parse().expect("test timestamp");
+    let days = (jiff::Timestamp::now().as_second() - date.as_second()).div_euclid(86_400);
+    [days, days + 1]
+}
+
+/// The vault verdict on the credential found in `path` of a JSON result.
+pub fn verdict<'a>(json: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| {
+            f["locations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|l| l["path"] == path)
+        })
+        .map(|f| &f["vault"])
+        .unwrap_or_else(|| panic!("no finding in {path}: {json:#}"))
+}
