@@ -195,6 +195,16 @@ fn run(tree: &Tree, providers: &Providers, args: &[&str]) -> (i32, String, Strin
     crate::common::outcome(output)
 }
 
+/// `stray inventory [SUBCOMMAND…] --db DB --format json`, parsed.
+fn inventory_json(tree: &Tree, db: &str, subcommand: &[&str]) -> Value {
+    let mut args = vec!["inventory"];
+    args.extend_from_slice(subcommand);
+    args.extend(["--db", db, "--format", "json"]);
+    let (code, stdout, stderr) = crate::common::run_in(tree, &args);
+    assert_eq!(code, 0, "{args:?}: {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"))
+}
+
 fn validation_of<'a>(json: &'a Value, rule: &str) -> &'a Value {
     json["findings"]
         .as_array()
@@ -486,12 +496,7 @@ fn verify_records_the_evidence_that_a_revoked_key_is_dead() {
     let (code, table, stderr) = run(&tree, &providers, &["verify", "app", &record]);
     assert_eq!(code, 1, "still works: {stderr}");
     assert!(table.contains("live: ada-ci"), "{table}");
-    let (_, listing, _) = run(
-        &tree,
-        &providers,
-        &["inventory", "--db", &db, "--format", "json"],
-    );
-    let listing: Value = serde_json::from_str(&listing).expect("JSON");
+    let listing = inventory_json(&tree, &db, &[]);
     let credential = &listing["credentials"][0];
     assert_eq!(credential["validation"], "live", "{credential:#}");
     assert_eq!(credential["validated_identity"], "ada-ci");
@@ -523,12 +528,7 @@ fn verify_records_the_evidence_that_a_revoked_key_is_dead() {
         "repo",
         "the provider's scopes say what it can reach"
     );
-    let (_, metrics, _) = run(
-        &tree,
-        &providers,
-        &["inventory", "metrics", "--db", &db, "--format", "json"],
-    );
-    let metrics: Value = serde_json::from_str(&metrics).expect("JSON metrics");
+    let metrics = inventory_json(&tree, &db, &["metrics"]);
     assert_eq!(metrics["live_outside_vault"], 1, "{metrics:#}");
     let report = tree.path().join("report.html").display().to_string();
     let (code, _, stderr) = run(&tree, &providers, &["report", "--db", &db, "-o", &report]);
@@ -554,12 +554,7 @@ fn verify_records_the_evidence_that_a_revoked_key_is_dead() {
     );
     assert_eq!(code, 0, "dead now: {stderr}");
     assert!(table.contains("invalid: HTTP 401"), "{table}");
-    let (_, listing, _) = run(
-        &tree,
-        &providers,
-        &["inventory", "--db", &db, "--format", "json"],
-    );
-    let listing: Value = serde_json::from_str(&listing).expect("JSON");
+    let listing = inventory_json(&tree, &db, &[]);
     let credential = &listing["credentials"][0];
     assert_eq!(credential["validation"], "invalid", "{credential:#}");
     assert!(
@@ -576,12 +571,7 @@ fn verify_records_the_evidence_that_a_revoked_key_is_dead() {
         text.contains("invalid (checked ") && text.contains("; confirmed dead since "),
         "{text}"
     );
-    let (_, metrics, _) = run(
-        &tree,
-        &providers,
-        &["inventory", "metrics", "--db", &db, "--format", "json"],
-    );
-    let metrics: Value = serde_json::from_str(&metrics).expect("JSON metrics");
+    let metrics = inventory_json(&tree, &db, &["metrics"]);
     assert_eq!(metrics["live_outside_vault"], 0, "{metrics:#}");
     assert_eq!(metrics["confirmed_dead"], 1, "{metrics:#}");
     assert_eq!(
@@ -722,12 +712,7 @@ fn verify_db_rechecks_the_recorded_files_of_this_machine() {
         table.contains("live: ada-ci") && table.contains("invalid: HTTP 401"),
         "{table}"
     );
-    let (_, listing, _) = run(
-        &tree,
-        &providers,
-        &["inventory", "--db", &db, "--format", "json"],
-    );
-    let listing: Value = serde_json::from_str(&listing).expect("JSON");
+    let listing = inventory_json(&tree, &db, &[]);
     let states: Vec<&str> = listing["credentials"]
         .as_array()
         .into_iter()
