@@ -6,16 +6,11 @@
 
 use assert_cmd::Command;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::common::vault_fixture as fixture;
 use crate::common::{Tree, leaks, outcome, stray};
 use serde_json::Value;
-
-fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/vault")
-        .join(relative)
-}
 
 /// Writes an executable `name` into `tree`'s `bin/` running `script` (sh).
 fn fake_tool(tree: &Tree, name: &str, script: &str) {

@@ -4,7 +4,7 @@
 //! 1password-connect,team-json,keeper,protonpass} (FAKE values only; each directory's README
 //! names the tool source or documentation the shape comes from).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jiff::Timestamp;
 use stray::finding::fingerprint;
@@ -12,6 +12,7 @@ use stray::vault::{
     VaultEntry, VaultError, VaultFormat, detect, read_export, read_export_skipping,
 };
 
+use crate::common::vault_fixture as fixture;
 use crate::common::{Tree, days_since, scan_json, verdict};
 
 // ---- the fake values stored in the fixtures (random, in the providers' shapes) ----
@@ -63,12 +64,6 @@ const ALL: &[&str] = &[
     KC_NPM,
     KC_TOTP,
 ];
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/vault")
-        .join(rel)
-}
 
 /// The entries of a fixture, after checking it is detected as `format` and that no stored value
 /// survives in them.

@@ -7,7 +7,10 @@ use base64::Engine;
 use jiff::Timestamp;
 use stray::finding::fingerprint;
 use stray::names::Named;
-use stray::vault::{VaultEntry, VaultError, VaultFormat, detect, read_export};
+use stray::vault::{VaultEntry, VaultError, VaultFormat, read_export};
+
+use crate::common::detected;
+use crate::common::vault_fixture as fixture;
 
 // ---- the fake values stored in the fixtures (generated with a seeded random generator) ----
 const BW_HIST1: &str = "Summer2024!";
@@ -221,17 +224,6 @@ const PLAINTEXTS: &[&str] = &[
     PPCSV_PASSWORD,
     PPCSV_GITLAB,
 ];
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/vault")
-        .join(rel)
-}
-
-fn detected(rel: &str) -> Option<VaultFormat> {
-    let path = fixture(rel);
-    detect(&path, &std::fs::read(&path).expect("fixture exists"))
-}
 
 fn read(rel: &str) -> Vec<VaultEntry> {
     let mut out = Vec::new();

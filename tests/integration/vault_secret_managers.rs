@@ -3,11 +3,12 @@
 //! a scan gives against them (fixtures/vault/{doppler,infisical,bws}, FAKE values only; each
 //! directory's README names the tool source the shape comes from).
 
-use std::path::{Path, PathBuf};
-
 use serde_json::Value;
 use stray::finding::fingerprint;
 use stray::vault::{VaultEntry, VaultError, VaultFormat, detect, read_export};
+
+use crate::common::detected;
+use crate::common::vault_fixture as fixture;
 
 use crate::common::{Fake, Tree, scan_json};
 
@@ -31,17 +32,6 @@ const BWS_AWS_SECRET: &str = "1BWKWiO+r8Fg9ZFIBv4YSmtIAD1TjFBPQBouywU/";
 const BWS_GITLAB: &str = "glpat-wD7G6uyoUFdzZ8TjWqMs";
 const BWS_ORG: &str = "3c8a7431-09a3-4283-8dd0-b09c5d9509e6";
 const BWS_PROJECT: &str = "46f9661d-3b4e-45e3-a521-98a9a253d602";
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/vault")
-        .join(rel)
-}
-
-fn detected(rel: &str) -> Option<VaultFormat> {
-    let path = fixture(rel);
-    detect(&path, &std::fs::read(&path).expect("fixture exists"))
-}
 
 fn read_as(rel: &str, format: Option<VaultFormat>) -> Vec<VaultEntry> {
     let mut out = Vec::new();

@@ -397,3 +397,16 @@ pub fn verdict<'a>(json: &'a serde_json::Value, path: &str) -> &'a serde_json::V
         .map(|f| &f["vault"])
         .unwrap_or_else(|| panic!("no finding in {path}: {json:#}"))
 }
+
+/// A vault export under `fixtures/vault/` (`bitwarden/export.zip`).
+pub fn vault_fixture(relative: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/vault")
+        .join(relative)
+}
+
+/// The format stray detects for a vault fixture, from its path and content.
+pub fn detected(relative: &str) -> Option<stray::vault::VaultFormat> {
+    let path = vault_fixture(relative);
+    stray::vault::detect(&path, &std::fs::read(&path).expect("fixture exists"))
+}
