@@ -59,6 +59,15 @@ pub struct VaultItem {
 }
 
 impl VaultItem {
+    /// `vault/item (field)`, or `item (field)` when the export names no vault: the label the
+    /// inventory stores and its CSV shows.
+    pub fn label(&self) -> String {
+        match &self.vault {
+            Some(vault) => format!("{vault}/{} ({})", self.item, self.field),
+            None => format!("{} ({})", self.item, self.field),
+        }
+    }
+
     /// `in 1Password Engineering / OpenAI (credential)`; without a known product,
     /// `Engineering / OpenAI (credential)`.
     pub fn describe(&self) -> String {

@@ -74,7 +74,7 @@ impl VaultStanding {
         let first = verdict.and_then(|v| v.items.first());
         VaultStanding {
             status: verdict.map(|v| v.status),
-            vault_item: first.map(item_label),
+            vault_item: first.map(VaultItem::label),
             vault_age_days: verdict.and_then(|v| v.age_days),
             rotation_overdue: verdict.is_some_and(|v| v.rotation_overdue),
             vault_source: first.and_then(|i| i.source.clone()),
@@ -152,14 +152,6 @@ impl VaultStanding {
 /// A status the vault knows (`stray-copy` or `rotated-out`).
 pub fn is_vaulted(status: Option<Status>) -> bool {
     matches!(status, Some(Status::StrayCopy | Status::RotatedOut))
-}
-
-/// `vault/item (field)`, or `item (field)` when the export names no vault.
-fn item_label(item: &VaultItem) -> String {
-    match &item.vault {
-        Some(vault) => format!("{vault}/{} ({})", item.item, item.field),
-        None => format!("{} ({})", item.item, item.field),
-    }
 }
 
 /// Who answers for a credential and how urgent it is, as a scan named them.

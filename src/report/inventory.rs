@@ -200,10 +200,7 @@ impl Row {
             status: verdict
                 .map_or("not-reconciled", |v| v.status.as_str())
                 .to_string(),
-            vault_item: first.map(|i| match &i.vault {
-                Some(vault) => format!("{vault}/{} ({})", i.item, i.field),
-                None => format!("{} ({})", i.item, i.field),
-            }),
+            vault_item: first.map(crate::finding::verdict::VaultItem::label),
             vault_source: first.and_then(|i| i.source.clone()),
             vault_age_from: first.and_then(|i| i.age_from.clone()),
             vault_age_days: age_days,
