@@ -267,9 +267,7 @@ fn page(entry: &Entry, header: &Header, out: &mut String) {
             "Before deleting the copies, prove the provider refuses the old value (one request \
              to its API; exit 0 when it is refused, 1 while it works or cannot be checked), \
              and keep the evidence in the inventory:\n\n```sh\n{}\n```\n",
-            verify_command(finding)
-                .replacen("stray scan", "stray verify", 1)
-                .replace(" --fail-on any", " --record")
+            credential_command(finding, "verify", "--record")
         );
     }
     let _ = writeln!(
@@ -281,6 +279,12 @@ fn page(entry: &Entry, header: &Header, out: &mut String) {
 
 /// `stray scan <every file> --credential <fingerprint prefix> --fail-on any`.
 pub fn verify_command(finding: &Finding) -> String {
+    credential_command(finding, "scan", "--fail-on any")
+}
+
+/// `stray SUBCOMMAND <every file> --credential <fingerprint prefix> TAIL`, each file quoted
+/// for a POSIX shell.
+fn credential_command(finding: &Finding, subcommand: &str, tail: &str) -> String {
     let mut files: Vec<PathBuf> = finding
         .locations
         .iter()
@@ -338,7 +342,7 @@ pub fn verify_command(finding: &Finding) -> String {
         })
         .collect();
     format!(
-        "stray scan {} --credential {} --fail-on any",
+        "stray {subcommand} {} --credential {} {tail}",
         quoted.join(" "),
         &finding.fingerprint[..12]
     )
