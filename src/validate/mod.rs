@@ -40,12 +40,9 @@ pub fn validate_all(
     transport: &dyn Transport,
     now: Timestamp,
 ) {
-    let hosts: Mutex<HashMap<&'static str, Instant>> = Mutex::new(HashMap::new());
-    let host_locks: HashMap<&'static str, Mutex<()>> = providers::VALIDATORS
-        .iter()
-        .map(|v| (v.host, Mutex::new(())))
-        .collect();
-    validate_aws(findings, builtin, transport, now, &hosts);
+    let transport = Spaced::new(transport);
+    let transport = &transport;
+    validate_aws(findings, builtin, transport, now);
     // Findings the AWS pass answered are done.
     let pending: Vec<&mut Finding> = findings
         .iter_mut()
@@ -63,12 +60,7 @@ pub fn validate_all(
                             unknown(now, "a team rule: only built-in rules are validated", None)
                         }
                         None => unknown(now, "no validator for this rule", None),
-                        Some(validator) => {
-                            // One request at a time per host, spaced out.
-                            let _turn = host_locks.get(validator.host).map(|m| m.lock());
-                            wait_for_host(&hosts, validator.host);
-                            check(validator, &finding.secret, transport, now)
-                        }
+                        Some(validator) => check(validator, &finding.secret, transport, now),
                     };
                     finding.validation = Some(validation);
                 }
@@ -86,7 +78,6 @@ fn validate_aws(
     builtin: &(dyn Fn(&str) -> bool + Sync),
     transport: &dyn Transport,
     now: Timestamp,
-    hosts: &Mutex<HashMap<&'static str, Instant>>,
 ) {
     let is =
         |f: &Finding, rules: &[&str]| rules.contains(&f.rule_id.as_str()) && builtin(&f.rule_id);
@@ -126,15 +117,9 @@ fn validate_aws(
                 Some(aws::endpoint()),
             )
         } else {
-            wait_for_host(hosts, aws::HOST);
             match transport.send(&aws::request(key_id, secret_text, now)) {
                 Ok(response) => aws::read(&response, now),
-                Err(Failure::Timeout) => unknown(now, "timed out", Some(aws::endpoint())),
-                Err(Failure::Network(what)) => unknown(
-                    now,
-                    &format!("network error: {what}"),
-                    Some(aws::endpoint()),
-                ),
+                Err(failure) => failed(failure, now, aws::endpoint()),
             }
         };
         // A key id seen with two secrets keeps the live answer, if either is.
@@ -170,19 +155,51 @@ fn distance(a: &Finding, b: &Finding) -> Option<usize> {
         .min()
 }
 
-fn wait_for_host(hosts: &Mutex<HashMap<&'static str, Instant>>, host: &'static str) {
-    let wait = {
-        let Ok(mut last) = hosts.lock() else { return };
-        let now = Instant::now();
-        let wait = last
-            .get(host)
-            .map(|at| (*at + HOST_INTERVAL).saturating_duration_since(now))
-            .unwrap_or_default();
-        last.insert(host, now + wait);
-        wait
-    };
-    if !wait.is_zero() {
-        std::thread::sleep(wait);
+/// Sends through `inner` one request at a time per validator host, each at least
+/// [`HOST_INTERVAL`] after the previous one to that host started.
+struct Spaced<'t> {
+    inner: &'t dyn Transport,
+    /// Per host, when its last request started.
+    last: HashMap<&'static str, Mutex<Option<Instant>>>,
+}
+
+impl<'t> Spaced<'t> {
+    fn new(inner: &'t dyn Transport) -> Self {
+        let last = providers::VALIDATORS
+            .iter()
+            .map(|v| v.host)
+            .chain([aws::HOST])
+            .map(|host| (host, Mutex::new(None)))
+            .collect();
+        Spaced { inner, last }
+    }
+}
+
+impl Transport for Spaced<'_> {
+    fn send(&self, request: &Request) -> Result<Response, Failure> {
+        let Some(slot) = self.last.get(request.host) else {
+            return self.inner.send(request);
+        };
+        // Held while the request runs: the next one to this host waits its turn.
+        let mut last = slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(at) = *last {
+            let wait = (at + HOST_INTERVAL).saturating_duration_since(Instant::now());
+            if !wait.is_zero() {
+                std::thread::sleep(wait);
+            }
+        }
+        *last = Some(Instant::now());
+        self.inner.send(request)
+    }
+}
+
+/// What a request that got no answer means.
+fn failed(failure: Failure, now: Timestamp, endpoint: String) -> Validation {
+    match failure {
+        Failure::Timeout => unknown(now, "timed out", Some(endpoint)),
+        Failure::Network(what) => unknown(now, &format!("network error: {what}"), Some(endpoint)),
     }
 }
 
@@ -208,10 +225,7 @@ pub fn check(
     let request = request(validator, secret);
     match transport.send(&request) {
         Ok(response) => read(validator, &response, now, endpoint),
-        Err(Failure::Timeout) => unknown(now, "timed out", Some(endpoint)),
-        Err(Failure::Network(what)) => {
-            unknown(now, &format!("network error: {what}"), Some(endpoint))
-        }
+        Err(failure) => failed(failure, now, endpoint),
     }
 }
 
@@ -507,6 +521,31 @@ mod tests {
         assert_eq!(
             run("slack-bot-token", "xoxb-fake", &t).state,
             LiveState::Unknown
+        );
+    }
+
+    /// Requests to one host are spaced at least `HOST_INTERVAL` apart (a lower bound: sleeping
+    /// never ends early, so this cannot flake).
+    #[test]
+    fn requests_to_one_host_are_spaced() {
+        struct Clock(Mutex<Vec<Instant>>);
+        impl Transport for Clock {
+            fn send(&self, _: &Request) -> Result<Response, Failure> {
+                self.0.lock().unwrap().push(Instant::now());
+                Ok(Response::default())
+            }
+        }
+        let clock = Clock(Mutex::new(Vec::new()));
+        let spaced = Spaced::new(&clock);
+        let validator = providers::for_rule("github-classic-pat").expect("a validator");
+        for _ in 0..2 {
+            spaced.send(&request(validator, "ghp_fake")).expect("sent");
+        }
+        let times = clock.0.lock().unwrap();
+        assert!(
+            times[1] - times[0] >= HOST_INTERVAL,
+            "{:?}",
+            times[1] - times[0]
         );
     }
 
