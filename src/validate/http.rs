@@ -125,20 +125,8 @@ impl Transport for Https {
     fn send(&self, request: &Request) -> Result<Response, Failure> {
         let url = self.url(request);
         let result = match (request.method, request.body) {
-            ("POST", body) => {
-                let mut builder = self.agent.post(&url);
-                for (name, value) in &request.headers {
-                    builder = builder.header(name.as_str(), value.as_str());
-                }
-                builder.send(body.unwrap_or(""))
-            }
-            _ => {
-                let mut builder = self.agent.get(&url);
-                for (name, value) in &request.headers {
-                    builder = builder.header(name.as_str(), value.as_str());
-                }
-                builder.call()
-            }
+            ("POST", body) => with_headers(self.agent.post(&url), request).send(body.unwrap_or("")),
+            _ => with_headers(self.agent.get(&url), request).call(),
         };
         let mut response = result.map_err(failure)?;
         let status = response.status().as_u16();
@@ -165,6 +153,17 @@ impl Transport for Https {
             body,
         })
     }
+}
+
+/// `builder` with the request's headers.
+fn with_headers<B>(
+    mut builder: ureq::RequestBuilder<B>,
+    request: &Request,
+) -> ureq::RequestBuilder<B> {
+    for (name, value) in &request.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder
 }
 
 /// A few words on what went wrong. ureq's messages name the URL, which for Telegram holds the
