@@ -17,6 +17,13 @@ pub enum LiveState {
 }
 
 impl LiveState {
+    pub const ALL: [LiveState; 3] = [LiveState::Live, LiveState::Invalid, LiveState::Unknown];
+
+    /// The state named `name` ([`LiveState::as_str`]), as the inventory stores it.
+    pub fn parse(name: &str) -> Option<LiveState> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             LiveState::Live => "live",
@@ -76,6 +83,20 @@ impl Validation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn states_parse_from_their_names() {
+        for state in LiveState::ALL {
+            assert_eq!(LiveState::parse(state.as_str()), Some(state));
+        }
+        for status in crate::finding::verdict::Status::ALL {
+            assert_eq!(
+                crate::finding::verdict::Status::parse(status.as_str()),
+                Some(status)
+            );
+        }
+        assert_eq!(LiveState::parse("alive"), None);
+    }
 
     #[test]
     fn describe_lists_identity_scopes_and_reason() {

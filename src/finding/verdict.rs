@@ -17,6 +17,13 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 3] = [Status::Unvaulted, Status::StrayCopy, Status::RotatedOut];
+
+    /// The status named `name` ([`Status::as_str`]), as the inventory stores it.
+    pub fn parse(name: &str) -> Option<Status> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Unvaulted => "unvaulted",

@@ -350,7 +350,7 @@ impl History {
                         row.get::<_, i64>(0)?,
                         row.get::<_, String>(1)?,
                         VaultStanding {
-                            status: status.as_deref().and_then(parse_status),
+                            status: status.as_deref().and_then(Status::parse),
                             vault_item: row.get(3)?,
                             vault_age_days: row.get(4)?,
                             rotation_overdue: row.get(5)?,
@@ -367,7 +367,7 @@ impl History {
                             revoke_url: revoke_url.filter(|url| !url.is_empty()),
                         },
                         LiveStanding {
-                            validation: validation.as_deref().and_then(parse_live_state),
+                            validation: validation.as_deref().and_then(LiveState::parse),
                             // A hand-edited time is dropped, not guessed at.
                             validated_at: validated_at.and_then(|t| t.parse().ok()),
                             validated_identity: row.get(14)?,
@@ -797,24 +797,6 @@ fn recorded_owner(name: Option<String>, source: Option<String>) -> Option<Owner>
         return None;
     }
     Some(Owner { name, source })
-}
-
-fn parse_live_state(text: &str) -> Option<LiveState> {
-    match text {
-        "live" => Some(LiveState::Live),
-        "invalid" => Some(LiveState::Invalid),
-        "unknown" => Some(LiveState::Unknown),
-        _ => None,
-    }
-}
-
-fn parse_status(text: &str) -> Option<Status> {
-    match text {
-        "unvaulted" => Some(Status::Unvaulted),
-        "stray-copy" => Some(Status::StrayCopy),
-        "rotated-out" => Some(Status::RotatedOut),
-        _ => None,
-    }
 }
 
 /// Whole days from `from` to `to` (negative when `to` is earlier).
