@@ -8,7 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::{Anchored, MatchKind, dfa, nfa};
 
 use crate::detect::placeholder::is_placeholder;
 use crate::detect::references::{self, RawReference, ReferenceFinder};
@@ -19,8 +20,12 @@ use crate::detect::rules::{Rule, RuleSet, SecretEncoding, base64_user_password};
 const LINE_EXTENSION_LIMIT: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot build the keyword automaton: {0}")]
-pub struct MatcherError(#[from] aho_corasick::BuildError);
+pub enum MatcherError {
+    #[error("cannot build the keyword automaton: {0}")]
+    Build(#[from] aho_corasick::BuildError),
+    #[error("the keyword automaton has no unanchored start: {0}")]
+    Start(#[from] aho_corasick::MatchError),
+}
 
 /// A confirmed secret: which rule found it and where its bytes are in the haystack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +37,7 @@ pub struct Candidate {
 
 pub struct Matcher {
     rules: Vec<Rule>,
-    automaton: AhoCorasick,
+    keywords: Keywords,
     /// For each rule keyword pattern, the rules that list that keyword. Patterns after these
     /// are the vault-reference keywords, in `references::KEYWORDS` order.
     rules_by_keyword: Vec<Vec<usize>>,
@@ -62,6 +67,130 @@ pub enum Input {
     Small,
 }
 
+/// The keyword automaton, searched by [`each_keyword`] rather than through `AhoCorasick`:
+/// that loop walks one stretch of text at a time, so each byte waits for the table lookup of
+/// the byte before it; walking several stretches in step keeps the processor busy.
+enum Keywords {
+    Dfa(dfa::DFA, StateID),
+    Nfa(nfa::contiguous::NFA, StateID),
+}
+
+impl Keywords {
+    fn build<'a>(
+        patterns: impl Iterator<Item = &'a str> + Clone,
+        input: Input,
+    ) -> Result<Keywords, MatcherError> {
+        // Case-insensitive, every occurrence (overlapping); the automaton's own prefilter is
+        // never used by `each_keyword`.
+        Ok(match input {
+            Input::Large => {
+                let automaton = dfa::DFA::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .prefilter(false)
+                    .build(patterns)?;
+                let start = automaton.start_state(Anchored::No)?;
+                Keywords::Dfa(automaton, start)
+            }
+            Input::Small => {
+                let automaton = nfa::contiguous::NFA::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .prefilter(false)
+                    .build(patterns)?;
+                let start = automaton.start_state(Anchored::No)?;
+                Keywords::Nfa(automaton, start)
+            }
+        })
+    }
+
+    /// Calls `hit(pattern, start, end)` for every keyword occurrence, in no particular order.
+    fn each(&self, haystack: &[u8], hit: impl FnMut(usize, usize, usize)) {
+        match self {
+            Keywords::Dfa(automaton, start) => each_keyword(automaton, *start, haystack, hit),
+            Keywords::Nfa(automaton, start) => each_keyword(automaton, *start, haystack, hit),
+        }
+    }
+}
+
+/// How many stretches of a buffer the keyword search walks in step.
+const STREAMS: usize = 4;
+/// Below this, one stretch: the set-up of several is not worth it.
+const STREAMS_FROM: usize = 16 * 1024;
+
+/// Every keyword occurrence in `haystack` (overlapping, as a `Standard` overlapping search
+/// reports them), found by walking [`STREAMS`] equal stretches in step. Each stretch starts
+/// from the start state, so it finds exactly the occurrences that start inside it, provided it
+/// reads on past its end by the longest keyword less one byte; occurrences it sees there that
+/// start past its end are the next stretch's and are dropped. Never inlined, so that profiles
+/// and `scripts/instructions.sh` show the keyword search under its own name.
+#[inline(never)]
+fn each_keyword<A: Automaton>(
+    automaton: &A,
+    start: StateID,
+    haystack: &[u8],
+    mut hit: impl FnMut(usize, usize, usize),
+) {
+    let mut report = |sid: StateID, end: usize, starts_before: usize| {
+        if !automaton.is_match(sid) {
+            return;
+        }
+        for index in 0..automaton.match_len(sid) {
+            let pattern = automaton.match_pattern(sid, index);
+            let begin = end - automaton.pattern_len(pattern);
+            if begin < starts_before {
+                hit(pattern.as_usize(), begin, end);
+            }
+        }
+    };
+    let walk = |mut sid: StateID,
+                from: usize,
+                to: usize,
+                starts_before: usize,
+                report: &mut dyn FnMut(StateID, usize, usize)| {
+        for (offset, &byte) in haystack[from..to].iter().enumerate() {
+            sid = automaton.next_state(Anchored::No, sid, byte);
+            if automaton.is_special(sid) {
+                report(sid, from + offset + 1, starts_before);
+            }
+        }
+    };
+    if haystack.len() < STREAMS_FROM {
+        walk(start, 0, haystack.len(), usize::MAX, &mut report);
+        return;
+    }
+    let stretch = haystack.len() / STREAMS;
+    let [first, second, third, fourth]: [&[u8]; STREAMS] =
+        std::array::from_fn(|k| &haystack[k * stretch..][..stretch]);
+    let mut states = [start; STREAMS];
+    let stepped = first.iter().zip(second).zip(third).zip(fourth);
+    for (i, (((&a, &b), &c), &d)) in stepped.enumerate() {
+        for (k, byte) in [a, b, c, d].into_iter().enumerate() {
+            let sid = automaton.next_state(Anchored::No, states[k], byte);
+            states[k] = sid;
+            if automaton.is_special(sid) {
+                report(sid, k * stretch + i + 1, usize::MAX);
+            }
+        }
+    }
+    let overlap = automaton.max_pattern_len().saturating_sub(1);
+    for (k, &sid) in states.iter().enumerate() {
+        let from = (k + 1) * stretch;
+        if k + 1 == STREAMS {
+            // The last stretch also takes the bytes the division left over.
+            walk(sid, from, haystack.len(), usize::MAX, &mut report);
+        } else {
+            walk(
+                sid,
+                from,
+                (from + overlap).min(haystack.len()),
+                from,
+                &mut report,
+            );
+        }
+    }
+}
+
 impl Matcher {
     pub fn new(rule_set: RuleSet) -> Result<Matcher, MatcherError> {
         Matcher::for_input(rule_set, Input::Large)
@@ -87,19 +216,9 @@ impl Matcher {
             .iter()
             .map(String::as_str)
             .chain(references::KEYWORDS.iter().copied());
-        // A full DFA costs memory at start-up but scans several times faster than the NFA the
-        // builder picks for a few hundred keywords.
-        let automaton = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(match input {
-                Input::Large => AhoCorasickKind::DFA,
-                Input::Small => AhoCorasickKind::ContiguousNFA,
-            }))
-            .build(patterns)?;
         Ok(Matcher {
             rules,
-            automaton,
+            keywords: Keywords::build(patterns, input)?,
             rules_by_keyword,
             references: ReferenceFinder::new(),
         })
@@ -137,27 +256,41 @@ impl Matcher {
     /// offset) of every reference keyword hit.
     fn windows(&self, haystack: &[u8]) -> (Vec<Window>, Vec<ReferenceHit>) {
         let mut windows: Vec<Window> = Vec::new();
-        let mut reference_hits: Vec<ReferenceHit> = Vec::new();
+        // (end, pattern, start) of reference keyword hits, put in the order a sequential
+        // search reports them before they are confirmed.
+        let mut reference_keyword_hits: Vec<(usize, usize, usize)> = Vec::new();
         let rule_patterns = self.rules_by_keyword.len();
-        for hit in self.automaton.find_overlapping_iter(haystack) {
-            let pattern = hit.pattern().as_usize();
+        self.keywords.each(haystack, |pattern, hit_start, hit_end| {
             if pattern >= rule_patterns {
-                reference_hits.push((pattern - rule_patterns, hit.start()));
-                continue;
+                reference_keyword_hits.push((hit_end, pattern - rule_patterns, hit_start));
+                return;
             }
             for &rule_index in &self.rules_by_keyword[pattern] {
                 let rule = &self.rules[rule_index];
-                if rule.followed_by_assignment && !assignment_follows(haystack, hit.end()) {
-                    continue;
-                }
-                let reach = rule.window;
+                // An assignment rule's match holds the keyword in the name it assigns to, so
+                // it lies on the keyword's own line: that line is the window, not the usual
+                // reach around the hit. These rules' keywords (token, secret, password) are the
+                // most frequent hits there are.
+                let reach = if rule.followed_by_assignment {
+                    if !assignment_follows(haystack, hit_end) {
+                        continue;
+                    }
+                    0
+                } else {
+                    rule.window
+                };
                 windows.push((
                     rule_index,
-                    hit.start().saturating_sub(reach),
-                    (hit.end() + reach).min(haystack.len()),
+                    hit_start.saturating_sub(reach),
+                    (hit_end + reach).min(haystack.len()),
                 ));
             }
-        }
+        });
+        reference_keyword_hits.sort_unstable();
+        let reference_hits = reference_keyword_hits
+            .into_iter()
+            .map(|(_, pattern, start)| (pattern, start))
+            .collect();
         windows.sort_unstable();
         let mut merged: Vec<Window> = Vec::with_capacity(windows.len());
         for window in windows {
@@ -258,6 +391,9 @@ fn confirm(
         if let (Some(excludes), Some(name)) = (&rule.name_excludes, captures.name("name"))
             && excludes.is_match(name.as_bytes())
         {
+            continue;
+        }
+        if !rule.secret_has_shape(secret.as_bytes()) {
             continue;
         }
         let mut bytes = secret.as_bytes();
@@ -394,6 +530,56 @@ priority = -10
         let found = large.find(text.as_bytes());
         assert!(found.len() > 300, "{} found", found.len());
         assert_eq!(found, small.find(text.as_bytes()));
+    }
+
+    /// Walking the buffer in several stretches finds every keyword occurrence a sequential
+    /// overlapping search finds: keywords across each stretch boundary, at both ends, and with
+    /// every remainder the division by the number of stretches can leave.
+    #[test]
+    fn stretches_find_what_one_sequential_search_finds() {
+        let rules = RuleSet::builtin().expect("built-in rules");
+        let mut text = String::new();
+        for rule in rules.rules() {
+            for example in &rule.examples {
+                text.push_str(&example.input);
+                text.push(' ');
+            }
+        }
+        while text.len() < 4 * STREAMS_FROM {
+            text = text.repeat(2);
+        }
+        let keywords: Vec<String> = rules
+            .rules()
+            .iter()
+            .flat_map(|rule| rule.keywords.iter().cloned())
+            .collect();
+        let sequential = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&keywords)
+            .expect("automaton");
+        let stretched =
+            Keywords::build(keywords.iter().map(String::as_str), Input::Large).expect("DFA");
+        for cut in 0..8 {
+            let mut haystack = text.as_bytes()[cut..text.len() - 7 + cut].to_vec();
+            // A keyword across every boundary between stretches, and one ending the buffer.
+            let stretch = haystack.len() / STREAMS;
+            for k in 1..STREAMS {
+                haystack[k * stretch - 2..][..5].copy_from_slice(b"token");
+            }
+            let end = haystack.len();
+            haystack[end - 4..].copy_from_slice(b"AKIA");
+            let haystack = haystack.as_slice();
+            let mut expected: Vec<(usize, usize)> = sequential
+                .find_overlapping_iter(haystack)
+                .map(|m| (m.start(), m.end()))
+                .collect();
+            let mut found = Vec::new();
+            stretched.each(haystack, |_, start, end| found.push((start, end)));
+            expected.sort_unstable();
+            found.sort_unstable();
+            assert!(expected.len() > 1000, "{} hits", expected.len());
+            assert_eq!(found, expected, "haystack of {} bytes", haystack.len());
+        }
     }
 
     #[test]

@@ -65,6 +65,13 @@ pub struct RuleSpec {
     /// not a credential: pagination cursors, lock and export handles are named like tokens.
     #[serde(default)]
     pub name_excludes: Option<String>,
+    /// A regex the whole `secret` capture must match (`\A…\z` is implied). It carries the
+    /// fine shape of a value (where a digit must sit) so that `regex` can stay a plain run
+    /// such as `[A-Za-z0-9]{16,}`: counted alternatives in the searching regex make its lazy
+    /// DFA build new states for nearly every value it meets, while this one only ever sees
+    /// the captured value.
+    #[serde(default)]
+    pub secret_pattern: Option<String>,
     #[serde(default)]
     pub examples: Vec<Example>,
     #[serde(default)]
@@ -266,6 +273,9 @@ pub struct Rule {
     pub followed_by_assignment: bool,
     /// See [`RuleSpec::name_excludes`]; compiled when the rule is loaded (it is small).
     pub name_excludes: Option<Regex>,
+    /// See [`RuleSpec::secret_pattern`]: the pattern as written, compiled anchored on first use.
+    pub secret_pattern: Option<String>,
+    secret_regex: OnceLock<Option<Regex>>,
     pub criticality: Criticality,
     pub revoke_url: Option<String>,
     pub rotation_note: Option<String>,
@@ -297,6 +307,7 @@ pub fn pack_version(rules: &[Rule]) -> String {
             format!("{:?}", rule.secret_encoding),
             rule.followed_by_assignment.to_string(),
             format!("{:?}", rule.name_excludes.as_ref().map(Regex::as_str)),
+            format!("{:?}", rule.secret_pattern),
         ];
         for field in fields {
             digest.update(field.as_bytes());
@@ -562,6 +573,26 @@ impl Rule {
             .get_or_init(|| check_pattern(&self.pattern).ok())
             .as_ref()
     }
+
+    /// Whether a captured secret has the shape `secret_pattern` asks for (always, without one).
+    /// A built-in pattern that does not compile (the test suite rules that out) accepts nothing.
+    pub fn secret_has_shape(&self, secret: &[u8]) -> bool {
+        let Some(pattern) = &self.secret_pattern else {
+            return true;
+        };
+        self.secret_regex
+            .get_or_init(|| compile_secret_pattern(pattern).ok())
+            .as_ref()
+            .is_some_and(|regex| regex.is_match(secret))
+    }
+}
+
+/// `secret_pattern` anchored at both ends, as a byte pattern like the rule's regex.
+fn compile_secret_pattern(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(&format!(r"\A(?:{pattern})\z"))
+        .unicode(false)
+        .build()
+        .map_err(|e| format!("secret_pattern does not compile: {e}"))
 }
 
 fn compile(
@@ -630,6 +661,13 @@ fn compile(
         }
         None => None,
     };
+    let secret_regex = OnceLock::new();
+    if let Some(pattern) = &spec.secret_pattern
+        && check_regex
+    {
+        let compiled = compile_secret_pattern(pattern).map_err(|e| ("secret_pattern", e))?;
+        let _ = secret_regex.set(Some(compiled));
+    }
     let validator = match &spec.validator {
         Some(name) => Some(Validator::from_name(name).ok_or_else(|| {
             (
@@ -678,6 +716,8 @@ fn compile(
         secret_encoding: spec.secret_encoding,
         followed_by_assignment: spec.followed_by_assignment,
         name_excludes,
+        secret_pattern: spec.secret_pattern,
+        secret_regex,
         criticality: spec
             .criticality
             .unwrap_or_else(|| Criticality::default_for(spec.class)),
@@ -742,6 +782,26 @@ negatives = ["acme_short"]
             .unwrap_err()
             .to_string();
         assert!(err.contains("kebab"), "{err}");
+    }
+
+    /// `secret_pattern` must match the whole capture: a digit somewhere is not enough when
+    /// the pattern wants it last, and a pattern that does not compile names the field.
+    #[test]
+    fn secret_pattern_checks_the_whole_capture() {
+        let body = GOOD.replace(
+            "negatives = [\"acme_short\"]",
+            "secret_pattern = 'acme_[a-z]{15}[0-9]'",
+        );
+        let set = pack(&body).expect("valid pack");
+        let rule = &set.rules()[0];
+        assert!(rule.secret_has_shape(b"acme_abcdefghijklmno1"));
+        assert!(!rule.secret_has_shape(b"acme_1abcdefghijklmno"));
+        assert!(!rule.secret_has_shape(b"xacme_abcdefghijklmno1"));
+        assert!(pack(GOOD).expect("valid").rules()[0].secret_has_shape(b"anything"));
+        let err = pack(&body.replace("{15}[0-9]'", "{15[0-9]'"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("secret_pattern"), "{err}");
     }
 
     #[test]
