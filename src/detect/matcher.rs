@@ -68,7 +68,7 @@ impl Matcher {
     }
 
     pub fn for_input(rule_set: RuleSet, input: Input) -> Result<Matcher, MatcherError> {
-        let rules = rule_set.rules().to_vec();
+        let rules = rule_set.into_rules();
         let mut keywords: Vec<String> = Vec::new();
         let mut rules_by_keyword: Vec<Vec<usize>> = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
@@ -377,7 +377,7 @@ priority = -10
     /// examples and negatives, one after another.
     #[test]
     fn both_automata_find_the_same() {
-        let rules = RuleSet::builtin().expect("built-in rules");
+        let rules = RuleSet::builtin_with_examples().expect("built-in rules");
         let mut text = String::new();
         for rule in rules.rules() {
             for example in &rule.examples {

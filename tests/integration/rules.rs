@@ -5,7 +5,7 @@ use stray::detect::selftest;
 use stray::{Matcher, RuleSet};
 
 fn builtin() -> RuleSet {
-    RuleSet::builtin().expect("built-in packs load")
+    RuleSet::builtin_with_examples().expect("built-in packs load")
 }
 
 #[test]

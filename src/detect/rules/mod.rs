@@ -398,9 +398,62 @@ pub struct RuleSet {
     rules: Vec<Rule>,
 }
 
+/// A built-in rule in build.rs's pre-processed form: its pack (an index into
+/// `builtin::PACKS`), the line its `[[rules]]` table starts on, and the rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LeanRule {
+    pack: usize,
+    line: usize,
+    rule: RuleSpec,
+}
+
 impl RuleSet {
-    /// The rules compiled into the binary.
+    /// The rules compiled into the binary, without their examples and negatives: everything a
+    /// scan uses. They come from the JSON form build.rs writes, since parsing the packs' TOML
+    /// (mostly examples) was most of a small scan's start-up; the same checks apply.
+    /// [`RuleSet::builtin_with_examples`] has the whole rules.
     pub fn builtin() -> Result<RuleSet, RuleError> {
+        match Self::builtin_lean() {
+            Ok(set) => Ok(set),
+            // The TOML loader names the file, line and field of a fault; the test suite keeps
+            // the packs free of them, so this is for whoever just broke one.
+            Err(lean) => Self::builtin_with_examples().and(Err(lean)),
+        }
+    }
+
+    fn builtin_lean() -> Result<RuleSet, RuleError> {
+        let lean: Vec<LeanRule> =
+            serde_json::from_str(builtin::LEAN_JSON).map_err(|e| RuleError::Parse {
+                source_name: "builtin".to_string(),
+                line: Some(e.line()),
+                column: Some(e.column()),
+                message: e.to_string(),
+            })?;
+        let mut rules = Vec::with_capacity(lean.len());
+        let mut ids = std::collections::HashSet::with_capacity(lean.len());
+        for LeanRule { pack, line, rule } in lean {
+            let name = builtin::PACKS.get(pack).map_or("?", |(name, _)| *name);
+            let source_name = PackSource::Builtin(name).to_string();
+            let invalid = |rule: String, (_, problem): (&str, String)| RuleError::Invalid {
+                source_name: source_name.clone(),
+                line,
+                rule,
+                problem,
+            };
+            if !ids.insert(rule.id.clone()) {
+                return Err(invalid(rule.id, ("id", "duplicate rule id".to_string())));
+            }
+            let id = rule.id.clone();
+            let origin = format!("{source_name}:{line}");
+            rules.push(compile(rule, &origin, false).map_err(|fault| invalid(id, fault))?);
+        }
+        Ok(RuleSet { rules })
+    }
+
+    /// The rules compiled into the binary, parsed from their TOML with their examples and
+    /// negatives: for the self-tests.
+    pub fn builtin_with_examples() -> Result<RuleSet, RuleError> {
         let mut set = RuleSet::default();
         for (name, text) in builtin::PACKS {
             set.add_pack(&PackSource::Builtin(name), text)?;
@@ -415,6 +468,10 @@ impl RuleSet {
 
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    pub fn into_rules(self) -> Vec<Rule> {
+        self.rules
     }
 
     pub fn len(&self) -> usize {
@@ -830,5 +887,24 @@ negatives = ["acme_short"]
     fn builtin_packs_load() {
         let set = RuleSet::builtin().expect("built-in packs are valid");
         assert!(!set.is_empty());
+    }
+
+    /// build.rs's form of the packs is their TOML without examples and negatives: the same
+    /// rules, fields, order and origins (file and line).
+    #[test]
+    fn the_lean_builtin_rules_are_the_toml_ones_without_examples() {
+        let lean = RuleSet::builtin_lean().expect("build.rs's form loads");
+        let full = RuleSet::builtin_with_examples().expect("the TOML loads");
+        assert_eq!(lean.len(), full.len());
+        for (lean, full) in lean.rules().iter().zip(full.rules()) {
+            let stripped = Rule {
+                examples: Vec::new(),
+                negatives: Vec::new(),
+                ..full.clone()
+            };
+            assert_eq!(format!("{lean:?}"), format!("{stripped:?}"));
+        }
+        assert!(full.rules().iter().any(|r| !r.examples.is_empty()));
+        assert_eq!(pack_version(lean.rules()), pack_version(full.rules()));
     }
 }
