@@ -255,7 +255,7 @@ fn confirm(
         let Some(secret) = captures.name("secret") else {
             continue;
         };
-        if let (Some(excludes), Some(name)) = (&rule.name_excludes, captures.name("name"))
+        if let (Some(excludes), Some(name)) = (rule.name_excludes(), captures.name("name"))
             && excludes.is_match(name.as_bytes())
         {
             continue;

@@ -264,8 +264,9 @@ pub struct Rule {
     pub window: usize,
     pub secret_encoding: Option<SecretEncoding>,
     pub followed_by_assignment: bool,
-    /// See [`RuleSpec::name_excludes`]; compiled when the rule is loaded (it is small).
-    pub name_excludes: Option<Regex>,
+    /// See [`RuleSpec::name_excludes`]: the pattern; [`Rule::name_excludes`] compiles it.
+    pub name_excludes_pattern: Option<String>,
+    name_excludes: OnceLock<Option<Regex>>,
     pub criticality: Criticality,
     pub revoke_url: Option<String>,
     pub rotation_note: Option<String>,
@@ -296,7 +297,7 @@ pub fn pack_version(rules: &[Rule]) -> String {
             rule.window.to_string(),
             format!("{:?}", rule.secret_encoding),
             rule.followed_by_assignment.to_string(),
-            format!("{:?}", rule.name_excludes.as_ref().map(Regex::as_str)),
+            format!("{:?}", rule.name_excludes_pattern.as_deref()),
         ];
         for field in fields {
             digest.update(field.as_bytes());
@@ -611,12 +612,28 @@ pub fn check_pattern(pattern: &str) -> Result<Regex, String> {
     Ok(regex)
 }
 
+/// A `name_excludes` pattern, compiled as a byte pattern.
+pub fn compile_name_excludes(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern).unicode(false).build()
+}
+
 impl Rule {
     /// The compiled regex; `None` only for a built-in pattern that does not compile, which the
     /// test suite rules out.
     pub fn regex(&self) -> Option<&Regex> {
         self.regex
             .get_or_init(|| check_pattern(&self.pattern).ok())
+            .as_ref()
+    }
+
+    /// The compiled `name_excludes` regex, if the rule has one: compiled on first use for
+    /// built-in rules (whose patterns the test suite checks), at load for team packs.
+    pub fn name_excludes(&self) -> Option<&Regex> {
+        self.name_excludes
+            .get_or_init(|| {
+                let pattern = self.name_excludes_pattern.as_deref()?;
+                compile_name_excludes(pattern).ok()
+            })
             .as_ref()
     }
 }
@@ -670,23 +687,20 @@ fn compile(
             format!("entropy {min} is outside 0..=8 bits per byte"),
         ));
     }
-    let name_excludes = match &spec.name_excludes {
-        Some(pattern) => {
-            if !spec.regex.contains("(?P<name>") {
-                return Err((
-                    "name_excludes",
-                    "name_excludes needs a capture group named 'name' in the regex".to_string(),
-                ));
-            }
-            Some(
-                RegexBuilder::new(pattern)
-                    .unicode(false)
-                    .build()
-                    .map_err(|e| ("name_excludes", format!("regex does not compile: {e}")))?,
-            )
+    let name_excludes = OnceLock::new();
+    if let Some(pattern) = &spec.name_excludes {
+        if !spec.regex.contains("(?P<name>") {
+            return Err((
+                "name_excludes",
+                "name_excludes needs a capture group named 'name' in the regex".to_string(),
+            ));
         }
-        None => None,
-    };
+        if check_regex {
+            let compiled = compile_name_excludes(pattern)
+                .map_err(|e| ("name_excludes", format!("regex does not compile: {e}")))?;
+            let _ = name_excludes.set(Some(compiled));
+        }
+    }
     let validator = match &spec.validator {
         Some(name) => Some(Validator::from_name(name).ok_or_else(|| {
             (
@@ -734,6 +748,7 @@ fn compile(
         window,
         secret_encoding: spec.secret_encoding,
         followed_by_assignment: spec.followed_by_assignment,
+        name_excludes_pattern: spec.name_excludes,
         name_excludes,
         criticality: spec
             .criticality
