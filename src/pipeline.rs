@@ -633,13 +633,14 @@ impl Pipeline {
         // A plain scan of a repository: the author of each line can own what it added. Only
         // tracked files have authors; each file is blamed once, for every line any finding
         // has in it, and only when a finding needs it. Listing the repository's files costs a
-        // git run: only when there is something to own.
+        // git run: only when there is something to own and there can be a repository.
         let tracked = match &self.source {
             Source::Walk if !self.home && !outcome.findings.is_empty() => {
                 let roots = &self.scanner.options().walk.roots;
-                git::repo_root(roots.first().map_or(Path::new("."), PathBuf::as_path))
-                    .ok()
-                    .and_then(|root| git::tracked_files(&root))
+                let first = roots.first().map_or(Path::new("."), PathBuf::as_path);
+                git::may_be_in_repository(first)
+                    .then(|| git::tracked_files(first))
+                    .flatten()
             }
             _ => None,
         };
