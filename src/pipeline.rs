@@ -634,27 +634,26 @@ impl Pipeline {
         // tracked files have authors; each file is blamed once, for every line any finding
         // has in it, and only when a finding needs it. Listing the repository's files costs a
         // git run: only when there is something to own and there can be a repository.
-        let tracked = match &self.source {
+        let authors = match &self.source {
             Source::Walk if !self.home && !outcome.findings.is_empty() => {
                 let roots = &self.scanner.options().walk.roots;
                 let first = roots.first().map_or(Path::new("."), PathBuf::as_path);
                 git::may_be_in_repository(first)
-                    .then(|| git::tracked_files(first))
+                    .then(|| {
+                        git::LineAuthors::listing(
+                            outcome
+                                .findings
+                                .iter()
+                                .flat_map(|f| &f.locations)
+                                .map(|l| (l.path.as_path(), l.line)),
+                            || git::tracked_files(first),
+                            blame_file_limit(),
+                        )
+                    })
                     .flatten()
             }
             _ => None,
         };
-        let authors = tracked.map(|tracked| {
-            git::LineAuthors::new(
-                outcome
-                    .findings
-                    .iter()
-                    .flat_map(|f| &f.locations)
-                    .map(|l| (l.path.as_path(), l.line)),
-                tracked,
-                blame_file_limit(),
-            )
-        });
         let blame = |location: &Location| authors.as_ref()?.author(&location.path, location.line);
         let blame: Option<governance::Blame<'_>> = authors.is_some().then_some(&blame as _);
         governance::assign_owners(&mut outcome.findings, &self.owners, blame, machine_user);
