@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
+use std::sync::{Mutex, OnceLock};
 
 use crate::detect::matcher::{Matcher, MatcherError};
 use crate::detect::rules::{Criticality, RuleError, RuleSet};
@@ -396,6 +397,11 @@ pub struct Pipeline {
     credential: Option<String>,
     validate: bool,
     notices: Vec<Notice>,
+    /// `--staged`: the repository root and what the index holds, read while the rules loaded;
+    /// taken by the first run.
+    staged: Mutex<Option<Result<(PathBuf, git::Staged), GitError>>>,
+    /// `--staged` and `--git`: the repository root, once a run has asked git for it.
+    root: OnceLock<PathBuf>,
 }
 
 /// What a run found, and what to tell the user about it.
@@ -440,10 +446,26 @@ impl Pipeline {
         if let Some(wanted) = &plan.credential {
             fingerprint_prefix(wanted)?;
         }
-        let matcher = Matcher::for_input(
-            load_rules(&plan.rule_packs, plan.builtin_rules)?,
-            input_size(&plan),
-        )?;
+        // `--staged`: git reads the index (its processes are most of a pre-commit hook's scan)
+        // while the rules load and the automaton builds. A rule error is still the one
+        // reported; git's, if any, comes from the run, as before.
+        let (matcher, staged) = std::thread::scope(|scope| {
+            let staged = match &plan.source {
+                Source::Staged { start } => {
+                    Some(scope.spawn(|| read_staged(start, plan.options.max_file_size)))
+                }
+                _ => None,
+            };
+            let matcher = load_rules(&plan.rule_packs, plan.builtin_rules)
+                .and_then(|rules| Ok(Matcher::for_input(rules, input_size(&plan))?));
+            let staged = staged.map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            (matcher, staged)
+        });
+        let matcher = matcher?;
         let mut notices = Vec::new();
         let vault = if plan.vault_files.is_empty() {
             None
@@ -496,6 +518,8 @@ impl Pipeline {
             credential: plan.credential,
             validate: plan.validate,
             notices,
+            staged: Mutex::new(staged),
+            root: OnceLock::new(),
         })
     }
 
@@ -609,27 +633,27 @@ impl Pipeline {
         // A plain scan of a repository: the author of each line can own what it added. Only
         // tracked files have authors; each file is blamed once, for every line any finding
         // has in it, and only when a finding needs it. Listing the repository's files costs a
-        // git run: only when there is something to own.
-        let tracked = match &self.source {
+        // git run: only when there is something to own and there can be a repository.
+        let authors = match &self.source {
             Source::Walk if !self.home && !outcome.findings.is_empty() => {
                 let roots = &self.scanner.options().walk.roots;
-                git::repo_root(roots.first().map_or(Path::new("."), PathBuf::as_path))
-                    .ok()
-                    .and_then(|root| git::tracked_files(&root))
+                let first = roots.first().map_or(Path::new("."), PathBuf::as_path);
+                git::may_be_in_repository(first)
+                    .then(|| {
+                        git::LineAuthors::listing(
+                            outcome
+                                .findings
+                                .iter()
+                                .flat_map(|f| &f.locations)
+                                .map(|l| (l.path.as_path(), l.line)),
+                            || git::tracked_files(first),
+                            blame_file_limit(),
+                        )
+                    })
+                    .flatten()
             }
             _ => None,
         };
-        let authors = tracked.map(|tracked| {
-            git::LineAuthors::new(
-                outcome
-                    .findings
-                    .iter()
-                    .flat_map(|f| &f.locations)
-                    .map(|l| (l.path.as_path(), l.line)),
-                tracked,
-                blame_file_limit(),
-            )
-        });
         let blame = |location: &Location| authors.as_ref()?.author(&location.path, location.line);
         let blame: Option<governance::Blame<'_>> = authors.is_some().then_some(&blame as _);
         governance::assign_owners(&mut outcome.findings, &self.owners, blame, machine_user);
@@ -645,7 +669,10 @@ impl Pipeline {
     /// `--git`, the working directory otherwise.
     pub fn location_base(&self) -> Result<PathBuf, PipelineError> {
         match &self.source {
-            Source::Staged { start } | Source::History { start, .. } => Ok(git::repo_root(start)?),
+            Source::Staged { start } | Source::History { start, .. } => match self.root.get() {
+                Some(root) => Ok(root.clone()),
+                None => Ok(git::repo_root(start)?),
+            },
             Source::Walk | Source::Stdin { .. } => Ok(PathBuf::from(".")),
         }
     }
@@ -671,8 +698,12 @@ impl Pipeline {
 
     /// The index: each added or changed file's staged content, keeping added lines only.
     fn scan_staged(&self, start: &Path) -> Result<ScanOutcome, PipelineError> {
-        let root = git::repo_root(start)?;
-        let staged = git::staged(&root, self.scanner.options().max_file_size)?;
+        let prefetched = self.staged.lock().ok().and_then(|mut staged| staged.take());
+        let (root, staged) = match prefetched {
+            Some(read) => read?,
+            None => read_staged(start, self.scanner.options().max_file_size)?,
+        };
+        let _ = self.root.set(root);
         let mut scan = self.scanner.in_memory();
         for file in &staged.files {
             scan.add(&file.path, &file.content, None, &|line| {
@@ -693,6 +724,7 @@ impl Pipeline {
         counters: &Progress,
     ) -> Result<ScanOutcome, PipelineError> {
         let root = git::repo_root(start)?;
+        let _ = self.root.set(root.clone());
         let mut scan = self.scanner.in_memory().first_place_per_path();
         // Bare --git is git log's default, which an unborn branch (no commits yet) answers with
         // an empty history instead of "bad revision 'HEAD'".
@@ -725,6 +757,13 @@ impl Pipeline {
         }
         Ok(outcome)
     }
+}
+
+/// The root of the repository holding `start`, and what its index adds (`--staged`).
+fn read_staged(start: &Path, max_file_size: u64) -> Result<(PathBuf, git::Staged), GitError> {
+    let root = git::repo_root(start)?;
+    let staged = git::staged(&root, max_file_size)?;
+    Ok((root, staged))
 }
 
 /// A baseline that covers none of a scan's findings is usually applied from the wrong place or

@@ -2,6 +2,8 @@
 //! friends point at a credential without containing it. They are never findings; they are
 //! counted so the share of references among all credential places can be reported.
 
+use std::sync::OnceLock;
+
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -121,19 +123,23 @@ pub const KEYWORDS: [&str; PATTERNS.len()] = {
 
 /// Confirms reference keyword hits with each pattern's regex.
 pub struct ReferenceFinder {
-    regexes: Vec<Regex>,
+    /// Compiled on the first hit of their keyword: most scans of a few files never need most
+    /// of them, and compiling all of them was a millisecond of every start.
+    regexes: Vec<OnceLock<Regex>>,
 }
 
 impl ReferenceFinder {
     pub fn new() -> ReferenceFinder {
-        let regexes = PATTERNS
-            .iter()
-            .map(|p| {
-                Regex::new(p.regex)
-                    .unwrap_or_else(|e| unreachable!("built-in reference pattern is valid: {e}"))
-            })
-            .collect();
-        ReferenceFinder { regexes }
+        ReferenceFinder {
+            regexes: PATTERNS.iter().map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    fn regex(&self, pattern: usize) -> &Regex {
+        self.regexes[pattern].get_or_init(|| {
+            Regex::new(PATTERNS[pattern].regex)
+                .unwrap_or_else(|e| unreachable!("built-in reference pattern is valid: {e}"))
+        })
     }
 
     /// The references around keyword `hits` (pattern index, offset) in `content`, in order,
@@ -151,7 +157,7 @@ impl ReferenceFinder {
                 .map_or(content.len(), |p| hit_start + p);
             let line = &content[..line_end];
             let mut at = line_start;
-            while let Some(m) = self.regexes[pattern].find_at(line, at) {
+            while let Some(m) = self.regex(pattern).find_at(line, at) {
                 found.push(RawReference {
                     kind: PATTERNS[pattern].kind,
                     text: String::from_utf8_lossy(m.as_bytes()).trim_end().to_string(),
@@ -208,6 +214,14 @@ mod tests {
                 "hashicorp-vault",
             ]
         );
+    }
+
+    /// They compile on first use; this is where a broken one is caught.
+    #[test]
+    fn every_pattern_compiles() {
+        for pattern in PATTERNS {
+            assert!(Regex::new(pattern.regex).is_ok(), "{}", pattern.kind);
+        }
     }
 
     #[test]

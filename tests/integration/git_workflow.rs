@@ -373,10 +373,29 @@ fn one_blame_per_file_names_the_author_of_each_line() {
     assert_eq!(authors.author(&file, 2).as_deref(), Some("Bob"));
     assert_eq!(authors.author(&file, 7), None, "a line no finding has");
     assert_eq!(authors.files_past_limit(), 0);
-    let none = stray::input::git::LineAuthors::new(places.into_iter(), tracked, 0);
+    let none = stray::input::git::LineAuthors::new(places.into_iter(), tracked.clone(), 0);
     assert_eq!(none.author(&file, 1), None, "over the file limit");
     assert_eq!(none.author(&file, 2), None);
     assert_eq!(none.files_past_limit(), 1, "one file, asked about twice");
+    // Blamed while the tracked files are listed: the same answers, the same limit.
+    let listed =
+        stray::input::git::LineAuthors::listing(places.into_iter(), || Some(tracked.clone()), 1)
+            .expect("a repository");
+    assert_eq!(listed.author(&file, 1).as_deref(), Some("Ada"));
+    assert_eq!(listed.author(&file, 2).as_deref(), Some("Bob"));
+    let untracked =
+        stray::input::git::LineAuthors::listing(places.into_iter(), || Some(Default::default()), 1)
+            .expect("a repository");
+    assert_eq!(
+        untracked.author(&file, 2),
+        None,
+        "not tracked: its blame is dropped"
+    );
+    let none = stray::input::git::LineAuthors::listing(places.into_iter(), || Some(tracked), 0)
+        .expect("a repository");
+    assert_eq!(none.author(&file, 1), None, "over the file limit");
+    assert_eq!(none.files_past_limit(), 1);
+    assert!(stray::input::git::LineAuthors::listing(places.into_iter(), || None, 1).is_none());
 
     let (code, json, _) = scan_json(tree.path(), &[]);
     assert_eq!(code, 1);

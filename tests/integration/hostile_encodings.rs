@@ -177,7 +177,7 @@ fn keys_next_to_invalid_utf8_are_found() {
 /// examples when an invalid UTF-8 byte stands right before (after) the secret.
 #[test]
 fn rule_boundaries_hold_next_to_invalid_utf8() {
-    let matcher = Matcher::new(RuleSet::builtin().expect("rules")).expect("matcher");
+    let matcher = Matcher::new(RuleSet::builtin_with_examples().expect("rules")).expect("matcher");
     let finds = |hay: &[u8], secret: &[u8], at: usize| {
         matcher
             .find(hay)

@@ -5,7 +5,7 @@ use stray::detect::selftest;
 use stray::{Matcher, RuleSet};
 
 fn builtin() -> RuleSet {
-    RuleSet::builtin().expect("built-in packs load")
+    RuleSet::builtin_with_examples().expect("built-in packs load")
 }
 
 #[test]
@@ -29,6 +29,14 @@ fn every_builtin_regex_compiles_with_a_secret_group() {
     for rule in builtin().rules() {
         if let Err(problem) = stray::detect::rules::check_pattern(&rule.pattern) {
             panic!("{}: rule '{}': {problem}", rule.origin, rule.id);
+        }
+        if let Some(pattern) = &rule.name_excludes_pattern
+            && let Err(problem) = stray::detect::rules::compile_name_excludes(pattern)
+        {
+            panic!(
+                "{}: rule '{}': name_excludes: {problem}",
+                rule.origin, rule.id
+            );
         }
     }
 }

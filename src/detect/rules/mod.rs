@@ -271,8 +271,9 @@ pub struct Rule {
     pub window: usize,
     pub secret_encoding: Option<SecretEncoding>,
     pub followed_by_assignment: bool,
-    /// See [`RuleSpec::name_excludes`]; compiled when the rule is loaded (it is small).
-    pub name_excludes: Option<Regex>,
+    /// See [`RuleSpec::name_excludes`]: the pattern; [`Rule::name_excludes`] compiles it.
+    pub name_excludes_pattern: Option<String>,
+    name_excludes: OnceLock<Option<Regex>>,
     /// See [`RuleSpec::secret_pattern`]: the pattern as written, compiled anchored on first use.
     pub secret_pattern: Option<String>,
     secret_regex: OnceLock<Option<Regex>>,
@@ -306,7 +307,7 @@ pub fn pack_version(rules: &[Rule]) -> String {
             rule.window.to_string(),
             format!("{:?}", rule.secret_encoding),
             rule.followed_by_assignment.to_string(),
-            format!("{:?}", rule.name_excludes.as_ref().map(Regex::as_str)),
+            format!("{:?}", rule.name_excludes_pattern.as_deref()),
             format!("{:?}", rule.secret_pattern),
         ];
         for field in fields {
@@ -409,9 +410,62 @@ pub struct RuleSet {
     rules: Vec<Rule>,
 }
 
+/// A built-in rule in build.rs's pre-processed form: its pack (an index into
+/// `builtin::PACKS`), the line its `[[rules]]` table starts on, and the rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LeanRule {
+    pack: usize,
+    line: usize,
+    rule: RuleSpec,
+}
+
 impl RuleSet {
-    /// The rules compiled into the binary.
+    /// The rules compiled into the binary, without their examples and negatives: everything a
+    /// scan uses. They come from the JSON form build.rs writes, since parsing the packs' TOML
+    /// (mostly examples) was most of a small scan's start-up; the same checks apply.
+    /// [`RuleSet::builtin_with_examples`] has the whole rules.
     pub fn builtin() -> Result<RuleSet, RuleError> {
+        match Self::builtin_lean() {
+            Ok(set) => Ok(set),
+            // The TOML loader names the file, line and field of a fault; the test suite keeps
+            // the packs free of them, so this is for whoever just broke one.
+            Err(lean) => Self::builtin_with_examples().and(Err(lean)),
+        }
+    }
+
+    fn builtin_lean() -> Result<RuleSet, RuleError> {
+        let lean: Vec<LeanRule> =
+            serde_json::from_str(builtin::LEAN_JSON).map_err(|e| RuleError::Parse {
+                source_name: "builtin".to_string(),
+                line: Some(e.line()),
+                column: Some(e.column()),
+                message: e.to_string(),
+            })?;
+        let mut rules = Vec::with_capacity(lean.len());
+        let mut ids = std::collections::HashSet::with_capacity(lean.len());
+        for LeanRule { pack, line, rule } in lean {
+            let name = builtin::PACKS.get(pack).map_or("?", |(name, _)| *name);
+            let source_name = PackSource::Builtin(name).to_string();
+            let invalid = |rule: String, (_, problem): (&str, String)| RuleError::Invalid {
+                source_name: source_name.clone(),
+                line,
+                rule,
+                problem,
+            };
+            if !ids.insert(rule.id.clone()) {
+                return Err(invalid(rule.id, ("id", "duplicate rule id".to_string())));
+            }
+            let id = rule.id.clone();
+            let origin = format!("{source_name}:{line}");
+            rules.push(compile(rule, &origin, false).map_err(|fault| invalid(id, fault))?);
+        }
+        Ok(RuleSet { rules })
+    }
+
+    /// The rules compiled into the binary, parsed from their TOML with their examples and
+    /// negatives: for the self-tests.
+    pub fn builtin_with_examples() -> Result<RuleSet, RuleError> {
         let mut set = RuleSet::default();
         for (name, text) in builtin::PACKS {
             set.add_pack(&PackSource::Builtin(name), text)?;
@@ -426,6 +480,10 @@ impl RuleSet {
 
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    pub fn into_rules(self) -> Vec<Rule> {
+        self.rules
     }
 
     pub fn len(&self) -> usize {
@@ -565,12 +623,36 @@ pub fn check_pattern(pattern: &str) -> Result<Regex, String> {
     Ok(regex)
 }
 
+/// A `name_excludes` pattern, compiled as a byte pattern.
+pub fn compile_name_excludes(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern).unicode(false).build()
+}
+
+/// `secret_pattern` anchored at both ends, as a byte pattern like the rule's regex.
+fn compile_secret_pattern(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(&format!(r"\A(?:{pattern})\z"))
+        .unicode(false)
+        .build()
+        .map_err(|e| format!("secret_pattern does not compile: {e}"))
+}
+
 impl Rule {
     /// The compiled regex; `None` only for a built-in pattern that does not compile, which the
     /// test suite rules out.
     pub fn regex(&self) -> Option<&Regex> {
         self.regex
             .get_or_init(|| check_pattern(&self.pattern).ok())
+            .as_ref()
+    }
+
+    /// The compiled `name_excludes` regex, if the rule has one: compiled on first use for
+    /// built-in rules (whose patterns the test suite checks), at load for team packs.
+    pub fn name_excludes(&self) -> Option<&Regex> {
+        self.name_excludes
+            .get_or_init(|| {
+                let pattern = self.name_excludes_pattern.as_deref()?;
+                compile_name_excludes(pattern).ok()
+            })
             .as_ref()
     }
 
@@ -585,14 +667,6 @@ impl Rule {
             .as_ref()
             .is_some_and(|regex| regex.is_match(secret))
     }
-}
-
-/// `secret_pattern` anchored at both ends, as a byte pattern like the rule's regex.
-fn compile_secret_pattern(pattern: &str) -> Result<Regex, String> {
-    RegexBuilder::new(&format!(r"\A(?:{pattern})\z"))
-        .unicode(false)
-        .build()
-        .map_err(|e| format!("secret_pattern does not compile: {e}"))
 }
 
 fn compile(
@@ -644,23 +718,20 @@ fn compile(
             format!("entropy {min} is outside 0..=8 bits per byte"),
         ));
     }
-    let name_excludes = match &spec.name_excludes {
-        Some(pattern) => {
-            if !spec.regex.contains("(?P<name>") {
-                return Err((
-                    "name_excludes",
-                    "name_excludes needs a capture group named 'name' in the regex".to_string(),
-                ));
-            }
-            Some(
-                RegexBuilder::new(pattern)
-                    .unicode(false)
-                    .build()
-                    .map_err(|e| ("name_excludes", format!("regex does not compile: {e}")))?,
-            )
+    let name_excludes = OnceLock::new();
+    if let Some(pattern) = &spec.name_excludes {
+        if !spec.regex.contains("(?P<name>") {
+            return Err((
+                "name_excludes",
+                "name_excludes needs a capture group named 'name' in the regex".to_string(),
+            ));
         }
-        None => None,
-    };
+        if check_regex {
+            let compiled = compile_name_excludes(pattern)
+                .map_err(|e| ("name_excludes", format!("regex does not compile: {e}")))?;
+            let _ = name_excludes.set(Some(compiled));
+        }
+    }
     let secret_regex = OnceLock::new();
     if let Some(pattern) = &spec.secret_pattern
         && check_regex
@@ -715,6 +786,7 @@ fn compile(
         window,
         secret_encoding: spec.secret_encoding,
         followed_by_assignment: spec.followed_by_assignment,
+        name_excludes_pattern: spec.name_excludes,
         name_excludes,
         secret_pattern: spec.secret_pattern,
         secret_regex,
@@ -890,5 +962,24 @@ negatives = ["acme_short"]
     fn builtin_packs_load() {
         let set = RuleSet::builtin().expect("built-in packs are valid");
         assert!(!set.is_empty());
+    }
+
+    /// build.rs's form of the packs is their TOML without examples and negatives: the same
+    /// rules, fields, order and origins (file and line).
+    #[test]
+    fn the_lean_builtin_rules_are_the_toml_ones_without_examples() {
+        let lean = RuleSet::builtin_lean().expect("build.rs's form loads");
+        let full = RuleSet::builtin_with_examples().expect("the TOML loads");
+        assert_eq!(lean.len(), full.len());
+        for (lean, full) in lean.rules().iter().zip(full.rules()) {
+            let stripped = Rule {
+                examples: Vec::new(),
+                negatives: Vec::new(),
+                ..full.clone()
+            };
+            assert_eq!(format!("{lean:?}"), format!("{stripped:?}"));
+        }
+        assert!(full.rules().iter().any(|r| !r.examples.is_empty()));
+        assert_eq!(pack_version(lean.rules()), pack_version(full.rules()));
     }
 }

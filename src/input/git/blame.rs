@@ -16,7 +16,12 @@ pub struct LineAuthors {
     file_limit: usize,
     /// Tracked files asked about once the limit was reached: not blamed.
     past_limit: std::cell::RefCell<std::collections::HashSet<PathBuf>>,
+    /// Blames run ahead by [`LineAuthors::listing`], used when `author` would run them.
+    prefetched: std::cell::RefCell<HashMap<PathBuf, HashMap<usize, String>>>,
 }
+
+/// [`LineAuthors::listing`] blames up to this many files while git lists the tracked ones.
+const PREFETCH_FILES: usize = 4;
 
 impl LineAuthors {
     /// Remembers the lines (path and line number) of the places findings sit on; a file is
@@ -27,22 +32,55 @@ impl LineAuthors {
         tracked: std::collections::HashSet<PathBuf>,
         file_limit: usize,
     ) -> LineAuthors {
-        let mut wanted: HashMap<PathBuf, Vec<usize>> = HashMap::new();
-        for (path, line) in lines {
-            wanted.entry(path.to_path_buf()).or_default().push(line);
-        }
-        for lines in wanted.values_mut() {
-            lines.sort_unstable();
-            lines.dedup();
-        }
         LineAuthors {
-            wanted,
+            wanted: wanted_lines(lines),
             tracked,
             blamed: Default::default(),
             runs: Default::default(),
             file_limit,
             past_limit: Default::default(),
+            prefetched: Default::default(),
         }
+    }
+
+    /// [`LineAuthors::new`] with the tracked files from `tracked` (`None`: no repository, no
+    /// authors). With a few files (the small scan a hook or an editor runs), each is blamed
+    /// while `tracked` lists the repository instead of after: two git runs at once rather
+    /// than one after the other. What `author` answers does not change: a blame counts (and
+    /// is used) only when `author` would have run it, for a tracked file within the limit;
+    /// the others are dropped.
+    pub fn listing<'a>(
+        lines: impl Iterator<Item = (&'a Path, usize)>,
+        tracked: impl FnOnce() -> Option<std::collections::HashSet<PathBuf>>,
+        file_limit: usize,
+    ) -> Option<LineAuthors> {
+        let wanted = wanted_lines(lines);
+        let (tracked, prefetched) =
+            if wanted.len() <= PREFETCH_FILES.min(file_limit) && !wanted.is_empty() {
+                thread::scope(|scope| {
+                    let blames: Vec<_> = wanted
+                        .iter()
+                        .map(|(path, lines)| (path, scope.spawn(|| blame_authors(path, lines))))
+                        .collect();
+                    let tracked = tracked();
+                    let prefetched: HashMap<PathBuf, HashMap<usize, String>> = blames
+                        .into_iter()
+                        .filter_map(|(path, blame)| Some((path.clone(), blame.join().ok()?)))
+                        .collect();
+                    (tracked, prefetched)
+                })
+            } else {
+                (tracked(), HashMap::new())
+            };
+        Some(LineAuthors {
+            wanted,
+            tracked: tracked?,
+            blamed: Default::default(),
+            runs: Default::default(),
+            file_limit,
+            past_limit: Default::default(),
+            prefetched: std::cell::RefCell::new(prefetched),
+        })
     }
 
     /// Who committed `line` of `path`; `None` for untracked files, uncommitted lines and files
@@ -56,7 +94,8 @@ impl LineAuthors {
                 HashMap::new()
             } else if self.runs.get() < self.file_limit {
                 self.runs.set(self.runs.get() + 1);
-                blame_authors(path, lines)
+                let prefetched = self.prefetched.borrow_mut().remove(path);
+                prefetched.unwrap_or_else(|| blame_authors(path, lines))
             } else {
                 self.past_limit.borrow_mut().insert(path.to_path_buf());
                 return None;
@@ -75,6 +114,21 @@ impl LineAuthors {
     pub fn file_limit(&self) -> usize {
         self.file_limit
     }
+}
+
+/// Every line of every location, per file, sorted.
+fn wanted_lines<'a>(
+    lines: impl Iterator<Item = (&'a Path, usize)>,
+) -> HashMap<PathBuf, Vec<usize>> {
+    let mut wanted: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+    for (path, line) in lines {
+        wanted.entry(path.to_path_buf()).or_default().push(line);
+    }
+    for lines in wanted.values_mut() {
+        lines.sort_unstable();
+        lines.dedup();
+    }
+    wanted
 }
 
 /// The authors of `lines` of `path` as `git blame` sees them, from one `git blame` run (one

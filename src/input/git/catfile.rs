@@ -36,132 +36,165 @@ pub(super) fn fetch_blobs(
     max_size: u64,
     on_blob: &mut dyn FnMut(usize, Blob<'_>) -> Result<(), GitError>,
 ) -> Result<(), GitError> {
-    const CHECK: &str = "git cat-file --batch-check";
-    const BATCH: &str = "git cat-file --batch";
     if oids.is_empty() {
         return Ok(());
     }
-    let mut check = Spawned::new(
-        {
-            let mut cmd = git_command(root, &[]);
-            cmd.args(["cat-file", "--batch-check", "--buffer"]);
-            cmd
-        },
-        CHECK,
-        true,
-    )?;
-    let mut batch = Spawned::new(
-        {
-            let mut cmd = git_command(root, &[]);
-            cmd.args(["cat-file", "--batch", "--buffer"]);
-            cmd
-        },
-        BATCH,
-        true,
-    )?;
-    let check_in = check.stdin()?;
-    let check_out = check.stdout()?;
-    let batch_in = batch.stdin()?;
-    let batch_out = batch.stdout()?;
+    CatFiles::spawn(root)?.fetch(root, oids, max_size, on_blob)
+}
 
-    let (decisions, received) = mpsc::channel::<Decision>();
-    let (consumed, writer, router) = thread::scope(|scope| {
-        let writer = scope.spawn(move || -> io::Result<()> {
-            let mut out = BufWriter::with_capacity(64 * 1024, check_in);
-            for oid in oids {
-                oid.write_hex(&mut out)?;
-                out.write_all(b"\n")?;
-            }
-            out.flush()
-        });
-        let router = scope.spawn(move || -> Result<(), String> {
-            let mut answers = BufReader::with_capacity(64 * 1024, check_out);
-            let mut requests = BufWriter::with_capacity(64 * 1024, batch_in);
-            let mut line = Vec::with_capacity(128);
-            for (index, oid) in oids.iter().enumerate() {
-                line.clear();
-                match answers.read_until(b'\n', &mut line) {
-                    Ok(0) => return Err(format!("{CHECK} stopped after {index} objects")),
-                    Ok(_) => {}
-                    Err(e) => return Err(format!("reading from {CHECK}: {e}")),
+const CHECK: &str = "git cat-file --batch-check";
+const BATCH: &str = "git cat-file --batch";
+
+/// The two `cat-file` processes of [`fetch_blobs`], started before the blobs are known:
+/// `--staged` starts them while `git diff` runs, so that their start-up is not in its path.
+/// Dropped unused, they are killed.
+pub(super) struct CatFiles {
+    check: Spawned,
+    batch: Spawned,
+}
+
+impl CatFiles {
+    pub(super) fn spawn(root: &Path) -> Result<CatFiles, GitError> {
+        let check = Spawned::new(
+            {
+                let mut cmd = git_command(root, &[]);
+                cmd.args(["cat-file", "--batch-check", "--buffer"]);
+                cmd
+            },
+            CHECK,
+            true,
+        )?;
+        let batch = Spawned::new(
+            {
+                let mut cmd = git_command(root, &[]);
+                cmd.args(["cat-file", "--batch", "--buffer"]);
+                cmd
+            },
+            BATCH,
+            true,
+        )?;
+        Ok(CatFiles { check, batch })
+    }
+
+    /// [`fetch_blobs`] with these processes.
+    pub(super) fn fetch(
+        self,
+        root: &Path,
+        oids: &[Oid],
+        max_size: u64,
+        on_blob: &mut dyn FnMut(usize, Blob<'_>) -> Result<(), GitError>,
+    ) -> Result<(), GitError> {
+        if oids.is_empty() {
+            return Ok(());
+        }
+        let CatFiles {
+            mut check,
+            mut batch,
+        } = self;
+        let check_in = check.stdin()?;
+        let check_out = check.stdout()?;
+        let batch_in = batch.stdin()?;
+        let batch_out = batch.stdout()?;
+
+        let (decisions, received) = mpsc::channel::<Decision>();
+        let (consumed, writer, router) = thread::scope(|scope| {
+            let writer = scope.spawn(move || -> io::Result<()> {
+                let mut out = BufWriter::with_capacity(64 * 1024, check_in);
+                for oid in oids {
+                    oid.write_hex(&mut out)?;
+                    out.write_all(b"\n")?;
                 }
-                let decision = match parse_object_header(&line) {
-                    Some(ObjectHeader::Found {
-                        oid: seen, size, ..
-                    }) if seen == *oid => {
-                        if size > max_size {
-                            Decision::TooLarge { index }
-                        } else {
-                            Decision::Read { index, size }
+                out.flush()
+            });
+            let router = scope.spawn(move || -> Result<(), String> {
+                let mut answers = BufReader::with_capacity(64 * 1024, check_out);
+                let mut requests = BufWriter::with_capacity(64 * 1024, batch_in);
+                let mut line = Vec::with_capacity(128);
+                for (index, oid) in oids.iter().enumerate() {
+                    line.clear();
+                    match answers.read_until(b'\n', &mut line) {
+                        Ok(0) => return Err(format!("{CHECK} stopped after {index} objects")),
+                        Ok(_) => {}
+                        Err(e) => return Err(format!("reading from {CHECK}: {e}")),
+                    }
+                    let decision = match parse_object_header(&line) {
+                        Some(ObjectHeader::Found {
+                            oid: seen, size, ..
+                        }) if seen == *oid => {
+                            if size > max_size {
+                                Decision::TooLarge { index }
+                            } else {
+                                Decision::Read { index, size }
+                            }
+                        }
+                        Some(ObjectHeader::Missing { oid: seen }) if seen == *oid => {
+                            Decision::Missing { index }
+                        }
+                        _ => {
+                            return Err(format!(
+                                "{CHECK} answered {:?} for {oid}",
+                                String::from_utf8_lossy(&line)
+                            ));
+                        }
+                    };
+                    let read = matches!(decision, Decision::Read { .. });
+                    if decisions.send(decision).is_err() {
+                        return Ok(()); // the reader gave up; it reports why
+                    }
+                    if read {
+                        let sent = oid
+                            .write_hex(&mut requests)
+                            .and_then(|()| requests.write_all(b"\n"));
+                        if let Err(e) = sent {
+                            return Err(format!("writing to {BATCH}: {e}"));
                         }
                     }
-                    Some(ObjectHeader::Missing { oid: seen }) if seen == *oid => {
-                        Decision::Missing { index }
-                    }
-                    _ => {
-                        return Err(format!(
-                            "{CHECK} answered {:?} for {oid}",
-                            String::from_utf8_lossy(&line)
-                        ));
-                    }
-                };
-                let read = matches!(decision, Decision::Read { .. });
-                if decisions.send(decision).is_err() {
-                    return Ok(()); // the reader gave up; it reports why
                 }
-                if read {
-                    let sent = oid
-                        .write_hex(&mut requests)
-                        .and_then(|()| requests.write_all(b"\n"));
-                    if let Err(e) = sent {
-                        return Err(format!("writing to {BATCH}: {e}"));
-                    }
-                }
-            }
-            requests
-                .flush()
-                .map_err(|e| format!("writing to {BATCH}: {e}"))
-            // `requests` drops here: cat-file --batch sees end of input and exits when done.
-        });
-        let consumed = read_batch(batch_out, oids, &received, on_blob);
-        if consumed.is_err() {
-            // Unblock both threads (their pipes close) before the scope joins them.
-            check.kill();
-            batch.kill();
-        }
-        drop(received);
-        (consumed, writer.join(), router.join())
-    });
-
-    let (check_status, check_err) = check.finish()?;
-    let (batch_status, batch_err) = batch.finish()?;
-    // A git that exited on its own with an error explains more than the broken pipe or short
-    // output it left us; a git we killed (no exit code) after our own error does not.
-    let failed_by_itself = |status: ExitStatus| !status.success() && status.code().is_some();
-    if failed_by_itself(check_status) || (consumed.is_ok() && !check_status.success()) {
-        return Err(command_failed(CHECK, root, check_status, &check_err));
-    }
-    if failed_by_itself(batch_status) || (consumed.is_ok() && !batch_status.success()) {
-        return Err(command_failed(BATCH, root, batch_status, &batch_err));
-    }
-    consumed?;
-    match writer {
-        Ok(Ok(())) => {}
-        Ok(Err(source)) => {
-            return Err(GitError::Io {
-                command: CHECK,
-                source,
+                requests
+                    .flush()
+                    .map_err(|e| format!("writing to {BATCH}: {e}"))
+                // `requests` drops here: cat-file --batch sees end of input and exits when done.
             });
+            let consumed = read_batch(batch_out, oids, &received, on_blob);
+            if consumed.is_err() {
+                // Unblock both threads (their pipes close) before the scope joins them.
+                check.kill();
+                batch.kill();
+            }
+            drop(received);
+            (consumed, writer.join(), router.join())
+        });
+
+        let (check_status, check_err) = check.finish()?;
+        let (batch_status, batch_err) = batch.finish()?;
+        // A git that exited on its own with an error explains more than the broken pipe or short
+        // output it left us; a git we killed (no exit code) after our own error does not.
+        let failed_by_itself = |status: ExitStatus| !status.success() && status.code().is_some();
+        if failed_by_itself(check_status) || (consumed.is_ok() && !check_status.success()) {
+            return Err(command_failed(CHECK, root, check_status, &check_err));
         }
-        Err(_) => return Err(thread_panicked(CHECK)),
-    }
-    match router {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(detail)) => Err(GitError::Parse {
-            command: CHECK,
-            detail,
-        }),
-        Err(_) => Err(thread_panicked(BATCH)),
+        if failed_by_itself(batch_status) || (consumed.is_ok() && !batch_status.success()) {
+            return Err(command_failed(BATCH, root, batch_status, &batch_err));
+        }
+        consumed?;
+        match writer {
+            Ok(Ok(())) => {}
+            Ok(Err(source)) => {
+                return Err(GitError::Io {
+                    command: CHECK,
+                    source,
+                });
+            }
+            Err(_) => return Err(thread_panicked(CHECK)),
+        }
+        match router {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(detail)) => Err(GitError::Parse {
+                command: CHECK,
+                detail,
+            }),
+            Err(_) => Err(thread_panicked(BATCH)),
+        }
     }
 }
 

@@ -174,6 +174,22 @@ pub fn repo_root(dir: &Path) -> Result<PathBuf, GitError> {
     Ok(path_from_bytes(out))
 }
 
+/// Whether git could find a repository from `dir`: `GIT_DIR` or `GIT_WORK_TREE` is set, or
+/// `dir` or a directory above it (as given or with symlinks resolved) holds a `.git` entry (the
+/// directory, or the file of a worktree or submodule). When not, [`repo_root`] fails for `dir`:
+/// a caller that wants a root only if there is one can spare the git run.
+pub fn may_be_in_repository(dir: &Path) -> bool {
+    if std::env::var_os("GIT_DIR").is_some() || std::env::var_os("GIT_WORK_TREE").is_some() {
+        return true;
+    }
+    let has_git = |dir: &Path| {
+        dir.ancestors()
+            .any(|d| d.join(".git").symlink_metadata().is_ok())
+    };
+    std::path::absolute(dir).is_ok_and(|absolute| has_git(&absolute))
+        || std::fs::canonicalize(dir).is_ok_and(|real| has_git(&real))
+}
+
 /// Whether 1-based `line` of a staged file is one the commit adds or changes.
 pub fn line_is_added(file: &StagedFile, line: usize) -> bool {
     // `added_lines` is sorted and disjoint: find the last range starting at or before `line`.
@@ -214,13 +230,28 @@ pub fn resolved_path(path: &Path) -> Option<PathBuf> {
     )
 }
 
-/// Every tracked file of the repository at `root`, as absolute paths with the root's symlinks
-/// resolved (compare with [`resolved_path`]).
-pub fn tracked_files(root: &Path) -> Option<std::collections::HashSet<PathBuf>> {
-    let resolved = std::fs::canonicalize(root).ok();
-    let root = resolved.as_deref().unwrap_or(root);
-    let output = git_command(root, &[])
-        .args(["ls-files", "-z", "--full-name"])
+/// Every tracked file of the repository holding `dir` (a directory, or a file in one), as
+/// absolute paths with symlinks resolved (compare with [`resolved_path`]).
+pub fn tracked_files(dir: &Path) -> Option<std::collections::HashSet<PathBuf>> {
+    let dir = if dir.is_file() {
+        dir.parent().unwrap_or(dir)
+    } else {
+        dir
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let dir = std::fs::canonicalize(dir)
+        .or_else(|_| std::path::absolute(dir))
+        .ok()?;
+    // `:/` is the whole work tree from wherever git runs, and the names come relative to `dir`
+    // (`../src/a.rs`): no `git rev-parse` for the root first. `:/` is pathspec magic, which
+    // GIT_LITERAL_PATHSPECS would turn off.
+    let output = git_command(&dir, &[])
+        .env_remove("GIT_LITERAL_PATHSPECS")
+        .args(["ls-files", "-z", "--", ":/"])
         .output()
         .ok()?;
     if !output.status.success() {
@@ -231,9 +262,25 @@ pub fn tracked_files(root: &Path) -> Option<std::collections::HashSet<PathBuf>> 
             .stdout
             .split(|&b| b == 0)
             .filter(|name| !name.is_empty())
-            .map(|name| root.join(String::from_utf8_lossy(name).as_ref()))
+            .map(|name| lexically_normal(&dir.join(String::from_utf8_lossy(name).as_ref())))
             .collect(),
     )
+}
+
+/// `path` with its `..` components applied to what precedes them. Exact for a resolved
+/// directory joined with git's relative names, which hold no symlinked directories.
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                normal.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => normal.push(other),
+        }
+    }
+    normal
 }
 
 /// The base of a `BASE..TIP` range, when `revspec` is one.

@@ -16,6 +16,9 @@ pub fn staged(root: &Path, max_size: u64) -> Result<Staged, GitError> {
         "core.bigFileThreshold={}",
         max_size.clamp(1, i32::MAX as u64)
     );
+    // The cat-file pair starts up while git diffs (reading the old blobs is most of a staged
+    // scan's git time), ready for the blob ids the diff names.
+    let cat_files = CatFiles::spawn(root)?;
     let output = git_command(root, &[&threshold])
         .args([
             "diff",
@@ -53,7 +56,7 @@ pub fn staged(root: &Path, max_size: u64) -> Result<Staged, GitError> {
         .collect();
     let oids: Vec<Oid> = entries.iter().map(|e| e.new_oid).collect();
     let mut slots: Vec<Option<Fetched>> = vec![None; entries.len()];
-    fetch_blobs(root, &oids, max_size, &mut |index, blob| {
+    cat_files.fetch(root, &oids, max_size, &mut |index, blob| {
         slots[index] = Some(match blob {
             Blob::Content(bytes) => Fetched::Content(bytes.to_vec()),
             Blob::TooLarge => Fetched::TooLarge,

@@ -321,3 +321,39 @@ fn git_same_date_prefers_topologically_older_and_first_path() {
     assert_eq!((a.commit, a.count), (1, 3));
     assert_eq!(&*walk.paths[a.path as usize], b"b");
 }
+
+/// From a subdirectory, without asking git for the root: every tracked file of the repository,
+/// resolved as `resolved_path` resolves a scanned file, and nothing untracked.
+#[test]
+fn tracked_files_from_a_subdirectory_are_the_whole_repository() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = dir.path();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("git runs");
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    for file in ["a/x.rs", "b/c/y.rs", "top.rs", "a/untracked.rs"] {
+        let path = repo.join(file);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+        std::fs::write(&path, "fn main() {}\n").expect("write");
+    }
+    git(&["add", "a/x.rs", "b/c/y.rs", "top.rs"]);
+    assert!(may_be_in_repository(&repo.join("a")));
+    if std::env::var_os("GIT_DIR").is_none() && std::env::var_os("GIT_WORK_TREE").is_none() {
+        assert!(!may_be_in_repository(Path::new("/")));
+    }
+    let tracked = tracked_files(&repo.join("a/x.rs")).expect("a repository");
+    let expected: std::collections::HashSet<PathBuf> = ["a/x.rs", "b/c/y.rs", "top.rs"]
+        .iter()
+        .filter_map(|file| resolved_path(&repo.join(file)))
+        .collect();
+    assert_eq!(tracked, expected);
+    assert_eq!(tracked_files(&repo.join("b/c")), Some(expected));
+}
