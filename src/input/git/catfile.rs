@@ -43,7 +43,7 @@ pub(super) fn fetch_blobs(
     }
     let mut check = Spawned::new(
         {
-            let mut cmd = git_command(root, &[]);
+            let mut cmd = git_command(root, BOUNDED_MEMORY);
             cmd.args(["cat-file", "--batch-check", "--buffer"]);
             cmd
         },
@@ -52,7 +52,7 @@ pub(super) fn fetch_blobs(
     )?;
     let mut batch = Spawned::new(
         {
-            let mut cmd = git_command(root, &[]);
+            let mut cmd = git_command(root, BOUNDED_MEMORY);
             cmd.args(["cat-file", "--batch", "--buffer"]);
             cmd
         },

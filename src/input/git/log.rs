@@ -245,7 +245,7 @@ pub(super) fn walk_log(
     revisions: &[String],
     keep_path: &dyn Fn(&Path) -> bool,
 ) -> Result<LogWalk, GitError> {
-    let mut cmd = git_command(root, &[]);
+    let mut cmd = git_command(root, BOUNDED_MEMORY);
     cmd.args([
         "log",
         "--format=%x01%H %at %aI %an",
