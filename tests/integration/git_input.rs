@@ -430,3 +430,47 @@ fn history_sees_content_first_made_by_a_merge() {
     assert_eq!(merged[0].origin.commit, merge);
     assert_eq!(seen.len(), 4);
 }
+
+#[test]
+fn history_blobs_added_newest_first_keep_the_oldest_place_per_path() {
+    let matcher = stray::Matcher::new(stray::RuleSet::builtin().expect("rules")).expect("matcher");
+    let scanner =
+        stray::Scanner::new(matcher, stray::scan::ScanOptions::default()).expect("scanner");
+    let tail: String = fake_token().chars().skip(4).take(20).collect();
+    let text = format!("GITLAB_TOKEN=glpat-{tail}\n");
+    let commit = |id: &str| stray::finding::CommitInfo {
+        id: id.to_string(),
+        author_date: "2024-01-01T00:00:00Z".to_string(),
+        author: "Test Author".to_string(),
+    };
+    let mut scan = scanner.in_memory().first_place_per_path();
+    // As history() visits them: newest first; rank 0 is the oldest.
+    for (rank, id, path) in [
+        (3, "c4", "a.env"),
+        (2, "c3", "b.env"),
+        (1, "c2", "a.env"),
+        (0, "c1", "a.env"),
+    ] {
+        scan.set_rank(rank);
+        scan.add(Path::new(path), text.as_bytes(), Some(&commit(id)), &|_| {
+            true
+        });
+    }
+    let outcome = scan.finish();
+    let places: Vec<(String, String)> = outcome
+        .findings
+        .iter()
+        .flat_map(|f| &f.locations)
+        .map(|l| {
+            let id = l.commit.as_ref().map(|c| c.id.clone()).unwrap_or_default();
+            (l.path.display().to_string(), id)
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("a.env".to_string(), "c1".to_string()),
+            ("b.env".to_string(), "c3".to_string())
+        ]
+    );
+}
