@@ -474,3 +474,29 @@ fn history_blobs_added_newest_first_keep_the_oldest_place_per_path() {
         ]
     );
 }
+
+#[test]
+fn history_with_a_missing_blob_names_it_and_its_path() {
+    let repo = new_repo();
+    let root = repo.path();
+    // Enough blobs for both cat-file lanes, and one of them missing from the object store.
+    for i in 0..6 {
+        write(root, format!("file_{i}.txt"), format!("version {i}\n"));
+        commit(
+            root,
+            &format!("2024-01-0{}T09:00:00Z", i + 1),
+            &format!("c{i}"),
+        );
+    }
+    let oid = git(root, &["rev-parse", "HEAD~2:file_3.txt"]);
+    let oid = oid.trim();
+    std::fs::remove_file(root.join(".git/objects").join(&oid[..2]).join(&oid[2..])).unwrap();
+    let err = git::history(root, None, 1 << 20, &mut |_, _| {}).unwrap_err();
+    match &err {
+        GitError::MissingObject { oid: missing, path } => {
+            assert_eq!(missing, oid);
+            assert_eq!(path, Path::new("file_3.txt"));
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -106,8 +106,12 @@ pub(super) fn fetch_blobs_in_lanes(
         (consumed, threads)
     });
 
-    for (process, (writer, router)) in processes.into_iter().zip(threads) {
+    for process in processes {
         process.finish(root, consumed.is_ok())?;
+    }
+    // Our own error first: the threads then only saw the pipes we closed.
+    consumed?;
+    for (writer, router) in threads {
         match writer {
             Ok(Ok(())) => {}
             Ok(Err(source)) => {
@@ -129,7 +133,7 @@ pub(super) fn fetch_blobs_in_lanes(
             Err(_) => return Err(thread_panicked(BATCH)),
         }
     }
-    consumed
+    Ok(())
 }
 
 const CHECK: &str = "git cat-file --batch-check";
