@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
 # Git input speed: the history walk (`stray::git::history`) and `stray::git::staged` on a
-# generated repository.
-#   scripts/bench-git.sh [REPO_DIR] [COMMITS] [RUNS]
+# generated repository, and with --peers the peers' history scans next to stray's.
+#   scripts/bench-git.sh [--peers] [--markdown FILE] [REPO_DIR] [COMMITS] [RUNS]
 # Generates the repository on first use with `git fast-import` (deterministic: COMMITS commits,
-# each touching 1-3 files of source-like text, then `git gc` as a real repository would be), then
-# reports the median wall time of RUNS runs of examples/git-walk (process start included) for
-# the whole history, next to `git log --raw` alone (the walk's floor), and for `--staged` on a
-# 10-file change. Uses hyperfine when it is installed.
+# each touching 1-3 files of source-like text, eight of them planting a fake key, then `git gc`
+# as a real repository would be), then reports the median wall time of RUNS runs of
+# examples/git-walk (process start included) for the whole history, next to `git log --raw`
+# alone (the walk's floor), and for `--staged` on a 10-file change. Uses hyperfine when it is
+# installed. --peers then runs scripts/bench-git-peers: stray scan --git, betterleaks, gitleaks
+# and kingfisher over the same history (median wall, peak RSS, ratio to stray, findings, planted
+# keys found); --markdown FILE writes that table as Markdown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-repo=${1:-/tmp/stray-bench-git}
+peers=false
+markdown=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --peers) peers=true; shift ;;
+    --markdown) markdown=$2; shift 2 ;;
+    -*) echo "usage: $0 [--peers] [--markdown FILE] [REPO_DIR] [COMMITS] [RUNS]" >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
+repo=${1:-/tmp/stray-bench-history}
 commits=${2:-5000}
 runs=${3:-5}
 
@@ -20,8 +33,31 @@ g() { git -C "$repo" -c user.name=bench -c user.email=bench@example.com "$@"; }
 
 generate() {
   # One fast-import stream: commit i rewrites 1-3 of 400 files; every version is distinct text.
-  awk -v commits="$commits" 'BEGIN {
+  # Eight commits spread over the history also plant a fake credential in the first file they
+  # touch, which stays in every later version of that file (as a committed secret does). The
+  # credentials come from their own generator, so the rest of the text does not depend on them;
+  # they are listed in .git/planted-keys for the recall check of bench-git-peers.
+  awk -v commits="$commits" -v planted_list="$repo/.git/planted-keys" '
+  function key_chars(set, n,   s, i) {
+    s = ""
+    for (i = 0; i < n; i++) {
+      seed = (seed * 16807) % 2147483647
+      s = s substr(set, 1 + seed % length(set), 1)
+    }
+    return s
+  }
+  function fake_key(kind,   alnum, digits) {
+    alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    digits = "0123456789"
+    if (kind == 0) return "glpat-" key_chars(alnum, 20)
+    if (kind == 1) return "xoxb-" key_chars(digits, 12) "-" key_chars(digits, 13) "-" key_chars(alnum, 24)
+    if (kind == 2) return "sk_live_" key_chars(alnum, 24)
+    return "SG." key_chars(alnum, 22) "." key_chars(alnum, 43)
+  }
+  BEGIN {
     srand(42)
+    seed = 20240601
+    plants = 0
     words = "let const return self value config buffer index count result error handle open close read write parse token stream"
     nwords = split(words, word, " ")
     t = 1600000000
@@ -33,12 +69,19 @@ generate() {
       msg = "change " c
       printf "data %d\n%s\n", length(msg), msg
       if (c > 1) printf "from :%d\n", c - 1
+      plant = plants < 8 && c == int((plants + 1) * commits / 9)
       touched = 1 + int(rand() * 3)
       for (k = 0; k < touched; k++) {
         f = int(rand() * 400)
         path = sprintf("src/mod_%02d/file_%03d.rs", f % 23, f)
+        if (plant && k == 0) {
+          key = fake_key(plants % 4)
+          print key > planted_list
+          kept[f] = kept[f] sprintf("    let api_key_%d = \"%s\";\n", plants, key)
+          plants++
+        }
         lines = 40 + int(rand() * 160)
-        body = sprintf("// %s, revision %d\nuse crate::mod_%02d::*;\n\n", path, c, f % 23)
+        body = sprintf("// %s, revision %d\nuse crate::mod_%02d::*;\n\n", path, c, f % 23) kept[f]
         for (l = 0; l < lines; l++) {
           if (l % 12 == 0) {
             body = body sprintf("pub fn %s_%d_%d(%s: usize) -> Result<usize, Error> {\n", word[1 + int(rand() * nwords)], f, l, word[1 + int(rand() * nwords)])
@@ -54,7 +97,8 @@ generate() {
   }'
 }
 
-if [ ! -d "$repo/.git" ]; then
+# A repository from before the planted keys is made again.
+if [ ! -f "$repo/.git/planted-keys" ]; then
   echo "generating $commits commits in $repo ..." >&2
   rm -rf "$repo"
   git init -q -b main "$repo"
@@ -65,8 +109,9 @@ fi
 
 cargo build --quiet --release --example git-walk
 cargo build --quiet --release
-walk=$PWD/target/release/examples/git-walk
-stray=$PWD/target/release/stray
+target=${CARGO_TARGET_DIR:-$PWD/target}
+walk=$target/release/examples/git-walk
+stray=$target/release/stray
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 time_runs() {
@@ -121,4 +166,8 @@ else
   cli_staged_s=$(time_runs stray_scan --staged)
   printf '  %-26s %8.3f s  %7.1f MB/s\n' 'stray scan --git' "$cli_git_s" "$(calc "$mb / $cli_git_s")"
   printf '  %-26s %8.1f ms\n' 'stray scan --staged' "$(calc "$cli_staged_s * 1000")"
+fi
+
+if $peers; then
+  scripts/bench-git-peers "$repo" "$stray" --runs "$runs" ${markdown:+--markdown "$markdown"}
 fi

@@ -741,6 +741,8 @@ impl Pipeline {
                     author_date: origin.author_date.clone(),
                     author: origin.author.clone(),
                 };
+                // Blobs come newest first; the scan keeps each credential's oldest place.
+                scan.set_rank(origin.rank);
                 scan.add(&origin.path, content, Some(&commit), &|_| true);
                 counters.files.fetch_add(1, Ordering::Relaxed);
                 counters
@@ -748,6 +750,8 @@ impl Pipeline {
                     .fetch_add(content.len() as u64, Ordering::Relaxed);
             },
         )?;
+        // After every blob, as if they had come last.
+        scan.set_rank(usize::MAX);
         for path in &stats.too_large {
             scan.skipped_too_large(path);
         }

@@ -1,6 +1,5 @@
 //! The scan: walk, read, match and group, with counts of everything skipped.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -470,7 +469,9 @@ impl Scanner {
             scanner: self,
             collected: Collected::default(),
             started: Instant::now(),
-            seen: None,
+            first_places: None,
+            rank: 0,
+            arrivals: 0,
         }
     }
 

@@ -247,6 +247,9 @@ fn walk(root: &Path, revspec: Option<&str>, max_size: u64) -> (git::HistoryStats
         })
     })
     .unwrap();
+    // Visited newest first (what git reads fastest); `rank` is the place oldest first.
+    seen.sort_by_key(|s| s.origin.rank);
+    assert!(seen.iter().enumerate().all(|(i, s)| s.origin.rank == i));
     (stats, seen)
 }
 
@@ -317,7 +320,7 @@ fn history_reports_the_commit_that_introduced_a_secret() {
     assert_eq!(same[0].origin.path, Path::new("docs/a.txt"));
     assert_eq!(same[0].origin.occurrences, 2);
 
-    // Oldest commit first.
+    // Ranked oldest commit first.
     let order: Vec<&str> = seen.iter().map(|s| s.origin.commit.as_str()).collect();
     let rank = |c: &str| [&c1, &c2, &c3, &c4].iter().position(|x| *x == c).unwrap();
     assert!(
@@ -426,4 +429,74 @@ fn history_sees_content_first_made_by_a_merge() {
     assert_eq!(merged.len(), 1);
     assert_eq!(merged[0].origin.commit, merge);
     assert_eq!(seen.len(), 4);
+}
+
+#[test]
+fn history_blobs_added_newest_first_keep_the_oldest_place_per_path() {
+    let matcher = stray::Matcher::new(stray::RuleSet::builtin().expect("rules")).expect("matcher");
+    let scanner =
+        stray::Scanner::new(matcher, stray::scan::ScanOptions::default()).expect("scanner");
+    let tail: String = fake_token().chars().skip(4).take(20).collect();
+    let text = format!("GITLAB_TOKEN=glpat-{tail}\n");
+    let commit = |id: &str| stray::finding::CommitInfo {
+        id: id.to_string(),
+        author_date: "2024-01-01T00:00:00Z".to_string(),
+        author: "Test Author".to_string(),
+    };
+    let mut scan = scanner.in_memory().first_place_per_path();
+    // As history() visits them: newest first; rank 0 is the oldest.
+    for (rank, id, path) in [
+        (3, "c4", "a.env"),
+        (2, "c3", "b.env"),
+        (1, "c2", "a.env"),
+        (0, "c1", "a.env"),
+    ] {
+        scan.set_rank(rank);
+        scan.add(Path::new(path), text.as_bytes(), Some(&commit(id)), &|_| {
+            true
+        });
+    }
+    let outcome = scan.finish();
+    let places: Vec<(String, String)> = outcome
+        .findings
+        .iter()
+        .flat_map(|f| &f.locations)
+        .map(|l| {
+            let id = l.commit.as_ref().map(|c| c.id.clone()).unwrap_or_default();
+            (l.path.display().to_string(), id)
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("a.env".to_string(), "c1".to_string()),
+            ("b.env".to_string(), "c3".to_string())
+        ]
+    );
+}
+
+#[test]
+fn history_with_a_missing_blob_names_it_and_its_path() {
+    let repo = new_repo();
+    let root = repo.path();
+    // Enough blobs for both cat-file lanes, and one of them missing from the object store.
+    for i in 0..6 {
+        write(root, format!("file_{i}.txt"), format!("version {i}\n"));
+        commit(
+            root,
+            &format!("2024-01-0{}T09:00:00Z", i + 1),
+            &format!("c{i}"),
+        );
+    }
+    let oid = git(root, &["rev-parse", "HEAD~2:file_3.txt"]);
+    let oid = oid.trim();
+    std::fs::remove_file(root.join(".git/objects").join(&oid[..2]).join(&oid[2..])).unwrap();
+    let err = git::history(root, None, 1 << 20, &mut |_, _| {}).unwrap_err();
+    match &err {
+        GitError::MissingObject { oid: missing, path } => {
+            assert_eq!(missing, oid);
+            assert_eq!(path, Path::new("file_3.txt"));
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -126,6 +126,9 @@ pub struct BlobOrigin {
     /// How many (commit, path) pairs in the range introduced this same content; 1 when only
     /// this one did. The one reported is the earliest by author date.
     pub occurrences: usize,
+    /// The blob's place among those visited, oldest first (0 = introduced first), which is not
+    /// the order [`history`] visits them in.
+    pub rank: usize,
 }
 
 /// Totals of a [`history`] walk.
@@ -137,8 +140,8 @@ pub struct HistoryStats {
     pub blobs: usize,
     /// Bytes of the blobs visited.
     pub bytes: u64,
-    /// Distinct blobs larger than the size limit, by the path that introduced each: not read,
-    /// not visited.
+    /// Distinct blobs larger than the size limit, by the path that introduced each, oldest
+    /// first: not read, not visited.
     pub too_large: Vec<PathBuf>,
 }
 
