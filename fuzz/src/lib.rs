@@ -134,6 +134,7 @@ pub fn decode_json_strings(data: &[u8]) {
         LocationKind::Other,
         Syntax::Json,
         data,
+        true,
     );
     check_segments(data, &segments);
 }
@@ -155,13 +156,15 @@ pub fn decode_utf16(data: &[u8]) {
     }
 }
 
-/// Base64 values: docker `config.json` auths and Kubernetes `Secret` data.
+/// Base64 values: docker `config.json` auths and Kubernetes `Secret` data (the pair decoder
+/// always runs, as if the automaton had seen a pair keyword).
 pub fn decode_base64(data: &[u8]) {
     let docker = decode::segments(
         Path::new(".docker/config.json"),
         LocationKind::PackageConfig,
         Syntax::Json,
         data,
+        true,
     );
     check_segments(data, &docker);
     let kubernetes = decode::segments(
@@ -169,6 +172,7 @@ pub fn decode_base64(data: &[u8]) {
         LocationKind::Iac,
         Syntax::Yaml,
         data,
+        true,
     );
     check_segments(data, &kubernetes);
 }

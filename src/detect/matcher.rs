@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{Anchored, MatchKind, dfa, nfa};
 
+use crate::detect::decode;
 use crate::detect::placeholder::is_placeholder;
 use crate::detect::references::{self, RawReference, ReferenceFinder};
 use crate::detect::rules::validators::shannon_entropy;
@@ -39,7 +40,8 @@ pub struct Matcher {
     rules: Vec<Rule>,
     keywords: Keywords,
     /// For each rule keyword pattern, the rules that list that keyword. Patterns after these
-    /// are the vault-reference keywords, in `references::KEYWORDS` order.
+    /// are the vault-reference keywords, in `references::KEYWORDS` order, then
+    /// `decode::PAIR_KEYWORDS`.
     rules_by_keyword: Vec<Vec<usize>>,
     references: ReferenceFinder,
 }
@@ -54,6 +56,8 @@ type ReferenceHit = (usize, usize);
 pub struct Hits {
     pub candidates: Vec<Candidate>,
     pub references: Vec<RawReference>,
+    /// One of [`decode::PAIR_KEYWORDS`] is in the buffer: it may hold an encoded pair.
+    pub pair_keywords: bool,
 }
 
 /// What the automaton is built for: a full DFA scans several times faster than an NFA but takes
@@ -215,7 +219,8 @@ impl Matcher {
         let patterns = keywords
             .iter()
             .map(String::as_str)
-            .chain(references::KEYWORDS.iter().copied());
+            .chain(references::KEYWORDS.iter().copied())
+            .chain(decode::PAIR_KEYWORDS.iter().copied());
         Ok(Matcher {
             rules,
             keywords: Keywords::build(patterns, input)?,
@@ -235,7 +240,7 @@ impl Matcher {
 
     /// Secrets and vault references in `haystack`, from one pass of the automaton.
     pub fn find_all(&self, haystack: &[u8]) -> Hits {
-        let (windows, reference_hits) = self.windows(haystack);
+        let (windows, reference_hits, pair_keywords) = self.windows(haystack);
         let mut candidates = Vec::new();
         for (rule_index, start, end) in windows {
             let rule = &self.rules[rule_index];
@@ -249,18 +254,25 @@ impl Matcher {
         Hits {
             candidates: resolve_overlaps(&self.rules, candidates),
             references,
+            pair_keywords,
         }
     }
 
-    /// Merged (rule, start, end) windows around every keyword hit, and the (reference pattern,
-    /// offset) of every reference keyword hit.
-    fn windows(&self, haystack: &[u8]) -> (Vec<Window>, Vec<ReferenceHit>) {
+    /// Merged (rule, start, end) windows around every keyword hit, the (reference pattern,
+    /// offset) of every reference keyword hit, and whether a pair keyword was seen.
+    fn windows(&self, haystack: &[u8]) -> (Vec<Window>, Vec<ReferenceHit>, bool) {
         let mut windows: Vec<Window> = Vec::new();
         // (end, pattern, start) of reference keyword hits, put in the order a sequential
         // search reports them before they are confirmed.
         let mut reference_keyword_hits: Vec<(usize, usize, usize)> = Vec::new();
         let rule_patterns = self.rules_by_keyword.len();
+        let pair_patterns = rule_patterns + references::KEYWORDS.len();
+        let mut pair_keywords = false;
         self.keywords.each(haystack, |pattern, hit_start, hit_end| {
+            if pattern >= pair_patterns {
+                pair_keywords = true;
+                return;
+            }
             if pattern >= rule_patterns {
                 reference_keyword_hits.push((hit_end, pattern - rule_patterns, hit_start));
                 return;
@@ -301,7 +313,7 @@ impl Matcher {
                 _ => merged.push(window),
             }
         }
-        (merged, reference_hits)
+        (merged, reference_hits, pair_keywords)
     }
 }
 

@@ -492,6 +492,7 @@ impl Scanner {
         let Hits {
             candidates: raw,
             references: raw_references,
+            pair_keywords,
         } = self.matcher.find_all(content);
         let rules = self.matcher.rules();
         // (position in content, rule, secret) of every hit, raw and decoded.
@@ -505,7 +506,7 @@ impl Scanner {
                 )
             })
             .collect();
-        for segment in decode::segments(path, kind, syntax, content) {
+        for segment in decode::segments(path, kind, syntax, content, pair_keywords) {
             for candidate in self.matcher.find(&segment.bytes) {
                 let secret = rules[candidate.rule]
                     .decode_secret(&segment.bytes[candidate.start..candidate.end]);

@@ -19,13 +19,27 @@ pub struct Segment {
     pub end: usize,
 }
 
-/// Every decoded segment worth scanning in a file of this kind and syntax.
-pub fn segments(_path: &Path, kind: LocationKind, syntax: Syntax, content: &[u8]) -> Vec<Segment> {
+/// Literals, one of which every encoded `user:password` pair (`Basic …`, `"auth": "…"`) holds.
+/// They ride on the keyword automaton, so that a file without them is not searched for pairs
+/// at all: only the automaton reads every byte.
+pub const PAIR_KEYWORDS: [&str; 2] = ["basic", "\"auth"];
+
+/// Every decoded segment worth scanning in a file of this kind and syntax. `pair_keywords`:
+/// whether the keyword automaton saw one of [`PAIR_KEYWORDS`] in `content`.
+pub fn segments(
+    _path: &Path,
+    kind: LocationKind,
+    syntax: Syntax,
+    content: &[u8],
+    pair_keywords: bool,
+) -> Vec<Segment> {
     let mut out = Vec::new();
     if syntax == Syntax::Json {
         json_strings::escaped_strings(content, &mut out);
     }
-    base64_values::credential_pairs(content, &mut out);
+    if pair_keywords {
+        base64_values::credential_pairs(content, &mut out);
+    }
     if kind == LocationKind::Iac && syntax == Syntax::Yaml {
         base64_values::kubernetes_secret_data(content, &mut out);
     }
