@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Git input speed: the history walk (`stray::git::history`) and `stray::git::staged` on a
 # generated repository, and with --peers the peers' history scans next to stray's.
-#   scripts/bench-git.sh [--peers] [--markdown FILE] [REPO_DIR] [COMMITS] [RUNS]
+#   scripts/bench-git.sh [--peers] [--markdown FILE] [--update-docs] [REPO_DIR] [COMMITS] [RUNS]
 # Generates the repository on first use with `git fast-import` (deterministic: COMMITS commits,
 # each touching 1-3 files of source-like text, eight of them planting a fake key, then `git gc`
 # as a real repository would be), then reports the median wall time of RUNS runs of
@@ -9,17 +9,20 @@
 # alone (the walk's floor), and for `--staged` on a 10-file change. Uses hyperfine when it is
 # installed. --peers then runs scripts/bench-git-peers: stray scan --git, betterleaks, gitleaks
 # and kingfisher over the same history (median wall, peak RSS, ratio to stray, findings, planted
-# keys found); --markdown FILE writes that table as Markdown.
+# keys found); --markdown FILE writes that table as Markdown, and --update-docs (with --peers)
+# also puts it between the `bench-git` markers of README.md (scripts/benchdocs.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 peers=false
 markdown=
+update_docs=false
 while [ $# -gt 0 ]; do
   case $1 in
     --peers) peers=true; shift ;;
     --markdown) markdown=$2; shift 2 ;;
-    -*) echo "usage: $0 [--peers] [--markdown FILE] [REPO_DIR] [COMMITS] [RUNS]" >&2; exit 2 ;;
+    --update-docs) update_docs=true; shift ;;
+    -*) echo "usage: $0 [--peers] [--markdown FILE] [--update-docs] [REPO_DIR] [COMMITS] [RUNS]" >&2; exit 2 ;;
     *) break ;;
   esac
 done
@@ -168,6 +171,13 @@ else
   printf '  %-26s %8.1f ms\n' 'stray scan --staged' "$(calc "$cli_staged_s * 1000")"
 fi
 
+if $update_docs && [ -z "$markdown" ]; then
+  markdown=$(mktemp)
+fi
 if $peers; then
   scripts/bench-git-peers "$repo" "$stray" --runs "$runs" ${markdown:+--markdown "$markdown"}
+  if $update_docs; then
+    python3 scripts/benchdocs.py bench-git "$markdown" README.md
+    echo "updated README.md"
+  fi
 fi
