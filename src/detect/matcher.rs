@@ -43,6 +43,8 @@ pub struct Matcher {
     /// are the vault-reference keywords, in `references::KEYWORDS` order, then
     /// `decode::PAIR_KEYWORDS`.
     rules_by_keyword: Vec<Vec<usize>>,
+    /// For each rule keyword pattern: every rule listing it wants an assignment after it.
+    assignment_only: Vec<bool>,
     references: ReferenceFinder,
 }
 
@@ -221,10 +223,15 @@ impl Matcher {
             .map(String::as_str)
             .chain(references::KEYWORDS.iter().copied())
             .chain(decode::PAIR_KEYWORDS.iter().copied());
+        let assignment_only = rules_by_keyword
+            .iter()
+            .map(|owners| owners.iter().all(|&r| rules[r].followed_by_assignment))
+            .collect();
         Ok(Matcher {
-            rules,
             keywords: Keywords::build(patterns, input)?,
+            rules,
             rules_by_keyword,
+            assignment_only,
             references: ReferenceFinder::new(),
         })
     }
@@ -277,6 +284,13 @@ impl Matcher {
                 reference_keyword_hits.push((hit_end, pattern - rule_patterns, hit_start));
                 return;
             }
+            // The generic words hit most often and mostly outside an assignment: one check
+            // then stands for all of their rules.
+            let assigned = || assignment_follows(haystack, hit_end);
+            let assignment = self.assignment_only[pattern].then(assigned);
+            if assignment == Some(false) {
+                return;
+            }
             for &rule_index in &self.rules_by_keyword[pattern] {
                 let rule = &self.rules[rule_index];
                 // An assignment rule's match holds the keyword in the name it assigns to, so
@@ -284,7 +298,7 @@ impl Matcher {
                 // reach around the hit. These rules' keywords (token, secret, password) are the
                 // most frequent hits there are.
                 let reach = if rule.followed_by_assignment {
-                    if !assignment_follows(haystack, hit_end) {
+                    if !assignment.unwrap_or_else(assigned) {
                         continue;
                     }
                     0
