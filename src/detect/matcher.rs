@@ -43,8 +43,6 @@ pub struct Matcher {
     /// are the vault-reference keywords, in `references::KEYWORDS` order, then
     /// `decode::PAIR_KEYWORDS`.
     rules_by_keyword: Vec<Vec<usize>>,
-    /// For each rule keyword pattern: every rule listing it wants an assignment after it.
-    assignment_only: Vec<bool>,
     references: ReferenceFinder,
 }
 
@@ -223,15 +221,10 @@ impl Matcher {
             .map(String::as_str)
             .chain(references::KEYWORDS.iter().copied())
             .chain(decode::PAIR_KEYWORDS.iter().copied());
-        let assignment_only = rules_by_keyword
-            .iter()
-            .map(|owners| owners.iter().all(|&r| rules[r].followed_by_assignment))
-            .collect();
         Ok(Matcher {
             keywords: Keywords::build(patterns, input)?,
             rules,
             rules_by_keyword,
-            assignment_only,
             references: ReferenceFinder::new(),
         })
     }
@@ -285,12 +278,8 @@ impl Matcher {
                 return;
             }
             // The generic words hit most often and mostly outside an assignment: one check
-            // then stands for all of their rules.
-            let assigned = || assignment_follows(haystack, hit_end);
-            let assignment = self.assignment_only[pattern].then(assigned);
-            if assignment == Some(false) {
-                return;
-            }
+            // stands for all of their rules.
+            let mut assigned = None;
             for &rule_index in &self.rules_by_keyword[pattern] {
                 let rule = &self.rules[rule_index];
                 // An assignment rule's match holds the keyword in the name it assigns to, so
@@ -298,7 +287,7 @@ impl Matcher {
                 // reach around the hit. These rules' keywords (token, secret, password) are the
                 // most frequent hits there are.
                 let reach = if rule.followed_by_assignment {
-                    if !assignment.unwrap_or_else(assigned) {
+                    if !*assigned.get_or_insert_with(|| assignment_follows(haystack, hit_end)) {
                         continue;
                     }
                     0
