@@ -32,14 +32,23 @@ impl LineAuthors {
         tracked: std::collections::HashSet<PathBuf>,
         file_limit: usize,
     ) -> LineAuthors {
+        LineAuthors::with(wanted_lines(lines), tracked, file_limit, HashMap::new())
+    }
+
+    fn with(
+        wanted: HashMap<PathBuf, Vec<usize>>,
+        tracked: std::collections::HashSet<PathBuf>,
+        file_limit: usize,
+        prefetched: HashMap<PathBuf, HashMap<usize, String>>,
+    ) -> LineAuthors {
         LineAuthors {
-            wanted: wanted_lines(lines),
+            wanted,
             tracked,
             blamed: Default::default(),
             runs: Default::default(),
             file_limit,
             past_limit: Default::default(),
-            prefetched: Default::default(),
+            prefetched: std::cell::RefCell::new(prefetched),
         }
     }
 
@@ -72,15 +81,7 @@ impl LineAuthors {
             } else {
                 (tracked(), HashMap::new())
             };
-        Some(LineAuthors {
-            wanted,
-            tracked: tracked?,
-            blamed: Default::default(),
-            runs: Default::default(),
-            file_limit,
-            past_limit: Default::default(),
-            prefetched: std::cell::RefCell::new(prefetched),
-        })
+        Some(LineAuthors::with(wanted, tracked?, file_limit, prefetched))
     }
 
     /// Who committed `line` of `path`; `None` for untracked files, uncommitted lines and files
