@@ -15,7 +15,7 @@ use crate::detect::decode;
 use crate::detect::placeholder::is_placeholder;
 use crate::detect::references::{self, RawReference, ReferenceFinder};
 use crate::detect::rules::validators::shannon_entropy;
-use crate::detect::rules::{Rule, RuleSet, SecretEncoding, base64_user_password};
+use crate::detect::rules::{Rule, RulePattern, RuleSet, SecretEncoding, base64_user_password};
 
 /// How far a window may grow to reach the start or end of its line.
 const LINE_EXTENSION_LIMIT: usize = 1024;
@@ -403,8 +403,10 @@ fn confirm(
         let Some(secret) = captures.name("secret") else {
             continue;
         };
-        if let (Some(excludes), Some(name)) = (rule.name_excludes(), captures.name("name"))
-            && excludes.is_match(name.as_bytes())
+        if let (Some(excludes), Some(name)) = (
+            rule.name_excludes.as_ref().and_then(RulePattern::regex),
+            captures.name("name"),
+        ) && excludes.is_match(name.as_bytes())
         {
             continue;
         }

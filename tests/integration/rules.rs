@@ -30,13 +30,13 @@ fn every_builtin_regex_compiles_with_a_secret_group() {
         if let Err(problem) = stray::detect::rules::check_pattern(&rule.pattern) {
             panic!("{}: rule '{}': {problem}", rule.origin, rule.id);
         }
-        if let Some(pattern) = &rule.name_excludes_pattern
-            && let Err(problem) = stray::detect::rules::compile_name_excludes(pattern)
-        {
-            panic!(
-                "{}: rule '{}': name_excludes: {problem}",
-                rule.origin, rule.id
-            );
+        for (field, pattern) in [
+            ("name_excludes", &rule.name_excludes),
+            ("secret_pattern", &rule.secret_pattern),
+        ] {
+            if let Some(Err(problem)) = pattern.as_ref().map(|p| p.compile()) {
+                panic!("{}: rule '{}': {field}: {problem}", rule.origin, rule.id);
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod builtin;
 pub mod catalog;
+mod pattern;
 pub mod validators;
 
 use std::fmt;
@@ -15,6 +16,7 @@ use std::sync::OnceLock;
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
+pub use pattern::RulePattern;
 pub use validators::Validator;
 
 /// Bytes searched on each side of a keyword hit unless a rule asks for more.
@@ -271,12 +273,10 @@ pub struct Rule {
     pub window: usize,
     pub secret_encoding: Option<SecretEncoding>,
     pub followed_by_assignment: bool,
-    /// See [`RuleSpec::name_excludes`]: the pattern; [`Rule::name_excludes`] compiles it.
-    pub name_excludes_pattern: Option<String>,
-    name_excludes: OnceLock<Option<Regex>>,
-    /// See [`RuleSpec::secret_pattern`]: the pattern as written, compiled anchored on first use.
-    pub secret_pattern: Option<String>,
-    secret_regex: OnceLock<Option<Regex>>,
+    /// See [`RuleSpec::name_excludes`].
+    pub name_excludes: Option<RulePattern>,
+    /// See [`RuleSpec::secret_pattern`]; compiled anchored at both ends.
+    pub secret_pattern: Option<RulePattern>,
     pub criticality: Criticality,
     pub revoke_url: Option<String>,
     pub rotation_note: Option<String>,
@@ -307,8 +307,8 @@ pub fn pack_version(rules: &[Rule]) -> String {
             rule.window.to_string(),
             format!("{:?}", rule.secret_encoding),
             rule.followed_by_assignment.to_string(),
-            format!("{:?}", rule.name_excludes_pattern.as_deref()),
-            format!("{:?}", rule.secret_pattern),
+            format!("{:?}", rule.name_excludes.as_ref().map(|p| &p.source)),
+            format!("{:?}", rule.secret_pattern.as_ref().map(|p| &p.source)),
         ];
         for field in fields {
             digest.update(field.as_bytes());
@@ -623,19 +623,6 @@ pub fn check_pattern(pattern: &str) -> Result<Regex, String> {
     Ok(regex)
 }
 
-/// A `name_excludes` pattern, compiled as a byte pattern.
-pub fn compile_name_excludes(pattern: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(pattern).unicode(false).build()
-}
-
-/// `secret_pattern` anchored at both ends, as a byte pattern like the rule's regex.
-fn compile_secret_pattern(pattern: &str) -> Result<Regex, String> {
-    RegexBuilder::new(&format!(r"\A(?:{pattern})\z"))
-        .unicode(false)
-        .build()
-        .map_err(|e| format!("secret_pattern does not compile: {e}"))
-}
-
 impl Rule {
     /// The compiled regex; `None` only for a built-in pattern that does not compile, which the
     /// test suite rules out.
@@ -645,32 +632,17 @@ impl Rule {
             .as_ref()
     }
 
-    /// The compiled `name_excludes` regex, if the rule has one: compiled on first use for
-    /// built-in rules (whose patterns the test suite checks), at load for team packs.
-    pub fn name_excludes(&self) -> Option<&Regex> {
-        self.name_excludes
-            .get_or_init(|| {
-                let pattern = self.name_excludes_pattern.as_deref()?;
-                compile_name_excludes(pattern).ok()
-            })
-            .as_ref()
-    }
-
     /// Whether a captured secret has the shape `secret_pattern` asks for (always, without one).
     /// A built-in pattern that does not compile (the test suite rules that out) accepts nothing.
     pub fn secret_has_shape(&self, secret: &[u8]) -> bool {
-        let Some(pattern) = &self.secret_pattern else {
-            return true;
-        };
-        self.secret_regex
-            .get_or_init(|| compile_secret_pattern(pattern).ok())
+        self.secret_pattern
             .as_ref()
-            .is_some_and(|regex| regex.is_match(secret))
+            .is_none_or(|pattern| pattern.regex().is_some_and(|regex| regex.is_match(secret)))
     }
 }
 
 fn compile(
-    spec: RuleSpec,
+    mut spec: RuleSpec,
     origin: &str,
     check_regex: bool,
 ) -> Result<Rule, (&'static str, String)> {
@@ -718,8 +690,11 @@ fn compile(
             format!("entropy {min} is outside 0..=8 bits per byte"),
         ));
     }
-    let name_excludes = OnceLock::new();
-    if let Some(pattern) = &spec.name_excludes {
+    let name_excludes = spec
+        .name_excludes
+        .take()
+        .map(|p| RulePattern::new(p, false));
+    if let Some(pattern) = &name_excludes {
         if !spec.regex.contains("(?P<name>") {
             return Err((
                 "name_excludes",
@@ -727,17 +702,24 @@ fn compile(
             ));
         }
         if check_regex {
-            let compiled = compile_name_excludes(pattern)
+            pattern
+                .check()
                 .map_err(|e| ("name_excludes", format!("regex does not compile: {e}")))?;
-            let _ = name_excludes.set(Some(compiled));
         }
     }
-    let secret_regex = OnceLock::new();
-    if let Some(pattern) = &spec.secret_pattern
+    let secret_pattern = spec
+        .secret_pattern
+        .take()
+        .map(|p| RulePattern::new(p, true));
+    if let Some(pattern) = &secret_pattern
         && check_regex
     {
-        let compiled = compile_secret_pattern(pattern).map_err(|e| ("secret_pattern", e))?;
-        let _ = secret_regex.set(Some(compiled));
+        pattern.check().map_err(|e| {
+            (
+                "secret_pattern",
+                format!("secret_pattern does not compile: {e}"),
+            )
+        })?;
     }
     let validator = match &spec.validator {
         Some(name) => Some(Validator::from_name(name).ok_or_else(|| {
@@ -786,10 +768,8 @@ fn compile(
         window,
         secret_encoding: spec.secret_encoding,
         followed_by_assignment: spec.followed_by_assignment,
-        name_excludes_pattern: spec.name_excludes,
         name_excludes,
-        secret_pattern: spec.secret_pattern,
-        secret_regex,
+        secret_pattern,
         criticality: spec
             .criticality
             .unwrap_or_else(|| Criticality::default_for(spec.class)),

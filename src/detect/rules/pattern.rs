@@ -1,0 +1,49 @@
+//! The optional regexes of a rule beside its main one.
+
+use std::sync::OnceLock;
+
+use regex::bytes::{Regex, RegexBuilder};
+
+/// A rule's regex beside its main one (`name_excludes`, `secret_pattern`): kept as written and
+/// compiled, as a byte pattern, on first use for built-in rules (the test suite compiles them
+/// all) and at load for team packs.
+#[derive(Debug, Clone)]
+pub struct RulePattern {
+    /// The pattern as the pack wrote it.
+    pub source: String,
+    /// Must match the whole text it is applied to.
+    whole: bool,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl RulePattern {
+    pub(super) fn new(source: String, whole: bool) -> RulePattern {
+        RulePattern {
+            source,
+            whole,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// Compiles the pattern afresh.
+    pub fn compile(&self) -> Result<Regex, regex::Error> {
+        let text = if self.whole {
+            format!(r"\A(?:{})\z", self.source)
+        } else {
+            self.source.clone()
+        };
+        RegexBuilder::new(&text).unicode(false).build()
+    }
+
+    /// Compiles it now, so that a team pack's fault is reported at load.
+    pub(super) fn check(&self) -> Result<(), regex::Error> {
+        let regex = self.compile()?;
+        let _ = self.compiled.set(Some(regex));
+        Ok(())
+    }
+
+    /// The compiled pattern; `None` only for a built-in one that does not compile.
+    pub fn regex(&self) -> Option<&Regex> {
+        self.compiled.get_or_init(|| self.compile().ok()).as_ref()
+    }
+}
