@@ -17,7 +17,7 @@ use super::query::CredentialView;
 use crate::detect::rules::{Criticality, Rule};
 use crate::names::Named;
 use crate::report::ics;
-use crate::report::json::ReportFinding;
+use crate::report::json::{ReportFinding, ReportLocation};
 
 /// How much of the fingerprint names a credential in a calendar or a tracker.
 const FINGERPRINT_PREFIX: usize = 12;
@@ -143,18 +143,7 @@ impl Subject {
             places: finding
                 .locations
                 .iter()
-                .map(|l| {
-                    let machine = l
-                        .machine
-                        .as_deref()
-                        .map(|m| format!("{m}:"))
-                        .unwrap_or_default();
-                    format!(
-                        "{machine}{}:{}",
-                        crate::pathtext::escaped(&l.location.path),
-                        l.location.line
-                    )
-                })
+                .map(ReportLocation::place)
                 .collect(),
         }
     }

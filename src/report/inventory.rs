@@ -165,19 +165,7 @@ impl Row {
         let locations = finding
             .locations
             .iter()
-            .map(|l| {
-                let machine = l
-                    .machine
-                    .as_deref()
-                    .map(|m| format!("{m}:"))
-                    .unwrap_or_default();
-                format!(
-                    "{machine}{}:{} ({})",
-                    crate::pathtext::escaped(&l.location.path),
-                    l.location.line,
-                    l.location.kind
-                )
-            })
+            .map(|l| format!("{} ({})", l.place(), l.location.kind))
             .collect();
         let contexts: BTreeSet<&str> = finding
             .locations

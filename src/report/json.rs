@@ -108,6 +108,23 @@ pub struct ReportLocation {
     pub machine: Option<String>,
 }
 
+impl ReportLocation {
+    /// `path:line` (the path escaped for one line of text), after `machine:` in a merged team
+    /// view.
+    pub fn place(&self) -> String {
+        let machine = self
+            .machine
+            .as_deref()
+            .map(|m| format!("{m}:"))
+            .unwrap_or_default();
+        format!(
+            "{machine}{}:{}",
+            crate::pathtext::escaped(&self.location.path),
+            self.location.line
+        )
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SuppressedLocation {
     #[serde(flatten)]
