@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::credential::{CredentialId, Custody, VaultStanding};
 use super::query::CredentialView;
+use super::render::RenderError;
 use crate::detect::rules::{Criticality, Rule};
 use crate::names::Named;
 use crate::report::ics;
@@ -294,16 +295,6 @@ pub fn schedule(
     rotations
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RotationError {
-    #[error("cannot write: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("cannot write JSON: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error("cannot write CSV: {0}")]
-    Csv(#[from] csv::Error),
-}
-
 /// What the output says the schedule was drawn from.
 #[derive(Debug, Clone)]
 pub struct Origin {
@@ -373,7 +364,7 @@ pub fn write(
     format: RotationFormat,
     grouping: Grouping,
     out: &mut dyn Write,
-) -> Result<(), RotationError> {
+) -> Result<(), RenderError> {
     match format {
         RotationFormat::Json => {
             serde_json::to_writer_pretty(
