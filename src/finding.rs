@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::detect::classify::LocationKind;
 use crate::detect::rules::{Criticality, Rule, RuleClass};
 
-use self::consumer::consumer;
+use self::consumer::Consumers;
 use self::suppression::{ExpiredException, Suppression};
 use self::verdict::VaultVerdict;
 
@@ -195,13 +195,14 @@ pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
         }
         entry.1.push(sighting.location);
     }
+    let mut named = Consumers::default();
     let mut findings: Vec<Finding> = by_secret
         .into_iter()
         .map(|(secret, (rule_index, mut locations))| {
             locations.sort();
             locations.dedup();
             let rule = &rules[rule_index];
-            let mut consumers: Vec<String> = locations.iter().filter_map(consumer).collect();
+            let mut consumers: Vec<String> = locations.iter().filter_map(|l| named.of(l)).collect();
             consumers.sort();
             consumers.dedup();
             Finding {

@@ -2,6 +2,7 @@
 //! two or more consumers is *shared* — the "one founder's key in four AI tools" failure that
 //! step 2 of the kit (one credential per agent) exists to end.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::detect::classify::LocationKind;
@@ -9,63 +10,89 @@ use crate::finding::Location;
 
 /// Who reads the credential at `location`, when the place says so.
 pub fn consumer(location: &Location) -> Option<String> {
-    // Built from file and context names, and shown in terminals: control characters escaped.
-    named_consumer(location).map(|name| crate::display::printable(&name).into_owned())
+    Consumers::default().of(location)
 }
 
-fn named_consumer(location: &Location) -> Option<String> {
-    let path = inner_path(&location.path);
-    let parts: Vec<String> = path
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(p) => Some(p.to_string_lossy().to_lowercase()),
-            _ => None,
-        })
-        .collect();
-    let name = parts.last()?.as_str();
-    let parent = parts.len().checked_sub(2).map(|i| parts[i].as_str());
-    let under = |dir: &str| parts[..parts.len() - 1].iter().any(|p| p == dir);
-    let context = location.context.as_deref().unwrap_or("");
-    match location.kind {
-        LocationKind::AiToolConfig => {
-            let tool = ai_tool(name, parent, &under);
-            Some(match mcp_server(context) {
-                Some(server) => format!("{tool} (MCP server {server})"),
-                None => tool.to_string(),
-            })
+/// Names the consumers of many places, asking the filesystem once per directory whether it
+/// holds a project marker: a laptop has hundreds of `.env` files under the same few ancestors,
+/// and each question is sixteen `stat` calls.
+#[derive(Debug, Default)]
+pub struct Consumers {
+    marked: HashMap<PathBuf, bool>,
+}
+
+impl Consumers {
+    /// Who reads the credential at `location`, when the place says so.
+    pub fn of(&mut self, location: &Location) -> Option<String> {
+        // Built from file and context names, and shown in terminals: control characters
+        // escaped.
+        self.named(location)
+            .map(|name| crate::display::printable(&name).into_owned())
+    }
+
+    fn has_marker(&mut self, directory: &Path) -> bool {
+        if let Some(&marked) = self.marked.get(directory) {
+            return marked;
         }
-        LocationKind::CiConfig => Some(ci_consumer(name, parent, context)),
-        LocationKind::ShellProfile => Some("interactive shell".to_string()),
-        LocationKind::Dotenv => Some(format!(
-            "project {}",
-            crate::pathtext::escaped(&project(location))
-        )),
-        LocationKind::CloudCredentials => Some(
-            match () {
-                _ if under(".aws") => "AWS CLI",
-                _ if under("gcloud") => "gcloud",
-                _ if under(".azure") => "Azure CLI",
-                _ if under(".kube") || name == "kubeconfig" => "kubectl",
-                _ if under(".docker") => "Docker",
-                _ => "cloud CLI",
+        let marked = PROJECT_MARKERS.iter().any(|m| directory.join(m).exists());
+        self.marked.insert(directory.to_path_buf(), marked);
+        marked
+    }
+
+    fn named(&mut self, location: &Location) -> Option<String> {
+        let path = inner_path(&location.path);
+        let parts: Vec<String> = path
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(p) => Some(p.to_string_lossy().to_lowercase()),
+                _ => None,
+            })
+            .collect();
+        let name = parts.last()?.as_str();
+        let parent = parts.len().checked_sub(2).map(|i| parts[i].as_str());
+        let under = |dir: &str| parts[..parts.len() - 1].iter().any(|p| p == dir);
+        let context = location.context.as_deref().unwrap_or("");
+        match location.kind {
+            LocationKind::AiToolConfig => {
+                let tool = ai_tool(name, parent, &under);
+                Some(match mcp_server(context) {
+                    Some(server) => format!("{tool} (MCP server {server})"),
+                    None => tool.to_string(),
+                })
             }
-            .to_string(),
-        ),
-        LocationKind::PackageConfig => Some(
-            match name {
-                ".npmrc" | ".yarnrc" | ".yarnrc.yml" => "npm",
-                ".pypirc" | "pip.conf" => "PyPI tooling",
-                ".netrc" | "_netrc" => "netrc clients",
-                ".git-credentials" | ".gitconfig" => "git",
-                "hosts.yml" => "GitHub CLI",
-                _ if under(".cargo") => "cargo",
-                _ if under(".gem") => "RubyGems",
-                _ => "package manager",
-            }
-            .to_string(),
-        ),
-        LocationKind::Iac => compose_service(name, context),
-        _ => None,
+            LocationKind::CiConfig => Some(ci_consumer(name, parent, context)),
+            LocationKind::ShellProfile => Some("interactive shell".to_string()),
+            LocationKind::Dotenv => Some(format!(
+                "project {}",
+                crate::pathtext::escaped(&self.project(location))
+            )),
+            LocationKind::CloudCredentials => Some(
+                match () {
+                    _ if under(".aws") => "AWS CLI",
+                    _ if under("gcloud") => "gcloud",
+                    _ if under(".azure") => "Azure CLI",
+                    _ if under(".kube") || name == "kubeconfig" => "kubectl",
+                    _ if under(".docker") => "Docker",
+                    _ => "cloud CLI",
+                }
+                .to_string(),
+            ),
+            LocationKind::PackageConfig => Some(
+                match name {
+                    ".npmrc" | ".yarnrc" | ".yarnrc.yml" => "npm",
+                    ".pypirc" | "pip.conf" => "PyPI tooling",
+                    ".netrc" | "_netrc" => "netrc clients",
+                    ".git-credentials" | ".gitconfig" => "git",
+                    "hosts.yml" => "GitHub CLI",
+                    _ if under(".cargo") => "cargo",
+                    _ if under(".gem") => "RubyGems",
+                    _ => "package manager",
+                }
+                .to_string(),
+            ),
+            LocationKind::Iac => compose_service(name, context),
+            _ => None,
+        }
     }
 }
 
@@ -90,48 +117,50 @@ const PROJECT_MARKERS: &[&str] = &[
     "Package.swift",
 ];
 
-/// The project whose `.env` this is: the nearest directory above it holding a project marker
-/// (`.git`, `package.json`, `Cargo.toml`, …), else the file's whole directory path. Never a
-/// directory's last name alone: `acme/api/.env` and `globex/api/.env` are two projects. The
-/// home directory and the filesystem root are never a project, and a place in an archive or in
-/// git history is judged by its path only (the files beside it are not on disk).
-fn project(location: &Location) -> PathBuf {
-    let directory = match location.path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let on_disk = location.commit.is_none() && !location.path.to_string_lossy().contains('!');
-    if on_disk && let Some(root) = marked_root(directory) {
-        return root;
+impl Consumers {
+    /// The project whose `.env` this is: the nearest directory above it holding a project marker
+    /// (`.git`, `package.json`, `Cargo.toml`, …), else the file's whole directory path. Never a
+    /// directory's last name alone: `acme/api/.env` and `globex/api/.env` are two projects. The
+    /// home directory and the filesystem root are never a project, and a place in an archive or in
+    /// git history is judged by its path only (the files beside it are not on disk).
+    fn project(&mut self, location: &Location) -> PathBuf {
+        let directory = match location.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let on_disk = location.commit.is_none() && !location.path.to_string_lossy().contains('!');
+        if on_disk && let Some(root) = self.marked_root(directory) {
+            return root;
+        }
+        directory.to_path_buf()
     }
-    directory.to_path_buf()
-}
 
-/// The nearest of `directory` and its ancestors that holds a project marker, written the way
-/// `directory` is (relative stays relative where it can).
-fn marked_root(directory: &Path) -> Option<PathBuf> {
-    let absolute = std::path::absolute(directory).ok()?;
-    let home = crate::input::laptop::home_dir().and_then(|h| std::path::absolute(h).ok());
-    let current = std::env::current_dir().ok();
-    for candidate in absolute.ancestors() {
-        if candidate.parent().is_none() || home.as_deref() == Some(candidate) {
-            return None;
-        }
-        if PROJECT_MARKERS.iter().any(|m| candidate.join(m).exists()) {
-            if directory.is_absolute() {
-                return Some(candidate.to_path_buf());
+    /// The nearest of `directory` and its ancestors that holds a project marker, written the way
+    /// `directory` is (relative stays relative where it can).
+    fn marked_root(&mut self, directory: &Path) -> Option<PathBuf> {
+        let absolute = std::path::absolute(directory).ok()?;
+        let home = crate::input::laptop::home_dir().and_then(|h| std::path::absolute(h).ok());
+        let current = std::env::current_dir().ok();
+        for candidate in absolute.ancestors() {
+            if candidate.parent().is_none() || home.as_deref() == Some(candidate) {
+                return None;
             }
-            let relative = current
-                .as_deref()
-                .and_then(|cwd| candidate.strip_prefix(cwd).ok());
-            return Some(match relative {
-                Some(r) if r.as_os_str().is_empty() => PathBuf::from("."),
-                Some(r) => r.to_path_buf(),
-                None => candidate.to_path_buf(),
-            });
+            if self.has_marker(candidate) {
+                if directory.is_absolute() {
+                    return Some(candidate.to_path_buf());
+                }
+                let relative = current
+                    .as_deref()
+                    .and_then(|cwd| candidate.strip_prefix(cwd).ok());
+                return Some(match relative {
+                    Some(r) if r.as_os_str().is_empty() => PathBuf::from("."),
+                    Some(r) => r.to_path_buf(),
+                    None => candidate.to_path_buf(),
+                });
+            }
         }
+        None
     }
-    None
 }
 
 /// For `export.zip!member`, the member's path.
