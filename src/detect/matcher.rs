@@ -6,11 +6,15 @@
 //! regex run. Candidates then pass the rule's entropy floor, its validator and the placeholder
 //! filter.
 
+mod assigned;
+
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{Anchored, MatchKind, dfa, nfa};
 
+use self::assigned::{AssignedWords, assignment_follows, searchable_from_operators};
 use crate::detect::decode;
 use crate::detect::placeholder::is_placeholder;
 use crate::detect::references::{self, RawReference, ReferenceFinder};
@@ -38,12 +42,48 @@ pub struct Candidate {
 
 pub struct Matcher {
     rules: Vec<Rule>,
-    keywords: Keywords,
-    /// For each rule keyword pattern, the rules that list that keyword. Patterns after these
-    /// are the vault-reference keywords, in `references::KEYWORDS` order, then
-    /// `decode::PAIR_KEYWORDS`.
+    /// Every distinct rule keyword.
+    keywords: Vec<String>,
+    /// For each keyword, the rules that list it.
     rules_by_keyword: Vec<Vec<usize>>,
+    input: Input,
+    /// One automaton over every keyword.
+    every: KeywordSearch,
+    /// Keywords all of whose rules want an assignment after them (keyword `words[w]` is word
+    /// `w`), and their search from the assignment operators back.
+    words: Vec<usize>,
+    assigned: Option<AssignedWords>,
+    /// The automaton over every keyword but those words, for buffers with few assignment
+    /// operators; built on first use.
+    without_words: OnceLock<Option<KeywordSearch>>,
     references: ReferenceFinder,
+}
+
+/// A keyword automaton and which keyword each of its first patterns is. Its patterns after
+/// those are the vault-reference keywords, in `references::KEYWORDS` order, then
+/// `decode::PAIR_KEYWORDS`.
+struct KeywordSearch {
+    automaton: Keywords,
+    keyword_of: Vec<usize>,
+}
+
+impl KeywordSearch {
+    fn build(
+        keywords: &[String],
+        searched: Vec<usize>,
+        input: Input,
+    ) -> Result<KeywordSearch, MatcherError> {
+        // Reference keywords ride along so that one automaton sees every byte once.
+        let patterns = searched
+            .iter()
+            .map(|&k| keywords[k].as_str())
+            .chain(references::KEYWORDS.iter().copied())
+            .chain(decode::PAIR_KEYWORDS.iter().copied());
+        Ok(KeywordSearch {
+            automaton: Keywords::build(patterns, input)?,
+            keyword_of: searched,
+        })
+    }
 }
 
 /// A rule index and the byte range its regex searches.
@@ -115,6 +155,23 @@ impl Keywords {
             Keywords::Nfa(automaton, start) => each_keyword(automaton, *start, haystack, hit),
         }
     }
+}
+
+/// A buffer is judged by its first this many bytes.
+const OPERATOR_SAMPLE: usize = 4096;
+/// Fewer assignment operators than one in this many bytes: the assignment-only words are
+/// searched from the operators. Source code has one in about sixty bytes, and its generic
+/// words are few: there the automaton that finds them all is cheaper.
+const SPARSE_OPERATORS: usize = 256;
+
+/// Are the assignment operators few enough in `haystack`'s first bytes to search the
+/// assignment-only words from them? Small buffers are not worth the second automaton.
+fn few_operators(haystack: &[u8]) -> bool {
+    if haystack.len() < OPERATOR_SAMPLE {
+        return false;
+    }
+    let sample = &haystack[..OPERATOR_SAMPLE];
+    memchr::memchr2_iter(b'=', b':', sample).count() * SPARSE_OPERATORS < sample.len()
 }
 
 /// How many stretches of a buffer the keyword search walks in step.
@@ -215,18 +272,49 @@ impl Matcher {
                 }
             }
         }
-        // Reference keywords ride along so that one automaton sees every byte once.
-        let patterns = keywords
-            .iter()
-            .map(String::as_str)
-            .chain(references::KEYWORDS.iter().copied())
-            .chain(decode::PAIR_KEYWORDS.iter().copied());
+        let words: Vec<usize> = (0..keywords.len())
+            .filter(|&k| {
+                searchable_from_operators(&keywords[k])
+                    && rules_by_keyword[k]
+                        .iter()
+                        .all(|&rule| rules[rule].followed_by_assignment)
+            })
+            .collect();
         Ok(Matcher {
-            keywords: Keywords::build(patterns, input)?,
-            rules,
+            every: KeywordSearch::build(&keywords, (0..keywords.len()).collect(), input)?,
+            assigned: AssignedWords::build(words.iter().map(|&k| keywords[k].as_str()))?,
+            without_words: OnceLock::new(),
+            words,
+            keywords,
             rules_by_keyword,
+            input,
+            rules,
             references: ReferenceFinder::new(),
         })
+    }
+
+    /// The search for this buffer's keywords: where assignment operators are few, the
+    /// assignment-only words are better found from them back than by the automaton, which
+    /// would find every occurrence only for nearly all of them to be rejected.
+    fn search_for(&self, haystack: &[u8]) -> (&KeywordSearch, Option<&AssignedWords>) {
+        let Some(assigned) = &self.assigned else {
+            return (&self.every, None);
+        };
+        if self.input == Input::Small || !few_operators(haystack) {
+            return (&self.every, None);
+        }
+        let without_words = self.without_words.get_or_init(|| {
+            let searched = (0..self.keywords.len())
+                .filter(|k| !self.words.contains(k))
+                .collect();
+            // It builds whenever the automaton over every keyword did; should it not, that
+            // one still finds everything.
+            KeywordSearch::build(&self.keywords, searched, self.input).ok()
+        });
+        match without_words {
+            Some(search) => (search, Some(assigned)),
+            None => (&self.every, None),
+        }
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -265,42 +353,52 @@ impl Matcher {
         // (end, pattern, start) of reference keyword hits, put in the order a sequential
         // search reports them before they are confirmed.
         let mut reference_keyword_hits: Vec<(usize, usize, usize)> = Vec::new();
-        let rule_patterns = self.rules_by_keyword.len();
+        let (search, assigned_words) = self.search_for(haystack);
+        let rule_patterns = search.keyword_of.len();
         let pair_patterns = rule_patterns + references::KEYWORDS.len();
         let mut pair_keywords = false;
-        self.keywords.each(haystack, |pattern, hit_start, hit_end| {
-            if pattern >= pair_patterns {
-                pair_keywords = true;
-                return;
-            }
-            if pattern >= rule_patterns {
-                reference_keyword_hits.push((hit_end, pattern - rule_patterns, hit_start));
-                return;
-            }
-            // The generic words hit most often and mostly outside an assignment: one check
-            // stands for all of their rules.
-            let mut assigned = None;
-            for &rule_index in &self.rules_by_keyword[pattern] {
-                let rule = &self.rules[rule_index];
-                // An assignment rule's match holds the keyword in the name it assigns to, so
-                // it lies on the keyword's own line: that line is the window, not the usual
-                // reach around the hit. These rules' keywords (token, secret, password) are the
-                // most frequent hits there are.
-                let reach = if rule.followed_by_assignment {
-                    if !*assigned.get_or_insert_with(|| assignment_follows(haystack, hit_end)) {
-                        continue;
-                    }
-                    0
+        // `assigned` is `Some(true)` when an assignment is known to follow the keyword.
+        let mut on_keyword =
+            |keyword: usize, hit_start: usize, hit_end: usize, assigned: Option<bool>| {
+                // The generic words hit most often and mostly outside an assignment: one check
+                // stands for all of their rules.
+                let mut assigned = assigned;
+                for &rule_index in &self.rules_by_keyword[keyword] {
+                    let rule = &self.rules[rule_index];
+                    // An assignment rule's match holds the keyword in the name it assigns to, so
+                    // it lies on the keyword's own line: that line is the window, not the usual
+                    // reach around the hit.
+                    let reach = if rule.followed_by_assignment {
+                        if !*assigned.get_or_insert_with(|| assignment_follows(haystack, hit_end)) {
+                            continue;
+                        }
+                        0
+                    } else {
+                        rule.window
+                    };
+                    windows.push((
+                        rule_index,
+                        hit_start.saturating_sub(reach),
+                        (hit_end + reach).min(haystack.len()),
+                    ));
+                }
+            };
+        search
+            .automaton
+            .each(haystack, |pattern, hit_start, hit_end| {
+                if pattern >= pair_patterns {
+                    pair_keywords = true;
+                } else if pattern >= rule_patterns {
+                    reference_keyword_hits.push((hit_end, pattern - rule_patterns, hit_start));
                 } else {
-                    rule.window
-                };
-                windows.push((
-                    rule_index,
-                    hit_start.saturating_sub(reach),
-                    (hit_end + reach).min(haystack.len()),
-                ));
-            }
-        });
+                    on_keyword(search.keyword_of[pattern], hit_start, hit_end, None);
+                }
+            });
+        if let Some(assigned) = assigned_words {
+            assigned.each(haystack, |word, hit_start, hit_end| {
+                on_keyword(self.words[word], hit_start, hit_end, Some(true));
+            });
+        }
         reference_keyword_hits.sort_unstable();
         let reference_hits = reference_keyword_hits
             .into_iter()
@@ -317,34 +415,6 @@ impl Matcher {
             }
         }
         (merged, reference_hits, pair_keywords)
-    }
-}
-
-/// How many name bytes may follow a keyword before the assignment (`SECRET` in `SECRET_KEY_BASE`).
-const NAME_TAIL_LIMIT: usize = 24;
-
-/// True when an assignment operator follows `at`: the rest of a name, an optional closing quote
-/// or bracket, spaces, then `=` (not `==`), `:` (not `::`), `:=` or `=>`.
-fn assignment_follows(haystack: &[u8], at: usize) -> bool {
-    let rest = &haystack[at.min(haystack.len())..];
-    let mut i = rest
-        .iter()
-        .take(NAME_TAIL_LIMIT)
-        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-        .count();
-    // `"token": …`, `['token'] = …`: up to two closing quotes or brackets.
-    for _ in 0..2 {
-        if matches!(rest.get(i), Some(b'"' | b'\'' | b'`' | b']')) {
-            i += 1;
-        }
-    }
-    while matches!(rest.get(i), Some(b' ' | b'\t')) {
-        i += 1;
-    }
-    match (rest.get(i), rest.get(i + 1)) {
-        (Some(b'='), Some(b'=')) | (Some(b':'), Some(b':')) => false,
-        (Some(b'=' | b':'), _) => true,
-        _ => false,
     }
 }
 
@@ -546,6 +616,36 @@ priority = -10
         let small = Matcher::for_input(rules, Input::Small).expect("NFA");
         let found = large.find(text.as_bytes());
         assert!(found.len() > 300, "{} found", found.len());
+        assert_eq!(found, small.find(text.as_bytes()));
+    }
+
+    /// In prose with few assignment operators the generic words are searched from the
+    /// operators back, and find what the automaton over every keyword finds.
+    #[test]
+    fn words_found_from_operators_find_what_the_automaton_finds() {
+        let rules = RuleSet::builtin_with_examples().expect("built-in rules");
+        let prose = "the token and the secret of a password are kept in a private key store; ";
+        let mut text = prose.repeat(60);
+        for rule in rules.rules() {
+            for example in rule.examples.iter().map(|e| e.input.as_str()) {
+                text.push_str(example);
+                text.push('\n');
+                text.push_str(&prose.repeat(4));
+            }
+        }
+        let large = Matcher::for_input(rules.clone(), Input::Large).expect("DFA");
+        let small = Matcher::for_input(rules, Input::Small).expect("NFA");
+        let found = large.find(text.as_bytes());
+        assert!(
+            large.without_words.get().is_some_and(Option::is_some),
+            "the operator search ran"
+        );
+        assert!(found.len() > 300, "{} found", found.len());
+        let generic = found
+            .iter()
+            .filter(|c| large.rules()[c.rule].followed_by_assignment)
+            .count();
+        assert!(generic > 10, "{generic} generic finds");
         assert_eq!(found, small.find(text.as_bytes()));
     }
 
