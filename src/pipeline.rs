@@ -557,9 +557,20 @@ impl Pipeline {
             Source::Stdin { .. } => vec!["-".to_string()],
             _ => absolute_roots(&self.scanner.options().walk.roots),
         };
-        // A root named after a credential it holds is shown redacted, as every path is.
+        // A root named after a credential it holds is shown redacted, as every path is. Only
+        // the secrets some root holds need looking for (an automaton over thousands of found
+        // secrets costs milliseconds to build for a root or two).
+        let roots = &outcome.info.roots;
         let scrubber = crate::scrub::Scrubber::new(
-            outcome.findings.iter().map(|f| f.secret.as_slice()),
+            outcome
+                .findings
+                .iter()
+                .map(|f| f.secret.as_slice())
+                .filter(|secret| {
+                    roots
+                        .iter()
+                        .any(|root| memchr::memmem::find(root.as_bytes(), secret).is_some())
+                }),
             Some(self.scanner.matcher()),
         );
         outcome

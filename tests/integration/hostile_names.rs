@@ -541,3 +541,22 @@ fn an_imported_result_with_secrets_redacts_them_in_its_names() {
     );
     assert_clean(&outputs, &found);
 }
+
+/// A root named after a value the scan finds in a file under it is shown redacted, even where
+/// no rule would find the value in the name alone (a generic password has no prefix).
+#[test]
+fn a_root_named_after_a_credential_it_holds_is_shown_redacted() {
+    let tree = Tree::new();
+    let password = Fake::new(2024).base62(20);
+    tree.write(
+        &format!("work/{password}/.env"),
+        format!("DB_PASSWORD={password}\n"),
+    );
+    let root = format!("work/{password}");
+    let (code, json, stderr) = crate::common::scan_json(tree.path(), &[&root]);
+    assert_eq!(code, 1, "{stderr}");
+    let shown = json["findings"][0]["redacted"].as_str().expect("a finding");
+    let roots = json["scan"]["roots"].to_string();
+    assert!(!roots.contains(&password), "{roots}");
+    assert!(roots.contains(&format!("work/{shown}")), "{roots}");
+}
