@@ -18,7 +18,12 @@ pub fn consumer(location: &Location) -> Option<String> {
 /// and each question is sixteen `stat` calls.
 #[derive(Debug, Default)]
 pub struct Consumers {
+    /// Per directory (absolute), whether it holds a project marker.
     marked: HashMap<PathBuf, bool>,
+    /// Per directory of a `.env` (as its place writes it), its project root.
+    roots: HashMap<PathBuf, Option<PathBuf>>,
+    /// The home and current directories (absolute), looked up once.
+    places: Option<(Option<PathBuf>, Option<PathBuf>)>,
 }
 
 impl Consumers {
@@ -40,6 +45,19 @@ impl Consumers {
     }
 
     fn named(&mut self, location: &Location) -> Option<String> {
+        // Most places (source code) have no consumer: known before their path is taken apart.
+        if !matches!(
+            location.kind,
+            LocationKind::AiToolConfig
+                | LocationKind::CiConfig
+                | LocationKind::ShellProfile
+                | LocationKind::Dotenv
+                | LocationKind::CloudCredentials
+                | LocationKind::PackageConfig
+                | LocationKind::Iac
+        ) {
+            return None;
+        }
         let path = inner_path(&location.path);
         let parts: Vec<String> = path
             .components()
@@ -138,9 +156,24 @@ impl Consumers {
     /// The nearest of `directory` and its ancestors that holds a project marker, written the way
     /// `directory` is (relative stays relative where it can).
     fn marked_root(&mut self, directory: &Path) -> Option<PathBuf> {
+        if let Some(root) = self.roots.get(directory) {
+            return root.clone();
+        }
+        let root = self.find_marked_root(directory);
+        self.roots.insert(directory.to_path_buf(), root.clone());
+        root
+    }
+
+    fn find_marked_root(&mut self, directory: &Path) -> Option<PathBuf> {
         let absolute = std::path::absolute(directory).ok()?;
-        let home = crate::input::laptop::home_dir().and_then(|h| std::path::absolute(h).ok());
-        let current = std::env::current_dir().ok();
+        let (home, current) = self
+            .places
+            .get_or_insert_with(|| {
+                let home =
+                    crate::input::laptop::home_dir().and_then(|h| std::path::absolute(h).ok());
+                (home, std::env::current_dir().ok())
+            })
+            .clone();
         for candidate in absolute.ancestors() {
             if candidate.parent().is_none() || home.as_deref() == Some(candidate) {
                 return None;
