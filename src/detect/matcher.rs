@@ -9,7 +9,6 @@
 mod assigned;
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{Anchored, MatchKind, dfa, nfa};
@@ -42,11 +41,8 @@ pub struct Candidate {
 
 pub struct Matcher {
     rules: Vec<Rule>,
-    /// Every distinct rule keyword.
-    keywords: Vec<String>,
     /// For each keyword, the rules that list it.
     rules_by_keyword: Vec<Vec<usize>>,
-    input: Input,
     /// One automaton over every keyword.
     every: KeywordSearch,
     /// Keywords all of whose rules want an assignment after them (keyword `words[w]` is word
@@ -54,8 +50,8 @@ pub struct Matcher {
     words: Vec<usize>,
     assigned: Option<AssignedWords>,
     /// The automaton over every keyword but those words, for buffers with few assignment
-    /// operators; built on first use.
-    without_words: OnceLock<Option<KeywordSearch>>,
+    /// operators (large inputs only).
+    without_words: Option<KeywordSearch>,
     references: ReferenceFinder,
 }
 
@@ -280,14 +276,27 @@ impl Matcher {
                         .all(|&rule| rules[rule].followed_by_assignment)
             })
             .collect();
+        let assigned = AssignedWords::build(words.iter().map(|&k| keywords[k].as_str()))?;
+        let others: Vec<usize> = (0..keywords.len()).filter(|k| !words.contains(k)).collect();
+        // Both automata take milliseconds: built side by side.
+        let (every, without_words) = std::thread::scope(|scope| {
+            let without_words = (assigned.is_some() && input == Input::Large)
+                .then(|| scope.spawn(|| KeywordSearch::build(&keywords, others, input)));
+            let every = KeywordSearch::build(&keywords, (0..keywords.len()).collect(), input);
+            let without_words = without_words.map(|build| {
+                // A panic while building is not an input error: it goes on as one.
+                build
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            (every, without_words)
+        });
         Ok(Matcher {
-            every: KeywordSearch::build(&keywords, (0..keywords.len()).collect(), input)?,
-            assigned: AssignedWords::build(words.iter().map(|&k| keywords[k].as_str()))?,
-            without_words: OnceLock::new(),
+            every: every?,
+            without_words: without_words.transpose()?,
+            assigned,
             words,
-            keywords,
             rules_by_keyword,
-            input,
             rules,
             references: ReferenceFinder::new(),
         })
@@ -300,20 +309,9 @@ impl Matcher {
         let Some(assigned) = &self.assigned else {
             return (&self.every, None);
         };
-        if self.input == Input::Small || !few_operators(haystack) {
-            return (&self.every, None);
-        }
-        let without_words = self.without_words.get_or_init(|| {
-            let searched = (0..self.keywords.len())
-                .filter(|k| !self.words.contains(k))
-                .collect();
-            // It builds whenever the automaton over every keyword did; should it not, that
-            // one still finds everything.
-            KeywordSearch::build(&self.keywords, searched, self.input).ok()
-        });
-        match without_words {
-            Some(search) => (search, Some(assigned)),
-            None => (&self.every, None),
+        match &self.without_words {
+            Some(search) if few_operators(haystack) => (search, Some(assigned)),
+            _ => (&self.every, None),
         }
     }
 
@@ -637,9 +635,10 @@ priority = -10
         let small = Matcher::for_input(rules, Input::Small).expect("NFA");
         let found = large.find(text.as_bytes());
         assert!(
-            large.without_words.get().is_some_and(Option::is_some),
-            "the operator search ran"
+            large.without_words.is_some() && few_operators(text.as_bytes()),
+            "the operator search runs"
         );
+        assert!(small.without_words.is_none());
         assert!(found.len() > 300, "{} found", found.len());
         let generic = found
             .iter()
