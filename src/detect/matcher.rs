@@ -45,14 +45,21 @@ pub struct Matcher {
     rules_by_keyword: Vec<Vec<usize>>,
     /// One automaton over every keyword.
     every: KeywordSearch,
-    /// Keywords all of whose rules want an assignment after them (keyword `words[w]` is word
-    /// `w`), and their search from the assignment operators back.
-    words: Vec<usize>,
-    assigned: Option<AssignedWords>,
-    /// The automaton over every keyword but those words, for buffers with few assignment
-    /// operators (large inputs only).
-    without_words: Option<KeywordSearch>,
+    /// The search for buffers with few assignment operators: large inputs only, and only when
+    /// some keywords are assignment-only.
+    sparse: Option<SparseSearch>,
     references: ReferenceFinder,
+}
+
+/// Where assignment operators are few, the assignment-only words are better found from them
+/// back than by the automaton, which would find every occurrence only for nearly all of them
+/// to be rejected; every other keyword is found by an automaton without those words.
+struct SparseSearch {
+    /// Keywords all of whose rules want an assignment after them (keyword `words[w]` is word
+    /// `w`), and their search from the operators back.
+    words: Vec<usize>,
+    assigned: AssignedWords,
+    others: KeywordSearch,
 }
 
 /// A keyword automaton and which keyword each of its first patterns is. Its patterns after
@@ -268,51 +275,45 @@ impl Matcher {
                 }
             }
         }
-        let words: Vec<usize> = (0..keywords.len())
-            .filter(|&k| {
-                searchable_from_operators(&keywords[k])
-                    && rules_by_keyword[k]
-                        .iter()
-                        .all(|&rule| rules[rule].followed_by_assignment)
-            })
-            .collect();
-        let assigned = AssignedWords::build(words.iter().map(|&k| keywords[k].as_str()))?;
-        let others: Vec<usize> = (0..keywords.len()).filter(|k| !words.contains(k)).collect();
+        let (words, others): (Vec<usize>, Vec<usize>) = (0..keywords.len()).partition(|&k| {
+            searchable_from_operators(&keywords[k])
+                && rules_by_keyword[k]
+                    .iter()
+                    .all(|&rule| rules[rule].followed_by_assignment)
+        });
+        let assigned = match input {
+            Input::Large => AssignedWords::build(words.iter().map(|&k| keywords[k].as_str()))?,
+            Input::Small => None,
+        };
         // Both automata take milliseconds: built side by side.
-        let (every, without_words) = std::thread::scope(|scope| {
-            let without_words = (assigned.is_some() && input == Input::Large)
+        let (every, others) = std::thread::scope(|scope| {
+            let others = assigned
+                .is_some()
                 .then(|| scope.spawn(|| KeywordSearch::build(&keywords, others, input)));
             let every = KeywordSearch::build(&keywords, (0..keywords.len()).collect(), input);
-            let without_words = without_words.map(|build| {
+            let others = others.map(|build| {
                 // A panic while building is not an input error: it goes on as one.
                 build
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             });
-            (every, without_words)
+            (every, others)
         });
+        let sparse = match (assigned, others.transpose()?) {
+            (Some(assigned), Some(others)) => Some(SparseSearch {
+                words,
+                assigned,
+                others,
+            }),
+            _ => None,
+        };
         Ok(Matcher {
             every: every?,
-            without_words: without_words.transpose()?,
-            assigned,
-            words,
+            sparse,
             rules_by_keyword,
             rules,
             references: ReferenceFinder::new(),
         })
-    }
-
-    /// The search for this buffer's keywords: where assignment operators are few, the
-    /// assignment-only words are better found from them back than by the automaton, which
-    /// would find every occurrence only for nearly all of them to be rejected.
-    fn search_for(&self, haystack: &[u8]) -> (&KeywordSearch, Option<&AssignedWords>) {
-        let Some(assigned) = &self.assigned else {
-            return (&self.every, None);
-        };
-        match &self.without_words {
-            Some(search) if few_operators(haystack) => (search, Some(assigned)),
-            _ => (&self.every, None),
-        }
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -351,16 +352,16 @@ impl Matcher {
         // (end, pattern, start) of reference keyword hits, put in the order a sequential
         // search reports them before they are confirmed.
         let mut reference_keyword_hits: Vec<(usize, usize, usize)> = Vec::new();
-        let (search, assigned_words) = self.search_for(haystack);
+        let sparse = self.sparse.as_ref().filter(|_| few_operators(haystack));
+        let search = sparse.map_or(&self.every, |sparse| &sparse.others);
         let rule_patterns = search.keyword_of.len();
         let pair_patterns = rule_patterns + references::KEYWORDS.len();
         let mut pair_keywords = false;
         // `assigned` is `Some(true)` when an assignment is known to follow the keyword.
         let mut on_keyword =
-            |keyword: usize, hit_start: usize, hit_end: usize, assigned: Option<bool>| {
+            |keyword: usize, hit_start: usize, hit_end: usize, mut assigned: Option<bool>| {
                 // The generic words hit most often and mostly outside an assignment: one check
                 // stands for all of their rules.
-                let mut assigned = assigned;
                 for &rule_index in &self.rules_by_keyword[keyword] {
                     let rule = &self.rules[rule_index];
                     // An assignment rule's match holds the keyword in the name it assigns to, so
@@ -392,9 +393,9 @@ impl Matcher {
                     on_keyword(search.keyword_of[pattern], hit_start, hit_end, None);
                 }
             });
-        if let Some(assigned) = assigned_words {
-            assigned.each(haystack, |word, hit_start, hit_end| {
-                on_keyword(self.words[word], hit_start, hit_end, Some(true));
+        if let Some(sparse) = sparse {
+            sparse.assigned.each(haystack, |word, hit_start, hit_end| {
+                on_keyword(sparse.words[word], hit_start, hit_end, Some(true));
             });
         }
         reference_keyword_hits.sort_unstable();
@@ -635,10 +636,10 @@ priority = -10
         let small = Matcher::for_input(rules, Input::Small).expect("NFA");
         let found = large.find(text.as_bytes());
         assert!(
-            large.without_words.is_some() && few_operators(text.as_bytes()),
+            large.sparse.is_some() && few_operators(text.as_bytes()),
             "the operator search runs"
         );
-        assert!(small.without_words.is_none());
+        assert!(small.sparse.is_none());
         assert!(found.len() > 300, "{} found", found.len());
         let generic = found
             .iter()
