@@ -202,9 +202,7 @@ pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
             locations.sort();
             locations.dedup();
             let rule = &rules[rule_index];
-            let mut consumers: Vec<String> = locations.iter().filter_map(|l| named.of(l)).collect();
-            consumers.sort();
-            consumers.dedup();
+            let consumers = named.distinct(&locations);
             Finding {
                 rule_id: rule.id.clone(),
                 provider: rule.provider.clone(),

@@ -35,6 +35,14 @@ impl Consumers {
             .map(|name| crate::display::printable(&name).into_owned())
     }
 
+    /// The distinct consumers of `locations`, sorted.
+    pub fn distinct(&mut self, locations: &[Location]) -> Vec<String> {
+        let mut consumers: Vec<String> = locations.iter().filter_map(|l| self.of(l)).collect();
+        consumers.sort();
+        consumers.dedup();
+        consumers
+    }
+
     fn has_marker(&mut self, directory: &Path) -> bool {
         if let Some(&marked) = self.marked.get(directory) {
             return marked;
@@ -45,70 +53,63 @@ impl Consumers {
     }
 
     fn named(&mut self, location: &Location) -> Option<String> {
-        // Most places (source code) have no consumer: known before their path is taken apart.
-        if !matches!(
-            location.kind,
-            LocationKind::AiToolConfig
-                | LocationKind::CiConfig
-                | LocationKind::ShellProfile
-                | LocationKind::Dotenv
-                | LocationKind::CloudCredentials
-                | LocationKind::PackageConfig
-                | LocationKind::Iac
-        ) {
-            return None;
-        }
-        let path = inner_path(&location.path);
-        let parts: Vec<String> = path
-            .components()
-            .filter_map(|c| match c {
-                Component::Normal(p) => Some(p.to_string_lossy().to_lowercase()),
-                _ => None,
-            })
-            .collect();
-        let name = parts.last()?.as_str();
-        let parent = parts.len().checked_sub(2).map(|i| parts[i].as_str());
-        let under = |dir: &str| parts[..parts.len() - 1].iter().any(|p| p == dir);
+        // Taken apart only for the kinds that have a consumer: most places (source code) do not.
+        let parts = || PathParts::of(inner_path(&location.path));
         let context = location.context.as_deref().unwrap_or("");
         match location.kind {
             LocationKind::AiToolConfig => {
-                let tool = ai_tool(name, parent, &under);
+                let parts = parts()?;
+                let tool = ai_tool(&parts);
                 Some(match mcp_server(context) {
                     Some(server) => format!("{tool} (MCP server {server})"),
                     None => tool.to_string(),
                 })
             }
-            LocationKind::CiConfig => Some(ci_consumer(name, parent, context)),
-            LocationKind::ShellProfile => Some("interactive shell".to_string()),
-            LocationKind::Dotenv => Some(format!(
-                "project {}",
-                crate::pathtext::escaped(&self.project(location))
-            )),
-            LocationKind::CloudCredentials => Some(
-                match () {
-                    _ if under(".aws") => "AWS CLI",
-                    _ if under("gcloud") => "gcloud",
-                    _ if under(".azure") => "Azure CLI",
-                    _ if under(".kube") || name == "kubeconfig" => "kubectl",
-                    _ if under(".docker") => "Docker",
-                    _ => "cloud CLI",
-                }
-                .to_string(),
-            ),
-            LocationKind::PackageConfig => Some(
-                match name {
-                    ".npmrc" | ".yarnrc" | ".yarnrc.yml" => "npm",
-                    ".pypirc" | "pip.conf" => "PyPI tooling",
-                    ".netrc" | "_netrc" => "netrc clients",
-                    ".git-credentials" | ".gitconfig" => "git",
-                    "hosts.yml" => "GitHub CLI",
-                    _ if under(".cargo") => "cargo",
-                    _ if under(".gem") => "RubyGems",
-                    _ => "package manager",
-                }
-                .to_string(),
-            ),
-            LocationKind::Iac => compose_service(name, context),
+            LocationKind::CiConfig => {
+                let parts = parts()?;
+                Some(ci_consumer(parts.name(), parts.parent(), context))
+            }
+            LocationKind::ShellProfile => parts().map(|_| "interactive shell".to_string()),
+            LocationKind::Dotenv => {
+                parts()?;
+                Some(format!(
+                    "project {}",
+                    crate::pathtext::escaped(&self.project(location))
+                ))
+            }
+            LocationKind::CloudCredentials => {
+                let parts = parts()?;
+                let under = |dir: &str| parts.under(dir);
+                Some(
+                    match () {
+                        _ if under(".aws") => "AWS CLI",
+                        _ if under("gcloud") => "gcloud",
+                        _ if under(".azure") => "Azure CLI",
+                        _ if under(".kube") || parts.name() == "kubeconfig" => "kubectl",
+                        _ if under(".docker") => "Docker",
+                        _ => "cloud CLI",
+                    }
+                    .to_string(),
+                )
+            }
+            LocationKind::PackageConfig => {
+                let parts = parts()?;
+                let under = |dir: &str| parts.under(dir);
+                Some(
+                    match parts.name() {
+                        ".npmrc" | ".yarnrc" | ".yarnrc.yml" => "npm",
+                        ".pypirc" | "pip.conf" => "PyPI tooling",
+                        ".netrc" | "_netrc" => "netrc clients",
+                        ".git-credentials" | ".gitconfig" => "git",
+                        "hosts.yml" => "GitHub CLI",
+                        _ if under(".cargo") => "cargo",
+                        _ if under(".gem") => "RubyGems",
+                        _ => "package manager",
+                    }
+                    .to_string(),
+                )
+            }
+            LocationKind::Iac => compose_service(parts()?.name(), context),
             _ => None,
         }
     }
@@ -205,7 +206,41 @@ fn inner_path(path: &Path) -> &Path {
     }
 }
 
-fn ai_tool(name: &str, parent: Option<&str>, under: &dyn Fn(&str) -> bool) -> &'static str {
+/// A place's path in lowercased parts, for naming its consumer.
+struct PathParts(Vec<String>);
+
+impl PathParts {
+    /// `None` for a path without a single name in it.
+    fn of(path: &Path) -> Option<PathParts> {
+        let parts: Vec<String> = path
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(p) => Some(p.to_string_lossy().to_lowercase()),
+                _ => None,
+            })
+            .collect();
+        (!parts.is_empty()).then_some(PathParts(parts))
+    }
+
+    /// The file's name.
+    fn name(&self) -> &str {
+        self.0.last().map_or("", String::as_str)
+    }
+
+    /// The name of the directory holding the file.
+    fn parent(&self) -> Option<&str> {
+        self.0.len().checked_sub(2).map(|i| self.0[i].as_str())
+    }
+
+    /// Is the file anywhere below a directory of this name?
+    fn under(&self, dir: &str) -> bool {
+        self.0[..self.0.len() - 1].iter().any(|p| p == dir)
+    }
+}
+
+fn ai_tool(parts: &PathParts) -> &'static str {
+    let (name, parent) = (parts.name(), parts.parent());
+    let under = |dir: &str| parts.under(dir);
     match name {
         ".claude.json" => "Claude Code",
         "claude_desktop_config.json" => "Claude Desktop",

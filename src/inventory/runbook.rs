@@ -80,11 +80,5 @@ pub(crate) fn location(place: &PlaceView) -> Location {
 
 /// Who reads a credential at these places, each named once, sorted.
 pub(crate) fn consumers(locations: &[Location]) -> Vec<String> {
-    let mut consumers: Vec<String> = locations
-        .iter()
-        .filter_map(crate::finding::consumer::consumer)
-        .collect();
-    consumers.sort();
-    consumers.dedup();
-    consumers
+    crate::finding::consumer::Consumers::default().distinct(locations)
 }

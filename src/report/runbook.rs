@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::detect::rules::Rule;
 use crate::finding::Finding;
+use crate::finding::consumer::Consumers;
 use crate::finding::verdict::Status;
 
 /// How long a revocation may take, by why it is revoked.
@@ -124,14 +125,15 @@ pub fn render_entries(entries: &[Entry], header: &Header) -> String {
             &finding.fingerprint[..12],
         );
     }
+    let mut consumers = Consumers::default();
     for entry in entries {
         out.push_str("\n---\n\n");
-        page(entry, header, &mut out);
+        page(entry, header, &mut consumers, &mut out);
     }
     out
 }
 
-fn page(entry: &Entry, header: &Header, out: &mut String) {
+fn page(entry: &Entry, header: &Header, consumers: &mut Consumers, out: &mut String) {
     let (finding, hosts) = (&entry.finding, entry.hosts.as_slice());
     let short = &finding.fingerprint[..12];
     let _ = writeln!(out, "<a id=\"credential-{short}\"></a>\n");
@@ -233,7 +235,8 @@ fn page(entry: &Entry, header: &Header, out: &mut String) {
             .as_deref()
             .map(|c| format!(" `{}`", printable(c)))
             .unwrap_or_default();
-        let consumer = crate::finding::consumer::consumer(location)
+        let consumer = consumers
+            .of(location)
             .map(|c| format!(" — {c}"))
             .unwrap_or_default();
         let commit = location
