@@ -41,6 +41,63 @@ fn every_builtin_regex_compiles_with_a_secret_group() {
     }
 }
 
+/// A `secret_pattern` is applied to every value a generic rule captures, thousands per scan. Its
+/// lazy DFA must settle into a few states: one that must remember every digit it has passed
+/// (`[C]*[0-9][C]{15,}`) builds megabytes of states, more than the regex crate's cache holds,
+/// so it rebuilds them for nearly every value and costs microseconds each; said of the first
+/// digit (`[N]*[0-9][C]{15,}`, `N` the class without digits) the same set stays small.
+#[test]
+fn every_secret_pattern_settles_into_few_states() {
+    use regex_automata::hybrid::dfa::DFA;
+    use regex_automata::util::syntax;
+    const LIMIT: usize = 1 << 20;
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet = b"abcxyzABCXYZ!#%*+./=?@^_~-";
+    let values: Vec<Vec<u8>> = (0..3000)
+        .map(|_| {
+            let len = 1 + (next() % 64) as usize;
+            (0..len)
+                .map(|_| match next() {
+                    // A quarter digits, so that most values hold several.
+                    r if r % 4 == 0 => b'0' + (r >> 8) as u8 % 10,
+                    r => alphabet[(r >> 8) as usize % alphabet.len()],
+                })
+                .collect()
+        })
+        .collect();
+    let mut checked = 0;
+    for rule in builtin().rules() {
+        let Some(pattern) = &rule.secret_pattern else {
+            continue;
+        };
+        let dfa = DFA::builder()
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .configure(DFA::config().cache_capacity(64 * LIMIT))
+            .build(&format!(r"\A(?:{})\z", pattern.source))
+            .expect("secret_pattern builds");
+        let mut cache = dfa.create_cache();
+        for value in &values {
+            dfa.try_search_fwd(&mut cache, &regex_automata::Input::new(value))
+                .expect("the cache is never cleared");
+        }
+        let used = cache.memory_usage();
+        assert!(
+            used < LIMIT,
+            "rule '{}': secret_pattern's lazy DFA grew to {used} bytes on {} values",
+            rule.id,
+            values.len()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} rules have a secret_pattern");
+}
+
 #[test]
 fn every_builtin_example_and_negative_behaves() {
     let matcher = Matcher::new(builtin()).expect("automaton builds");

@@ -71,7 +71,10 @@ pub struct RuleSpec {
     /// fine shape of a value (where a digit must sit) so that `regex` can stay a plain run
     /// such as `[A-Za-z0-9]{16,}`: counted alternatives in the searching regex make its lazy
     /// DFA build new states for nearly every value it meets, while this one only ever sees
-    /// the captured value.
+    /// the captured value. It too is read by a lazy DFA, thousands of times a scan: say where
+    /// the first digit sits (`[N]*[0-9][C]{15,}`, `N` the class without digits), not that some
+    /// digit does (`[C]*[0-9][C]{15,}`), which makes it remember every digit it has passed
+    /// (a test measures the states each one builds).
     #[serde(default)]
     pub secret_pattern: Option<String>,
     #[serde(default)]
