@@ -18,6 +18,10 @@ use tempfile::NamedTempFile;
 pub struct Output {
     path: Option<PathBuf>,
     sink: Sink,
+    /// Whether a staged file reaches the disk before it is put in place: what stray alone
+    /// holds (a baseline of accepted findings) must survive a crash whole; a report the next
+    /// scan writes again need not wait milliseconds for the disk.
+    durable: bool,
 }
 
 enum Sink {
@@ -37,10 +41,21 @@ impl Output {
     /// Standard output for `None`, else the file at `path`, staged when it can be. `what`
     /// names the file in errors ("report file", "baseline").
     pub fn open(path: Option<&Path>, what: &str) -> Result<Output> {
+        Output::open_as(path, what, true)
+    }
+
+    /// As [`Output::open`], for a report that a run writes again: put in place whole, but
+    /// without waiting for the disk first.
+    pub fn open_report(path: Option<&Path>, what: &str) -> Result<Output> {
+        Output::open_as(path, what, false)
+    }
+
+    fn open_as(path: Option<&Path>, what: &str, durable: bool) -> Result<Output> {
         let Some(path) = path else {
             return Ok(Output {
                 path: None,
                 sink: Sink::Stdout(BufWriter::new(std::io::stdout())),
+                durable,
             });
         };
         let cannot = || format!("cannot create {what} {}", path.display());
@@ -70,6 +85,7 @@ impl Output {
         Ok(Output {
             path: Some(path.to_path_buf()),
             sink,
+            durable,
         })
     }
 
@@ -120,7 +136,9 @@ impl Output {
                         .set_permissions(permissions)
                         .with_context(writing)?;
                 }
-                file.as_file().sync_all().with_context(writing)?;
+                if self.durable {
+                    file.as_file().sync_all().with_context(writing)?;
+                }
                 file.persist(&target)
                     .map_err(|e| e.error)
                     .with_context(|| format!("cannot replace {}", target.display()))?;
