@@ -18,6 +18,8 @@ pub struct LineAuthors {
     past_limit: std::cell::RefCell<std::collections::HashSet<PathBuf>>,
     /// Blames run ahead by [`LineAuthors::listing`], used when `author` would run them.
     prefetched: std::cell::RefCell<HashMap<PathBuf, HashMap<usize, String>>>,
+    /// Each directory asked about, resolved once for all its files.
+    resolved_dirs: std::cell::RefCell<HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 /// [`LineAuthors::listing`] blames up to this many files while git lists the tracked ones.
@@ -49,6 +51,7 @@ impl LineAuthors {
             file_limit,
             past_limit: Default::default(),
             prefetched: std::cell::RefCell::new(prefetched),
+            resolved_dirs: Default::default(),
         }
     }
 
@@ -90,7 +93,13 @@ impl LineAuthors {
         let lines = self.wanted.get(path)?;
         let mut blamed = self.blamed.borrow_mut();
         if !blamed.contains_key(path) {
-            let tracked = resolved_path(path).is_some_and(|p| self.tracked.contains(&p));
+            let resolved = resolved_path_with(path, |dir| {
+                let mut dirs = self.resolved_dirs.borrow_mut();
+                dirs.entry(dir.to_path_buf())
+                    .or_insert_with(|| std::fs::canonicalize(dir).ok())
+                    .clone()
+            });
+            let tracked = resolved.is_some_and(|p| self.tracked.contains(&p));
             let authors = if !tracked {
                 HashMap::new()
             } else if self.runs.get() < self.file_limit {
