@@ -182,9 +182,14 @@ pub fn is_key_redaction(text: &str) -> bool {
         && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// Below this many findings per thread, [`group`] builds them on one: a thread costs more.
+const FINDINGS_PER_THREAD: usize = 512;
+
 /// Groups sightings by fingerprint. When two rules found the same bytes, the rule with the
 /// higher priority names the finding. Output is sorted by provider, rule and first location.
-pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
+/// Building a finding (its fingerprint, redaction and consumers, which look at the file
+/// system) needs no other: a large scan's thousands are built on up to `threads` threads.
+pub fn group(rules: &[Rule], sightings: Vec<Sighting>, threads: usize) -> Vec<Finding> {
     let mut by_secret: HashMap<Vec<u8>, (usize, Vec<Location>)> = HashMap::new();
     for sighting in sightings {
         let entry = by_secret
@@ -195,8 +200,41 @@ pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
         }
         entry.1.push(sighting.location);
     }
+    let mut rest: Vec<Grouped> = by_secret.into_iter().collect();
+    let threads = threads.clamp(1, rest.len().div_ceil(FINDINGS_PER_THREAD).max(1));
+    let share = rest.len().div_ceil(threads);
+    let mut shares = Vec::with_capacity(threads);
+    while rest.len() > share {
+        let tail = rest.split_off(share);
+        shares.push(std::mem::replace(&mut rest, tail));
+    }
+    let mut findings = std::thread::scope(|scope| {
+        let others: Vec<_> = shares
+            .into_iter()
+            .map(|share| scope.spawn(|| findings_of(rules, share)))
+            .collect();
+        let mut findings = findings_of(rules, rest);
+        for other in others {
+            // A panic while building is not an input error: it goes on as one.
+            let built = other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            findings.extend(built);
+        }
+        findings
+    });
+    // Each share came sorted: this only merges them.
+    findings.sort_by(order);
+    findings
+}
+
+/// A secret, the rule that names it and its places, as [`group`] collects them.
+type Grouped = (Vec<u8>, (usize, Vec<Location>));
+
+/// The findings of `grouped`, sorted.
+fn findings_of(rules: &[Rule], grouped: Vec<Grouped>) -> Vec<Finding> {
     let mut named = Consumers::default();
-    let mut findings: Vec<Finding> = by_secret
+    let mut findings: Vec<Finding> = grouped
         .into_iter()
         .map(|(secret, (rule_index, mut locations))| {
             locations.sort();
@@ -223,20 +261,52 @@ pub fn group(rules: &[Rule], sightings: Vec<Sighting>) -> Vec<Finding> {
             }
         })
         .collect();
-    findings.sort_by(|a, b| {
-        (&a.provider, &a.rule_id, &a.locations, &a.fingerprint).cmp(&(
-            &b.provider,
-            &b.rule_id,
-            &b.locations,
-            &b.fingerprint,
-        ))
-    });
+    findings.sort_by(order);
     findings
+}
+
+/// The order of a report's findings: provider, rule, places, fingerprint.
+fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (&a.provider, &a.rule_id, &a.locations, &a.fingerprint).cmp(&(
+        &b.provider,
+        &b.rule_id,
+        &b.locations,
+        &b.fingerprint,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn findings_built_on_several_threads_are_those_built_on_one() {
+        let rules = crate::detect::rules::RuleSet::builtin()
+            .expect("built-in rules")
+            .into_rules();
+        let sightings: Vec<Sighting> = (0..3000)
+            .map(|i| Sighting {
+                rule: i % 7,
+                // Fewer secrets than sightings: most are seen in several places.
+                secret: format!("secret-{}", i % 1700).into_bytes(),
+                location: Location {
+                    path: PathBuf::from(format!("project{}/.env", i % 13)),
+                    line: i % 11 + 1,
+                    column: 1,
+                    kind: LocationKind::Dotenv,
+                    context: None,
+                    inline_allow: None,
+                    commit: None,
+                },
+            })
+            .collect();
+        let one = group(&rules, sightings.clone(), 1);
+        let four = group(&rules, sightings, 4);
+        assert_eq!(one.len(), 1700);
+        assert_eq!(format!("{one:?}"), format!("{four:?}"));
+        let providers: Vec<&str> = one.iter().map(|f| f.provider.as_str()).collect();
+        assert!(providers.is_sorted(), "findings sorted by provider");
+    }
 
     #[test]
     fn fingerprint_is_sha256_hex() {

@@ -289,5 +289,5 @@ pub fn scan_bytes(data: &[u8]) {
     let path = Path::new(PATHS[usize::from(*selector) % PATHS.len()]);
     let scanner = scanner();
     let sightings = scanner.scan_bytes(path, content);
-    let _ = stray::finding::group(scanner.matcher().rules(), sightings);
+    let _ = stray::finding::group(scanner.matcher().rules(), sightings, 1);
 }

@@ -367,7 +367,11 @@ impl Scanner {
         ScanOutcome {
             info: ScanInfo::here_and_now(),
             suppressed: Vec::new(),
-            findings: group(self.matcher.rules(), collected.sightings),
+            findings: group(
+                self.matcher.rules(),
+                collected.sightings,
+                self.options.walk.threads,
+            ),
             references,
             stats,
             warnings,
