@@ -226,17 +226,24 @@ fn each_keyword<A: Automaton>(
     let stretch = haystack.len() / STREAMS;
     let [first, second, third, fourth]: [&[u8]; STREAMS] =
         std::array::from_fn(|k| &haystack[k * stretch..][..stretch]);
-    let mut states = [start; STREAMS];
-    let stepped = first.iter().zip(second).zip(third).zip(fourth);
-    for (i, (((&a, &b), &c), &d)) in stepped.enumerate() {
-        for (k, byte) in [a, b, c, d].into_iter().enumerate() {
-            let sid = automaton.next_state(Anchored::No, states[k], byte);
-            states[k] = sid;
-            if automaton.is_special(sid) {
-                report(sid, k * stretch + i + 1, usize::MAX);
+    // Four states in four variables (registers, not an array in memory), and one branch for
+    // the four: a keyword ends at one byte in thousands.
+    let (mut a, mut b, mut c, mut d) = (start, start, start, start);
+    for i in 0..stretch {
+        a = automaton.next_state(Anchored::No, a, first[i]);
+        b = automaton.next_state(Anchored::No, b, second[i]);
+        c = automaton.next_state(Anchored::No, c, third[i]);
+        d = automaton.next_state(Anchored::No, d, fourth[i]);
+        let special = |sid| automaton.is_special(sid);
+        if special(a) | special(b) | special(c) | special(d) {
+            for (k, sid) in [a, b, c, d].into_iter().enumerate() {
+                if special(sid) {
+                    report(sid, k * stretch + i + 1, usize::MAX);
+                }
             }
         }
     }
+    let states = [a, b, c, d];
     let overlap = automaton.max_pattern_len().saturating_sub(1);
     for (k, &sid) in states.iter().enumerate() {
         let from = (k + 1) * stretch;
