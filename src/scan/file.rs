@@ -8,13 +8,7 @@ impl Scanner {
     /// Reads and scans one walked file, counting it as scanned or skipped.
     pub(super) fn scan_file(&self, path: &Path, buffer: &mut Vec<u8>, local: &mut Collected) {
         let display = display_path(&self.options.walk.roots, path);
-        let warn = |local: &mut Collected, message: String| {
-            local.stats.skipped_unreadable += 1;
-            local.warnings.push(Warning {
-                path: Some(display.clone()),
-                message,
-            });
-        };
+        let warn = |local: &mut Collected, message: String| unreadable(local, &display, message);
         let meta = match std::fs::metadata(path) {
             // Checked before opening: opening a named pipe blocks until a writer comes.
             Ok(meta) if !meta.is_file() => {
@@ -37,6 +31,13 @@ impl Scanner {
             Err(e) => return warn(local, io_message(&e)),
         };
         buffer.clear();
+        if size <= READ_WHOLE_FIRST.min(self.options.max_file_size)
+            && usize::try_from(size + 1)
+                .ok()
+                .is_some_and(|wanted| buffer.try_reserve_exact(wanted).is_ok())
+        {
+            return self.scan_small_file(&display, file, buffer, local);
+        }
         let mut magic = [0u8; 4];
         let magic_len = match read_prefix(&mut file, &mut magic) {
             Ok(n) => n,
@@ -93,10 +94,47 @@ impl Scanner {
         if let Err(e) = file.take(limit).read_to_end(buffer) {
             return warn(local, e.to_string());
         }
+        self.scan_read(&display, buffer, local);
+    }
+
+    /// A file of at most [`READ_WHOLE_FIRST`] bytes, room for it in `buffer`: read whole at
+    /// once (no first read of its magic bytes alone, a system call per file), then opened as
+    /// an archive if it starts like one.
+    fn scan_small_file(
+        &self,
+        display: &Path,
+        mut file: File,
+        buffer: &mut Vec<u8>,
+        local: &mut Collected,
+    ) {
+        let limit = self.options.max_file_size.saturating_add(1);
+        if let Err(e) = (&mut file).take(limit).read_to_end(buffer) {
+            return unreadable(local, display, e.to_string());
+        }
+        if self.options.archives != ArchiveMode::Never && is_zip(&buffer[..buffer.len().min(4)]) {
+            if buffer.len() as u64 > self.options.archive_limits.max_archive_size {
+                self.skip(local, display, SkipReason::TooLarge);
+                return;
+            }
+            match self.scan_archive(display, &mut file, local) {
+                None => return,
+                // Starts like a zip, does not open as one, and is not text either: a damaged
+                // zip. Text that begins with `PK\x03\x04` is scanned like any other file.
+                Some(reason) if text::looks_binary(buffer) => {
+                    return unreadable(local, display, reason);
+                }
+                Some(_) => {}
+            }
+        }
+        self.scan_read(display, buffer, local);
+    }
+
+    /// Scans a file read whole into `buffer`, unless it grew past the size limit meanwhile.
+    fn scan_read(&self, display: &Path, buffer: &mut Vec<u8>, local: &mut Collected) {
         if buffer.len() as u64 > self.options.max_file_size {
-            self.skip(local, &display, SkipReason::TooLarge);
+            self.skip(local, display, SkipReason::TooLarge);
         } else {
-            self.scan_content(&display, buffer, local);
+            self.scan_content(display, buffer, local);
         }
         // A thread keeps its buffer for the next file: not one as large as the largest file.
         if buffer.capacity() > KEPT_BUFFER {
@@ -251,11 +289,7 @@ impl Scanner {
         local: &mut Collected,
     ) -> Option<String> {
         if let Err(e) = file.seek(SeekFrom::Start(0)) {
-            local.stats.skipped_unreadable += 1;
-            local.warnings.push(Warning {
-                path: Some(display.to_path_buf()),
-                message: e.to_string(),
-            });
+            unreadable(local, display, e.to_string());
             return None;
         }
         let mut sink = ArchiveSink {
@@ -313,6 +347,18 @@ impl archive::MemberSink for ArchiveSink<'_, '_> {
 }
 
 /// Fills as much of `buf` as the file has.
+/// Counts a file as unreadable, with why.
+fn unreadable(local: &mut Collected, display: &Path, message: String) {
+    local.stats.skipped_unreadable += 1;
+    local.warnings.push(Warning {
+        path: Some(display.to_path_buf()),
+        message,
+    });
+}
+
+/// Files up to this size are read whole with their first read.
+const READ_WHOLE_FIRST: u64 = 1 << 20;
+
 pub(super) fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {

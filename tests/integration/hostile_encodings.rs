@@ -94,6 +94,16 @@ fn text_that_starts_like_a_zip_is_scanned_as_text() {
         "broken.zip",
         b"PK\x03\x04\x14\x00\x00\x00\x08\x00 truncated",
     );
+    // The same over a megabyte, where the first bytes are read apart from the rest.
+    let in_big = fake.aws_key_id();
+    let filler = "just some words on a line\n".repeat(45_000);
+    tree.write(
+        "big-notes.txt",
+        format!("PK\x03\x04 is how a zip starts\n{filler}aws_key = {in_big}\n"),
+    );
+    let mut big_broken = b"PK\x03\x04\x14\x00\x00\x00\x08\x00".to_vec();
+    big_broken.extend(std::iter::repeat_n(0u8, 1_200_000));
+    tree.write("big-broken.zip", big_broken);
 
     for mode in [ArchiveMode::Auto, ArchiveMode::All] {
         let outcome = scan_with(ScanOptions {
@@ -108,15 +118,21 @@ fn text_that_starts_like_a_zip_is_scanned_as_text() {
             places_of(&outcome, tree.path(), &elsewhere),
             place("other.env", 1, 14)
         );
-        assert!(
-            outcome.warnings.iter().any(|w| {
-                w.path.as_deref() == Some(&tree.path().join("broken.zip"))
-                    && w.message.contains("not a readable zip")
-            }),
-            "{:?}",
-            outcome.warnings
+        assert_eq!(
+            places_of(&outcome, tree.path(), &in_big),
+            place("big-notes.txt", 45_002, 11)
         );
-        assert_eq!(outcome.stats.files_scanned, 2, "{:?}", outcome.stats);
+        for broken in ["broken.zip", "big-broken.zip"] {
+            assert!(
+                outcome.warnings.iter().any(|w| {
+                    w.path.as_deref() == Some(&tree.path().join(broken))
+                        && w.message.contains("not a readable zip")
+                }),
+                "{broken}: {:?}",
+                outcome.warnings
+            );
+        }
+        assert_eq!(outcome.stats.files_scanned, 3, "{:?}", outcome.stats);
     }
     let text = default_output(tree.path(), &[], &[&in_pk, &elsewhere]);
     assert!(text.contains("notes.txt:2:11"), "{text}");
