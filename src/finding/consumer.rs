@@ -47,7 +47,16 @@ impl Consumers {
         if let Some(&marked) = self.marked.get(directory) {
             return marked;
         }
-        let marked = PROJECT_MARKERS.iter().any(|m| directory.join(m).exists());
+        // One listing of the directory, not a look-up per marker (sixteen system calls); a
+        // directory that can be searched but not listed is asked name by name.
+        let is_marker = |name: &std::ffi::OsStr| PROJECT_MARKERS.iter().any(|m| name == *m);
+        let marked = match std::fs::read_dir(directory) {
+            Ok(entries) => entries.filter_map(Result::ok).any(|entry| {
+                // `exists` follows a link, as the name-by-name look-up does.
+                is_marker(&entry.file_name()) && entry.path().exists()
+            }),
+            Err(_) => PROJECT_MARKERS.iter().any(|m| directory.join(m).exists()),
+        };
         self.marked.insert(directory.to_path_buf(), marked);
         marked
     }
