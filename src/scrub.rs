@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use crate::detect::matcher::Matcher;
 use crate::finding::{Location, redact};
@@ -60,7 +60,15 @@ impl<'m> Scrubber<'m> {
         let mut patterns: Vec<&[u8]> = by_prefix.keys().copied().collect();
         patterns.sort_unstable();
         let prefixes = (!patterns.is_empty())
-            .then(|| AhoCorasick::builder().build(&patterns).ok())
+            .then(|| {
+                // Built after every walk, for thousands of secrets, and searched only over
+                // names and paths: the NFA as first built, without a prefilter, is enough.
+                AhoCorasick::builder()
+                    .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+                    .prefilter(false)
+                    .build(&patterns)
+                    .ok()
+            })
             .flatten();
         let secrets = match prefixes {
             Some(_) => patterns

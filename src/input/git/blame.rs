@@ -93,13 +93,9 @@ impl LineAuthors {
         let lines = self.wanted.get(path)?;
         let mut blamed = self.blamed.borrow_mut();
         if !blamed.contains_key(path) {
-            let resolved = resolved_path_with(path, |dir| {
-                let mut dirs = self.resolved_dirs.borrow_mut();
-                dirs.entry(dir.to_path_buf())
-                    .or_insert_with(|| std::fs::canonicalize(dir).ok())
-                    .clone()
-            });
-            let tracked = resolved.is_some_and(|p| self.tracked.contains(&p));
+            let tracked = self
+                .resolved(path)
+                .is_some_and(|p| self.tracked.contains(&p));
             let authors = if !tracked {
                 HashMap::new()
             } else if self.runs.get() < self.file_limit {
@@ -113,6 +109,25 @@ impl LineAuthors {
             blamed.insert(path.to_path_buf(), authors);
         }
         blamed.get(path)?.get(&line).cloned()
+    }
+
+    /// `path` as [`resolved_path`] resolves it, its directory (as written) resolved once for
+    /// all its files: each resolution is a system call per component, and making a path
+    /// absolute asks for the working directory.
+    pub(super) fn resolved(&self, path: &Path) -> Option<PathBuf> {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return resolved_path(path);
+        };
+        let mut dirs = self.resolved_dirs.borrow_mut();
+        let dir = dirs.entry(parent.to_path_buf()).or_insert_with(|| {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            std::path::absolute(parent).ok().map(|a| resolved_dir(&a))
+        });
+        Some(dir.as_ref()?.join(name))
     }
 
     /// How many tracked files were asked about but not blamed, the limit reached.

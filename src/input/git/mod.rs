@@ -222,23 +222,16 @@ pub fn file_at(root: &Path, rev: &str, path: &Path) -> Result<Option<Vec<u8>>, G
 /// `/private/var`; a checkout may be reached through a linked directory), so it compares equal
 /// to [`tracked_files`]. The file name itself is kept: a tracked symlink is its own file.
 pub fn resolved_path(path: &Path) -> Option<PathBuf> {
-    resolved_path_with(path, |dir| std::fs::canonicalize(dir).ok())
-}
-
-/// [`resolved_path`], with `resolve_dir` resolving the directory (a cache, when many files in
-/// few directories are resolved: each `canonicalize` is a system call per component).
-fn resolved_path_with(
-    path: &Path,
-    resolve_dir: impl FnOnce(&Path) -> Option<PathBuf>,
-) -> Option<PathBuf> {
     let absolute = std::path::absolute(path).ok()?;
     let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name()) else {
         return Some(absolute);
     };
-    match resolve_dir(parent) {
-        Some(dir) => Some(dir.join(name)),
-        None => Some(absolute),
-    }
+    Some(resolved_dir(parent).join(name))
+}
+
+/// An absolute directory with its symlinks resolved, as it is when it cannot be.
+fn resolved_dir(absolute: &Path) -> PathBuf {
+    std::fs::canonicalize(absolute).unwrap_or_else(|_| absolute.to_path_buf())
 }
 
 /// Every tracked file of the repository holding `dir` (a directory, or a file in one), as

@@ -357,3 +357,48 @@ fn tracked_files_from_a_subdirectory_are_the_whole_repository() {
     assert_eq!(tracked, expected);
     assert_eq!(tracked_files(&repo.join("b/c")), Some(expected));
 }
+
+/// Blame's per-directory cache resolves each path as `resolved_path` does: relative (as the
+/// walk writes them, from the working directory), absolute, through a symlinked directory,
+/// with `.` and `..`, and in directories that do not exist.
+#[test]
+fn a_directory_resolved_once_resolves_its_files_as_each_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let real = dir.path().join("real");
+    std::fs::create_dir_all(&real).expect("dir");
+    std::fs::write(real.join("f.env"), "A=1\n").expect("write");
+    let mut paths: Vec<PathBuf> = [
+        "Cargo.toml",
+        "./Cargo.toml",
+        "src/lib.rs",
+        "src/../Cargo.toml",
+        "no/such/dir/file",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .collect();
+    paths.push(real.join("f.env"));
+    paths.push(dir.path().join("real/./f.env"));
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).expect("symlink");
+        paths.push(link.join("f.env"));
+    }
+    let authors = LineAuthors::new(
+        paths.iter().map(|p| (p.as_path(), 1)),
+        std::collections::HashSet::new(),
+        10,
+    );
+    for path in &paths {
+        // Twice: the second answer comes from the cache.
+        for _ in 0..2 {
+            assert_eq!(
+                authors.resolved(path),
+                resolved_path(path),
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
