@@ -19,8 +19,9 @@ pub struct Output {
     path: Option<PathBuf>,
     sink: Sink,
     /// Whether a staged file reaches the disk before it is put in place: what stray alone
-    /// holds (a baseline of accepted findings) must survive a crash whole; a report the next
-    /// scan writes again need not wait milliseconds for the disk.
+    /// holds (a baseline of accepted findings) must survive a crash whole, old or new; a
+    /// report the next scan writes again need not wait milliseconds for the disk, and
+    /// replaces its old file by removing it just before the rename.
     durable: bool,
 }
 
@@ -138,6 +139,12 @@ impl Output {
                 }
                 if self.durable {
                     file.as_file().sync_all().with_context(writing)?;
+                } else {
+                    // Renamed over an old file, ext4 writes the new one out at once (its
+                    // replace-by-rename safeguard): milliseconds for a report the next scan
+                    // writes again. The old one goes first, the new one an instant after; if
+                    // it cannot go, the rename replaces it.
+                    let _ = std::fs::remove_file(&target);
                 }
                 file.persist(&target)
                     .map_err(|e| e.error)
@@ -189,9 +196,25 @@ mod tests {
 
     #[test]
     fn a_report_replaces_the_old_one_only_when_complete() {
+        for open in [Output::open, Output::open_report] {
+            replaces_only_when_complete(open);
+        }
+    }
+
+    fn replaces_only_when_complete(open: fn(Option<&Path>, &str) -> Result<Output>) {
+        let write = |path: &Path, text: &str| {
+            let mut out = open(Some(path), "report file").expect("open");
+            out.writer().write_all(text.as_bytes()).expect("write");
+            out
+        };
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("report.json");
         std::fs::write(&path, "old").expect("seed");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, Permissions::from_mode(0o600)).expect("chmod");
+        }
         let out = write(&path, "half a rep");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "old");
         drop(out);
@@ -201,6 +224,12 @@ mod tests {
         write(&path, "new").commit().expect("commit");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "new");
         assert!(leftovers(dir.path()).is_empty());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the replaced file's permissions kept");
+        }
     }
 
     #[test]
