@@ -32,7 +32,7 @@ pub fn write(
     rules: &[Rule],
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
-    serde_json::to_writer_pretty(&mut *out, &document(outcome, rules))?;
+    super::pretty_json(out, &document(outcome, rules))?;
     writeln!(out)?;
     Ok(())
 }

@@ -244,7 +244,7 @@ pub fn write(
 }
 
 pub fn write_document(document: &ReportDocument, out: &mut dyn Write) -> Result<(), ReportError> {
-    serde_json::to_writer_pretty(&mut *out, document)?;
+    super::pretty_json(out, document)?;
     writeln!(out)?;
     Ok(())
 }
@@ -254,9 +254,12 @@ pub fn write_lines(
     options: ReportOptions,
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
+    // Buffered for the reason `pretty_json` is.
+    let mut out = std::io::BufWriter::with_capacity(super::JSON_BUFFER, out);
     for finding in &outcome.findings {
-        serde_json::to_writer(&mut *out, &ReportFinding::new(finding, options))?;
+        serde_json::to_writer(&mut out, &ReportFinding::new(finding, options))?;
         writeln!(out)?;
     }
+    out.flush()?;
     Ok(())
 }

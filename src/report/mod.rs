@@ -157,6 +157,22 @@ pub fn write_report(
     Ok(())
 }
 
+/// `value` as indented JSON. Buffered here: serde writes a document in thousands of small
+/// pieces, and each would otherwise be a call through `dyn Write` (milliseconds for a large
+/// scan's report).
+pub(crate) fn pretty_json(
+    out: &mut dyn Write,
+    value: &impl serde::Serialize,
+) -> Result<(), ReportError> {
+    let mut buffered = std::io::BufWriter::with_capacity(JSON_BUFFER, out);
+    serde_json::to_writer_pretty(&mut buffered, value)?;
+    buffered.flush()?;
+    Ok(())
+}
+
+/// [`pretty_json`]'s buffer.
+pub(crate) const JSON_BUFFER: usize = 64 * 1024;
+
 /// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as a
 /// formula (CSV injection); a leading apostrophe keeps it text. Numbers are left alone.
 pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {

@@ -173,7 +173,7 @@ pub fn write(
         "version": "2.1.0",
         "runs": [run],
     });
-    serde_json::to_writer_pretty(&mut *out, &document)?;
+    super::pretty_json(out, &document)?;
     writeln!(out)?;
     Ok(())
 }
