@@ -662,6 +662,9 @@ impl Pipeline {
                         )
                     })
                     .flatten()
+                    // A walk of an untracked or ignored directory inside a checkout: no place
+                    // can have an author, so none is looked up.
+                    .filter(|authors| roots.iter().any(|root| authors.tracks_under(root)))
             }
             _ => None,
         };

@@ -308,6 +308,34 @@ fn in_a_repository_the_author_of_the_line_owns_the_credential() {
     );
 }
 
+/// Roots below the top of a checkout: a tracked directory (or file, or one reached through a
+/// link) still has its authors; an ignored directory has none to look up.
+#[test]
+fn a_root_inside_a_checkout_has_authors_only_when_tracked() {
+    let (tree, mut fake) = repo_with_committed_token(57);
+    tree.write(".gitignore", "build/\n");
+    tree.write(
+        "build/out.env",
+        format!("OPENAI_API_KEY={}\n", fake.openai_project_key()),
+    );
+    let ada = serde_json::json!({"name": "Ada", "source": "git-blame"});
+    for root in ["config", "config/app.yml", "./config/../config"] {
+        let (code, json, _) = scan_json(tree.path(), &[root]);
+        assert_eq!(code, 1, "{root}");
+        assert_eq!(owner(&json, "github-classic-pat"), ada, "{root}: {json}");
+    }
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(tree.path().join("config"), tree.path().join("linked"))
+            .expect("symlink");
+        let (_, json, _) = scan_json(tree.path(), &["linked"]);
+        assert_eq!(owner(&json, "github-classic-pat"), ada, "{json}");
+    }
+    let (code, json, _) = scan_json(tree.path(), &["build"]);
+    assert_eq!(code, 1);
+    assert_eq!(owner(&json, "openai-project-key"), Value::Null, "{json}");
+}
+
 #[cfg(unix)]
 #[test]
 fn a_checkout_reached_through_a_symlink_still_has_line_authors() {

@@ -130,6 +130,17 @@ impl LineAuthors {
         Some(dir.as_ref()?.join(name))
     }
 
+    /// Whether any tracked file is `root` or lies under it: a directory resolved whole, as
+    /// the files under it are; a file as [`resolved_path`] resolves it. Unsure is yes.
+    pub fn tracks_under(&self, root: &Path) -> bool {
+        let resolved = if root.is_dir() {
+            std::path::absolute(root).ok().map(|a| resolved_dir(&a))
+        } else {
+            resolved_path(root)
+        };
+        resolved.is_none_or(|root| self.tracked.iter().any(|file| file.starts_with(&root)))
+    }
+
     /// How many tracked files were asked about but not blamed, the limit reached.
     pub fn files_past_limit(&self) -> usize {
         self.past_limit.borrow().len()
