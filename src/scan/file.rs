@@ -43,22 +43,19 @@ impl Scanner {
             Ok(n) => n,
             Err(e) => return warn(local, e.to_string()),
         };
-        let mut not_a_zip = None;
-        if self.options.archives != ArchiveMode::Never && is_zip(&magic[..magic_len]) {
-            if size > self.options.archive_limits.max_archive_size {
-                self.skip(local, &display, SkipReason::TooLarge);
-                return;
+        let head = &magic[..magic_len];
+        let not_a_zip = match self.open_archive(&display, &mut file, head, size, local) {
+            Archive::Done => return,
+            Archive::NotZip => None,
+            Archive::Unopened(reason) => {
+                // It starts like a zip but does not open as one: a text file that begins with
+                // `PK\x03\x04` is read like any other file.
+                if let Err(e) = file.seek(SeekFrom::Start(magic_len as u64)) {
+                    return warn(local, e.to_string());
+                }
+                Some(reason)
             }
-            not_a_zip = match self.scan_archive(&display, &mut file, local) {
-                Some(reason) => Some(reason),
-                None => return,
-            };
-            // It starts like a zip but does not open as one: a text file that begins with
-            // `PK\x03\x04` is read like any other file.
-            if let Err(e) = file.seek(SeekFrom::Start(magic_len as u64)) {
-                return warn(local, e.to_string());
-            }
-        }
+        };
         buffer.extend_from_slice(&magic[..magic_len]);
         if let Some(reason) = not_a_zip {
             let sniff = (text::BINARY_SNIFF_LEN - magic_len) as u64;
@@ -111,20 +108,15 @@ impl Scanner {
         if let Err(e) = (&mut file).take(limit).read_to_end(buffer) {
             return unreadable(local, display, e.to_string());
         }
-        if self.options.archives != ArchiveMode::Never && is_zip(&buffer[..buffer.len().min(4)]) {
-            if buffer.len() as u64 > self.options.archive_limits.max_archive_size {
-                self.skip(local, display, SkipReason::TooLarge);
-                return;
+        let size = buffer.len() as u64;
+        match self.open_archive(display, &mut file, buffer, size, local) {
+            Archive::Done => return,
+            // Starts like a zip, does not open as one, and is not text either: a damaged zip.
+            // Text that begins with `PK\x03\x04` is scanned like any other file.
+            Archive::Unopened(reason) if text::looks_binary(buffer) => {
+                return unreadable(local, display, reason);
             }
-            match self.scan_archive(display, &mut file, local) {
-                None => return,
-                // Starts like a zip, does not open as one, and is not text either: a damaged
-                // zip. Text that begins with `PK\x03\x04` is scanned like any other file.
-                Some(reason) if text::looks_binary(buffer) => {
-                    return unreadable(local, display, reason);
-                }
-                Some(_) => {}
-            }
+            Archive::Unopened(_) | Archive::NotZip => {}
         }
         self.scan_read(display, buffer, local);
     }
@@ -280,6 +272,30 @@ impl Scanner {
         (sightings, references)
     }
 
+    /// A file of `size` bytes whose first bytes are `head`, opened as an archive when it
+    /// starts like a zip (and archives are read): its members scanned, or it skipped as too
+    /// large.
+    fn open_archive(
+        &self,
+        display: &Path,
+        file: &mut File,
+        head: &[u8],
+        size: u64,
+        local: &mut Collected,
+    ) -> Archive {
+        if self.options.archives == ArchiveMode::Never || !is_zip(head) {
+            return Archive::NotZip;
+        }
+        if size > self.options.archive_limits.max_archive_size {
+            self.skip(local, display, SkipReason::TooLarge);
+            return Archive::Done;
+        }
+        match self.scan_archive(display, file, local) {
+            Some(reason) => Archive::Unopened(reason),
+            None => Archive::Done,
+        }
+    }
+
     /// Scans the members of a file that starts like a zip; returns why it does not open as
     /// one when it does not, and the caller reads it as a file instead.
     pub(super) fn scan_archive(
@@ -346,7 +362,16 @@ impl archive::MemberSink for ArchiveSink<'_, '_> {
     }
 }
 
-/// Fills as much of `buf` as the file has.
+/// What [`Scanner::open_archive`] made of a file.
+enum Archive {
+    /// Not zip-like, or archives are not read: read it as a file.
+    NotZip,
+    /// Scanned as an archive, or skipped: nothing more to do.
+    Done,
+    /// Starts like a zip but does not open as one, for this reason.
+    Unopened(String),
+}
+
 /// Counts a file as unreadable, with why.
 fn unreadable(local: &mut Collected, display: &Path, message: String) {
     local.stats.skipped_unreadable += 1;
@@ -359,6 +384,7 @@ fn unreadable(local: &mut Collected, display: &Path, message: String) {
 /// Files up to this size are read whole with their first read.
 const READ_WHOLE_FIRST: u64 = 1 << 20;
 
+/// Fills as much of `buf` as the file has.
 pub(super) fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
