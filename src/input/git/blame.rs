@@ -119,14 +119,9 @@ impl LineAuthors {
             return resolved_path(path);
         };
         let mut dirs = self.resolved_dirs.borrow_mut();
-        let dir = dirs.entry(parent.to_path_buf()).or_insert_with(|| {
-            let parent = if parent.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                parent
-            };
-            std::path::absolute(parent).ok().map(|a| resolved_dir(&a))
-        });
+        let dir = dirs
+            .entry(parent.to_path_buf())
+            .or_insert_with(|| resolved_dir(parent));
         Some(dir.as_ref()?.join(name))
     }
 
@@ -134,7 +129,7 @@ impl LineAuthors {
     /// the files under it are; a file as [`resolved_path`] resolves it. Unsure is yes.
     pub fn tracks_under(&self, root: &Path) -> bool {
         let resolved = if root.is_dir() {
-            std::path::absolute(root).ok().map(|a| resolved_dir(&a))
+            resolved_dir(root)
         } else {
             resolved_path(root)
         };

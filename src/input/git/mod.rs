@@ -226,12 +226,19 @@ pub fn resolved_path(path: &Path) -> Option<PathBuf> {
     let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name()) else {
         return Some(absolute);
     };
-    Some(resolved_dir(parent).join(name))
+    Some(resolved_dir(parent)?.join(name))
 }
 
-/// An absolute directory with its symlinks resolved, as it is when it cannot be.
-fn resolved_dir(absolute: &Path) -> PathBuf {
-    std::fs::canonicalize(absolute).unwrap_or_else(|_| absolute.to_path_buf())
+/// `dir` made absolute (the empty path is the working directory) with its symlinks resolved,
+/// or only absolute when they cannot be.
+fn resolved_dir(dir: &Path) -> Option<PathBuf> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let absolute = std::path::absolute(dir).ok()?;
+    Some(std::fs::canonicalize(&absolute).unwrap_or(absolute))
 }
 
 /// Every tracked file of the repository holding `dir` (a directory, or a file in one), as
