@@ -131,12 +131,7 @@ impl Keywords {
         // never used by `each_keyword`.
         Ok(match input {
             Input::Large => {
-                let automaton = dfa::DFA::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .prefilter(false)
-                    .build(patterns)?;
-                let start = automaton.start_state(Anchored::No)?;
+                let (automaton, start) = keyword_dfa(patterns)?;
                 Keywords::Dfa(automaton, start)
             }
             Input::Small => {
@@ -158,6 +153,20 @@ impl Keywords {
             Keywords::Nfa(automaton, start) => each_keyword(automaton, *start, haystack, hit),
         }
     }
+}
+
+/// A case-insensitive DFA reporting every occurrence (overlapping) of `patterns`, and its
+/// unanchored start, as [`each_keyword`] walks it: its own prefilter is never used.
+fn keyword_dfa<'a>(
+    patterns: impl IntoIterator<Item = &'a str>,
+) -> Result<(dfa::DFA, StateID), MatcherError> {
+    let automaton = dfa::DFA::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .prefilter(false)
+        .build(patterns)?;
+    let start = automaton.start_state(Anchored::No)?;
+    Ok((automaton, start))
 }
 
 /// A buffer is judged by its first this many bytes.

@@ -8,10 +8,10 @@
 //! occurrence found is still judged by [`assignment_follows`], so the hits are exactly those
 //! of a search for the words followed by that check.
 
-use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::{Anchored, MatchKind, dfa};
+use aho_corasick::automaton::StateID;
+use aho_corasick::dfa;
 
-use super::{MatcherError, each_keyword};
+use super::{MatcherError, each_keyword, keyword_dfa};
 
 /// How many name bytes may follow a keyword before the assignment (`SECRET` in `SECRET_KEY_BASE`).
 const NAME_TAIL_LIMIT: usize = 24;
@@ -74,14 +74,9 @@ impl AssignedWords {
         let (Some(shortest), Some(longest)) = (lengths.clone().min(), lengths.max()) else {
             return Ok(None);
         };
-        // Case-insensitive, overlapping, like the main keyword automaton; a few words make a
-        // DFA that builds in microseconds.
-        let automaton = dfa::DFA::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .prefilter(false)
-            .build(words)?;
-        let start = automaton.start_state(Anchored::No)?;
+        // Built as the main keyword automaton is; a few words make a DFA that builds in
+        // microseconds.
+        let (automaton, start) = keyword_dfa(words)?;
         Ok(Some(AssignedWords {
             automaton,
             start,
