@@ -9,8 +9,12 @@ impl Scanner {
     pub(super) fn scan_file(&self, path: &Path, buffer: &mut Vec<u8>, local: &mut Collected) {
         let display = display_path(&self.options.walk.roots, path);
         let warn = |local: &mut Collected, message: String| unreadable(local, &display, message);
-        let meta = match std::fs::metadata(path) {
-            // Checked before opening: opening a named pipe blocks until a writer comes.
+        let mut file = match crate::input::files::open_unblocked(path) {
+            Ok(file) => file,
+            Err(e) => return warn(local, io_message(&e)),
+        };
+        let meta = match file.metadata() {
+            // Opened without blocking: a named pipe that took a file's place is never read.
             Ok(meta) if !meta.is_file() => {
                 self.skip(local, &display, SkipReason::Special);
                 return;
@@ -26,10 +30,6 @@ impl Scanner {
             }
         }
         let size = meta.len();
-        let mut file = match File::open(path) {
-            Ok(file) => file,
-            Err(e) => return warn(local, io_message(&e)),
-        };
         buffer.clear();
         if size <= READ_WHOLE_FIRST.min(self.options.max_file_size)
             && usize::try_from(size + 1)
@@ -88,7 +88,7 @@ impl Scanner {
             .max_file_size
             .saturating_add(1)
             .saturating_sub(buffer.len() as u64);
-        if let Err(e) = file.take(limit).read_to_end(buffer) {
+        if let Err(e) = crate::input::files::read_to_end_at_once(&mut file, buffer, limit) {
             return warn(local, e.to_string());
         }
         self.scan_read(&display, buffer, local);
@@ -105,7 +105,7 @@ impl Scanner {
         local: &mut Collected,
     ) {
         let limit = self.options.max_file_size.saturating_add(1);
-        if let Err(e) = (&mut file).take(limit).read_to_end(buffer) {
+        if let Err(e) = crate::input::files::read_to_end_at_once(&mut file, buffer, limit) {
             return unreadable(local, display, e.to_string());
         }
         let size = buffer.len() as u64;
