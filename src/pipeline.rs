@@ -544,6 +544,7 @@ impl Pipeline {
 
     /// Reads the source, then judges what was found.
     pub fn run(&self, progress: &Progress) -> Result<Run, PipelineError> {
+        let listing = self.tracked_listing();
         let mut outcome = match &self.source {
             Source::Walk => self.scanner.scan(progress)?,
             Source::Stdin { name } => self.scan_stdin(name)?,
@@ -596,7 +597,7 @@ impl Pipeline {
                 self.max_age,
             );
         }
-        notices.extend(self.assign_owners(&mut outcome));
+        notices.extend(self.assign_owners(&mut outcome, listing));
         let base = self.location_base()?;
         let applied = baseline::apply(
             &mut outcome.findings,
@@ -641,34 +642,45 @@ impl Pipeline {
         Ok(Run { outcome, notices })
     }
 
+    /// For a plain walk of what can be a checkout, the repository's files, listed by a git
+    /// run that goes on while the walk reads (git authors can own what is found).
+    fn tracked_listing(&self) -> Option<git::TrackedListing> {
+        if !matches!(self.source, Source::Walk) || self.home {
+            return None;
+        }
+        let roots = &self.scanner.options().walk.roots;
+        let first = roots.first().map_or(Path::new("."), PathBuf::as_path);
+        git::may_be_in_repository(first)
+            .then(|| git::TrackedListing::start(first))
+            .flatten()
+    }
+
     /// Owners from the team's map, the vault, git authors or the machine's user.
     /// A notice when the blame limit left files unblamed.
-    fn assign_owners(&self, outcome: &mut ScanOutcome) -> Option<Notice> {
+    fn assign_owners(
+        &self,
+        outcome: &mut ScanOutcome,
+        listing: Option<git::TrackedListing>,
+    ) -> Option<Notice> {
         let machine_user = self.home.then_some(outcome.info.user.as_str());
         // A plain scan of a repository: the author of each line can own what it added. Only
         // tracked files have authors; each file is blamed once, for every line any finding
-        // has in it, and only when a finding needs it. Listing the repository's files costs a
-        // git run: only when there is something to own and there can be a repository.
-        let authors = match &self.source {
-            Source::Walk if !self.home && !outcome.findings.is_empty() => {
+        // has in it, and only when a finding needs it.
+        let authors = match listing {
+            Some(listing) if !outcome.findings.is_empty() => {
                 let roots = &self.scanner.options().walk.roots;
-                let first = roots.first().map_or(Path::new("."), PathBuf::as_path);
-                git::may_be_in_repository(first)
-                    .then(|| {
-                        git::LineAuthors::listing(
-                            outcome
-                                .findings
-                                .iter()
-                                .flat_map(|f| &f.locations)
-                                .map(|l| (l.path.as_path(), l.line)),
-                            || git::tracked_files(first),
-                            blame_file_limit(),
-                        )
-                    })
-                    .flatten()
-                    // A walk of an untracked or ignored directory inside a checkout: no place
-                    // can have an author, so none is looked up.
-                    .filter(|authors| roots.iter().any(|root| authors.tracks_under(root)))
+                git::LineAuthors::listing(
+                    outcome
+                        .findings
+                        .iter()
+                        .flat_map(|f| &f.locations)
+                        .map(|l| (l.path.as_path(), l.line)),
+                    || listing.finish(),
+                    blame_file_limit(),
+                )
+                // A walk of an untracked or ignored directory inside a checkout: no place can
+                // have an author, so none is looked up.
+                .filter(|authors| roots.iter().any(|root| authors.tracks_under(root)))
             }
             _ => None,
         };

@@ -244,38 +244,76 @@ fn resolved_dir(dir: &Path) -> Option<PathBuf> {
 /// Every tracked file of the repository holding `dir` (a directory, or a file in one), as
 /// absolute paths with symlinks resolved (compare with [`resolved_path`]).
 pub fn tracked_files(dir: &Path) -> Option<std::collections::HashSet<PathBuf>> {
-    let dir = if dir.is_file() {
-        dir.parent().unwrap_or(dir)
-    } else {
-        dir
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    let dir = std::fs::canonicalize(dir)
-        .or_else(|_| std::path::absolute(dir))
-        .ok()?;
-    // `:/` is the whole work tree from wherever git runs, and the names come relative to `dir`
-    // (`../src/a.rs`): no `git rev-parse` for the root first. `:/` is pathspec magic, which
-    // GIT_LITERAL_PATHSPECS would turn off.
-    let output = git_command(&dir, &[])
-        .env_remove("GIT_LITERAL_PATHSPECS")
-        .args(["ls-files", "-z", "--", ":/"])
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
+    TrackedListing::start(dir)?.finish()
+}
+
+/// [`tracked_files`] started now and read when wanted: a walk starts the listing before it
+/// reads the first file, so that git runs while the files are read, not after. Dropped
+/// unread, the process is stopped and reaped.
+#[derive(Debug)]
+pub struct TrackedListing {
+    child: Option<Child>,
+    /// Where git runs and what its names are relative to.
+    dir: PathBuf,
+}
+
+impl TrackedListing {
+    pub fn start(dir: &Path) -> Option<TrackedListing> {
+        let dir = if dir.is_file() {
+            dir.parent().unwrap_or(dir)
+        } else {
+            dir
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let dir = std::fs::canonicalize(dir)
+            .or_else(|_| std::path::absolute(dir))
+            .ok()?;
+        // `:/` is the whole work tree from wherever git runs, and the names come relative to
+        // `dir` (`../src/a.rs`): no `git rev-parse` for the root first. `:/` is pathspec magic,
+        // which GIT_LITERAL_PATHSPECS would turn off.
+        let child = git_command(&dir, &[])
+            .env_remove("GIT_LITERAL_PATHSPECS")
+            .args(["ls-files", "-z", "--", ":/"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        Some(TrackedListing {
+            child: Some(child),
+            dir,
+        })
     }
-    Some(
-        output
-            .stdout
-            .split(|&b| b == 0)
-            .filter(|name| !name.is_empty())
-            .map(|name| lexically_normal(&dir.join(String::from_utf8_lossy(name).as_ref())))
-            .collect(),
-    )
+
+    /// The listing, once git has written all of it; `None` when git failed (not a checkout).
+    pub fn finish(mut self) -> Option<std::collections::HashSet<PathBuf>> {
+        let output = self.child.take()?.wait_with_output().ok()?;
+        if !output.status.success() {
+            return None;
+        }
+        Some(
+            output
+                .stdout
+                .split(|&b| b == 0)
+                .filter(|name| !name.is_empty())
+                .map(|name| {
+                    lexically_normal(&self.dir.join(String::from_utf8_lossy(name).as_ref()))
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for TrackedListing {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 /// `path` with its `..` components applied to what precedes them. Exact for a resolved
