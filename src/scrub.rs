@@ -12,8 +12,6 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
-
 use crate::detect::matcher::Matcher;
 use crate::finding::{Location, redact};
 
@@ -27,14 +25,26 @@ const EXEMPT_KEYS: &[&str] = &["fingerprint", "secret"];
 
 /// Redacts found secrets and rule matches in names and other free text.
 pub struct Scrubber<'m> {
-    /// The first [`MIN_NAME_SECRET`] bytes of every known secret; `None` when there are none.
-    /// An automaton over whole secrets costs about a kilobyte per secret, tens of megabytes on
-    /// a large home; one over equal-length prefixes is a fraction of that, and a hit is then
-    /// checked against the secrets that start so.
-    prefixes: Option<AhoCorasick>,
-    /// Per prefix pattern, the secrets (longest first) and their redactions.
-    secrets: Vec<Vec<(Vec<u8>, String)>>,
+    /// Every known secret of at least [`MIN_NAME_SECRET`] bytes, by its first that many bytes,
+    /// the longest first. Looked up at each place of a name, not built into an automaton:
+    /// thousands of secrets are found on a laptop and searched for in a few thousand short
+    /// names, and building the automaton cost more than all the look-ups.
+    by_prefix: HashMap<Prefix, Vec<Vec<u8>>>,
+    /// One bit per pair of bytes that starts a prefix: most places of a name start none, and
+    /// are passed over without hashing.
+    first_pairs: Box<[u64; PAIR_WORDS]>,
     matcher: Option<&'m Matcher>,
+}
+
+/// The first [`MIN_NAME_SECRET`] bytes of a secret.
+type Prefix = [u8; MIN_NAME_SECRET];
+/// 64-bit words for a bit per pair of bytes.
+const PAIR_WORDS: usize = (1 << 16) / 64;
+
+/// The bit of [`Scrubber::first_pairs`] for the pair `first`, `second`: its word and mask.
+fn pair_bit(first: u8, second: u8) -> (usize, u64) {
+    let pair = usize::from(u16::from_le_bytes([first, second]));
+    (pair / 64, 1 << (pair % 64))
 }
 
 impl<'m> Scrubber<'m> {
@@ -44,50 +54,26 @@ impl<'m> Scrubber<'m> {
         secrets: impl IntoIterator<Item = &'s [u8]>,
         matcher: Option<&'m Matcher>,
     ) -> Scrubber<'m> {
-        let mut unique: Vec<&[u8]> = secrets
-            .into_iter()
-            .filter(|s| s.len() >= MIN_NAME_SECRET)
-            .collect();
-        unique.sort_unstable();
-        unique.dedup();
-        let mut by_prefix: HashMap<&[u8], Vec<&[u8]>> = HashMap::new();
-        for secret in &unique {
-            by_prefix
-                .entry(&secret[..MIN_NAME_SECRET])
-                .or_default()
-                .push(secret);
+        let mut by_prefix: HashMap<Prefix, Vec<Vec<u8>>> = HashMap::new();
+        let mut first_pairs = Box::new([0u64; PAIR_WORDS]);
+        for secret in secrets {
+            let Some(prefix) = secret.first_chunk::<MIN_NAME_SECRET>() else {
+                continue;
+            };
+            let same = by_prefix.entry(*prefix).or_default();
+            if !same.iter().any(|known| known == secret) {
+                same.push(secret.to_vec());
+                let (word, bit) = pair_bit(prefix[0], prefix[1]);
+                first_pairs[word] |= bit;
+            }
         }
-        let mut patterns: Vec<&[u8]> = by_prefix.keys().copied().collect();
-        patterns.sort_unstable();
-        let prefixes = (!patterns.is_empty())
-            .then(|| {
-                // Built after every walk, for thousands of secrets, and searched only over
-                // names and paths: the NFA as first built, without a prefilter, is enough.
-                AhoCorasick::builder()
-                    .kind(Some(AhoCorasickKind::NoncontiguousNFA))
-                    .prefilter(false)
-                    .build(&patterns)
-                    .ok()
-            })
-            .flatten();
-        let secrets = match prefixes {
-            Some(_) => patterns
-                .iter()
-                .map(|prefix| {
-                    let mut list: Vec<(Vec<u8>, String)> = by_prefix[prefix]
-                        .iter()
-                        .map(|s| (s.to_vec(), redact(s)))
-                        .collect();
-                    // The longest first: `LeftmostLongest` semantics at each start.
-                    list.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
-                    list
-                })
-                .collect(),
-            None => Vec::new(),
-        };
+        for same in by_prefix.values_mut() {
+            // The longest first: at each place the longest secret that is there is redacted.
+            same.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+        }
         Scrubber {
-            prefixes,
-            secrets,
+            by_prefix,
+            first_pairs,
             matcher,
         }
     }
@@ -95,25 +81,30 @@ impl<'m> Scrubber<'m> {
     /// `bytes` with every known secret replaced by its redaction, leftmost first and the
     /// longest at each start; `None` when none occurs.
     fn replace_secrets(&self, bytes: &[u8]) -> Option<Vec<u8>> {
-        let prefixes = self.prefixes.as_ref()?;
+        if self.by_prefix.is_empty() {
+            return None;
+        }
         let mut out: Option<Vec<u8>> = None;
         let mut last = 0;
-        // Every prefix has the same length, so hits come in order of where they start.
-        for hit in prefixes.find_overlapping_iter(bytes) {
-            let start = hit.start();
-            if start < last {
-                continue;
-            }
-            let Some((secret, redacted)) = self.secrets[hit.pattern().as_usize()]
-                .iter()
-                .find(|(secret, _)| bytes[start..].starts_with(secret))
-            else {
+        let mut start = 0;
+        while let Some(prefix) = bytes
+            .get(start..)
+            .and_then(|rest| rest.first_chunk::<MIN_NAME_SECRET>())
+        {
+            let (word, bit) = pair_bit(prefix[0], prefix[1]);
+            let secret = (self.first_pairs[word] & bit != 0)
+                .then(|| self.by_prefix.get(prefix))
+                .flatten()
+                .and_then(|same| same.iter().find(|s| bytes[start..].starts_with(s)));
+            let Some(secret) = secret else {
+                start += 1;
                 continue;
             };
             let out = out.get_or_insert_with(|| Vec::with_capacity(bytes.len()));
             out.extend_from_slice(&bytes[last..start]);
-            out.extend_from_slice(redacted.as_bytes());
+            out.extend_from_slice(redact(secret).as_bytes());
             last = start + secret.len();
+            start = last;
         }
         let mut out = out?;
         out.extend_from_slice(&bytes[last..]);
@@ -230,15 +221,15 @@ impl<'s, 'm> LocationScrubber<'s, 'm> {
     }
 
     pub fn path(&mut self, path: &mut PathBuf) {
-        let scrubber = self.scrubber;
-        let clean = self
-            .paths
-            .entry(path.clone())
-            .or_insert_with(|| match scrubber.path(path) {
+        // Most places share their path with others: looked up before it is copied as a key.
+        if !self.paths.contains_key(path.as_path()) {
+            let clean = match self.scrubber.path(path) {
                 Cow::Owned(clean) => Some(clean),
                 Cow::Borrowed(_) => None,
-            });
-        if let Some(clean) = clean {
+            };
+            self.paths.insert(path.clone(), clean);
+        }
+        if let Some(Some(clean)) = self.paths.get(path.as_path()) {
             path.clone_from(clean);
         }
     }
@@ -247,15 +238,14 @@ impl<'s, 'm> LocationScrubber<'s, 'm> {
         let Some(text) = context else {
             return;
         };
-        let scrubber = self.scrubber;
-        let clean =
-            self.contexts
-                .entry(text.clone())
-                .or_insert_with(|| match scrubber.text(text) {
-                    Cow::Owned(clean) => Some(clean),
-                    Cow::Borrowed(_) => None,
-                });
-        if let Some(clean) = clean {
+        if !self.contexts.contains_key(text.as_str()) {
+            let clean = match self.scrubber.text(text) {
+                Cow::Owned(clean) => Some(clean),
+                Cow::Borrowed(_) => None,
+            };
+            self.contexts.insert(text.clone(), clean);
+        }
+        if let Some(Some(clean)) = self.contexts.get(text.as_str()) {
             text.clone_from(clean);
         }
     }
@@ -282,6 +272,15 @@ mod tests {
             format!("prod.{}.token", redact(secret))
         );
         assert_eq!(scrubber.text("short and plain"), "short and plain");
+        // At the very end of a name, and a name that is the secret and nothing else.
+        assert_eq!(
+            scrubber.text("x/Zq81mXv02LpTr5sW"),
+            format!("x/{}", redact(secret))
+        );
+        let eight = b"P4v9Qx2L";
+        let scrubber_of_eight = Scrubber::new([&eight[..]], None);
+        assert_eq!(scrubber_of_eight.text("P4v9Qx2L"), redact(eight));
+        assert_eq!(scrubber_of_eight.text("P4v9Qx2"), "P4v9Qx2");
         let path = PathBuf::from("c12/Zq81mXv02LpTr5sW/.env");
         let clean = scrubber.path(&path);
         assert!(!clean.to_string_lossy().contains("Zq81mXv02LpTr5sW"));
