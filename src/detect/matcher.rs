@@ -7,13 +7,13 @@
 //! filter.
 
 mod assigned;
-
-use std::collections::BTreeMap;
+mod kept;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{Anchored, MatchKind, dfa, nfa};
 
 use self::assigned::{AssignedWords, assignment_follows, searchable_from_operators};
+use self::kept::Kept;
 use crate::detect::decode;
 use crate::detect::placeholder::is_placeholder;
 use crate::detect::references::{self, RawReference, ReferenceFinder};
@@ -343,19 +343,32 @@ impl Matcher {
 
     /// Secrets and vault references in `haystack`, from one pass of the automaton.
     pub fn find_all(&self, haystack: &[u8]) -> Hits {
-        let (windows, reference_hits, pair_keywords) = self.windows(haystack);
-        let mut candidates = Vec::new();
-        for (rule_index, start, end) in windows {
+        let (mut windows, reference_hits, pair_keywords) = self.windows(haystack);
+        let references = self.references.confirm(haystack, &reference_hits);
+        // A priority at a time, the highest first: what the higher rules keep is then known when
+        // a lower rule's window is confirmed, and a match of it that could only overlap what
+        // they keep is not taken apart (a generic `api_token = "…"` around a provider's key).
+        windows.sort_unstable_by_key(|&(rule, start, _)| {
+            (std::cmp::Reverse(self.rules[rule].priority), rule, start)
+        });
+        let mut kept = Kept::default();
+        let mut level = Vec::new();
+        for (at, &(rule_index, start, end)) in windows.iter().enumerate() {
             let rule = &self.rules[rule_index];
             let (start, end) = extend_to_lines(haystack, start, end);
-            confirm(rule, rule_index, haystack, start, end, &mut candidates);
+            confirm(rule, rule_index, haystack, (start, end), &kept, &mut level);
+            let next_priority = windows
+                .get(at + 1)
+                .map(|&(next, ..)| self.rules[next].priority);
+            if next_priority != Some(rule.priority) {
+                // A value that is a vault reference (`A_SECRET=projects/p/secrets/s/versions/2`)
+                // is the good pattern, listed as a reference; it is never also a finding.
+                level.retain(|c| !references.iter().any(|r| r.covers(c.start, c.end)));
+                kept.add_level(level.drain(..));
+            }
         }
-        let references = self.references.confirm(haystack, &reference_hits);
-        // A value that is a vault reference (`A_SECRET=projects/p/secrets/s/versions/2`) is the
-        // good pattern, listed as a reference; it is never also a finding.
-        candidates.retain(|c| !references.iter().any(|r| r.covers(c.start, c.end)));
         Hits {
-            candidates: resolve_overlaps(&self.rules, candidates),
+            candidates: kept.into_candidates(),
             references,
             pair_keywords,
         }
@@ -452,8 +465,8 @@ fn confirm(
     rule: &Rule,
     rule_index: usize,
     haystack: &[u8],
-    start: usize,
-    end: usize,
+    (start, end): (usize, usize),
+    kept: &Kept,
     out: &mut Vec<Candidate>,
 ) {
     // Searching `haystack[..end]` from `start` (rather than a sub-slice) keeps `^` and boundary
@@ -471,8 +484,28 @@ fn confirm(
         end
     };
     let bounded = &haystack[..visible];
+    // Where higher rules kept something, a match is first found without its groups (several
+    // times cheaper): one whose every stretch outside what they kept is too short for this
+    // rule's secret could only yield a candidate they overrule.
+    let min_len = if kept.is_empty() {
+        0
+    } else {
+        rule.secret_min_len()
+    };
     let mut at = start;
     while at <= end {
+        if min_len > 0 {
+            let Some(whole) = regex.find_at(bounded, at) else {
+                break;
+            };
+            if whole.start() > end {
+                break;
+            }
+            if kept.leaves_no_room(whole.range(), min_len) {
+                at = whole.end().max(whole.start() + 1);
+                continue;
+            }
+        }
         let Some(captures) = regex.captures_at(bounded, at) else {
             break;
         };
@@ -525,34 +558,6 @@ fn confirm(
     }
 }
 
-/// Keeps one rule per stretch of text: higher priority first, then the longer secret.
-fn resolve_overlaps(rules: &[Rule], mut candidates: Vec<Candidate>) -> Vec<Candidate> {
-    candidates.sort_unstable_by(|a, b| {
-        rules[b.rule]
-            .priority
-            .cmp(&rules[a.rule].priority)
-            .then((b.end - b.start).cmp(&(a.end - a.start)))
-            .then(a.start.cmp(&b.start))
-            .then(a.rule.cmp(&b.rule))
-    });
-    // start -> end of every accepted candidate; spans never overlap, so neighbours suffice.
-    let mut accepted: BTreeMap<usize, Candidate> = BTreeMap::new();
-    for candidate in candidates {
-        let overlaps_before = accepted
-            .range(..=candidate.start)
-            .next_back()
-            .is_some_and(|(_, prev)| prev.end > candidate.start);
-        let overlaps_after = accepted
-            .range(candidate.start..)
-            .next()
-            .is_some_and(|(_, next)| next.start < candidate.end);
-        if !overlaps_before && !overlaps_after {
-            accepted.insert(candidate.start, candidate);
-        }
-    }
-    accepted.into_values().collect()
-}
-
 /// Converts byte offsets into 1-based (line, column) pairs; column counts Unicode scalar values
 /// (bytes for invalid UTF-8). Offsets must be sorted ascending.
 pub fn line_columns(haystack: &[u8], offsets: &[usize]) -> Vec<(usize, usize)> {
@@ -584,6 +589,85 @@ pub fn line_columns(haystack: &[u8], offsets: &[usize]) -> Vec<(usize, usize)> {
 mod tests {
     use super::*;
     use crate::detect::rules::PackSource;
+
+    /// Every window confirmed whole, then one resolution of all candidates: what `find_all`
+    /// must find while it skips matches that only higher rules' candidates could keep.
+    fn unpruned(matcher: &Matcher, haystack: &[u8]) -> Vec<Candidate> {
+        let (windows, reference_hits, _) = matcher.windows(haystack);
+        let references = matcher.references.confirm(haystack, &reference_hits);
+        let mut all = Vec::new();
+        for (rule_index, start, end) in windows {
+            let span = extend_to_lines(haystack, start, end);
+            let rule = &matcher.rules[rule_index];
+            confirm(rule, rule_index, haystack, span, &Kept::default(), &mut all);
+        }
+        all.retain(|c| !references.iter().any(|r| r.covers(c.start, c.end)));
+        all.sort_unstable_by(|a, b| {
+            let rules = &matcher.rules;
+            (rules[b.rule].priority)
+                .cmp(&rules[a.rule].priority)
+                .then((b.end - b.start).cmp(&(a.end - a.start)))
+                .then(a.start.cmp(&b.start))
+                .then(a.rule.cmp(&b.rule))
+        });
+        let mut kept = Kept::default();
+        for candidate in all {
+            if !kept.overlaps(candidate.start, candidate.end) {
+                kept.0.insert(candidate.start, candidate);
+            }
+        }
+        kept.into_candidates()
+    }
+
+    /// Provider keys assigned to generic names (`api_token = "ghp_…"`), generic values beside
+    /// them on the same line and alone: the generic matches around a provider's key are skipped,
+    /// and nothing else changes.
+    #[test]
+    fn matches_only_higher_rules_could_keep_are_skipped_without_loss() {
+        let rules = RuleSet::builtin_with_examples().expect("built-in rules");
+        let matcher = Matcher::new(rules.clone()).expect("matcher");
+        let mut text = String::new();
+        for rule in rules.rules() {
+            for example in &rule.examples {
+                text.push_str(&example.input);
+                text.push('\n');
+                let secret = &example.secret;
+                text.push_str(&format!("api_token = \"{secret}\"\n"));
+                text.push_str(&format!(
+                    "api_token = \"{secret}\"; auth_token = \"E3Y8e7qxq7zYUAMsoFgWVLW_suTntqSU\"\n"
+                ));
+                text.push_str(&format!("password: {secret}x\n"));
+            }
+            for negative in &rule.negatives {
+                text.push_str(negative);
+                text.push('\n');
+            }
+        }
+        let found = matcher.find_all(text.as_bytes()).candidates;
+        assert!(found.len() > 500, "{} found", found.len());
+        let generic = found
+            .iter()
+            .filter(|c| matcher.rules[c.rule].id == "generic-token-assignment")
+            .count();
+        assert!(
+            generic > 10,
+            "{generic} generic tokens beside provider keys"
+        );
+        assert_eq!(found, unpruned(&matcher, text.as_bytes()));
+    }
+
+    #[test]
+    fn the_shortest_secret_a_pattern_captures() {
+        use crate::detect::rules::pattern_secret_min_len as min_len;
+        assert_eq!(
+            min_len(r"(?:^|[^a-z])(?P<secret>ghp_[A-Za-z0-9]{36})(?:$|x)"),
+            40
+        );
+        assert_eq!(min_len(r"key=(?P<secret>[a-z]{16,}|[0-9]{20})"), 16);
+        assert_eq!(min_len(r"(?:(?P<secret>ab+)c)?"), 2);
+        assert_eq!(min_len(r"no group named so (?P<other>x+)"), 0);
+        assert_eq!(min_len(r"(unbalanced"), 0);
+    }
 
     fn matcher(pack: &str) -> Matcher {
         let mut set = RuleSet::default();

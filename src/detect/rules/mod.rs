@@ -17,6 +17,8 @@ use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 pub use pattern::RulePattern;
+#[cfg(test)]
+pub(crate) use pattern::secret_min_len as pattern_secret_min_len;
 pub use validators::Validator;
 
 /// Bytes searched on each side of a keyword hit unless a rule asks for more.
@@ -270,6 +272,8 @@ pub struct Rule {
     pub keywords: Vec<String>,
     pub pattern: String,
     regex: OnceLock<Option<Regex>>,
+    /// The fewest bytes its `secret` can hold, worked out on first use.
+    secret_min_len: OnceLock<usize>,
     pub entropy: Option<f64>,
     pub validator: Option<Validator>,
     pub priority: i32,
@@ -635,6 +639,13 @@ impl Rule {
             .as_ref()
     }
 
+    /// The fewest bytes the regex's `secret` group can match (0 when unknown).
+    pub fn secret_min_len(&self) -> usize {
+        *self
+            .secret_min_len
+            .get_or_init(|| pattern::secret_min_len(&self.pattern))
+    }
+
     /// Whether a captured secret has the shape `secret_pattern` asks for (always, without one).
     /// A built-in pattern that does not compile (the test suite rules that out) accepts nothing.
     pub fn secret_has_shape(&self, secret: &[u8]) -> bool {
@@ -765,6 +776,7 @@ fn compile(
         keywords: spec.keywords,
         pattern: spec.regex,
         regex,
+        secret_min_len: OnceLock::new(),
         entropy: spec.entropy,
         validator,
         priority: spec.priority,

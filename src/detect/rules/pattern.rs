@@ -47,3 +47,29 @@ impl RulePattern {
         self.compiled.get_or_init(|| self.compile().ok()).as_ref()
     }
 }
+
+/// The fewest bytes the capture group named `secret` of `pattern` can match; 0 when the pattern
+/// does not parse here or has no such group (nothing can then be ruled out by length).
+pub fn secret_min_len(pattern: &str) -> usize {
+    use regex_syntax::hir::{Hir, HirKind};
+    fn find(hir: &Hir) -> Option<usize> {
+        match hir.kind() {
+            HirKind::Capture(capture) if capture.name.as_deref() == Some("secret") => {
+                Some(capture.sub.properties().minimum_len().unwrap_or(0))
+            }
+            HirKind::Capture(capture) => find(&capture.sub),
+            HirKind::Repetition(repetition) => find(&repetition.sub),
+            HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().find_map(find),
+            _ => None,
+        }
+    }
+    // As the rule's regex is compiled: bytes first, then Unicode.
+    let parsed = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .ok()
+        .or_else(|| regex_syntax::Parser::new().parse(pattern).ok());
+    parsed.as_ref().and_then(find).unwrap_or(0)
+}
