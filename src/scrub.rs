@@ -221,38 +221,44 @@ impl<'s, 'm> LocationScrubber<'s, 'm> {
     }
 
     pub fn path(&mut self, path: &mut PathBuf) {
-        // Most places share their path with others: looked up before it is copied as a key.
-        if !self.paths.contains_key(path.as_path()) {
-            let clean = match self.scrubber.path(path) {
-                Cow::Owned(clean) => Some(clean),
-                Cow::Borrowed(_) => None,
-            };
-            self.paths.insert(path.clone(), clean);
-        }
-        if let Some(Some(clean)) = self.paths.get(path.as_path()) {
-            path.clone_from(clean);
-        }
+        let scrubber = self.scrubber;
+        memoized(&mut self.paths, path, |path: &Path| scrubber.path(path));
     }
 
     pub fn context(&mut self, context: &mut Option<String>) {
-        let Some(text) = context else {
-            return;
-        };
-        if !self.contexts.contains_key(text.as_str()) {
-            let clean = match self.scrubber.text(text) {
-                Cow::Owned(clean) => Some(clean),
-                Cow::Borrowed(_) => None,
-            };
-            self.contexts.insert(text.clone(), clean);
-        }
-        if let Some(Some(clean)) = self.contexts.get(text.as_str()) {
-            text.clone_from(clean);
+        if let Some(text) = context {
+            let scrubber = self.scrubber;
+            memoized(&mut self.contexts, text, |text: &str| scrubber.text(text));
         }
     }
 
     pub fn location(&mut self, location: &mut Location) {
         self.path(&mut location.path);
         self.context(&mut location.context);
+    }
+}
+
+/// `value` replaced by what `scrub` makes of it, each distinct value scrubbed once: most places
+/// share their path with others, so it is looked up before it is copied as a key.
+fn memoized<T>(
+    memo: &mut HashMap<T::Owned, Option<T::Owned>>,
+    value: &mut T::Owned,
+    scrub: impl FnOnce(&T) -> Cow<'_, T>,
+) where
+    T: ToOwned + Eq + std::hash::Hash + ?Sized,
+    T::Owned: Eq + std::hash::Hash + std::borrow::Borrow<T> + Clone,
+{
+    use std::borrow::Borrow;
+    let key: &T = (*value).borrow();
+    if !memo.contains_key(key) {
+        let clean = match scrub(key) {
+            Cow::Owned(clean) => Some(clean),
+            Cow::Borrowed(_) => None,
+        };
+        memo.insert(key.to_owned(), clean);
+    }
+    if let Some(Some(clean)) = memo.get((*value).borrow()) {
+        value.clone_from(clean);
     }
 }
 
