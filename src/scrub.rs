@@ -60,16 +60,16 @@ impl<'m> Scrubber<'m> {
             let Some(prefix) = secret.first_chunk::<MIN_NAME_SECRET>() else {
                 continue;
             };
-            let same = by_prefix.entry(*prefix).or_default();
-            if !same.iter().any(|known| known == secret) {
-                same.push(secret.to_vec());
-                let (word, bit) = pair_bit(prefix[0], prefix[1]);
-                first_pairs[word] |= bit;
-            }
+            by_prefix.entry(*prefix).or_default().push(secret.to_vec());
+            let (word, bit) = pair_bit(prefix[0], prefix[1]);
+            first_pairs[word] |= bit;
         }
         for same in by_prefix.values_mut() {
             // The longest first: at each place the longest secret that is there is redacted.
-            same.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+            // Sorted, not compared pairwise, to drop repeats: every OpenAI project key starts
+            // with the same eight bytes.
+            same.sort_unstable_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+            same.dedup();
         }
         Scrubber {
             by_prefix,
@@ -300,7 +300,8 @@ mod tests {
         let short: &[u8] = b"Kx9mQ2vLp7";
         let long: &[u8] = b"Kx9mQ2vLp7wT4nRz";
         let other: &[u8] = b"Kx9mQ2vLzz00";
-        let scrubber = Scrubber::new([short, long, other], None);
+        // Each found in several places: repeats are dropped.
+        let scrubber = Scrubber::new([short, long, other, long, short, long], None);
         let text = "a/Kx9mQ2vLp7wT4nRz/b/Kx9mQ2vLp7/c/Kx9mQ2vLzz00/Kx9mQ2vLp7wT/end";
         let expected = format!(
             "a/{}/b/{}/c/{}/{}wT/end",
