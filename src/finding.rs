@@ -387,7 +387,7 @@ mod tests {
             one.is_sorted_by(|a, b| order(a, b).is_lt()),
             "in report order"
         );
-        // Three shares leave one without a pair when they are merged; four pair up.
+        // Three and four shares, each cut by value, sorted and built on its own thread.
         for threads in [3, 4] {
             let several = group(&rules, sightings.clone(), threads);
             assert_eq!(

@@ -351,21 +351,19 @@ impl Matcher {
         windows.sort_unstable_by_key(|&(rule, start, _)| {
             (std::cmp::Reverse(self.rules[rule].priority), rule, start)
         });
+        let priority = |&(rule, ..): &Window| self.rules[rule].priority;
         let mut kept = Kept::default();
-        let mut level = Vec::new();
-        for (at, &(rule_index, start, end)) in windows.iter().enumerate() {
-            let rule = &self.rules[rule_index];
-            let (start, end) = extend_to_lines(haystack, start, end);
-            confirm(rule, rule_index, haystack, (start, end), &kept, &mut level);
-            let next_priority = windows
-                .get(at + 1)
-                .map(|&(next, ..)| self.rules[next].priority);
-            if next_priority != Some(rule.priority) {
-                // A value that is a vault reference (`A_SECRET=projects/p/secrets/s/versions/2`)
-                // is the good pattern, listed as a reference; it is never also a finding.
-                level.retain(|c| !references.iter().any(|r| r.covers(c.start, c.end)));
-                kept.add_level(level.drain(..));
+        for same_priority in windows.chunk_by(|a, b| priority(a) == priority(b)) {
+            let mut level = Vec::new();
+            for &(rule_index, start, end) in same_priority {
+                let span = extend_to_lines(haystack, start, end);
+                let rule = &self.rules[rule_index];
+                confirm(rule, rule_index, haystack, span, &kept, &mut level);
             }
+            // A value that is a vault reference (`A_SECRET=projects/p/secrets/s/versions/2`) is
+            // the good pattern, listed as a reference; it is never also a finding.
+            level.retain(|c| !references.iter().any(|r| r.covers(c.start, c.end)));
+            kept.add_level(level);
         }
         Hits {
             candidates: kept.into_candidates(),
@@ -654,19 +652,6 @@ mod tests {
             "{generic} generic tokens beside provider keys"
         );
         assert_eq!(found, unpruned(&matcher, text.as_bytes()));
-    }
-
-    #[test]
-    fn the_shortest_secret_a_pattern_captures() {
-        use crate::detect::rules::pattern_secret_min_len as min_len;
-        assert_eq!(
-            min_len(r"(?:^|[^a-z])(?P<secret>ghp_[A-Za-z0-9]{36})(?:$|x)"),
-            40
-        );
-        assert_eq!(min_len(r"key=(?P<secret>[a-z]{16,}|[0-9]{20})"), 16);
-        assert_eq!(min_len(r"(?:(?P<secret>ab+)c)?"), 2);
-        assert_eq!(min_len(r"no group named so (?P<other>x+)"), 0);
-        assert_eq!(min_len(r"(unbalanced"), 0);
     }
 
     fn matcher(pack: &str) -> Matcher {

@@ -30,8 +30,7 @@ impl Kept {
 
     /// Keeps the candidates of one priority, lower than any kept so far: longer first, then
     /// leftmost, each unless it overlaps one kept.
-    pub(super) fn add_level(&mut self, level: impl Iterator<Item = Candidate>) {
-        let mut level: Vec<Candidate> = level.collect();
+    pub(super) fn add_level(&mut self, mut level: Vec<Candidate>) {
         level.sort_unstable_by(|a, b| {
             (b.end - b.start)
                 .cmp(&(a.end - a.start))

@@ -17,8 +17,6 @@ use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 pub use pattern::RulePattern;
-#[cfg(test)]
-pub(crate) use pattern::secret_min_len as pattern_secret_min_len;
 pub use validators::Validator;
 
 /// Bytes searched on each side of a keyword hit unless a rule asks for more.

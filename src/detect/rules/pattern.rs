@@ -73,3 +73,21 @@ pub fn secret_min_len(pattern: &str) -> usize {
         .or_else(|| regex_syntax::Parser::new().parse(pattern).ok());
     parsed.as_ref().and_then(find).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shortest_secret_a_pattern_captures() {
+        let min_len = secret_min_len;
+        assert_eq!(
+            min_len(r"(?:^|[^a-z])(?P<secret>ghp_[A-Za-z0-9]{36})(?:$|x)"),
+            40
+        );
+        assert_eq!(min_len(r"key=(?P<secret>[a-z]{16,}|[0-9]{20})"), 16);
+        assert_eq!(min_len(r"(?:(?P<secret>ab+)c)?"), 2);
+        assert_eq!(min_len(r"no group named so (?P<other>x+)"), 0);
+        assert_eq!(min_len(r"(unbalanced"), 0);
+    }
+}
