@@ -259,19 +259,11 @@ pub struct TrackedListing {
 
 impl TrackedListing {
     pub fn start(dir: &Path) -> Option<TrackedListing> {
-        let dir = if dir.is_file() {
+        let dir = resolved_dir(if dir.is_file() {
             dir.parent().unwrap_or(dir)
         } else {
             dir
-        };
-        let dir = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        let dir = std::fs::canonicalize(dir)
-            .or_else(|_| std::path::absolute(dir))
-            .ok()?;
+        })?;
         // `:/` is the whole work tree from wherever git runs, and the names come relative to
         // `dir` (`../src/a.rs`): no `git rev-parse` for the root first. `:/` is pathspec magic,
         // which GIT_LITERAL_PATHSPECS would turn off.
